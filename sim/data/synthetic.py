@@ -1,0 +1,130 @@
+"""A small, seeded synthetic region in the Korea schema, for fast tests and stylized studies.
+
+The layout mimics Korea's structure in miniature: a metropolitan core of dense, young
+``gu`` (the "capital region"), mid-size ``si`` cities around it, and older, sparse rural
+``gun`` counties at the edge. One rural province carries province code 35 (Jeonbuk's code),
+so every Jeonbuk metric and targeting rule has something to act on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.data.region import CENSUS_YEARS, SECTORS, Region, validate_table
+
+JEONBUK_CODE = 35
+_PROVINCES = {
+    11: "Metro (synthetic)",
+    33: "North (synthetic)",
+    JEONBUK_CODE: "Jeonbuk (synthetic)",
+    38: "South (synthetic)",
+}
+
+
+def make_synthetic(n_municipalities: int = 30, *, seed: int = 0) -> Region:
+    """Generate ``n_municipalities`` (>= 6) municipalities, reproducible from ``seed``.
+
+    Shares: about 20% metropolitan gu, 30% si, 50% gun. Populations are drawn so that a
+    gu has 200-600 k people, a si 80-400 k and a gun 15-60 k, with older counties.
+    """
+    if n_municipalities < 6:
+        raise ValueError(f"region.n_municipalities must be >= 6, got {n_municipalities}")
+    rng = np.random.default_rng(seed)
+    n = n_municipalities
+    n_gu = max(2, round(0.2 * n))
+    n_si = max(2, round(0.3 * n))
+    n_gun = n - n_gu - n_si
+    kind = np.array(["gu"] * n_gu + ["si"] * n_si + ["gun"] * n_gun)
+
+    # Geometry (metres, EPSG:5179-like): gu packed near the centre, si on a ring, gun outside.
+    radius_km = np.concatenate(
+        [
+            rng.uniform(0, 15, n_gu),
+            rng.uniform(40, 110, n_si),
+            rng.uniform(90, 220, n_gun),
+        ]
+    )
+    angle = rng.uniform(0, 2 * np.pi, n)
+    cx = 1_000_000 + 1000 * radius_km * np.cos(angle)
+    cy = 1_900_000 + 1000 * radius_km * np.sin(angle)
+
+    # Provinces: the core is "Metro"; outside it, the three provinces split by angle.
+    sector_of = np.floor(angle / (2 * np.pi / 3)).astype(int)
+    province_code = np.where(kind == "gu", 11, np.array([33, JEONBUK_CODE, 38])[sector_of])
+    # Make sure the synthetic Jeonbuk has a city and a county.
+    for k in ("si", "gun"):
+        idx = np.flatnonzero(kind == k)
+        if not (province_code[idx] == JEONBUK_CODE).any():
+            province_code[idx[0]] = JEONBUK_CODE
+
+    pop_2015 = np.where(
+        kind == "gu",
+        rng.uniform(200e3, 600e3, n),
+        np.where(kind == "si", rng.uniform(80e3, 400e3, n), rng.uniform(15e3, 60e3, n)),
+    ).round()
+    # 2010 -> 2015 -> 2020: core and cities grow, counties shrink.
+    growth = np.where(kind == "gun", rng.normal(-0.04, 0.02, n), rng.normal(0.02, 0.02, n))
+    pop_2010 = (pop_2015 / (1 + growth)).round()
+    pop_2020 = (pop_2015 * (1 + growth)).round()
+    hh_size = np.where(kind == "gun", 2.2, 2.5) + rng.normal(0, 0.05, n)
+    elderly_share = np.where(kind == "gun", rng.uniform(0.25, 0.35, n), rng.uniform(0.10, 0.18, n))
+    area = np.where(kind == "gu", rng.uniform(20, 40, n), np.where(kind == "si", rng.uniform(150, 600, n), rng.uniform(400, 900, n)))
+
+    table = pd.DataFrame(
+        {
+            "code": [f"{pc:02d}{i + 1:03d}" for i, pc in enumerate(province_code)],
+            "name": [f"{k.capitalize()} {i + 1}" for i, k in enumerate(kind)],
+            "name_ko": "",
+            "province": [_PROVINCES[pc] for pc in province_code],
+            "province_code": province_code.astype(np.int64),
+            "kind": kind,
+            "capital_region": kind == "gu",
+            "innovation_city": np.zeros(n, dtype=bool),
+        }
+    )
+    # One mid-size city outside the core hosts an "innovation city" (in Jeonbuk).
+    jb_si = np.flatnonzero((kind == "si") & (province_code == JEONBUK_CODE))
+    table.loc[jb_si[0], "innovation_city"] = True
+
+    for y, pop in zip(CENSUS_YEARS, (pop_2010, pop_2015, pop_2020), strict=True):
+        table[f"pop_{y}"] = pop.astype(np.int64)
+        table[f"households_{y}"] = np.maximum(1, (pop / hh_size).round()).astype(np.int64)
+    per_capita_grdp = {  # million KRW per person, by sector and kind (gu, si, gun)
+        "agri": (0.01, 0.3, 2.0),
+        "manuf": (3.0, 12.0, 6.0),
+        "services": (18.0, 12.0, 8.0),
+        "knowledge": (10.0, 3.0, 0.8),
+    }
+    kind_idx = np.select([kind == "gu", kind == "si"], [0, 1], 2)
+    for y in (2015, 2020):
+        pop = table[f"pop_{y}"].to_numpy()
+        table[f"elderly_{y}"] = (pop * elderly_share).round().astype(np.int64)
+        table[f"firms_{y}"] = (pop * (0.075 if y == 2015 else 0.115)).round().astype(np.int64)
+        for s in SECTORS:
+            base = np.array(per_capita_grdp[s])[kind_idx]
+            table[f"grdp_{s}_{y}"] = pop * base * rng.lognormal(0, 0.2, n)
+        doctors_per_1000 = np.array([3.0, 2.0, 0.8])[kind_idx] * rng.lognormal(0, 0.2, n)
+        table[f"doctors_{y}"] = (pop / 1000 * doctors_per_1000).round().astype(np.int64)
+        hh = table[f"households_{y}"].to_numpy()
+        vacancy = np.where(kind == "gun", 0.12, 0.06)
+        units = (hh * (1 + vacancy)).round()
+        table[f"housing_units_{y}"] = units.astype(np.int64)
+        table[f"vacant_housing_{y}"] = (units * vacancy).round().astype(np.int64)
+    table["area_km2"] = area
+    table["cx"] = cx
+    table["cy"] = cy
+    return Region("synthetic", validate_table(table, f"synthetic(n={n}, seed={seed})"))
+
+
+def synthetic_boundaries(table: pd.DataFrame):
+    """Square-ish polygons around each centroid with the municipality's area (for maps)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    half = np.sqrt(table["area_km2"].to_numpy()) * 1000 / 2
+    geoms = [
+        box(x - h, y - h, x + h, y + h)
+        for x, y, h in zip(table["cx"], table["cy"], half, strict=True)
+    ]
+    return gpd.GeoDataFrame({"code": table["code"].to_numpy()}, geometry=geoms, crs="EPSG:5179")
