@@ -1,0 +1,248 @@
+"""Typed configuration: dataclass schemas registered in Hydra's ConfigStore.
+
+Every YAML file under ``configs/`` is merged onto these schemas, so an unknown key or a
+value of the wrong type fails at start-up with the key named. Values are then checked
+for sense by :func:`validate` (also before any simulation), which names the setting and
+what is allowed. Only the entry points touch the ``DictConfig``; the model receives the
+typed :class:`SimConfig`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from sim.data.region import CENSUS_YEARS
+from sim.policy.config import (
+    GovernanceConfig,
+    InstrumentConfig,
+    LifecycleConfig,
+    TargetingConfig,
+    validate_policy,
+)
+
+
+class ConfigError(ValueError):
+    """A setting is impossible; the message names it and what is allowed."""
+
+
+@dataclass
+class RegionConfig:
+    name: str = MISSING  # "korea" or "synthetic"
+    n_municipalities: int = 30  # synthetic only
+    seed: int = 0  # synthetic layout only
+
+
+@dataclass
+class RunConfig:
+    start_year: int = 2015  # a census year: 2010, 2015 or 2020
+    years: int = 20  # simulated years
+    scale: float = 100.0  # real households per household agent (1 = one agent each)
+    seed: int = 0  # the one run seed; every process spawns its own stream from it
+    progress: bool = True  # progress bar over simulated years
+    plots: bool = True  # write plots/ at the end
+
+
+@dataclass
+class BudgetConfig:
+    annual_krw: float = 5.0e11  # national smart-city budget per year, KRW
+    horizon_years: int = 10  # years during which the budget is spent
+    local_match_rate: float = 0.0  # local money added per KRW of national money
+
+
+@dataclass
+class ScenarioConfig:
+    name: str = MISSING
+    description: str = ""
+
+
+@dataclass
+class MigrationParams:
+    """Move decision and destination choice (see docs/model.md, migration)."""
+
+    move_rate: list[float] = field(default_factory=lambda: [0.20, 0.10, 0.05])  # by head age class
+    tenure_multiplier: list[float] = field(default_factory=lambda: [1.6, 1.0, 0.8, 0.6])  # 0-1, 2-4, 5-9, 10+ years
+    dissatisfaction: float = 0.5  # log-odds of moving per 10 QoL points below the national mean
+    beta_wage: list[float] = field(default_factory=lambda: [1.5, 1.0, 0.2])  # log wage, by age class
+    beta_jobs: list[float] = field(default_factory=lambda: [1.5, 1.0, 0.0])  # log employment rate
+    beta_services: list[float] = field(default_factory=lambda: [0.4, 0.4, 0.5])  # per 10 service points
+    beta_housing: list[float] = field(default_factory=lambda: [1.2, 0.8, 0.5])  # log price, by income class
+    beta_size: float = 1.0  # log households at destination (more homes, more vacancies)
+    beta_capital: list[float] = field(default_factory=lambda: [0.3, -0.1, -0.2])  # capital-region term
+    distance_decay: float = 1.2  # on log(1 + km / 10)
+    same_province: float = 1.0  # bonus for staying in the province
+    stay_local: float = 3.0  # bonus for moving within the same municipality
+    network: float = 0.5  # on log1p(M * share of the origin's earlier movers going to d)
+    network_memory: float = 0.7  # yearly decay of the migrant-network stock
+
+
+@dataclass
+class DemographyParams:
+    """Household demography; rates per year (see docs/model.md, demography)."""
+
+    mortality_a: float = 2.0e-5  # Gompertz q(age) = a * exp(b * age), adults
+    mortality_b: float = 0.095
+    child_mortality: float = 3.0e-4  # other household members
+    birth_rate: float = 0.055  # births per household with head aged 20-44 (2015 level)
+    birth_trend: float = -0.06  # yearly log change of the birth rate up to birth_trend_until
+    birth_trend_until: int = 2023
+    leave_home_rate: float = 0.04  # an adult child of a 3+ household with head 45+ leaves
+
+
+@dataclass
+class EconomyParams:
+    """Firms, labour market and wages (see docs/model.md, firms and labour)."""
+
+    employment_rate: float = 0.78  # initial share of heads under 65 in work
+    max_employment_rate: float = 0.95
+    productivity_drift: float = 0.01  # yearly log productivity growth
+    productivity_sigma: float = 0.10
+    agglomeration: float = 0.02  # productivity elasticity w.r.t. local jobs density
+    labour_elasticity: float = 0.5
+    demand_elasticity: list[float] = field(default_factory=lambda: [0.0, 0.2, 1.0, 0.4])  # by sector
+    exit_rate: list[float] = field(default_factory=lambda: [0.04, 0.05, 0.08, 0.07])
+    entry_rate: list[float] = field(default_factory=lambda: [0.04, 0.05, 0.08, 0.08])
+    relocation_rate: float = 0.005
+    wage_tightness: float = 0.3  # wage elasticity w.r.t. jobs per worker
+    wage_passthrough: float = 0.5  # wage elasticity w.r.t. local productivity
+    mean_wage: float = 38.0  # million KRW per worker per year (2015)
+    income_sigma: float = 0.4
+    pension_share: float = 0.35  # non-working income relative to the mean wage
+
+
+@dataclass
+class HousingParams:
+    price_elasticity: float = 1.0  # log price change per log change of occupancy
+    supply_elasticity: float = 0.3  # new units per log price above start
+
+
+@dataclass
+class QolParams:
+    """Quality of life index (0-100) as households feel it."""
+
+    service_weights: list[list[float]] = field(
+        default_factory=lambda: [
+            # health, mobility, care/education, safety, digital, environment
+            [0.10, 0.20, 0.30, 0.10, 0.20, 0.10],  # head 20-39
+            [0.15, 0.20, 0.20, 0.15, 0.15, 0.15],  # 40-64
+            [0.35, 0.25, 0.05, 0.15, 0.05, 0.15],  # 65+
+        ]
+    )
+    component_weights: list[float] = field(default_factory=lambda: [0.6, 0.2, 0.2])  # services, jobs, housing
+    felt_threshold: float = 1.0  # QoL points that a household perceives as a gain
+
+
+@dataclass
+class BehaviourConfig:
+    migration: MigrationParams = field(default_factory=MigrationParams)
+    demography: DemographyParams = field(default_factory=DemographyParams)
+    economy: EconomyParams = field(default_factory=EconomyParams)
+    housing: HousingParams = field(default_factory=HousingParams)
+    qol: QolParams = field(default_factory=QolParams)
+    note: str = ""  # where these values come from (calibration run, date)
+
+
+@dataclass
+class SimConfig:
+    region: RegionConfig = field(default_factory=RegionConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    targeting: TargetingConfig = field(default_factory=TargetingConfig)
+    instrument: InstrumentConfig = field(default_factory=InstrumentConfig)
+    governance: GovernanceConfig = field(default_factory=GovernanceConfig)
+    lifecycle: LifecycleConfig = field(default_factory=LifecycleConfig)
+    behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+
+
+def register_configs() -> None:
+    """Register the schema as the base of ``configs/config.yaml``."""
+    cs = ConfigStore.instance()
+    cs.store(name="sim_schema", node=SimConfig)
+
+
+def validate(cfg: SimConfig) -> None:
+    """Fail with a :class:`ConfigError` naming every impossible setting."""
+    problems: list[str] = []
+    if cfg.region.name not in ("korea", "synthetic"):
+        problems.append(f"region.name={cfg.region.name!r}: allowed 'korea', 'synthetic'")
+    if cfg.region.n_municipalities < 6:
+        problems.append(f"region.n_municipalities={cfg.region.n_municipalities}: must be >= 6")
+    if cfg.run.start_year not in CENSUS_YEARS:
+        problems.append(
+            f"run.start_year={cfg.run.start_year}: no census data; allowed {list(CENSUS_YEARS)}"
+        )
+    if cfg.run.years <= 0:
+        problems.append(f"run.years={cfg.run.years}: must be a positive number of years")
+    if cfg.run.years > 200:
+        problems.append(f"run.years={cfg.run.years}: at most 200")
+    if not cfg.run.scale >= 1:
+        problems.append(f"run.scale={cfg.run.scale}: real households per agent must be >= 1")
+    if cfg.run.seed < 0:
+        problems.append(f"run.seed={cfg.run.seed}: must be >= 0")
+    if not cfg.budget.annual_krw >= 0:
+        problems.append(f"budget.annual_krw={cfg.budget.annual_krw}: must be >= 0")
+    if 0 < cfg.budget.annual_krw < 1e6:
+        problems.append(
+            f"budget.annual_krw={cfg.budget.annual_krw}: is in KRW; a budget under "
+            "KRW 1 million a year is almost surely a unit mistake (use 0 for none)"
+        )
+    if cfg.budget.horizon_years < 0:
+        problems.append(f"budget.horizon_years={cfg.budget.horizon_years}: must be >= 0")
+    if not 0 <= cfg.budget.local_match_rate <= 5:
+        problems.append(f"budget.local_match_rate={cfg.budget.local_match_rate}: must be in [0, 5]")
+    problems += _validate_behaviour(cfg.behaviour)
+    problems += validate_policy(cfg)
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+def _validate_behaviour(b: BehaviourConfig) -> list[str]:
+    p: list[str] = []
+
+    def check_len(name: str, values: list, n: int) -> None:
+        if len(values) != n:
+            p.append(f"behaviour.{name}: needs {n} values, got {len(values)}")
+
+    m = b.migration
+    for name in ("move_rate", "beta_wage", "beta_jobs", "beta_services", "beta_capital", "beta_housing"):
+        check_len(f"migration.{name}", getattr(m, name), 3)
+    check_len("migration.tenure_multiplier", m.tenure_multiplier, 4)
+    if any(not 0 <= r <= 1 for r in m.move_rate):
+        p.append(f"behaviour.migration.move_rate={m.move_rate}: probabilities in [0, 1]")
+    if any(x < 0 for x in m.tenure_multiplier):
+        p.append("behaviour.migration.tenure_multiplier: must be >= 0")
+    if m.distance_decay < 0:
+        p.append(f"behaviour.migration.distance_decay={m.distance_decay}: must be >= 0")
+    if not 0 <= m.network_memory <= 1:
+        p.append(f"behaviour.migration.network_memory={m.network_memory}: must be in [0, 1]")
+    d = b.demography
+    for name in ("mortality_a", "child_mortality", "birth_rate", "leave_home_rate"):
+        v = getattr(d, name)
+        if not 0 <= v <= 1:
+            p.append(f"behaviour.demography.{name}={v}: must be a rate in [0, 1]")
+    e = b.economy
+    check_len("economy.demand_elasticity", e.demand_elasticity, 4)
+    check_len("economy.exit_rate", e.exit_rate, 4)
+    check_len("economy.entry_rate", e.entry_rate, 4)
+    if not 0 < e.employment_rate <= e.max_employment_rate <= 1:
+        p.append("behaviour.economy: need 0 < employment_rate <= max_employment_rate <= 1")
+    if e.mean_wage <= 0:
+        p.append(f"behaviour.economy.mean_wage={e.mean_wage}: must be > 0")
+    q = b.qol
+    if len(q.service_weights) != 3 or any(len(r) != 6 for r in q.service_weights):
+        p.append("behaviour.qol.service_weights: needs 3 rows (age classes) of 6 domain weights")
+    check_len("qol.component_weights", q.component_weights, 3)
+    return p
+
+
+def to_typed(cfg: DictConfig) -> SimConfig:
+    """Turn the composed DictConfig into a validated :class:`SimConfig` object."""
+    typed = OmegaConf.to_object(cfg)
+    if not isinstance(typed, SimConfig):  # composed without the schema (e.g. in tests)
+        merged = OmegaConf.merge(OmegaConf.structured(SimConfig), cfg)
+        typed = OmegaConf.to_object(merged)
+    validate(typed)
+    return typed

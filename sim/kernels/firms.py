@@ -1,0 +1,126 @@
+"""Firm kernel: productivity, labour demand, exit and rare relocation in one pass.
+
+Firms are column arrays (F rows): municipality, sector, employees (workers, in the same
+agent units as households), log productivity (value added per worker, million KRW), age.
+Per-(municipality, sector) drivers are precomputed by :mod:`sim.processes.firms` into
+small (M, S) tables; the kernel only reads them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from sim.kernels.households import N_CHUNKS, PARALLEL_THRESHOLD, _std_normal
+from sim.kernels.migration import draw_alias
+from sim.kernels.rng import uniform
+
+
+@njit(cache=True)
+def _firm_range(
+    lo, hi, uid, muni, sector, employees, log_prod, age, key, prod_shift, prod_sigma,
+    demand_growth, labour_elasticity, exit_p, relocate_p, reloc_threshold, reloc_alias,
+    jobs, output, exits, relocations,
+):
+    for i in range(lo, hi):
+        m = muni[i]
+        s = sector[i]
+        u = np.uint64(uid[i])
+        noise = prod_sigma * _std_normal(key, u, np.uint64(0))
+        log_prod[i] += prod_shift[m, s] + noise
+        emp = employees[i] * math.exp(labour_elasticity * noise + demand_growth[m, s])
+        if uniform(key, u, np.uint64(2)) < exit_p[s] or emp < 0.05:
+            employees[i] = 0.0  # exit; removed by the caller
+            exits[m, s] += 1
+            continue
+        if uniform(key, u, np.uint64(3)) < relocate_p:
+            d = draw_alias(reloc_threshold, reloc_alias, s, uniform(key, u, np.uint64(4)))
+            if d != m:
+                relocations[m, s] += 1
+                muni[i] = d
+                m = d
+        employees[i] = emp
+        if age[i] < 255:
+            age[i] += 1
+        jobs[m, s] += emp
+        output[m, s] += emp * math.exp(log_prod[i])
+
+
+@njit(cache=True, parallel=True)
+def _firm_parallel(n, uid, muni, sector, employees, log_prod, age, key, prod_shift, prod_sigma,
+                   demand_growth, labour_elasticity, exit_p, relocate_p, reloc_threshold,
+                   reloc_alias, jobs, output, exits, relocations):
+    m, s = jobs.shape
+    lj = np.zeros((N_CHUNKS, m, s))
+    lo_ = np.zeros((N_CHUNKS, m, s))
+    le = np.zeros((N_CHUNKS, m, s), dtype=np.int64)
+    lr = np.zeros((N_CHUNKS, m, s), dtype=np.int64)
+    step = (n + N_CHUNKS - 1) // N_CHUNKS
+    for c in prange(N_CHUNKS):
+        lo = c * step
+        hi = min(n, lo + step)
+        _firm_range(lo, hi, uid, muni, sector, employees, log_prod, age, key, prod_shift,
+                    prod_sigma, demand_growth, labour_elasticity, exit_p, relocate_p,
+                    reloc_threshold, reloc_alias, lj[c], lo_[c], le[c], lr[c])
+    for c in range(N_CHUNKS):
+        jobs += lj[c]
+        output += lo_[c]
+        exits += le[c]
+        relocations += lr[c]
+
+
+def step_firms(
+    uid: np.ndarray,
+    muni: np.ndarray,
+    sector: np.ndarray,
+    employees: np.ndarray,
+    log_prod: np.ndarray,
+    age: np.ndarray,
+    key: np.uint64,
+    prod_shift: np.ndarray,
+    prod_sigma: float,
+    demand_growth: np.ndarray,
+    labour_elasticity: float,
+    exit_p: np.ndarray,
+    relocate_p: float,
+    reloc_threshold: np.ndarray,
+    reloc_alias: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Advance every firm one year, in place.
+
+    Args:
+        prod_shift: (M, S) expected change of log productivity (drift, agglomeration,
+            spill-overs from smart-city tech investment).
+        prod_sigma: standard deviation of a firm's yearly productivity shock.
+        demand_growth: (M, S) expected log change of a firm's employment (local demand,
+            and the employment response to tech spill-overs).
+        labour_elasticity: response of employment to the firm's own productivity shock
+            (the idiosyncratic part; the common drift does not create jobs).
+        exit_p: (S,) annual exit probability.
+        relocate_p: annual probability of a relocation attempt; the destination is drawn
+            from the sector's alias table (rows of ``reloc_threshold``/``reloc_alias``, (S, M)).
+
+    Returns:
+        ``jobs`` and ``output`` (M, S) float64 after the step (workers, million KRW per
+        agent unit); ``exits`` and ``relocations`` (M, S) int64. Exiting firms have
+        ``employees == 0`` and must be removed by the caller.
+    """
+    m, s = prod_shift.shape
+    out = {
+        "jobs": np.zeros((m, s)),
+        "output": np.zeros((m, s)),
+        "exits": np.zeros((m, s), dtype=np.int64),
+        "relocations": np.zeros((m, s), dtype=np.int64),
+    }
+    n = uid.shape[0]
+    args = (uid, muni, sector, employees, log_prod, age, np.uint64(key), prod_shift,
+            float(prod_sigma), demand_growth, float(labour_elasticity), exit_p,
+            float(relocate_p), reloc_threshold, reloc_alias,
+            out["jobs"], out["output"], out["exits"], out["relocations"])
+    if n < PARALLEL_THRESHOLD:
+        _firm_range(0, n, *args)
+    else:
+        _firm_parallel(n, *args)
+    return out

@@ -1,0 +1,307 @@
+"""Household kernels: demography, labour-market status and income, and aggregation.
+
+Each kernel is a pure function over household columns (N rows) and small per-municipality
+tables (M rows). Random numbers are hashed from (stream key, uid, draw) so results do not
+depend on the thread count. Persons are counted exactly: births and deaths are returned
+per municipality so that the model can check ``change = births - deaths + net moves``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from sim.kernels.rng import uniform
+
+N_AGE_CLASSES = 3  # head aged 20-39, 40-64, 65+
+N_INCOME_CLASSES = 3  # low, middle, high
+N_TYPES = N_AGE_CLASSES * N_INCOME_CLASSES
+PARALLEL_THRESHOLD = 200_000
+#: Fixed number of chunks for parallel loops: float sums are added in the same order
+#: whatever the number of threads, so results do not depend on it.
+N_CHUNKS = 16
+
+
+@njit(cache=True, inline="always")
+def age_class(age: int) -> int:
+    """0 for a head aged < 40, 1 for 40-64, 2 for 65+."""
+    if age >= 65:
+        return 2
+    if age >= 40:
+        return 1
+    return 0
+
+
+def _chunks(n: int) -> int:
+    return 1 if n < PARALLEL_THRESHOLD else N_CHUNKS
+
+
+# --------------------------------------------------------------------------- demography
+@njit(cache=True)
+def _demography_range(
+    lo, hi, muni, age, size, uid, key, death_q, child_death_q, birth_p, leave_p, spawn,
+    births, deaths,
+):
+    for i in range(lo, hi):
+        a = age[i]
+        s = size[i]
+        m = muni[i]
+        u = np.uint64(uid[i])
+        # Deaths: the head and a partner (up to two adults) at the head's age-specific rate,
+        # other members at the child rate.
+        dead = 0
+        for p in range(s):
+            q = death_q[a] if p < 2 else child_death_q
+            if uniform(key, u, np.uint64(p)) < q:
+                dead += 1
+        s -= dead
+        deaths[m] += dead
+        spawn[i] = 0
+        if s > 0:
+            if uniform(key, u, np.uint64(20)) < birth_p[a]:
+                s += 1
+                births[m] += 1
+            if s >= 3 and uniform(key, u, np.uint64(21)) < leave_p[a]:
+                s -= 1  # an adult child leaves and forms a household of their own
+                spawn[i] = 1
+            if a < 110:
+                age[i] = a + 1
+        size[i] = s
+
+
+@njit(cache=True, parallel=True)
+def _demography_parallel(
+    n, n_chunks, muni, age, size, uid, key, death_q, child_death_q, birth_p, leave_p, spawn,
+    births, deaths,
+):
+    m = births.shape[0]
+    lb = np.zeros((n_chunks, m), dtype=np.int64)
+    ld = np.zeros((n_chunks, m), dtype=np.int64)
+    step = (n + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        lo = c * step
+        hi = min(n, lo + step)
+        _demography_range(
+            lo, hi, muni, age, size, uid, key, death_q, child_death_q, birth_p, leave_p,
+            spawn, lb[c], ld[c],
+        )
+    for c in range(n_chunks):
+        births += lb[c]
+        deaths += ld[c]
+
+
+def demography(
+    muni: np.ndarray,
+    age: np.ndarray,
+    size: np.ndarray,
+    uid: np.ndarray,
+    key: np.uint64,
+    death_q: np.ndarray,
+    child_death_q: float,
+    birth_p: np.ndarray,
+    leave_p: np.ndarray,
+    spawn: np.ndarray,
+    n_municipalities: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Deaths, births, children leaving home and ageing, in place.
+
+    Args:
+        muni: (N,) int16. age: (N,) uint8 head's age, incremented by one.
+        size: (N,) uint8 persons; 0 afterwards means the household dissolved.
+        uid: (N,) int64. key: the year's demography stream key.
+        death_q: (256,) float64 annual death probability of an adult by the head's age.
+        child_death_q: death probability of other members.
+        birth_p: (256,) float64 probability of a birth by the head's age.
+        leave_p: (256,) float64 probability that an adult child leaves (households of 3+).
+        spawn: (N,) uint8 output, 1 where a child left (the caller creates their household).
+
+    Returns:
+        births, deaths: (M,) int64 persons by municipality (in agent units).
+    """
+    births = np.zeros(n_municipalities, dtype=np.int64)
+    deaths = np.zeros(n_municipalities, dtype=np.int64)
+    n = muni.shape[0]
+    args = (muni, age, size, uid, np.uint64(key), death_q, child_death_q, birth_p, leave_p, spawn)
+    chunks = _chunks(n)
+    if chunks == 1:
+        _demography_range(0, n, *args, births, deaths)
+    else:
+        _demography_parallel(n, chunks, *args, births, deaths)
+    return births, deaths
+
+
+# ------------------------------------------------------------------ labour and income
+@njit(cache=True, inline="always")
+def _std_normal(key, u, draw):
+    """A standard normal from two hashed uniforms (Box-Muller)."""
+    u1 = uniform(key, u, draw)
+    u2 = uniform(key, u, draw + np.uint64(1))
+    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@njit(cache=True)
+def _labour_range(
+    lo, hi, muni, age, uid, key, identity_key, employment_rate, sector_cdf, wage,
+    income_sigma, pension_income, income_cuts, employed, sector, income, htype,
+):
+    n_sectors = sector_cdf.shape[1]
+    for i in range(lo, hi):
+        m = muni[i]
+        a = age[i]
+        u = np.uint64(uid[i])
+        skill = math.exp(income_sigma * _std_normal(identity_key, u, np.uint64(0)))
+        if a < 65 and uniform(key, u, np.uint64(0)) < employment_rate[m]:
+            v = uniform(key, u, np.uint64(1))
+            k = 0
+            while k < n_sectors - 1 and v >= sector_cdf[m, k]:
+                k += 1
+            employed[i] = 1
+            sector[i] = k
+            y = wage[m, k] * skill
+        else:
+            employed[i] = 0
+            sector[i] = -1
+            y = pension_income * math.sqrt(skill)
+        income[i] = y
+        ic = 0
+        if y >= income_cuts[0]:
+            ic = 1
+        if y >= income_cuts[1]:
+            ic = 2
+        htype[i] = age_class(a) * 3 + ic
+
+
+@njit(cache=True, parallel=True)
+def _labour_parallel(n, n_chunks, *args):
+    step = (n + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        lo = c * step
+        hi = min(n, lo + step)
+        _labour_range(lo, hi, *args)
+
+
+def labour_status(
+    muni: np.ndarray,
+    age: np.ndarray,
+    uid: np.ndarray,
+    key: np.uint64,
+    identity_key: np.uint64,
+    employment_rate: np.ndarray,
+    sector_cdf: np.ndarray,
+    wage: np.ndarray,
+    income_sigma: float,
+    pension_income: float,
+    income_cuts: np.ndarray,
+    employed: np.ndarray,
+    sector: np.ndarray,
+    income: np.ndarray,
+    htype: np.ndarray,
+) -> None:
+    """Employment, sector, income and household type for every household, in place.
+
+    A head under 65 is employed with the municipality's ``employment_rate`` (M,), in a
+    sector drawn from ``sector_cdf`` (M, S) (cumulative job shares), and earns
+    ``wage`` (M, S) times a persistent personal factor (lognormal, hashed from the uid with
+    ``identity_key`` so it is the same every year). Others receive ``pension_income``.
+    ``income_cuts`` (2,) split incomes into low/middle/high; ``htype`` = 3 * age class +
+    income class.
+    """
+    n = muni.shape[0]
+    args = (
+        muni, age, uid, np.uint64(key), np.uint64(identity_key), employment_rate, sector_cdf,
+        wage, income_sigma, pension_income, income_cuts, employed, sector, income, htype,
+    )
+    chunks = _chunks(n)
+    if chunks == 1:
+        _labour_range(0, n, *args)
+    else:
+        _labour_parallel(n, chunks, *args)
+
+
+# ---------------------------------------------------------------------- aggregation
+@njit(cache=True)
+def _aggregate_range(
+    lo, hi, muni, age, size, htype, employed, sector, income, qol_start, qol_now,
+    felt_threshold, hh_by_type, persons_by_type, workers_by_sector, income_sum, felt_persons,
+):
+    for i in range(lo, hi):
+        m = muni[i]
+        t = htype[i]
+        s = size[i]
+        hh_by_type[m, t] += 1
+        persons_by_type[m, t] += s
+        if employed[i]:
+            workers_by_sector[m, sector[i]] += 1
+        income_sum[m] += income[i]
+        if qol_now[m, age_class(age[i])] - qol_start[i] >= felt_threshold:
+            felt_persons[m] += s
+
+
+@njit(cache=True, parallel=True)
+def _aggregate_parallel(n, n_chunks, muni, age, size, htype, employed, sector, income,
+                        qol_start, qol_now, felt_threshold, hh_by_type, persons_by_type,
+                        workers_by_sector, income_sum, felt_persons):
+    m, t = hh_by_type.shape
+    s = workers_by_sector.shape[1]
+    l_hh = np.zeros((n_chunks, m, t), dtype=np.int64)
+    l_p = np.zeros((n_chunks, m, t), dtype=np.int64)
+    l_w = np.zeros((n_chunks, m, s), dtype=np.int64)
+    l_inc = np.zeros((n_chunks, m))
+    l_felt = np.zeros((n_chunks, m), dtype=np.int64)
+    step = (n + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        lo = c * step
+        hi = min(n, lo + step)
+        _aggregate_range(lo, hi, muni, age, size, htype, employed, sector, income, qol_start,
+                         qol_now, felt_threshold, l_hh[c], l_p[c], l_w[c], l_inc[c], l_felt[c])
+    for c in range(n_chunks):
+        hh_by_type += l_hh[c]
+        persons_by_type += l_p[c]
+        workers_by_sector += l_w[c]
+        income_sum += l_inc[c]
+        felt_persons += l_felt[c]
+
+
+def aggregate(
+    muni: np.ndarray,
+    age: np.ndarray,
+    size: np.ndarray,
+    htype: np.ndarray,
+    employed: np.ndarray,
+    sector: np.ndarray,
+    income: np.ndarray,
+    qol_start: np.ndarray,
+    qol_now: np.ndarray,
+    felt_threshold: float,
+    n_municipalities: int,
+    n_sectors: int,
+) -> dict[str, np.ndarray]:
+    """Per-municipality totals in one pass over the households.
+
+    Returns a dict of arrays (agent units): ``households_by_type`` and
+    ``persons_by_type`` (M, T) int64, ``workers_by_sector`` (M, S) int64, ``income_sum``
+    (M,) float64, and ``felt_persons`` (M,) int64 — persons in households whose felt QoL
+    (``qol_now`` (M, 3) at their place and age class) exceeds their ``qol_start`` by at
+    least ``felt_threshold``. Income sums are accumulated in float64 per chunk; the chunk
+    order is fixed, so the result is the same for a given thread count.
+    """
+    m = n_municipalities
+    out = {
+        "households_by_type": np.zeros((m, N_TYPES), dtype=np.int64),
+        "persons_by_type": np.zeros((m, N_TYPES), dtype=np.int64),
+        "workers_by_sector": np.zeros((m, n_sectors), dtype=np.int64),
+        "income_sum": np.zeros(m),
+        "felt_persons": np.zeros(m, dtype=np.int64),
+    }
+    n = muni.shape[0]
+    args = (muni, age, size, htype, employed, sector, income, qol_start, qol_now,
+            float(felt_threshold), out["households_by_type"], out["persons_by_type"],
+            out["workers_by_sector"], out["income_sum"], out["felt_persons"])
+    chunks = _chunks(n)
+    if chunks == 1:
+        _aggregate_range(0, n, *args)
+    else:
+        _aggregate_parallel(n, chunks, *args)
+    return out

@@ -1,0 +1,171 @@
+"""The migration kernel: who moves, and where to.
+
+Once a year the model computes, for every (origin municipality, household type), the
+probability of moving and a multinomial-logit distribution over destinations (see
+:mod:`sim.processes.migration`). Those tables are small (229 x 9 x 229). This module
+turns each destination distribution into an alias table (Vose 1991) so that drawing a
+destination costs O(1), then passes once over the household columns: one hashed uniform
+decides whether a household moves, a second picks its destination.
+
+Notation: N households, M municipalities (origins = destinations), T household types,
+B tenure bins, K = M * T destination tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from sim.kernels.rng import uniform
+
+#: Below this many households the single-threaded loop is faster than prange.
+PARALLEL_THRESHOLD = 200_000
+N_CHUNKS = 16
+
+
+@njit(cache=True)
+def build_alias_tables(prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Alias tables for each row of ``prob``.
+
+    Args:
+        prob: (K, M) float64, each row non-negative and summing to 1.
+
+    Returns:
+        threshold: (K, M) float64 in [0, 1]; keep column j if the fractional draw is below.
+        alias: (K, M) int32; otherwise take this column.
+    """
+    k_rows, m = prob.shape
+    threshold = np.ones((k_rows, m))
+    alias = np.empty((k_rows, m), dtype=np.int32)
+    small = np.empty(m, dtype=np.int64)
+    large = np.empty(m, dtype=np.int64)
+    scaled = np.empty(m)
+    for k in range(k_rows):
+        n_small = 0
+        n_large = 0
+        for j in range(m):
+            alias[k, j] = j
+            scaled[j] = prob[k, j] * m
+            if scaled[j] < 1.0:
+                small[n_small] = j
+                n_small += 1
+            else:
+                large[n_large] = j
+                n_large += 1
+        while n_small > 0 and n_large > 0:
+            n_small -= 1
+            s = small[n_small]
+            n_large -= 1
+            g = large[n_large]
+            threshold[k, s] = scaled[s]
+            alias[k, s] = g
+            scaled[g] = (scaled[g] + scaled[s]) - 1.0
+            if scaled[g] < 1.0:
+                small[n_small] = g
+                n_small += 1
+            else:
+                large[n_large] = g
+                n_large += 1
+        # Leftovers are 1 up to rounding: keep them.
+        for i in range(n_large):
+            threshold[k, large[i]] = 1.0
+        for i in range(n_small):
+            threshold[k, small[i]] = 1.0
+    return threshold, alias
+
+
+@njit(cache=True, inline="always")
+def draw_alias(threshold: np.ndarray, alias: np.ndarray, k: int, u: float) -> int:
+    """Draw a column of alias table ``k`` from one uniform ``u`` in [0, 1)."""
+    m = threshold.shape[1]
+    x = u * m
+    j = int(x)
+    if j >= m:
+        j = m - 1
+    if x - j < threshold[k, j]:
+        return j
+    return alias[k, j]
+
+
+@njit(cache=True)
+def _migrate_range(
+    lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias, key,
+    flows_hh, flows_persons,
+):
+    n_types = move_prob.shape[1]
+    for i in range(lo, hi):
+        o = muni[i]
+        t = htype[i]
+        p = move_prob[o, t, tenure_bin[tenure[i]]]
+        if uniform(key, np.uint64(uid[i]), np.uint64(0)) < p:
+            d = draw_alias(threshold, alias, o * n_types + t, uniform(key, np.uint64(uid[i]), np.uint64(1)))
+            muni[i] = d
+            tenure[i] = 0
+            flows_hh[o, d] += 1
+            flows_persons[o, d] += size[i]
+
+
+@njit(cache=True, parallel=True)
+def _migrate_parallel(
+    n, muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias, key,
+    flows_hh, flows_persons,
+):
+    n_chunks = N_CHUNKS
+    m = flows_hh.shape[0]
+    local_hh = np.zeros((n_chunks, m, m), dtype=np.int64)
+    local_persons = np.zeros((n_chunks, m, m), dtype=np.int64)
+    step = (n + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        lo = c * step
+        hi = min(n, lo + step)
+        _migrate_range(
+            lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias,
+            key, local_hh[c], local_persons[c],
+        )
+    for c in range(n_chunks):
+        flows_hh += local_hh[c]
+        flows_persons += local_persons[c]
+
+
+def migrate(
+    muni: np.ndarray,
+    htype: np.ndarray,
+    tenure: np.ndarray,
+    size: np.ndarray,
+    uid: np.ndarray,
+    move_prob: np.ndarray,
+    tenure_bin: np.ndarray,
+    threshold: np.ndarray,
+    alias: np.ndarray,
+    key: np.uint64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move households in place; return the flows.
+
+    Args:
+        muni: (N,) int16, municipality index; updated for movers.
+        htype: (N,) uint8, household type in [0, T).
+        tenure: (N,) uint8, years at the current home; set to 0 for movers.
+        size: (N,) uint8, persons in the household.
+        uid: (N,) int64, stable agent ids (keys of the counter-based RNG).
+        move_prob: (M, T, B) float64, probability of moving this year.
+        tenure_bin: (256,) int64, maps tenure years to a bin in [0, B).
+        threshold, alias: (M * T, M) alias tables from :func:`build_alias_tables`.
+        key: uint64 stream key of this year's migration draws.
+
+    Returns:
+        flows_hh, flows_persons: (M, M) int64, movers by origin (row) and destination
+        (column), in agents and in persons; the diagonal holds moves within a municipality.
+
+    The result does not depend on the number of threads (each draw is a hash of the
+    household's uid, and the flow counters are integers).
+    """
+    m = move_prob.shape[0]
+    flows_hh = np.zeros((m, m), dtype=np.int64)
+    flows_persons = np.zeros((m, m), dtype=np.int64)
+    n = muni.shape[0]
+    args = (muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias, np.uint64(key))
+    if n < PARALLEL_THRESHOLD:
+        _migrate_range(0, n, *args, flows_hh, flows_persons)
+    else:
+        _migrate_parallel(n, *args, flows_hh, flows_persons)
+    return flows_hh, flows_persons

@@ -1,0 +1,62 @@
+"""Outcome measures: inequality indices, urban-rural gap, felt benefit, extinction risk.
+
+Pure functions over per-municipality arrays; no model objects.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def theil(values: np.ndarray, weights: np.ndarray) -> float:
+    """Population-weighted Theil T index of positive ``values`` (0 = equality)."""
+    v = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    keep = (w > 0) & (v > 0)
+    v, w = v[keep], w[keep]
+    if len(v) == 0:
+        return 0.0
+    w = w / w.sum()
+    mu = float(np.sum(w * v))
+    r = v / mu
+    return float(np.sum(w * r * np.log(r)))
+
+
+def gini(values: np.ndarray, weights: np.ndarray) -> float:
+    """Population-weighted Gini coefficient (0 = equality, 1 = one place has all)."""
+    v = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    keep = w > 0
+    v, w = v[keep], w[keep]
+    if len(v) == 0 or np.sum(w * v) <= 0:
+        return 0.0
+    order = np.argsort(v)
+    v, w = v[order], w[order]
+    cw = np.cumsum(w) / w.sum()
+    cv = np.cumsum(w * v) / np.sum(w * v)
+    # Area under the Lorenz curve by trapezoids.
+    area = np.sum((cw - np.concatenate([[0], cw[:-1]])) * (cv + np.concatenate([[0], cv[:-1]])) / 2)
+    return float(1 - 2 * area)
+
+
+def weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    w = np.asarray(weights, dtype=float)
+    return float(np.sum(np.asarray(values) * w) / w.sum()) if w.sum() > 0 else float("nan")
+
+
+def urban_rural_gap(qol: np.ndarray, persons: np.ndarray, is_gun: np.ndarray) -> float:
+    """Population-weighted QoL of cities (gu and si) minus that of rural counties (gun)."""
+    if not is_gun.any() or is_gun.all():
+        return float("nan")
+    return weighted_mean(qol[~is_gun], persons[~is_gun]) - weighted_mean(qol[is_gun], persons[is_gun])
+
+
+def young_to_old(households_by_type: np.ndarray) -> np.ndarray:
+    """(M,) households headed by 20-39-year-olds per household headed by someone 65+.
+
+    The model's analogue of the local-extinction-risk index (women 20-39 / people 65+),
+    which it cannot compute because it does not track members' sex and age.
+    """
+    young = households_by_type[:, 0:3].sum(axis=1).astype(float)
+    old = households_by_type[:, 6:9].sum(axis=1).astype(float)
+    return np.divide(young, old, out=np.full(len(young), np.inf), where=old > 0)

@@ -1,0 +1,1 @@
+"""Smart-city policy: allocation of the budget, what is built, and how assets age."""

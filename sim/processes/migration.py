@@ -1,0 +1,107 @@
+"""Migration: a move decision, then a multinomial-logit destination choice.
+
+Once a year this module builds small tables from municipal state, and the Numba kernel
+(:func:`sim.kernels.migration.migrate`) applies them to every household.
+
+Move probability of a household of age class a in municipality o with tenure bin b::
+
+    p = move_rate[a] * tenure_multiplier[b] * exp(dissatisfaction * gap / 10 - attachment[o])
+
+where ``gap`` = max(0, national mean QoL of class a - QoL of class a in o), capped at 0.95.
+
+Destination utility for household type t = (age class a, income class i)::
+
+    V[o, d, t] = beta_wage[a] * log(wage_d / mean) + beta_jobs[a] * log(employment rate_d)
+               + beta_services[a] * (service index of d for class a - mean) / 10
+               - beta_housing[i] * log(price_d) + beta_size * log(households_d)
+               + beta_capital[a] * capital_d - distance_decay * log(1 + km_od / 10)
+               + same_province * [same province] + stay_local * [d == o]
+               + network * log1p(M * share of o's earlier movers who went to d)
+
+and P(d | o, t) = softmax_d V. Moves with d == o are moves within the municipality (across
+eup/myeon/dong lines); ``movers_share`` counts all moves, ``intermunicipal_share`` only
+those across municipality lines.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.kernels.households import N_AGE_CLASSES, N_INCOME_CLASSES
+from sim.kernels.migration import build_alias_tables, migrate
+
+#: Tenure (years at the current home) -> bin: 0-1, 2-4, 5-9, 10+.
+TENURE_BIN = np.minimum(np.searchsorted([2, 5, 10], np.arange(256), side="right"), 3).astype(np.int64)
+
+
+def choice_tables(model) -> tuple[np.ndarray, np.ndarray]:
+    """Move probabilities (M, T, B) and destination probabilities (M, T, M)."""
+    p = model.params.migration
+    m = model.n_munis
+    a_idx = np.repeat(np.arange(N_AGE_CLASSES), N_INCOME_CLASSES)  # type -> age class
+    i_idx = np.tile(np.arange(N_INCOME_CLASSES), N_AGE_CLASSES)  # type -> income class
+    pop = np.maximum(model.persons.astype(float), 1.0)
+    services = model.service_levels() @ np.asarray(model.params.qol.service_weights).T  # (M, 3)
+    svc_mean = np.average(services, axis=0, weights=pop)
+    wage = model.mean_wage_by_muni
+    log_wage = np.log(wage / np.average(wage, weights=pop))
+    log_emp = np.log(np.maximum(model.employment_rate, 1e-3))
+    log_price = np.log(np.maximum(model.price, 1e-6))
+    log_size = np.log(np.maximum(model.households_count.astype(float), 0.5))
+    cap = model.capital_region.astype(float)
+
+    bw, bj, bs, bc = (np.asarray(x)[a_idx] for x in (p.beta_wage, p.beta_jobs, p.beta_services, p.beta_capital))
+    bh = np.asarray(p.beta_housing)[i_idx]
+    v_dest = (
+        bw[:, None] * log_wage[None, :]
+        + bj[:, None] * log_emp[None, :]
+        + bs[:, None] * ((services - svc_mean) / 10.0).T[a_idx]
+        - bh[:, None] * log_price[None, :]
+        + p.beta_size * log_size[None, :]
+        + bc[:, None] * cap[None, :]
+    )  # (T, M)
+
+    stock = model.network
+    out_total = stock.sum(axis=1, keepdims=True)
+    share = np.divide(stock, out_total, out=np.zeros_like(stock), where=out_total > 0)
+    v_origin = (
+        -p.distance_decay * np.log1p(model.distance_km / 10.0)
+        + p.same_province * model.same_province
+        + p.stay_local * np.eye(m)
+        + p.network * np.log1p(m * share)
+    )  # (M, M)
+    logits = v_origin[:, None, :] + v_dest[None, :, :]  # (M, T, M)
+    logits -= logits.max(axis=2, keepdims=True)
+    dest = np.exp(logits)
+    dest /= dest.sum(axis=2, keepdims=True)
+
+    qol = model.qol  # (M, 3)
+    qol_mean = np.average(qol, axis=0, weights=pop)
+    gap = np.maximum(0.0, qol_mean[None, :] - qol) / 10.0  # (M, 3)
+    base = np.asarray(p.move_rate)[a_idx]  # (T,)
+    prob = (
+        base[None, :, None]
+        * np.asarray(p.tenure_multiplier)[None, None, :]
+        * np.exp(p.dissatisfaction * gap[:, a_idx] - model.attachment[:, None])[:, :, None]
+    )
+    return np.minimum(prob, 0.95), dest
+
+
+def step(model) -> None:
+    hh = model.households
+    move_prob, dest = choice_tables(model)
+    m, t, _ = dest.shape
+    threshold, alias = build_alias_tables(dest.reshape(m * t, m))
+    flows_hh, flows_persons = migrate(
+        hh.muni, hh.htype, hh.tenure, hh.size, hh.uid, move_prob, TENURE_BIN,
+        threshold, alias, model.stream_key("migration"),
+    )
+    model.flows_hh = flows_hh
+    model.flows_persons = flows_persons
+    off = flows_hh.astype(float)
+    np.fill_diagonal(off, 0.0)
+    model.network = model.params.migration.network_memory * model.network + off
+    # Those who stayed put one more year at their home.
+    moved_mask = None  # tenure of movers was reset to 0 by the kernel
+    del moved_mask
+    np.add(hh.tenure, 1, out=hh.tenure, where=hh.tenure < 255)

@@ -1,0 +1,83 @@
+"""Initial municipal state derived from the census table: services, prices, jobs, wages.
+
+These are stylized indicators, documented in docs/model.md: each service domain is a
+0-100 index, 50 at the national (population-weighted) mean of its census proxy and 15
+points per standard deviation of the proxy's log across municipalities.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.data.region import SECTORS
+
+#: Relative wage by sector (agriculture, manufacturing, services, knowledge), mean 1
+#: over jobs; from the 2015 wage structure survey pattern (assumption).
+SECTOR_WAGE = np.array([0.55, 1.10, 0.85, 1.35])
+
+
+def data_year(start_year: int) -> int:
+    """The census year whose non-population indicators describe ``start_year``."""
+    return 2020 if start_year >= 2020 else 2015
+
+
+def _index(proxy: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    x = np.log(np.maximum(proxy, 1e-9))
+    mean = np.average(x, weights=weights)
+    sd = np.sqrt(np.average((x - mean) ** 2, weights=weights))
+    return np.clip(50 + 15 * (x - mean) / max(sd, 1e-9), 0, 100)
+
+
+def base_services(table: pd.DataFrame, start_year: int) -> np.ndarray:
+    """(M, 6) service levels: health, mobility, care/education, safety, digital, environment.
+
+    Proxies (census, year ``data_year``): health = doctors per person; mobility = people
+    per km2 (transit and road density follow density); care/education = services GRDP per
+    person; safety = doctors per km2 (reach of emergency care); digital/administration =
+    knowledge-sector GRDP per person; environment = km2 per person (space and green).
+    """
+    y = data_year(start_year)
+    pop = table[f"pop_{y}"].to_numpy(dtype=float)
+    area = np.maximum(table["area_km2"].to_numpy(dtype=float), 0.5)
+    doctors = table[f"doctors_{y}"].to_numpy(dtype=float) + 1
+    proxies = [
+        doctors / pop,
+        pop / area,
+        table[f"grdp_services_{y}"].to_numpy(dtype=float) / pop,
+        doctors / area,
+        table[f"grdp_knowledge_{y}"].to_numpy(dtype=float) / pop + 1e-3,
+        area / pop,
+    ]
+    return np.column_stack([_index(p, pop) for p in proxies])
+
+
+def grdp_by_sector(table: pd.DataFrame, start_year: int) -> np.ndarray:
+    """(M, S) GRDP by broad sector, million KRW."""
+    y = data_year(start_year)
+    return np.column_stack([table[f"grdp_{s}_{y}"].to_numpy(dtype=float) for s in SECTORS])
+
+
+def firm_counts(table: pd.DataFrame, start_year: int) -> np.ndarray:
+    """(M,) establishments. 2015 counts are used for 2010 and 2015 starts; the 2020 count
+    follows a new, broader counting basis (docs/data.md) and is used only for 2020."""
+    return table["firms_2020" if start_year >= 2020 else "firms_2015"].to_numpy(dtype=float)
+
+
+def initial_price_index(table: pd.DataFrame, start_year: int, wage: np.ndarray) -> np.ndarray:
+    """(M,) relative housing price (1 = national mean): density and local wages drive it."""
+    y = data_year(start_year)
+    pop = table[f"pop_{y}"].to_numpy(dtype=float)
+    density = pop / np.maximum(table["area_km2"].to_numpy(dtype=float), 0.5)
+    log_p = 0.25 * np.log(density / np.average(density, weights=pop)) + np.log(wage / np.average(wage, weights=pop))
+    p = np.exp(log_p)
+    return p / np.average(p, weights=pop)
+
+
+def housing_units(table: pd.DataFrame, start_year: int, households: np.ndarray) -> np.ndarray:
+    """(M,) dwellings: census units scaled to the start year's households."""
+    y = data_year(start_year)
+    units = table[f"housing_units_{y}"].to_numpy(dtype=float)
+    hh = table[f"households_{y}"].to_numpy(dtype=float)
+    ratio = np.clip(units / hh, 0.8, 2.0)
+    return households * ratio
