@@ -73,9 +73,10 @@ class MigrationParams:
     beta_capital: list[float] = field(default_factory=lambda: [0.3, -0.1, -0.2])  # capital-region term
     distance_decay: float = 1.2  # on log(1 + km / 10)
     same_province: float = 1.0  # bonus for staying in the province
-    stay_local: float = 3.0  # bonus for moving within the same municipality
+    stay_local: float = 1.0  # bonus for moving within the same municipality
     network: float = 0.5  # on log1p(M * share of the origin's earlier movers going to d)
     network_memory: float = 0.7  # yearly decay of the migrant-network stock
+    equilibrium_start: bool = True  # solve amenities so that start-year net flows balance
 
 
 @dataclass

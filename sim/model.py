@@ -137,6 +137,9 @@ class SmartCityModel(mesa.Model):
         hh.qol_start[:] = self.qol[hh.muni, ac]
         self.aggregates = observation.aggregate_households(self)
         self.persons0 = self.persons.copy()
+        self.amenity = np.zeros(m)
+        if self.params.migration.equilibrium_start:
+            migration.equilibrium_amenities(self)
         self.policy = policy.make_engine(self)
         self.records = observation.Recorder()
         self.records.record(self)

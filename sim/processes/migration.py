@@ -17,6 +17,13 @@ Destination utility for household type t = (age class a, income class i)::
                + beta_capital[a] * capital_d - distance_decay * log(1 + km_od / 10)
                + same_province * [same province] + stay_local * [d == o]
                + network * log1p(M * share of o's earlier movers who went to d)
+               + amenity_d
+
+``amenity_d`` stands for everything about a place that the model does not see (coast,
+schools' reputation, new towns). With ``equilibrium_start`` (the default) it is solved at
+the start so that expected in- and out-migration balance in every municipality: the start
+year is treated as a spatial equilibrium, and later flows come from changes (demography,
+jobs, prices, policy), not from the model's own misfit. Without it, amenities are zero.
 
 and P(d | o, t) = softmax_d V. Moves with d == o are moves within the municipality (across
 eup/myeon/dong lines); ``movers_share`` counts all moves, ``intermunicipal_share`` only
@@ -59,6 +66,7 @@ def choice_tables(model) -> tuple[np.ndarray, np.ndarray]:
         - bh[:, None] * log_price[None, :]
         + p.beta_size * log_size[None, :]
         + bc[:, None] * cap[None, :]
+        + model.amenity[None, :]
     )  # (T, M)
 
     stock = model.network
@@ -85,6 +93,33 @@ def choice_tables(model) -> tuple[np.ndarray, np.ndarray]:
         * np.exp(p.dissatisfaction * gap[:, a_idx] - model.attachment[:, None])[:, :, None]
     )
     return np.minimum(prob, 0.95), dest
+
+
+def equilibrium_amenities(model, tol: float = 1e-4, max_iter: int = 500) -> np.ndarray:
+    """(M,) amenities that balance expected in- and out-migration of persons at the start.
+
+    A fixed point in the style of gravity-model balancing: raise the amenity of places
+    that would lose people, lower it where they would gain, until no municipality's
+    expected net migration exceeds ``tol`` (log of in/out) or ``max_iter`` is reached.
+    """
+    hh = model.households
+    m, t = model.n_munis, model.households_by_type.shape[1]
+    b = len(model.params.migration.tenure_multiplier)
+    cell = (hh.muni.astype(np.int64) * t + hh.htype) * b + TENURE_BIN[hh.tenure]
+    persons = np.bincount(cell, weights=hh.size, minlength=m * t * b).reshape(m, t, b)
+    model.amenity = np.zeros(m)
+    for _ in range(max_iter):
+        move_prob, dest = choice_tables(model)
+        movers = (persons * move_prob).sum(axis=2)  # (M, T) expected moving persons
+        flows = np.einsum("ot,otd->od", movers, dest)
+        np.fill_diagonal(flows, 0.0)
+        out, inflow = flows.sum(axis=1), flows.sum(axis=0)
+        gap = np.log(np.maximum(out, 1e-12) / np.maximum(inflow, 1e-12))
+        if np.max(np.abs(gap)) < tol:
+            break
+        model.amenity = model.amenity + 0.7 * gap
+        model.amenity -= model.amenity.mean()
+    return model.amenity
 
 
 def step(model) -> None:
