@@ -98,6 +98,9 @@ def choice_tables(model) -> tuple[np.ndarray, np.ndarray]:
 def equilibrium_amenities(model, tol: float = 1e-4, max_iter: int = 500) -> np.ndarray:
     """(M,) amenities that balance expected in- and out-migration of persons at the start.
 
+    The migrant-network stock is set alongside to the steady state of the expected flows,
+    so that the first simulated years do not jump when networks start to count.
+
     A fixed point in the style of gravity-model balancing: raise the amenity of places
     that would lose people, lower it where they would gain, until no municipality's
     expected net migration exceeds ``tol`` (log of in/out) or ``max_iter`` is reached.
@@ -107,17 +110,23 @@ def equilibrium_amenities(model, tol: float = 1e-4, max_iter: int = 500) -> np.n
     b = len(model.params.migration.tenure_multiplier)
     cell = (hh.muni.astype(np.int64) * t + hh.htype) * b + TENURE_BIN[hh.tenure]
     persons = np.bincount(cell, weights=hh.size, minlength=m * t * b).reshape(m, t, b)
+    households = np.bincount(cell, minlength=m * t * b).reshape(m, t, b)
+    memory = model.params.migration.network_memory
     model.amenity = np.zeros(m)
     for _ in range(max_iter):
         move_prob, dest = choice_tables(model)
         movers = (persons * move_prob).sum(axis=2)  # (M, T) expected moving persons
         flows = np.einsum("ot,otd->od", movers, dest)
         np.fill_diagonal(flows, 0.0)
+        # The migrant-network stock these flows would have built up in steady state.
+        hh_flows = np.einsum("ot,otd->od", (households * move_prob).sum(axis=2), dest)
+        np.fill_diagonal(hh_flows, 0.0)
+        model.network = hh_flows / max(1.0 - memory, 1e-3)
         out, inflow = flows.sum(axis=1), flows.sum(axis=0)
         gap = np.log(np.maximum(out, 1e-12) / np.maximum(inflow, 1e-12))
         if np.max(np.abs(gap)) < tol:
             break
-        model.amenity = model.amenity + 0.7 * gap
+        model.amenity = model.amenity + 0.5 * gap
         model.amenity -= model.amenity.mean()
     return model.amenity
 
