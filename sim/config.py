@@ -9,7 +9,8 @@ typed :class:`SimConfig`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, fields, is_dataclass
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
@@ -22,6 +23,10 @@ from sim.policy.config import (
     TargetingConfig,
     validate_policy,
 )
+
+#: Coarsest allowed run.scale: Korea's smallest municipality (about 3,400 households in
+#: 2010) still gets a few agents.
+MAX_SCALE = 1000.0
 
 
 class ConfigError(ValueError):
@@ -83,7 +88,7 @@ class MigrationParams:
 class DemographyParams:
     """Household demography; rates per year (see docs/model.md, demography)."""
 
-    mortality_a: float = 1.2e-5  # Gompertz q(age) = a * exp(b * age), adults
+    mortality_a: float = 2.0e-5  # Gompertz q(age) = a * exp(b * age), adults
     mortality_b: float = 0.095
     child_mortality: float = 3.0e-4  # other household members
     birth_rate: float = 0.055  # births per household with head aged 20-44 (2015 level)
@@ -181,6 +186,11 @@ def validate(cfg: SimConfig) -> None:
         problems.append(f"run.years={cfg.run.years}: at most 200")
     if not cfg.run.scale >= 1:
         problems.append(f"run.scale={cfg.run.scale}: real households per agent must be >= 1")
+    if cfg.run.scale > MAX_SCALE:
+        problems.append(
+            f"run.scale={cfg.run.scale}: at most {MAX_SCALE:g} real households per agent "
+            "(coarser leaves the smallest municipalities with next to no agents)"
+        )
     if cfg.run.seed < 0:
         problems.append(f"run.seed={cfg.run.seed}: must be >= 0")
     if not cfg.budget.annual_krw >= 0:
@@ -196,8 +206,22 @@ def validate(cfg: SimConfig) -> None:
         problems.append(f"budget.local_match_rate={cfg.budget.local_match_rate}: must be in [0, 5]")
     problems += _validate_behaviour(cfg.behaviour)
     problems += validate_policy(cfg)
+    problems += _non_finite(cfg)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+def _non_finite(node: object, prefix: str = "") -> list[str]:
+    """Every NaN or infinite number in the config tree, named by its dotted key."""
+    if is_dataclass(node):
+        return [
+            p for f in fields(node) for p in _non_finite(getattr(node, f.name), f"{prefix}{f.name}.")
+        ]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in _non_finite(v, f"{prefix[:-1]}[{i}].")]
+    if isinstance(node, float) and not math.isfinite(node):
+        return [f"{prefix[:-1]}={node}: must be a finite number"]
+    return []
 
 
 def _validate_behaviour(b: BehaviourConfig) -> list[str]:
