@@ -1,0 +1,177 @@
+"""Configuration errors fail at start, before any simulation, naming the setting.
+
+One table of bad overrides (issue 8, item 1). Each case is checked in-process: composing
+the config (Hydra: unknown keys, wrong types, unknown options of a group) or validating it
+(:func:`sim.config.validate`: impossible values) raises, the message names the setting and
+what is allowed, and :func:`sim.__main__.run_simulation` neither builds a model nor leaves
+``national.parquet`` or ``run.json`` behind. A few cases also run ``python -m sim`` as a
+subprocess to check the exit status and what the researcher sees.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import hydra
+import pytest
+from hydra.errors import HydraException
+
+import sim.model
+from sim.__main__ import run_simulation
+from sim.config import ConfigError, to_typed
+
+CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
+BASE = ["region=synthetic", "run.years=2", "run.plots=false", "run.progress=false"]
+
+# (id, overrides, substrings the error message must contain: the setting, and what is allowed)
+CASES: list[tuple[str, list[str], list[str]]] = [
+    # -- unknown keys (Hydra, against the dataclass schema)
+    ("unknown-key-typo", ["run.yeers=3"], ["run.yeers"]),
+    ("unknown-top-level-key", ["bogus=1"], ["bogus"]),
+    ("unknown-behaviour-key", ["behaviour.migration.distance_decy=2"], ["distance_decy"]),
+    # -- wrong types
+    ("years-not-int", ["run.years=abc"], ["run.years", "Integer"]),
+    ("seed-not-int", ["run.seed=1.5"], ["run.seed", "Integer"]),
+    ("scale-not-number", ["run.scale=lots"], ["run.scale", "Float"]),
+    ("progress-not-bool", ["run.progress=maybe"], ["run.progress", "valid bool"]),
+    ("budget-not-number", ["budget.annual_krw=much"], ["budget.annual_krw", "Float"]),
+    ("list-given-scalar", ["behaviour.migration.move_rate=0.2"], ["move_rate"]),
+    # -- unknown options of a config group (Hydra lists the available ones)
+    ("unknown-region", ["region=atlantis"], ["region/atlantis", "korea", "synthetic"]),
+    ("unknown-scenario", ["scenario=moonshot"], ["scenario/moonshot", "no_investment"]),
+    ("unknown-targeting", ["targeting=everywhere"], ["targeting/everywhere", "none"]),
+    # -- impossible values (sim.config.validate)
+    ("years-negative", ["run.years=-1"], ["run.years=-1", "positive"]),
+    ("years-zero", ["run.years=0"], ["run.years=0", "positive"]),
+    ("years-absurd", ["run.years=1000"], ["run.years=1000", "at most 200"]),
+    ("scale-zero", ["run.scale=0"], ["run.scale=0", ">= 1"]),
+    ("scale-below-one", ["run.scale=0.5"], ["run.scale=0.5", ">= 1"]),
+    ("scale-too-coarse", ["run.scale=1e9"], ["run.scale=1000000000.0", "at most 1000"]),
+    ("scale-nan", ["run.scale=nan"], ["run.scale=nan", ">= 1"]),
+    ("scale-inf", ["run.scale=inf"], ["run.scale=inf", "finite"]),
+    ("start-year-no-census", ["run.start_year=2012"], ["run.start_year=2012", "2010, 2015, 2020"]),
+    ("start-year-future", ["run.start_year=2030"], ["run.start_year=2030", "2010, 2015, 2020"]),
+    ("seed-negative", ["run.seed=-3"], ["run.seed=-3", ">= 0"]),
+    ("budget-negative", ["budget.annual_krw=-1e9"], ["budget.annual_krw=-1000000000.0", ">= 0"]),
+    ("budget-unit-mistake", ["budget.annual_krw=500"], ["budget.annual_krw=500.0", "unit"]),
+    ("budget-infinite", ["budget.annual_krw=inf"], ["budget.annual_krw=inf", "finite"]),
+    ("horizon-negative", ["budget.horizon_years=-2"], ["budget.horizon_years=-2", ">= 0"]),
+    ("match-rate-huge", ["budget.local_match_rate=50"], ["budget.local_match_rate=50.0", "[0, 5]"]),
+    ("region-name-unknown", ["region.name=mars"], ["region.name='mars'", "'korea', 'synthetic'"]),
+    ("synthetic-too-small", ["region.n_municipalities=2"], ["region.n_municipalities=2", ">= 6"]),
+    ("move-rate-length", ["behaviour.migration.move_rate=[0.1,0.2]"], ["migration.move_rate", "3 values"]),
+    ("move-rate-not-prob", ["behaviour.migration.move_rate=[1.5,0.1,0.1]"], ["migration.move_rate", "[0, 1]"]),
+    ("distance-decay-negative", ["behaviour.migration.distance_decay=-1"], ["distance_decay=-1.0", ">= 0"]),
+    ("distance-decay-inf", ["behaviour.migration.distance_decay=inf"], ["distance_decay=inf", "finite"]),
+    ("network-memory", ["behaviour.migration.network_memory=2"], ["network_memory=2.0", "[0, 1]"]),
+    ("birth-rate", ["behaviour.demography.birth_rate=3"], ["birth_rate=3.0", "[0, 1]"]),
+    ("mean-wage-zero", ["behaviour.economy.mean_wage=0"], ["mean_wage=0.0", "> 0"]),
+    ("employment-rate", ["behaviour.economy.employment_rate=0"], ["employment_rate", "max_employment_rate"]),
+    ("weight-nan", ["behaviour.qol.component_weights=[0.6,nan,0.2]"], ["component_weights[1]=nan", "finite"]),
+    ("targeting-rule", ["targeting.rule=bogus"], ["targeting.rule='bogus'", "allowed"]),
+    ("instrument-kind", ["instrument.kind=bogus"], ["instrument.kind='bogus'", "allowed"]),
+    ("governance-kind", ["governance.kind=bogus"], ["governance.kind='bogus'", "allowed"]),
+    ("lifecycle-kind", ["lifecycle.kind=bogus"], ["lifecycle.kind='bogus'", "allowed"]),
+]
+
+
+def _message(err: BaseException) -> str:
+    """The error and its causes, as the command line prints them."""
+    parts = []
+    while err is not None:
+        parts.append(str(err))
+        err = err.__cause__
+    return "\n".join(parts)
+
+
+@pytest.fixture()
+def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if a model is built: errors must come before any simulation."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a model was built for an invalid configuration")
+
+    monkeypatch.setattr(sim.model.SmartCityModel, "__init__", forbidden)
+
+
+def test_table_is_large_enough() -> None:
+    assert len(CASES) >= 20
+    assert len({c[0] for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize(("overrides", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_config_fails_at_start(
+    overrides: list[str], expected: list[str], tmp_path: Path, no_model: None
+) -> None:
+    with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        with pytest.raises((HydraException, ConfigError)) as err:
+            cfg = hydra.compose("config", overrides=BASE + overrides)
+            run_simulation(cfg, tmp_path)
+    message = _message(err.value)
+    for text in expected:
+        assert text in message, f"{text!r} not in error message:\n{message}"
+    assert not (tmp_path / "national.parquet").exists()
+    assert not (tmp_path / "run.json").exists()
+
+
+def test_good_config_passes_validation() -> None:
+    """The table's base is itself valid, so each case fails because of its override."""
+    with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        typed = to_typed(hydra.compose("config", overrides=BASE))
+    assert typed.run.years == 2
+
+
+def test_all_problems_reported_at_once() -> None:
+    """A hand-edited config with several mistakes lists all of them in one go."""
+    with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = hydra.compose("config", overrides=BASE + ["run.years=0", "run.start_year=2011", "run.seed=-1"])
+    with pytest.raises(ConfigError) as err:
+        to_typed(cfg)
+    for setting in ("run.years=0", "run.start_year=2011", "run.seed=-1"):
+        assert setting in str(err.value)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 8: named sites (targeting.sites) are not yet checked against the region's "
+    "municipality codes; remove this marker once sim/policy validates them",
+)
+def test_unknown_named_site_fails_at_start(tmp_path: Path) -> None:
+    with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = hydra.compose("config", overrides=BASE + ["targeting.sites=[99999]"])
+    with pytest.raises(Exception) as err:  # noqa: B017 - ConfigError or RegionDataError
+        run_simulation(cfg, tmp_path)
+    assert "targeting.sites" in str(err.value) and "99999" in str(err.value)
+    assert not (tmp_path / "national.parquet").exists()
+
+
+# -- the command line: exit status, message, nothing written -----------------------------
+
+SUBPROCESS_CASES = {
+    "unknown-key-typo": ["run.yeers=3"],
+    "years-negative": ["run.years=-1"],
+    "start-year-no-census": ["run.start_year=2012"],
+    "unknown-scenario": ["scenario=moonshot"],
+    "years-not-int": ["run.years=abc"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(SUBPROCESS_CASES))
+def test_command_line_exits_nonzero(case: str, tmp_path: Path) -> None:
+    expected = next(c[2] for c in CASES if c[0] == case)
+    run_dir = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", *BASE, *SUBPROCESS_CASES[case], f"hydra.run.dir={run_dir}"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env={**os.environ, "HYDRA_FULL_ERROR": "0"},
+    )
+    assert proc.returncode != 0
+    shown = proc.stdout + proc.stderr
+    for text in expected:
+        assert text in shown, f"{text!r} not shown:\n{shown}"
+    assert "Traceback" not in shown  # a message, not a stack trace
+    assert not (run_dir / "national.parquet").exists()
+    assert not (run_dir / "run.json").exists()
