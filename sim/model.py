@@ -124,7 +124,9 @@ class SmartCityModel(mesa.Model):
         self.price0 = self.price.copy()
         self.housing_units = world.housing_units(table, y, table[f"households_{y}"].to_numpy(float))
         self.network = np.zeros((m, m))  # decayed stock of earlier movers, origin x destination
-        self.flows_persons = np.zeros((m, m), dtype=np.int64)
+        self.flows_persons = np.zeros((m, m), dtype=np.int64)  # last year's moves
+        self.flows_hh = np.zeros((m, m), dtype=np.int64)
+        self.qol = np.zeros((m, 3))  # set by refresh_qol once households are aggregated
         self.births = np.zeros(m, dtype=np.int64)
         self.deaths = np.zeros(m, dtype=np.int64)
         self.income_cuts0: np.ndarray | None = None
@@ -137,6 +139,10 @@ class SmartCityModel(mesa.Model):
         hh.qol_start[:] = self.qol[hh.muni, ac]
         self.aggregates = observation.aggregate_households(self)
         self.persons0 = self.persons.copy()
+        self.demand_persons_prev = self.persons.astype(float)  # firms' local demand
+        self.occupancy_prev = (  # housing: households per dwelling last year
+            self.households_count * self.scale / np.maximum(self.housing_units, 1.0)
+        )
         self.amenity = np.zeros(m)
         if self.params.migration.equilibrium_start:
             migration.equilibrium_amenities(self)

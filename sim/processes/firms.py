@@ -22,12 +22,11 @@ def step(model) -> None:
     area = np.maximum(model.region.table["area_km2"].to_numpy(dtype=float), 0.5)
     density = model.jobs.sum(axis=1) / area
     log_rel = np.log(np.maximum(density, 1e-9) / np.average(density, weights=model.jobs.sum(axis=1) + 1e-9))
-    prod_shift = e.productivity_drift + e.agglomeration * (log_rel - _mean(log_rel))[:, None] * 0.1
+    prod_shift = e.productivity_drift + e.agglomeration * 0.1 * (log_rel - log_rel.mean())[:, None]
     prod_shift = prod_shift + model.tech_shift
     persons = model.persons.astype(float)
-    prev = getattr(model, "_persons_prev_firms", persons)
-    demand = np.log(np.maximum(persons, 1) / np.maximum(prev, 1))
-    model._persons_prev_firms = persons
+    demand = np.log(np.maximum(persons, 1) / np.maximum(model.demand_persons_prev, 1))
+    model.demand_persons_prev = persons
     demand_growth = demand[:, None] * np.asarray(e.demand_elasticity)[None, :]
     demand_growth = demand_growth + e.labour_elasticity * model.tech_shift
     # Relocation destinations: proportional to the sector's current jobs.
@@ -45,10 +44,6 @@ def step(model) -> None:
     model.jobs = _cell_sum(f.muni, f.sector, f.employees, m, s)
     model.output = _cell_sum(f.muni, f.sector, f.employees * np.exp(f.log_prod.astype(float)), m, s)
     model.firm_exits = out["exits"]
-
-
-def _mean(x):
-    return float(np.mean(x))
 
 
 def _cell_sum(muni, sector, values, m, s):

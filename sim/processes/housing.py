@@ -15,8 +15,8 @@ def step(model) -> None:
     h = model.params.housing
     households = model.households_count.astype(float) * model.scale
     occupancy = households / np.maximum(model.housing_units, 1.0)
-    prev = getattr(model, "_occupancy_prev", occupancy)
+    prev = model.occupancy_prev
     price_change = h.price_elasticity * np.log(np.maximum(occupancy, 1e-9) / np.maximum(prev, 1e-9))
     model.price = model.price * np.exp(price_change)
     model.housing_units = model.housing_units * (1 + h.supply_elasticity * np.maximum(price_change, 0.0))
-    model._occupancy_prev = households / np.maximum(model.housing_units, 1.0)
+    model.occupancy_prev = households / np.maximum(model.housing_units, 1.0)

@@ -17,7 +17,7 @@ N_SECTORS = 4
 
 def aggregate_households(model) -> dict[str, np.ndarray]:
     hh = model.households
-    qol_now = getattr(model, "qol", np.zeros((model.n_munis, 3)))
+    qol_now = model.qol
     return aggregate(
         hh.muni, hh.age, hh.size, hh.htype, hh.employed, hh.sector, hh.income, hh.qol_start,
         qol_now, model.params.qol.felt_threshold, model.n_munis, N_SECTORS,
@@ -46,7 +46,7 @@ class Recorder:
         persons = agg["persons_by_type"].sum(axis=1)
         households = agg["households_by_type"].sum(axis=1)
         qol = model.qol_mean
-        flows = getattr(model, "flows_persons", np.zeros((model.n_munis, model.n_munis), np.int64))
+        flows = model.flows_persons
         moved = flows.sum()
         inter = moved - np.trace(flows)
         cross_province = flows[~model.same_province].sum()
