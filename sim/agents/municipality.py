@@ -54,5 +54,30 @@ class Municipality(mesa.Agent):
     def jobs(self) -> float:
         return float(np.sum(self.model.jobs[self.index]) * self.model.scale)
 
+    # Decisions ------------------------------------------------------------------------
+    def felt_service_deficits(self, levels: np.ndarray | None = None) -> np.ndarray:
+        """(6,) how much residents here feel each service domain is lacking.
+
+        Per domain: the residents' weight on it (QoL service weights of each age class,
+        averaged over the residents by age class of the household head) times the
+        shortfall from the top of the scale, ``100 - level``. ``levels`` is the model's
+        (M, 6) ``service_levels()``, passed in to avoid recomputing it per municipality.
+        """
+        model = self.model
+        levels = model.service_levels() if levels is None else levels
+        by_class = model.aggregates["persons_by_type"][self.index].reshape(3, 3).sum(axis=1)
+        weights = np.asarray(model.params.qol.service_weights, dtype=float)  # (3, 6)
+        w = by_class @ weights / max(float(by_class.sum()), 1e-9)
+        if by_class.sum() <= 0:
+            w = weights.mean(axis=0)
+        return w * (100.0 - levels[self.index])
+
+    def choose_ts_domains(self, n: int = 1, levels: np.ndarray | None = None) -> list[int]:
+        """The TS ("Trouble Shooter") system: the ``n`` domains whose deficits residents
+        feel most, most-felt first (indices into SERVICE_DOMAINS). A municipal decision,
+        so it lives here; the instrument funds what it returns."""
+        d = self.felt_service_deficits(levels)
+        return [int(i) for i in np.argsort(-d, kind="stable")[:n]]
+
     def __repr__(self) -> str:
         return f"Municipality({self.code} {self.name}, {self.kind}, {self.province})"

@@ -1,0 +1,148 @@
+"""Who gets the year's money: eligibility, scores by targeting rule, governance.
+
+The year's national money is first cut into *pots*: one national pot (centre-led) or
+one block grant per province with eligible municipalities (province-led, collaborative;
+``governance.grant_key`` splits it). Inside each pot the targeting rule scores the
+eligible municipalities, the top ``targeting.max_sites`` are kept, and the pot is split
+in proportion to their scores. Pots always sum to the year's money exactly, so the
+budget is spent as configured.
+
+Governance acts through what the selector knows and prefers:
+
+* ``need_noise``: felt need (and competitive proposal quality) is seen through a
+  multiplicative log-normal error, ``exp(noise * z - noise**2 / 2)`` with ``z`` from the
+  policy stream. The centre sees far-away needs badly (0.5); provinces better (0.1).
+* ``capacity_bias``: scores are multiplied by ``capacity ** capacity_bias``, where
+  planning capacity favours large, rich places (see :func:`planning_capacity`).
+
+Arrays are (M,) over municipalities unless stated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def fiscal_capacity(model) -> np.ndarray:
+    """(M,) output per person relative to the population-weighted national mean."""
+    persons = np.maximum(model.persons.astype(float), 1.0)
+    per_head = model.output.sum(axis=1) / persons
+    return per_head / np.average(per_head, weights=persons)
+
+
+def planning_capacity(model) -> np.ndarray:
+    """(M,) planning capacity, mean 1: sqrt(fiscal capacity) x sqrt(size / mean size).
+
+    An assumption: bigger and richer local governments employ more planners and write
+    stronger applications (the brief's "city-centred" bias). Only its ranking matters
+    much; ``capacity_bias`` sets its strength.
+    """
+    persons = np.maximum(model.persons.astype(float), 1.0)
+    cap = np.sqrt(fiscal_capacity(model)) * np.sqrt(persons / persons.mean())
+    return cap / cap.mean()
+
+
+def felt_need(model) -> np.ndarray:
+    """(M,) felt QoL deficit x persons: how far residents' mean QoL falls below the
+    population-weighted national mean, summed over the people who feel it (>= 0)."""
+    persons = model.persons.astype(float)
+    national = np.average(model.qol_mean, weights=np.maximum(persons, 1e-9))
+    return np.maximum(national - model.qol_mean, 0.0) * persons
+
+
+def eligible(model, targeting, year_index: int) -> np.ndarray:
+    """(M,) bool: who may receive money this year under the targeting filters."""
+    t = model.region.table
+    ok = np.ones(model.n_munis, dtype=bool)
+    filter_on = targeting.pilot_years == 0 or year_index < targeting.pilot_years
+    if targeting.provinces and filter_on:
+        ok &= t["province_code"].isin(targeting.provinces).to_numpy()
+    if targeting.kinds:
+        ok &= t["kind"].isin(targeting.kinds).to_numpy()
+    if targeting.exclude_capital:
+        ok &= ~model.capital_region
+    if targeting.rule == "balanced":
+        ok &= ~model.capital_region
+    if targeting.rule == "innovation_cities":
+        ok &= t["innovation_city"].to_numpy(dtype=bool)
+    return ok
+
+
+def noisy(x: np.ndarray, sigma: float, z: np.ndarray) -> np.ndarray:
+    """x seen with a mean-preserving log-normal error of s.d. ``sigma`` (z standard normal)."""
+    return x * np.exp(sigma * z - 0.5 * sigma**2)
+
+
+def scores(model, rule: str, targeting, governance, z: np.ndarray, site_weight: np.ndarray) -> np.ndarray:
+    """(M,) non-negative scores of every municipality under ``rule`` (before eligibility).
+
+    competitive: planning capacity seen with noise (proposal quality judged by a panel);
+    need_based: felt need seen with noise; balanced: persons / fiscal capacity (a formula,
+    no noise); rural_first: felt need with noise, gun times ``rural_weight``;
+    innovation_cities: persons; named_sites: the configured site weights (no noise, no
+    capacity bias: the sites are decided).
+    """
+    persons = model.persons.astype(float)
+    if rule == "named_sites":
+        return site_weight.copy()
+    if rule == "competitive":
+        s = noisy(planning_capacity(model), governance.need_noise, z)
+    elif rule == "need_based":
+        s = noisy(felt_need(model), governance.need_noise, z)
+    elif rule == "balanced":
+        s = persons / np.maximum(fiscal_capacity(model), 1e-6)
+    elif rule == "rural_first":
+        s = noisy(felt_need(model), governance.need_noise, z)
+        s = s * np.where(model.is_gun, targeting.rural_weight, 1.0)
+    elif rule == "innovation_cities":
+        s = persons.copy()
+    else:
+        raise ValueError(f"unknown targeting rule {rule!r}")
+    return s * planning_capacity(model) ** governance.capacity_bias
+
+
+def split(money: float, score: np.ndarray, mask: np.ndarray, max_sites: int, persons: np.ndarray) -> np.ndarray:
+    """(M,) ``money`` split over ``mask`` in proportion to ``score`` among the top ``max_sites``.
+
+    If nobody eligible has a positive score (e.g. no felt deficit in a province), the
+    money is split by persons instead, so that it is always spent in full.
+    """
+    out = np.zeros(len(score))
+    idx = np.flatnonzero(mask)
+    if money <= 0 or len(idx) == 0:
+        return out
+    s = score[idx]
+    if not (s > 0).any():
+        s = np.maximum(persons[idx], 1e-9)
+    if max_sites and len(idx) > max_sites:
+        keep = np.argsort(-s, kind="stable")[:max_sites]
+        idx, s = idx[keep], s[keep]
+    if s.sum() <= 0:
+        s = np.ones(len(idx))
+    out[idx] = money * s / s.sum()
+    return out
+
+
+def pots(model, money: float, mask: np.ndarray, governance, need_seen: np.ndarray) -> list[tuple[float, np.ndarray]]:
+    """The year's national money as (amount, members (M,) bool) pots.
+
+    Centre-led: one national pot over everyone. Block grants: one pot per province that
+    has an eligible municipality, sized by ``grant_key`` over its eligible members:
+    population, felt need (as the centre sees it), or equal. Amounts sum to ``money``.
+    """
+    m = model.n_munis
+    if not governance.block_grants:
+        return [(money, np.ones(m, dtype=bool))]
+    prov = model.province_code
+    provinces = np.unique(prov[mask])
+    if governance.grant_key == "population":
+        key_m = model.persons.astype(float)
+    elif governance.grant_key == "need":
+        key_m = need_seen
+    else:
+        key_m = np.ones(m)
+    keys = np.array([key_m[mask & (prov == p)].sum() for p in provinces], dtype=float)
+    if not (keys > 0).any():
+        keys = np.ones(len(provinces))
+    amounts = money * keys / keys.sum()
+    return [(float(a), prov == p) for a, p in zip(amounts, provinces, strict=True)]
