@@ -1,0 +1,158 @@
+"""The fast migration kernel against the plain-Mesa reference, and thread-count independence.
+
+The kernel and :mod:`sim.reference` apply the same tables with different random numbers,
+so they can only agree in distribution: mover rate, destination shares and mean distance
+must match within sampling error (seeded, so each check is deterministic). A deliberately
+wrong reference must be told apart, or the checks would prove nothing.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.kernels.migration import PARALLEL_THRESHOLD, build_alias_tables, migrate
+from sim.model import SmartCityModel
+from sim.processes.migration import TENURE_BIN
+from sim.reference import ReferenceModel, tables_from_model
+from tests.conftest import make_config
+
+
+@pytest.fixture(scope="module")
+def world() -> SmartCityModel:
+    """12 synthetic municipalities, about 40 k household agents."""
+    return SmartCityModel(make_config())
+
+
+def _kernel_flows(model: SmartCityModel, move_prob, dest, key: int) -> np.ndarray:
+    hh = model.households
+    m, t, _ = dest.shape
+    threshold, alias = build_alias_tables(dest.reshape(m * t, m))
+    flows, _ = migrate(
+        hh.muni.copy(), hh.htype, hh.tenure.copy(), hh.size, hh.uid, move_prob, TENURE_BIN,
+        threshold, alias, np.uint64(key),
+    )
+    return flows
+
+
+def _reference_flows(model: SmartCityModel, move_prob, dest, seed: int) -> np.ndarray:
+    hh = model.households
+    ref = ReferenceModel(hh.muni, hh.htype, hh.tenure, hh.size, move_prob, dest, seed=seed)
+    ref.step()
+    return ref.flows_hh
+
+
+def _compare(a: np.ndarray, b: np.ndarray, n: int, km: np.ndarray) -> dict[str, float]:
+    """p-values of three two-sample tests on (M, M) flow matrices of ``n`` households each."""
+    moved_a, moved_b = a.sum(), b.sum()
+    pooled = (moved_a + moved_b) / (2 * n)
+    z_rate = (moved_a - moved_b) / n / np.sqrt(2 * pooled * (1 - pooled) / n)
+    shares = np.stack([a.sum(axis=0), b.sum(axis=0)])
+    shares = shares[:, shares.sum(axis=0) > 0]
+    p_dest = stats.chi2_contingency(shares)[1]
+    origin_dest = np.stack([a.ravel(), b.ravel()])
+    origin_dest = origin_dest[:, origin_dest.sum(axis=0) >= 10]
+    p_od = stats.chi2_contingency(origin_dest)[1]
+
+    def mean_var(f):
+        w = f.ravel() / f.sum()
+        mu = (w * km.ravel()).sum()
+        return mu, (w * (km.ravel() - mu) ** 2).sum()
+
+    (mu_a, var_a), (mu_b, var_b) = mean_var(a), mean_var(b)
+    z_dist = (mu_a - mu_b) / np.sqrt(var_a / moved_a + var_b / moved_b)
+    return {
+        "rate": 2 * stats.norm.sf(abs(z_rate)),
+        "destinations": p_dest,
+        "origin_destination": p_od,
+        "distance": 2 * stats.norm.sf(abs(z_dist)),
+    }
+
+
+def test_kernel_and_reference_agree_in_distribution(world) -> None:
+    tables = tables_from_model(world)
+    n = world.households.n
+    assert 20_000 <= n <= 60_000
+    fast = _kernel_flows(world, tables.move_prob, tables.dest, key=12345)
+    slow = _reference_flows(world, tables.move_prob, tables.dest, seed=7)
+    assert fast.sum() > 2_000  # enough movers for the tests to have power
+    pvalues = _compare(fast, slow, n, world.distance_km)
+    assert min(pvalues.values()) > 1e-3, pvalues
+
+
+def test_both_paths_match_the_expected_mover_count(world) -> None:
+    """Expected movers = sum over households of their move probability (no simulation)."""
+    tables = tables_from_model(world)
+    hh = world.households
+    p = tables.move_prob[hh.muni, hh.htype, TENURE_BIN[hh.tenure]]
+    expected, sd = p.sum(), np.sqrt((p * (1 - p)).sum())
+    fast = _kernel_flows(world, tables.move_prob, tables.dest, key=99).sum()
+    slow = _reference_flows(world, tables.move_prob, tables.dest, seed=3).sum()
+    assert abs(fast - expected) < 4 * sd
+    assert abs(slow - expected) < 4 * sd
+
+
+def test_comparison_detects_a_wrong_destination_rule(world) -> None:
+    """A reference whose destinations are shifted by one municipality must fail the tests."""
+    tables = tables_from_model(world)
+    wrong = np.roll(tables.dest, 1, axis=2)
+    fast = _kernel_flows(world, tables.move_prob, tables.dest, key=12345)
+    slow = _reference_flows(world, tables.move_prob, wrong, seed=7)
+    pvalues = _compare(fast, slow, world.households.n, world.distance_km)
+    assert pvalues["origin_destination"] < 1e-6
+
+
+def _random_columns(n: int, m: int, t: int, seed: int):
+    rng = np.random.default_rng(seed)
+    muni = rng.integers(0, m, n).astype(np.int16)
+    htype = rng.integers(0, t, n).astype(np.uint8)
+    tenure = rng.integers(0, 30, n).astype(np.uint8)
+    size = rng.integers(1, 6, n).astype(np.uint8)
+    uid = rng.permutation(n).astype(np.int64)
+    move_prob = rng.uniform(0.02, 0.3, (m, t, 4))
+    dest = rng.dirichlet(np.ones(m), (m, t))
+    return muni, htype, tenure, size, uid, move_prob, dest
+
+
+def test_migration_kernel_does_not_depend_on_thread_count() -> None:
+    n, m, t = PARALLEL_THRESHOLD + 50_000, 40, 9
+    muni, htype, tenure, size, uid, move_prob, dest = _random_columns(n, m, t, seed=5)
+    threshold, alias = build_alias_tables(dest.reshape(m * t, m))
+    results = []
+    before = numba.get_num_threads()
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(threads)
+            mu, te = muni.copy(), tenure.copy()
+            flows = migrate(mu, htype, te, size, uid, move_prob, TENURE_BIN, threshold, alias, np.uint64(3))
+            results.append((mu, te, *flows))
+    finally:
+        numba.set_num_threads(before)
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert results[0][2].sum() > 0.02 * n
+
+
+def test_a_model_year_does_not_depend_on_thread_count() -> None:
+    """Every process of one year, with households above the parallel threshold."""
+    cfg = make_config(run={"scale": 2.5})
+    before = numba.get_num_threads()
+    states = []
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(threads)
+            model = SmartCityModel(cfg)
+            assert model.households.n > PARALLEL_THRESHOLD
+            model.step()
+            states.append(
+                (model.households.to_frame(), model.firms.to_frame(), model.flows_persons, model.qol)
+            )
+    finally:
+        numba.set_num_threads(before)
+    (h1, f1, fl1, q1), (h2, f2, fl2, q2) = states
+    assert h1.equals(h2)
+    assert f1.equals(f2)
+    np.testing.assert_array_equal(fl1, fl2)
+    np.testing.assert_array_equal(q1, q2)
