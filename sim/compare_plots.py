@@ -1,0 +1,388 @@
+"""Figures of a sweep comparison (:mod:`sim.compare`), made from its tidy tables only.
+
+Every figure has labelled axes with units and a legend, and is written by
+:func:`sim.plots.save` (atomic, PNG plus SVG by default). :func:`all_figures` decides
+which figures a sweep supports (e.g. a heat map needs two swept parameters, maps need a
+baseline) and says why a figure was skipped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
+
+from sim.plots import NATIONAL_PANELS, choropleth, plt, save
+
+_COLOURS = plt.get_cmap("tab20").colors
+JEONBUK_PREFIX = "35"  # province code of Jeollabuk-do (Jeonbuk)
+
+
+def _colour(i: int) -> tuple:
+    return _COLOURS[(2 * i) % 20 if i < 10 else (2 * i + 1) % 20]
+
+
+def _band_kind(n_seeds: int) -> str:
+    return "5-95th percentile across seeds" if n_seeds >= 10 else "min-max across seeds"
+
+
+def _series_stats(national: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per condition and year: mean, band low/high and number of seeds of ``metric``."""
+    d = national[national["metric"] == metric]
+    grouped = d.groupby(["condition", "year"], sort=False)["value"]
+    out = grouped.agg(["mean", "count", "min", "max"])
+    q = grouped.quantile([0.05, 0.95]).unstack()
+    out["low"] = np.where(out["count"] >= 10, q[0.05], out["min"])
+    out["high"] = np.where(out["count"] >= 10, q[0.95], out["max"])
+    return out.reset_index()
+
+
+def national_bands(national: pd.DataFrame, conditions: Sequence[str]) -> plt.Figure:
+    """The headline national series over time, one line per condition (mean over seeds)
+    with a band across seeds."""
+    fig, axes = plt.subplots(3, 3, figsize=(15, 11), sharex=True)
+    n_seeds = int(national.groupby("condition")["seed"].nunique().min())
+    for ax, (metric, (name, unit, factor)) in zip(axes.ravel(), NATIONAL_PANELS.items(), strict=True):
+        ax.set_title(name, fontsize=11)
+        ax.set_ylabel(unit)
+        ax.grid(alpha=0.3)
+        if metric not in set(national["metric"]):
+            ax.text(0.5, 0.5, "not recorded", ha="center", transform=ax.transAxes)
+            continue
+        stats = _series_stats(national, metric)
+        for i, cond in enumerate(conditions):
+            s = stats[stats["condition"] == cond]
+            c = _colour(i)
+            ax.plot(s["year"], s["mean"] * factor, color=c, lw=1.8, label=cond)
+            ax.fill_between(s["year"], s["low"] * factor, s["high"] * factor, color=c,
+                            alpha=0.18, lw=0)
+    for ax in axes[-1]:
+        ax.set_xlabel("year")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=9,
+               frameon=False, bbox_to_anchor=(0.5, -0.02 - 0.018 * (len(labels) // 4)))
+    fig.suptitle(f"National outcomes by scenario (line: mean over seeds; band: "
+                 f"{_band_kind(n_seeds)})", fontsize=13)
+    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    return fig
+
+
+def _display(effects: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, str]:
+    """Effects of ``metric`` in display units (see ``sim.compare.HEADLINE``)."""
+    from sim.compare import HEADLINE
+
+    name, unit, factor = HEADLINE.get(metric, (metric, "model units", 1))
+    e = effects[effects["metric"] == metric].copy()
+    scale = 100 / e["baseline_mean"] if factor is None else factor
+    for col in ("mean", "ci_low", "ci_high"):
+        e[col] = e[col] * scale
+    return e, f"{name}: difference, {unit}"
+
+
+def effects_forest(effects: pd.DataFrame, baseline: str) -> plt.Figure:
+    """Final-year effect of each condition against the baseline, with 95 % CIs from
+    paired seeds; one panel per headline metric."""
+    from sim.compare import HEADLINE
+
+    metrics = [m for m in HEADLINE if m in set(effects["metric"])]
+    conditions = list(dict.fromkeys(effects["condition"]))
+    ncol = 3
+    nrow = math.ceil(len(metrics) / ncol)
+    height = max(2.5, 0.32 * len(conditions) + 1.2)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(15, height * nrow), sharey=True, squeeze=False)
+    y = np.arange(len(conditions))
+    for ax, metric in zip(axes.ravel(), metrics, strict=False):
+        e, xlabel = _display(effects, metric)
+        e = e.set_index("condition").reindex(conditions)
+        err = np.vstack([e["mean"] - e["ci_low"], e["ci_high"] - e["mean"]])
+        ax.errorbar(e["mean"], y, xerr=np.nan_to_num(err), fmt="o", color="#1f5f8b",
+                    ecolor="#7aa6c2", capsize=3, label="mean, 95 % CI")
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_xlabel(xlabel, fontsize=9)
+        ax.set_title(HEADLINE[metric][0], fontsize=11)
+        ax.grid(axis="x", alpha=0.3)
+    for ax in axes.ravel()[len(metrics):]:
+        ax.set_axis_off()
+    axes[0, 0].set_yticks(y, conditions, fontsize=9)
+    axes[0, 0].invert_yaxis()
+    axes[0, 0].legend(loc="best", fontsize=8)
+    n = int(effects["n"].min())
+    fig.suptitle(f"Final-year effect against {baseline} (paired seeds, n = {n} pairs or more; "
+                 "bars: 95 % t confidence interval)", fontsize=13)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    return fig
+
+
+def effect_vs_parameter(effects: pd.DataFrame, param: str, baseline: str) -> plt.Figure:
+    """Final-year effect against the baseline as a function of one numeric swept
+    parameter (e.g. the national budget), one line per scenario, 95 % CI band."""
+    from sim.compare import HEADLINE
+
+    metrics = [m for m in HEADLINE if m in set(effects["metric"])]
+    ncol = 3
+    nrow = math.ceil(len(metrics) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(15, 3.6 * nrow), squeeze=False)
+    scenarios = list(dict.fromkeys(effects["scenario"]))
+    for ax, metric in zip(axes.ravel(), metrics, strict=False):
+        e, ylabel = _display(effects, metric)
+        for i, sc in enumerate(scenarios):
+            s = e[e["scenario"] == sc].sort_values(param)
+            x = s[param].astype(float)
+            ax.plot(x, s["mean"], "o-", color=_colour(i), label=sc)
+            ax.fill_between(x, s["ci_low"], s["ci_high"], color=_colour(i), alpha=0.2, lw=0)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_title(HEADLINE[metric][0], fontsize=11)
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.set_xlabel(_param_label(param))
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel()[len(metrics):]:
+        ax.set_axis_off()
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle(f"Final-year effect against {baseline} by {param} (band: 95 % CI, paired seeds)",
+                 fontsize=13)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    return fig
+
+
+def _param_label(param: str) -> str:
+    if param.endswith("_krw"):
+        return f"{param} (KRW)"
+    return param
+
+
+def heatmap(table: pd.DataFrame, x: str, y: str, metrics: Sequence[str], title: str,
+            units: dict[str, str]) -> plt.Figure:
+    """Mean of each metric over a grid of two swept parameters ``x`` and ``y``.
+
+    ``table`` holds columns ``x``, ``y``, ``metric``, ``value`` (already in display units);
+    ``units`` maps each metric to its colour-bar label.
+    """
+    ncol = min(3, len(metrics))
+    nrow = math.ceil(len(metrics) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 4.3 * nrow), squeeze=False)
+    xs = sorted(table[x].dropna().unique(), key=_sort_key)
+    ys = sorted(table[y].dropna().unique(), key=_sort_key)
+    for ax, metric in zip(axes.ravel(), metrics, strict=False):
+        d = table[table["metric"] == metric]
+        grid = d.pivot_table(index=y, columns=x, values="value", aggfunc="mean").reindex(
+            index=ys, columns=xs)
+        vals = grid.to_numpy(dtype=float)
+        lim = np.nanmax(np.abs(vals)) if np.isfinite(vals).any() else 1.0
+        im = ax.imshow(vals, cmap="RdBu", vmin=-lim or -1, vmax=lim or 1, aspect="auto")
+        for (i, j), v in np.ndenumerate(vals):
+            if np.isfinite(v):
+                ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=8)
+        ax.set_xticks(range(len(xs)), [_short(v) for v in xs], rotation=30, ha="right")
+        ax.set_yticks(range(len(ys)), [_short(v) for v in ys])
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        ax.set_title(metric, fontsize=11)
+        fig.colorbar(im, ax=ax, shrink=0.8, label=units[metric])
+    for ax in axes.ravel()[len(metrics):]:
+        ax.set_axis_off()
+    fig.suptitle(title, fontsize=13)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    return fig
+
+
+def _sort_key(v: Any) -> tuple:
+    try:
+        return (0, float(v), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(v))
+
+
+def _short(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def difference_maps(mun_effects: pd.DataFrame, condition: str, boundaries, baseline: str,
+                    n_seeds: int) -> plt.Figure:
+    """Two maps: final-year population difference (% of baseline) and QoL difference
+    (points) per municipality, mean over paired seeds."""
+    d = mun_effects[mun_effects["condition"] == condition].set_index("code")
+    codes = boundaries["code"]
+    fig, axes = plt.subplots(1, 2, figsize=(14, 8))
+    choropleth(axes[0], boundaries, d["population_diff_pct"].reindex(codes).to_numpy(),
+               label=f"population, % difference from {baseline}")
+    axes[0].set_title("Population, final year")
+    choropleth(axes[1], boundaries, d["qol_diff"].reindex(codes).to_numpy(),
+               label=f"QoL, points difference from {baseline}")
+    axes[1].set_title("Quality of life, final year")
+    fig.suptitle(f"{condition} vs {baseline} (mean of {n_seeds} paired seeds)", fontsize=13)
+    fig.tight_layout()
+    return fig
+
+
+def jeonbuk_panel(national: pd.DataFrame, effects: pd.DataFrame, mun_effects: pd.DataFrame,
+                  conditions: Sequence[str], baseline: str) -> plt.Figure:
+    """Jeonbuk: population over time per condition; final-year effect on its population
+    with 95 % CIs; per-municipality QoL difference by condition."""
+    fig = plt.figure(figsize=(16, 10))
+    gs = fig.add_gridspec(2, 2, height_ratios=[1, 1.2])
+    ax = fig.add_subplot(gs[0, 0])
+    stats = _series_stats(national, "jeonbuk_population")
+    for i, cond in enumerate(conditions):
+        s = stats[stats["condition"] == cond]
+        ax.plot(s["year"], s["mean"] / 1e6, color=_colour(i), lw=1.8, label=cond)
+        ax.fill_between(s["year"], s["low"] / 1e6, s["high"] / 1e6, color=_colour(i),
+                        alpha=0.18, lw=0)
+    ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("million people")
+    ax.set_title("Jeonbuk population (mean over seeds, band across seeds)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+
+    ax = fig.add_subplot(gs[0, 1])
+    e = effects[effects["metric"] == "jeonbuk_population"] if not effects.empty else effects
+    if len(e):
+        yy = np.arange(len(e))
+        err = np.vstack([e["mean"] - e["ci_low"], e["ci_high"] - e["mean"]]) / 1e3
+        ax.errorbar(e["mean"] / 1e3, yy, xerr=np.nan_to_num(err), fmt="o", color="#1f5f8b",
+                    ecolor="#7aa6c2", capsize=3)
+        ax.set_yticks(yy, e["condition"], fontsize=8)
+        ax.invert_yaxis()
+        ax.axvline(0, color="black", lw=0.8)
+    else:
+        ax.text(0.5, 0.5, f"no {baseline} runs to compare with", ha="center",
+                transform=ax.transAxes)
+    ax.set_xlabel(f"final-year difference from {baseline}, thousand people")
+    ax.set_title("Effect on Jeonbuk population (95 % CI, paired seeds)")
+    ax.grid(axis="x", alpha=0.3)
+
+    ax = fig.add_subplot(gs[1, :])
+    m = mun_effects[mun_effects["code"].astype(str).str.startswith(JEONBUK_PREFIX)] \
+        if not mun_effects.empty else mun_effects
+    if len(m):
+        grid = m.pivot_table(index="condition", columns="name", values="qol_diff", aggfunc="mean")
+        grid = grid.reindex([c for c in conditions if c in grid.index])
+        vals = grid.to_numpy(dtype=float)
+        lim = float(np.nanmax(np.abs(vals))) if np.isfinite(vals).any() else 1.0
+        im = ax.imshow(vals, cmap="RdBu", vmin=-(lim or 1), vmax=lim or 1, aspect="auto")
+        ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=45, ha="right", fontsize=8)
+        ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=8)
+        fig.colorbar(im, ax=ax, label=f"QoL difference from {baseline}, points")
+        ax.set_xlabel("Jeonbuk municipality")
+    else:
+        ax.text(0.5, 0.5, "no Jeonbuk municipalities or no baseline runs", ha="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+    ax.set_title("Final-year QoL difference per Jeonbuk municipality (mean over paired seeds)")
+    fig.suptitle("Jeonbuk", fontsize=14)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    return fig
+
+
+def _slug(text: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+    return "_".join(p for p in keep.split("_") if p)[:120]
+
+
+def all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
+                heatmap: Sequence[str] | None, formats: tuple[str, ...],
+                municipal: pd.DataFrame) -> tuple[list[tuple[str, Path]], list[str]]:
+    """Write every figure the sweep supports into ``fig_dir``.
+
+    Returns ``(caption, path)`` of each figure (first format) and notes on skipped ones.
+    """
+    from sim.compare import HEADLINE, MAX_CONDITIONS_PER_FIGURE, MAX_MAPS
+
+    made: list[tuple[str, Path]] = []
+    notes: list[str] = []
+    conditions = list(dict.fromkeys(g.national["condition"]))
+    # baseline first, so it keeps the same colour in every figure
+    conditions.sort(key=lambda c: c.split(" | ")[0] != baseline)
+    n_seeds = int(g.national.groupby("condition")["seed"].nunique().min())
+
+    def add(caption: str, fig: plt.Figure, name: str) -> None:
+        paths = save(fig, fig_dir / name, formats)
+        made.append((caption, paths[0]))
+
+    if len(conditions) <= MAX_CONDITIONS_PER_FIGURE:
+        add("National outcomes over time by scenario, bands across seeds",
+            national_bands(g.national, conditions), "national_by_scenario")
+    else:
+        notes.append(f"national_by_scenario skipped: {len(conditions)} conditions "
+                     f"(more than {MAX_CONDITIONS_PER_FIGURE} lines per panel)")
+    if effects.empty:
+        has_base = (g.national["scenario"] == baseline).any()
+        notes.append(
+            f"no effects: the sweep has no scenario other than `{baseline}`" if has_base else
+            f"no `{baseline}` runs in the sweep: effects, maps and effect figures skipped "
+            f"(add scenario={baseline} with the same seeds, or choose `--baseline`)")
+    elif effects["condition"].nunique() <= 3 * MAX_CONDITIONS_PER_FIGURE:
+        add(f"Final-year effects against {baseline} with 95 % CIs (paired seeds)",
+            effects_forest(effects, baseline), "effects")
+    else:
+        notes.append("effects figure skipped: too many conditions; see effects.csv")
+
+    numeric = [p for p in g.params if pd.api.types.is_numeric_dtype(g.national[p])
+               and not pd.api.types.is_bool_dtype(g.national[p])]
+    if not effects.empty and len(g.params) == 1 and numeric:
+        add(f"Final-year effect against {baseline} by {numeric[0]}",
+            effect_vs_parameter(effects, numeric[0], baseline), f"effect_vs_{_slug(numeric[0])}")
+
+    axes = list(heatmap) if heatmap else (list(g.params) if len(g.params) == 2 else None)
+    if axes:
+        missing = [a for a in axes if a not in g.params]
+        if missing:
+            notes.append(f"heat map skipped: {missing} not swept (swept: {g.params})")
+        else:
+            x, y = axes
+            metrics = [m for m in HEADLINE if m != "output"
+                       and m in set(g.national["metric"])][:6]
+            if not effects.empty:
+                e = effects[effects["metric"].isin(metrics)].copy()
+                for m in metrics:  # display units
+                    sel = e["metric"] == m
+                    e.loc[sel, "value"] = e.loc[sel, "mean"] * HEADLINE[m][2]
+                table = e
+                title = f"Final-year effect against {baseline} over {x} x {y} (mean of paired seeds)"
+                label = "difference from baseline"
+            else:
+                final = g.national[g.national["year"] == g.national["year"].max()]
+                table = final[final["metric"].isin(metrics)].copy()
+                table["value"] = [v * HEADLINE[m][2] for v, m in zip(table["value"],
+                                                                     table["metric"], strict=True)]
+                title = f"Final-year level over {x} x {y} (mean over seeds)"
+                label = "level"
+            units = {m: f"{label}, {HEADLINE[m][1]}" for m in metrics}
+            add(f"Heat map over {x} x {y}", heatmap(table, x, y, metrics, title, units),
+                f"heatmap_{_slug(x)}_x_{_slug(y)}")
+    elif len(g.params) > 2:
+        notes.append(f"heat map: {len(g.params)} swept parameters; choose two with "
+                     "`--heatmap X Y`")
+
+    if not municipal.empty:
+        from sim.data.region import load_region
+
+        r = g.region
+        try:
+            region = load_region(r.get("region.name", "korea"),
+                                 n_municipalities=int(r.get("region.n_municipalities", 30)),
+                                 seed=int(r.get("region.seed", 0)))
+            boundaries = region.boundaries()
+        except Exception as err:  # maps are optional; say why they are missing
+            notes.append(f"maps skipped: region boundaries unavailable ({err})")
+            boundaries = None
+        treated = [c for c in conditions if c in set(municipal["condition"])]
+        if boundaries is not None:
+            for cond in treated[:MAX_MAPS]:
+                add(f"Map: {cond} vs {baseline}, population and QoL difference",
+                    difference_maps(municipal, cond, boundaries, baseline, n_seeds),
+                    f"map_{_slug(cond)}")
+            if len(treated) > MAX_MAPS:
+                notes.append(f"maps drawn for the first {MAX_MAPS} of {len(treated)} conditions")
+    if len(conditions) <= MAX_CONDITIONS_PER_FIGURE and \
+            "jeonbuk_population" in set(g.national["metric"]):
+        add("Jeonbuk panel: population, effect and per-municipality QoL",
+            jeonbuk_panel(g.national, effects, municipal, conditions, baseline), "jeonbuk")
+    return made, notes
+
