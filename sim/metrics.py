@@ -55,8 +55,11 @@ def young_to_old(households_by_type: np.ndarray) -> np.ndarray:
     """(M,) households headed by 20-39-year-olds per household headed by someone 65+.
 
     The model's analogue of the local-extinction-risk index (women 20-39 / people 65+),
-    which it cannot compute because it does not track members' sex and age.
+    which it cannot compute because it does not track members' sex and age. Infinite
+    where there are young but no old households; NaN where there are neither (an empty
+    municipality).
     """
     young = households_by_type[:, 0:3].sum(axis=1).astype(float)
     old = households_by_type[:, 6:9].sum(axis=1).astype(float)
-    return np.divide(young, old, out=np.full(len(young), np.inf), where=old > 0)
+    undefined = np.where(young > 0, np.inf, np.nan)
+    return np.divide(young, old, out=undefined, where=old > 0)
