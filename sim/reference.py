@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import mesa
 import numpy as np
+from scipy import stats
 
 from sim.processes.migration import TENURE_BIN, choice_tables
 
@@ -122,7 +123,48 @@ def reference_migration_step(model, rows: np.ndarray | None = None, seed: int = 
     return ref
 
 
+def compare_flows(a: np.ndarray, b: np.ndarray, n: int, km: np.ndarray) -> dict[str, float]:
+    """p-values of two-sample tests that two migration outcomes share one distribution.
+
+    Args:
+        a, b: (M, M) movers by origin and destination from ``n`` households each.
+        km: (M, M) distances between municipalities.
+
+    Returns:
+        ``rate`` (two-proportion z test of the mover rate), ``destinations`` (chi-square
+        of destination shares), ``origin_destination`` (chi-square over origin-destination
+        cells with at least 10 movers in all), ``distance`` (z test of the mean distance
+        moved, local moves counting 0 km), plus the two mover rates and mean distances.
+    """
+    moved_a, moved_b = int(a.sum()), int(b.sum())
+    pooled = (moved_a + moved_b) / (2 * n)
+    z_rate = (moved_a - moved_b) / n / np.sqrt(2 * pooled * (1 - pooled) / n)
+    shares = np.stack([a.sum(axis=0), b.sum(axis=0)])
+    shares = shares[:, shares.sum(axis=0) > 0]
+    cells = np.stack([a.ravel(), b.ravel()])
+    cells = cells[:, cells.sum(axis=0) >= 10]
+
+    def mean_var(f: np.ndarray) -> tuple[float, float]:
+        w = f.ravel() / f.sum()
+        mu = float((w * km.ravel()).sum())
+        return mu, float((w * (km.ravel() - mu) ** 2).sum())
+
+    (mu_a, var_a), (mu_b, var_b) = mean_var(a), mean_var(b)
+    z_dist = (mu_a - mu_b) / np.sqrt(var_a / moved_a + var_b / moved_b)
+    return {
+        "rate": float(2 * stats.norm.sf(abs(z_rate))),
+        "destinations": float(stats.chi2_contingency(shares)[1]),
+        "origin_destination": float(stats.chi2_contingency(cells)[1]),
+        "distance": float(2 * stats.norm.sf(abs(z_dist))),
+        "mover_rate_a": moved_a / n,
+        "mover_rate_b": moved_b / n,
+        "mean_km_a": mu_a,
+        "mean_km_b": mu_b,
+    }
+
+
 __all__ = [
+    "compare_flows",
     "MigrationTables",
     "ReferenceHousehold",
     "ReferenceModel",
