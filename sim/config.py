@@ -82,6 +82,11 @@ class MigrationParams:
     network: float = 0.5  # on log1p(M * share of the origin's earlier movers going to d)
     network_memory: float = 0.7  # yearly decay of the migrant-network stock
     equilibrium_start: bool = True  # solve amenities so that start-year net flows balance
+    # Municipality code -> amenity shift (utility units) added after the start equilibrium:
+    # an unexplained, persistent pull (or push) of a place. Empty by default; the
+    # ``calibrated_trends`` behaviour estimates it on 2010->2015 (sim/calibrate.py --trends).
+    # Applied only with equilibrium_start (sim/processes/migration.py).
+    amenity_shift: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -243,6 +248,10 @@ def _validate_behaviour(b: BehaviourConfig) -> list[str]:
         p.append(f"behaviour.migration.distance_decay={m.distance_decay}: must be >= 0")
     if not 0 <= m.network_memory <= 1:
         p.append(f"behaviour.migration.network_memory={m.network_memory}: must be in [0, 1]")
+    bad_shift = [k for k, v in m.amenity_shift.items() if not (math.isfinite(v) and abs(v) <= 10)]
+    if bad_shift:
+        p.append(f"behaviour.migration.amenity_shift: values must be finite and in [-10, 10] "
+                 f"(codes {bad_shift[:5]})")
     d = b.demography
     for name in ("mortality_a", "child_mortality", "birth_rate", "leave_home_rate"):
         v = getattr(d, name)

@@ -24,6 +24,11 @@ schools' reputation, new towns). With ``equilibrium_start`` (the default) it is 
 the start so that expected in- and out-migration balance in every municipality: the start
 year is treated as a spatial equilibrium, and later flows come from changes (demography,
 jobs, prices, policy), not from the model's own misfit. Without it, amenities are zero.
+``amenity_shift`` (municipality code -> utility, empty by default) is then added to the
+amenity: a persistent pull or push the model's mechanisms do not explain, estimated on
+2010->2015 by ``python -m sim.calibrate --trends`` (docs/validation.md). It moves the
+start away from equilibrium on purpose, so that the places that grew (shrank) by
+migration keep doing so; codes not listed get 0.
 
 and P(d | o, t) = softmax_d V. Moves with d == o are moves within the municipality (across
 eup/myeon/dong lines); ``movers_share`` counts all moves, ``intermunicipal_share`` only
@@ -128,7 +133,17 @@ def equilibrium_amenities(model, tol: float = 1e-4, max_iter: int = 500) -> np.n
             break
         model.amenity = model.amenity + 0.5 * gap
         model.amenity -= model.amenity.mean()
+    model.amenity = model.amenity + amenity_shift(model)
     return model.amenity
+
+
+def amenity_shift(model) -> np.ndarray:
+    """(M,) ``migration.amenity_shift`` by municipality code (0 where not listed)."""
+    shift = model.params.migration.amenity_shift
+    if not shift:
+        return np.zeros(model.n_munis)
+    codes = model.region.table["code"].astype(str)
+    return np.array([float(shift.get(c, 0.0)) for c in codes])
 
 
 def step(model) -> None:
