@@ -134,11 +134,6 @@ def test_all_problems_reported_at_once() -> None:
         assert setting in str(err.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8: named sites (targeting.sites) are not yet checked against the region's "
-    "municipality codes; remove this marker once sim/policy validates them",
-)
 def test_unknown_named_site_fails_at_start(tmp_path: Path) -> None:
     with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = hydra.compose("config", overrides=BASE + ["targeting.sites=[99999]"])

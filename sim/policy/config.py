@@ -125,9 +125,9 @@ class LifecycleConfig:
 def validate_policy(cfg) -> list[str]:
     """Problems with the policy settings of a SimConfig, each naming the setting.
 
-    Named sites are checked against the region here when it is cheap to load (the
-    Korea table, the synthetic generator); :class:`~sim.policy.engine.PolicyEngine`
-    checks them again against the region the model actually uses.
+    Named sites are checked against the Korea table here;
+    :class:`~sim.policy.engine.PolicyEngine` checks them again against the region the
+    model actually uses (a region handed to the model directly).
     """
     p: list[str] = []
     t, i, g, life = cfg.targeting, cfg.instrument, cfg.governance, cfg.lifecycle
@@ -198,23 +198,22 @@ def validate_policy(cfg) -> list[str]:
         p.append(f"instrument.kind='none' with targeting.rule={t.rule!r}: money would build nothing")
     if cfg.budget.annual_krw > 0 and t.rule == "none" and i.kind != "none":
         p.append(f"targeting.rule='none' with instrument.kind={i.kind!r}: nobody would receive money")
-    if not p and t.rule == "named_sites" and t.sites:
-        p += _check_sites_in_region(cfg)
+    if t.sites:
+        p += _check_sites_in_korea(t.sites)
     return p
 
 
-def _check_sites_in_region(cfg) -> list[str]:
-    """Named-site codes that the configured region does not have (Korea only: the
-    synthetic region uses ``targeting.sites_synthetic`` instead)."""
-    if cfg.region.name != "korea":
-        return []
+def _check_sites_in_korea(sites: list[str]) -> list[str]:
+    """Named sites are Korean municipality codes, whatever the region: on the synthetic
+    region they are replaced by ``targeting.sites_synthetic`` but must still be real, so
+    a scenario file cannot carry a typo that only shows on the Korea run."""
     from sim.data.region import load_region
 
     try:
         table = load_region("korea").table
     except Exception:  # noqa: BLE001 - a broken data file is reported by the loader itself
         return []
-    return unknown_sites(cfg.targeting.sites, table["code"].astype(str).tolist())
+    return unknown_sites(sites, table["code"].astype(str).tolist())
 
 
 def unknown_sites(sites: list[str], codes: list[str]) -> list[str]:
