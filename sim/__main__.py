@@ -36,6 +36,8 @@ def run_simulation(cfg: DictConfig, out_dir: Path) -> Path:
         return out_dir
     for name in io.RUN_OUTPUTS:  # a stale, incomplete run: start afresh
         (out_dir / name).unlink(missing_ok=True)
+        for tmp in out_dir.glob(f".{name}.*.tmp"):  # left by a killed atomic write
+            tmp.unlink(missing_ok=True)
 
     from sim.model import SmartCityModel
 
