@@ -93,3 +93,20 @@ def test_status_quo_money_follows_site_weights_on_korea() -> None:
     total_w = sum(t.site_weights)
     for c, w in zip(t.sites, t.site_weights, strict=True):
         assert share[c] == pytest.approx(w / total_w, rel=1e-9)
+
+
+def test_every_policy_parameter_is_documented() -> None:
+    """docs/scenarios.md names every lever parameter, so a researcher finds each one."""
+    import dataclasses
+
+    from sim.config import BudgetConfig
+    from sim.policy import config as pc
+
+    text = (Path(CONFIG_DIR).parent / "docs" / "scenarios.md").read_text()
+    sections = [BudgetConfig, pc.TargetingConfig, pc.InstrumentConfig, pc.Recipe,
+                pc.GovernanceConfig, pc.LifecycleConfig]
+    missing = [f"{c.__name__}.{f.name}" for c in sections for f in dataclasses.fields(c)
+               if f"`{f.name}" not in text and f".{f.name}" not in text]
+    assert not missing, f"docs/scenarios.md does not describe {missing}"
+    for s in SCENARIOS:
+        assert f"`{s}`" in text, f"scenario {s} missing from docs/scenarios.md"
