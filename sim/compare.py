@@ -352,7 +352,7 @@ def effects_markdown(effects: pd.DataFrame, metrics: Sequence[str] = tuple(HEADL
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for condition, group in effects.groupby("condition", sort=False):
         g = group.set_index("metric")
-        cells = [condition, str(int(g["n"].iloc[0]))]
+        cells = [condition.replace("|", "\\|"), str(int(g["n"].iloc[0]))]
         for m in metrics:
             r = g.loc[m]
             if HEADLINE[m][2] is None:

@@ -156,7 +156,7 @@ def _param_label(param: str) -> str:
     return param
 
 
-def heatmap(table: pd.DataFrame, x: str, y: str, metrics: Sequence[str], title: str,
+def heatmap_figure(table: pd.DataFrame, x: str, y: str, metrics: Sequence[str], title: str,
             units: dict[str, str]) -> plt.Figure:
     """Mean of each metric over a grid of two swept parameters ``x`` and ``y``.
 
@@ -281,7 +281,8 @@ def jeonbuk_panel(national: pd.DataFrame, effects: pd.DataFrame, mun_effects: pd
 
 
 def _slug(text: str) -> str:
-    keep = "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+    """A file-name stem: no dots (``save`` adds the suffix), no spaces or separators."""
+    keep = "".join(c if c.isalnum() or c in "-_" else ("-" if c == "." else "_") for c in text)
     return "_".join(p for p in keep.split("_") if p)[:120]
 
 
@@ -354,7 +355,7 @@ def all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
                 title = f"Final-year level over {x} x {y} (mean over seeds)"
                 label = "level"
             units = {m: f"{label}, {HEADLINE[m][1]}" for m in metrics}
-            add(f"Heat map over {x} x {y}", heatmap(table, x, y, metrics, title, units),
+            add(f"Heat map over {x} x {y}", heatmap_figure(table, x, y, metrics, title, units),
                 f"heatmap_{_slug(x)}_x_{_slug(y)}")
     elif len(g.params) > 2:
         notes.append(f"heat map: {len(g.params)} swept parameters; choose two with "
