@@ -92,10 +92,12 @@ def choice_tables(model) -> tuple[np.ndarray, np.ndarray]:
     qol_mean = np.average(qol, axis=0, weights=pop)
     gap = np.maximum(0.0, qol_mean[None, :] - qol) / 10.0  # (M, 3)
     base = np.asarray(p.move_rate)[a_idx]  # (T,)
+    # Capped so that exp cannot overflow to inf (0 * inf would be NaN with a zero move rate).
+    push = np.minimum(p.dissatisfaction * gap[:, a_idx] - model.attachment[:, None], 700.0)
     prob = (
         base[None, :, None]
         * np.asarray(p.tenure_multiplier)[None, None, :]
-        * np.exp(p.dissatisfaction * gap[:, a_idx] - model.attachment[:, None])[:, :, None]
+        * np.exp(push)[:, :, None]
     )
     return np.minimum(prob, 0.95), dest
 
