@@ -141,6 +141,22 @@ def _std_normal(key, u, draw):
     return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
 
 
+@njit(cache=True, inline="always")
+def _skill(key, u, income_sigma):
+    """exp(income_sigma * z), z standard normal by Box-Muller, in float32 arithmetic.
+
+    The personal income factor is a persistent trait recomputed every year for every
+    household; float32 ``logf``/``cosf``/``expf`` halve the cost of the four
+    transcendentals, and incomes are stored as float32 anyway.
+    """
+    v1 = np.float32(1.0 - uniform(key, u, np.uint64(0)))  # in (0, 1]: 1 - u before rounding
+    u2 = np.float32(uniform(key, u, np.uint64(1)))
+    z = math.sqrt(np.float32(-2.0) * math.log(v1)) * math.cos(
+        np.float32(2.0 * math.pi) * u2
+    )
+    return math.exp(np.float32(income_sigma) * z)
+
+
 @njit(cache=True)
 def _labour_range(
     lo, hi, muni, age, uid, key, identity_key, employment_rate, sector_cdf, wage,
@@ -151,7 +167,7 @@ def _labour_range(
         m = muni[i]
         a = age[i]
         u = np.uint64(uid[i])
-        skill = math.exp(income_sigma * _std_normal(identity_key, u, np.uint64(0)))
+        skill = np.float64(_skill(identity_key, u, income_sigma))
         if a < 65 and uniform(key, u, np.uint64(0)) < employment_rate[m]:
             v = uniform(key, u, np.uint64(1))
             k = 0
