@@ -223,6 +223,6 @@ def unknown_sites(sites: list[str], codes: list[str]) -> list[str]:
     if not bad:
         return []
     return [
-        f"targeting.sites: not municipality codes of this region: {bad} "
+        f"targeting.sites: not municipality codes of the region: {bad} "
         "(codes are 5-digit strings, e.g. '29010' for Sejong-si; see sim/data/korea/municipalities.parquet)"
     ]
