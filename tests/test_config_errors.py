@@ -75,6 +75,14 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("instrument-kind", ["instrument.kind=bogus"], ["instrument.kind='bogus'", "allowed"]),
     ("governance-kind", ["governance.kind=bogus"], ["governance.kind='bogus'", "allowed"]),
     ("lifecycle-kind", ["lifecycle.kind=bogus"], ["lifecycle.kind='bogus'", "allowed"]),
+    # -- named sites: municipality codes that do not exist
+    ("named-site-unknown",
+     ["targeting=sites_2018", "instrument=place_based", "targeting.sites=[99999]", "targeting.site_weights=[]"],
+     ["targeting.sites", "'99999'", "5-digit"]),
+    ("named-site-typo-among-real",
+     ["targeting=sites_2018", "instrument=place_based", "targeting.sites=[29010,2101]", "targeting.site_weights=[]"],
+     ["targeting.sites", "'2101'"]),
+    ("named-sites-empty", ["targeting.rule=named_sites", "instrument=place_based"], ["targeting.sites", "named_sites"]),
 ]
 
 
@@ -151,6 +159,8 @@ SUBPROCESS_CASES = {
     "start-year-no-census": ["run.start_year=2012"],
     "unknown-scenario": ["scenario=moonshot"],
     "years-not-int": ["run.years=abc"],
+    "named-site-unknown": ["targeting=sites_2018", "instrument=place_based", "targeting.sites=[99999]",
+                           "targeting.site_weights=[]"],
 }
 
 
