@@ -179,7 +179,7 @@ def condition_label(scenario: str, params: dict[str, Any]) -> str:
     """``"tech_city"`` or ``"tech_city | budget.annual_krw=1e+12"``."""
     if not params:
         return scenario
-    parts = [f"{k.split('.')[-1] if k.endswith(('.kind', '.rule')) else k}={_fmt(v)}"
+    parts = [f"{k.rsplit('.', 1)[0] if k.endswith(('.kind', '.rule', '.name')) else k}={_fmt(v)}"
              for k, v in params.items()]
     return f"{scenario} | " + ", ".join(parts)
 
@@ -201,7 +201,7 @@ class Gathered:
     incomplete: list[Path]
 
 
-def gather(sweep_dir: Path) -> Gathered:
+def gather(sweep_dir: Path, baseline: str = BASELINE) -> Gathered:
     """Read the complete runs under ``sweep_dir`` one at a time into tidy tables."""
     sweep_dir = Path(sweep_dir)
     runs, incomplete = find_runs(sweep_dir)
@@ -212,6 +212,10 @@ def gather(sweep_dir: Path) -> Gathered:
         raise CompareError(f"{sweep_dir}: no complete runs found{hint}")
     region = check_one_region(runs)
     params = swept_parameters(runs)
+    # the baseline's label shows only what varies among baseline runs
+    base_runs = [r for r in runs if r.scenario == baseline]
+    base_params = [p for p in params
+                   if len({json.dumps(v, default=str) for v in _values(base_runs, p)}) > 1]
     national, municipal = [], []
     for run in runs:
         ident = {
@@ -220,7 +224,8 @@ def gather(sweep_dir: Path) -> Gathered:
             "seed": run.seed,
             **{p: run.config.get(p) for p in params},
         }
-        ident["condition"] = condition_label(run.scenario, {p: run.config.get(p) for p in params})
+        shown = base_params if run.scenario == baseline else params
+        ident["condition"] = condition_label(run.scenario, {p: run.config.get(p) for p in shown})
         nat = pd.read_parquet(run.path / "national.parquet")
         tidy = nat.melt(id_vars="year", var_name="metric", value_name="value")
         national.append(tidy.assign(**ident))
@@ -381,7 +386,7 @@ def compare(
     from sim import compare_plots as cp
 
     sweep_dir = Path(sweep_dir)
-    g = gather(sweep_dir)
+    g = gather(sweep_dir, baseline)
     io.write_parquet(g.national, sweep_dir / "comparison.parquet")
     io.write_parquet(g.municipal, sweep_dir / "municipal_final.parquet")
     effects = paired_effects(g, baseline)

@@ -163,6 +163,8 @@ def heatmap_figure(table: pd.DataFrame, x: str, y: str, metrics: Sequence[str], 
     ``table`` holds columns ``x``, ``y``, ``metric``, ``value`` (already in display units);
     ``units`` maps each metric to its colour-bar label.
     """
+    from sim.compare import HEADLINE
+
     ncol = min(3, len(metrics))
     nrow = math.ceil(len(metrics) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 4.3 * nrow), squeeze=False)
@@ -182,7 +184,7 @@ def heatmap_figure(table: pd.DataFrame, x: str, y: str, metrics: Sequence[str], 
         ax.set_yticks(range(len(ys)), [_short(v) for v in ys])
         ax.set_xlabel(x)
         ax.set_ylabel(y)
-        ax.set_title(metric, fontsize=11)
+        ax.set_title(HEADLINE.get(metric, (metric,))[0], fontsize=11)
         fig.colorbar(im, ax=ax, shrink=0.8, label=units[metric])
     for ax in axes.ravel()[len(metrics):]:
         ax.set_axis_off()
@@ -337,7 +339,7 @@ def all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
             notes.append(f"heat map skipped: {missing} not swept (swept: {g.params})")
         else:
             x, y = axes
-            metrics = [m for m in HEADLINE if m != "output"
+            metrics = [m for m in HEADLINE if m not in ("output", "population")
                        and m in set(g.national["metric"])][:6]
             if not effects.empty:
                 e = effects[effects["metric"].isin(metrics)].copy()
