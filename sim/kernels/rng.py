@@ -37,10 +37,19 @@ def mix64(z: np.uint64) -> np.uint64:
 
 
 @njit(cache=True, inline="always")
+def bits53(key: np.uint64, uid: np.uint64, draw: np.uint64) -> np.uint64:
+    """The 53 random bits behind :func:`uniform`, an integer in [0, 2**53).
+
+    ``uniform(k, u, d) < p`` exactly when ``bits53(k, u, d) < ceil(p * 2**53)``; kernels
+    that compare with a fixed table of probabilities use the integer form.
+    """
+    return mix64(key + _GOLDEN * (uid * np.uint64(8) + draw + np.uint64(1))) >> _S11
+
+
+@njit(cache=True, inline="always")
 def uniform(key: np.uint64, uid: np.uint64, draw: np.uint64) -> float:
     """A uniform in [0, 1) for (stream ``key``, agent ``uid``, ``draw`` number)."""
-    z = mix64(key + _GOLDEN * (uid * np.uint64(8) + draw + np.uint64(1)))
-    return float(z >> _S11) * _INV53
+    return float(bits53(key, uid, draw)) * _INV53
 
 
 def stream_key(seed_sequence: np.random.SeedSequence) -> np.uint64:
