@@ -13,6 +13,8 @@ B tenure bins, K = M * T destination tables.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -88,18 +90,30 @@ def draw_alias(threshold: np.ndarray, alias: np.ndarray, k: int, u: float) -> in
 
 
 @njit(cache=True)
+def _move_cuts(move_prob):
+    """(M, T, B) probabilities -> (M * T * B,) uint64 ceil(p * 2**53), for :func:`bits53`."""
+    flat = move_prob.ravel()
+    cut = np.empty(flat.shape[0], dtype=np.uint64)
+    for j in range(flat.shape[0]):
+        cut[j] = np.uint64(math.ceil(min(max(flat[j], 0.0), 1.0) * 9007199254740992.0))
+    return cut
+
+
+@njit(cache=True)
 def _migrate_range(
-    lo, hi, muni, htype, tenure, size, uid, move_cut, tenure_bin, threshold, alias, key,
+    lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias, key,
     flows_hh, flows_persons,
 ):
-    n_types = alias.shape[0] // flows_hh.shape[0]
-    n_bins = move_cut.shape[0] // alias.shape[0]
+    n_types = move_prob.shape[1]
+    n_bins = move_prob.shape[2]
+    # Integer thresholds (a few thousand, per call): ``bits53 < cut`` decides exactly as
+    # ``uniform < p`` does, without a float conversion and a 3-D index per household.
+    move_cut = _move_cuts(move_prob)
     for i in range(lo, hi):
         o = muni[i]
         t = htype[i]
         k = o * n_types + t
         u = np.uint64(uid[i])
-        # The move draw as an integer: uniform(key, u, 0) < p  <=>  its 53 bits < ceil(p * 2**53).
         if bits53(key, u, np.uint64(0)) < move_cut[k * n_bins + tenure_bin[tenure[i]]]:
             d = draw_alias(threshold, alias, k, uniform(key, u, np.uint64(1)))
             muni[i] = d
@@ -110,7 +124,7 @@ def _migrate_range(
 
 @njit(cache=True, parallel=True)
 def _migrate_parallel(
-    n, muni, htype, tenure, size, uid, move_cut, tenure_bin, threshold, alias, key,
+    n, muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias, key,
     flows_hh, flows_persons,
 ):
     n_chunks = N_CHUNKS
@@ -122,7 +136,7 @@ def _migrate_parallel(
         lo = c * step
         hi = min(n, lo + step)
         _migrate_range(
-            lo, hi, muni, htype, tenure, size, uid, move_cut, tenure_bin, threshold, alias,
+            lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias,
             key, local_hh[c], local_persons[c],
         )
     for c in range(n_chunks):
@@ -166,11 +180,7 @@ def migrate(
     flows_hh = np.zeros((m, m), dtype=np.int64)
     flows_persons = np.zeros((m, m), dtype=np.int64)
     n = muni.shape[0]
-    # (M * T * B,) uint64 integer thresholds: comparing the hash's 53 bits with them decides
-    # exactly as ``uniform < move_prob`` does, without a float conversion per household.
-    move_cut = np.ceil(np.ascontiguousarray(move_prob, dtype=np.float64).ravel() * 2.0**53).astype(np.uint64)
-    tenure_bin = np.ascontiguousarray(tenure_bin, dtype=np.uint8)
-    args = (muni, htype, tenure, size, uid, move_cut, tenure_bin, threshold, alias, np.uint64(key))
+    args = (muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias, np.uint64(key))
     if n < PARALLEL_THRESHOLD:
         _migrate_range(0, n, *args, flows_hh, flows_persons)
     else:
