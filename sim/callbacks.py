@@ -43,9 +43,15 @@ def warm_numba_cache() -> float:
         "instrument": {"kind": "ts_living_services"},
     }))
     validate(cfg)
-    model = SmartCityModel(cfg)
-    for _ in range(cfg.run.years):
-        model.step()
+    mesa_log = logging.getLogger("MESA")  # Mesa logs every step at INFO; not worth showing here
+    level = mesa_log.level
+    mesa_log.setLevel(logging.WARNING)
+    try:
+        model = SmartCityModel(cfg)
+        for _ in range(cfg.run.years):
+            model.step()
+    finally:
+        mesa_log.setLevel(level)
     return time.perf_counter() - t0
 
 
