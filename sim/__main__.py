@@ -18,6 +18,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import ConfigError, register_configs, to_typed
+from sim.data.region import RegionDataError
 
 log = logging.getLogger("sim")
 year_log = logging.getLogger("sim.years")  # one line per simulated year, to the log file
@@ -78,7 +79,7 @@ def run_simulation(cfg: DictConfig, out_dir: Path) -> Path:
 def main(cfg: DictConfig) -> None:
     try:
         run_simulation(cfg, Path(HydraConfig.get().runtime.output_dir))
-    except ConfigError as err:
+    except (ConfigError, RegionDataError) as err:
         log.error("%s", err)
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)

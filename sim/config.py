@@ -93,7 +93,7 @@ class MigrationParams:
 class DemographyParams:
     """Household demography; rates per year (see docs/model.md, demography)."""
 
-    mortality_a: float = 2.0e-5  # Gompertz q(age) = a * exp(b * age), adults
+    mortality_a: float = 1.2e-5  # Gompertz q(age) = a * exp(b * age), adults
     mortality_b: float = 0.095
     child_mortality: float = 3.0e-4  # other household members
     birth_rate: float = 0.055  # births per household with head aged 20-44 (2015 level)
