@@ -12,7 +12,7 @@ import numba
 import numpy as np
 import pytest
 
-from sim.kernels.migration import PARALLEL_THRESHOLD, build_alias_tables, migrate
+from sim.kernels.migration import build_alias_tables, migrate
 from sim.model import SmartCityModel
 from sim.processes.migration import TENURE_BIN
 from sim.reference import ReferenceModel, compare_flows, tables_from_model
@@ -93,42 +93,53 @@ def _random_columns(n: int, m: int, t: int, seed: int):
     return muni, htype, tenure, size, uid, move_prob, dest
 
 
-def test_migration_kernel_does_not_depend_on_thread_count() -> None:
-    n, m, t = PARALLEL_THRESHOLD + 50_000, 40, 9
+@pytest.fixture
+def parallel_everywhere(monkeypatch):
+    """Send every kernel down its threaded path, however small the arrays."""
+    import sim.kernels.firms
+    import sim.kernels.households
+    import sim.kernels.migration
+
+    for module in (sim.kernels.households, sim.kernels.firms, sim.kernels.migration):
+        monkeypatch.setattr(module, "PARALLEL_THRESHOLD", 1_000)
+
+
+def _with_threads(threads: int, fn):
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        return fn()
+    finally:
+        numba.set_num_threads(before)
+
+
+def test_migration_kernel_does_not_depend_on_thread_count(parallel_everywhere) -> None:
+    n, m, t = 250_000, 40, 9
     muni, htype, tenure, size, uid, move_prob, dest = _random_columns(n, m, t, seed=5)
     threshold, alias = build_alias_tables(dest.reshape(m * t, m))
-    results = []
-    before = numba.get_num_threads()
-    try:
-        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
-            numba.set_num_threads(threads)
-            mu, te = muni.copy(), tenure.copy()
-            flows = migrate(mu, htype, te, size, uid, move_prob, TENURE_BIN, threshold, alias, np.uint64(3))
-            results.append((mu, te, *flows))
-    finally:
-        numba.set_num_threads(before)
-    for a, b in zip(*results, strict=True):
+
+    def run():
+        mu, te = muni.copy(), tenure.copy()
+        flows = migrate(mu, htype, te, size, uid, move_prob, TENURE_BIN, threshold, alias, np.uint64(3))
+        return (mu, te, *flows)
+
+    one, two = _with_threads(1, run), _with_threads(2, run)
+    for a, b in zip(one, two, strict=True):
         np.testing.assert_array_equal(a, b)
-    assert results[0][2].sum() > 0.02 * n
+    assert one[2].sum() > 0.02 * n
 
 
-def test_a_model_year_does_not_depend_on_thread_count() -> None:
-    """Every process of one year, with households above the parallel threshold."""
-    cfg = make_config(run={"scale": 2.5})
-    before = numba.get_num_threads()
-    states = []
-    try:
-        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
-            numba.set_num_threads(threads)
-            model = SmartCityModel(cfg)
-            assert model.households.n > PARALLEL_THRESHOLD
-            model.step()
-            states.append(
-                (model.households.to_frame(), model.firms.to_frame(), model.flows_persons, model.qol)
-            )
-    finally:
-        numba.set_num_threads(before)
-    (h1, f1, fl1, q1), (h2, f2, fl2, q2) = states
+def test_a_model_year_does_not_depend_on_thread_count(parallel_everywhere) -> None:
+    """Build and two years of every process, all kernels on their threaded paths."""
+    cfg = make_config()
+
+    def run():
+        model = SmartCityModel(cfg)
+        model.run(2)
+        return model.households.to_frame(), model.firms.to_frame(), model.flows_persons, model.qol
+
+    (h1, f1, fl1, q1), (h2, f2, fl2, q2) = _with_threads(1, run), _with_threads(2, run)
+    assert len(h1) > 10_000
     assert h1.equals(h2)
     assert f1.equals(f2)
     np.testing.assert_array_equal(fl1, fl2)
