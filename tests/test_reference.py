@@ -144,3 +144,15 @@ def test_a_model_year_does_not_depend_on_thread_count(parallel_everywhere) -> No
     assert f1.equals(f2)
     np.testing.assert_array_equal(fl1, fl2)
     np.testing.assert_array_equal(q1, q2)
+
+
+def test_normal_quantile_of_the_income_factor_is_accurate() -> None:
+    """The labour kernel's normal quantile (used for the lognormal income factor)."""
+    from scipy.stats import norm
+
+    from sim.kernels.households import normal_quantile
+
+    p = np.concatenate([[1e-300, 1e-12, 1e-6, 0.02424, 0.02426], np.linspace(0.001, 0.999, 999),
+                        [1 - 1e-9, 1 - 2**-53]])
+    got = np.array([normal_quantile(x) for x in p])
+    np.testing.assert_allclose(got, norm.ppf(p), rtol=2e-9, atol=1e-12)

@@ -141,20 +141,52 @@ def _std_normal(key, u, draw):
     return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
 
 
+# Acklam's rational approximation of the standard normal quantile (relative error < 1.2e-9).
+_IA = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02, 1.383577518672690e02,
+       -3.066479806614716e01, 2.506628277459239e00)
+_IB = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02, 6.680131188771972e01,
+       -1.328068155288572e01)
+_IC = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00, -2.549732539343734e00,
+       4.374664141464968e00, 2.938163982698783e00)
+_ID = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00)
+_P_LOW = 0.02425
+
+
+@njit(cache=True, inline="always")
+def _normal_tail(q):
+    c, d = _IC, _ID
+    num = ((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]
+    return num / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0)
+
+
+@njit(cache=True, inline="always")
+def normal_quantile(p: float) -> float:
+    """Standard normal quantile of ``p`` in (0, 1) (Acklam; relative error < 1.2e-9).
+
+    In the central 95% it is a rational function (no transcendental call); only the tails
+    take a log and a square root.
+    """
+    if p < _P_LOW:
+        return _normal_tail(math.sqrt(-2.0 * math.log(p)))
+    if p > 1.0 - _P_LOW:
+        return -_normal_tail(math.sqrt(-2.0 * math.log(1.0 - p)))
+    a, b = _IA, _IB
+    q = p - 0.5
+    r = q * q
+    num = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+    return num / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0)
+
+
 @njit(cache=True, inline="always")
 def _skill(key, u, income_sigma):
-    """exp(income_sigma * z), z standard normal by Box-Muller, in float32 arithmetic.
+    """exp(income_sigma * z), z standard normal: the persistent personal income factor.
 
-    The personal income factor is a persistent trait recomputed every year for every
-    household; float32 ``logf``/``cosf``/``expf`` halve the cost of the four
-    transcendentals, and incomes are stored as float32 anyway.
+    Recomputed every year for every household from its uid, so it must be cheap: z is the
+    normal quantile of one hashed uniform (moved off 0 by half a step), which costs one
+    exp instead of Box-Muller's log, sqrt, cos and exp (about 3x faster).
     """
-    v1 = np.float32(1.0 - uniform(key, u, np.uint64(0)))  # in (0, 1]: 1 - u before rounding
-    u2 = np.float32(uniform(key, u, np.uint64(1)))
-    z = math.sqrt(np.float32(-2.0) * math.log(v1)) * math.cos(
-        np.float32(2.0 * math.pi) * u2
-    )
-    return math.exp(np.float32(income_sigma) * z)
+    p = uniform(key, u, np.uint64(0)) + 0.5 / 9007199254740992.0
+    return math.exp(income_sigma * normal_quantile(p))
 
 
 @njit(cache=True)
@@ -167,7 +199,7 @@ def _labour_range(
         m = muni[i]
         a = age[i]
         u = np.uint64(uid[i])
-        skill = np.float64(_skill(identity_key, u, income_sigma))
+        skill = _skill(identity_key, u, income_sigma)
         if a < 65 and uniform(key, u, np.uint64(0)) < employment_rate[m]:
             v = uniform(key, u, np.uint64(1))
             k = 0
