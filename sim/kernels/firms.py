@@ -13,7 +13,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from sim.kernels.households import N_CHUNKS, PARALLEL_THRESHOLD, _std_normal
+from sim.kernels.households import N_CHUNKS, PARALLEL_THRESHOLD, normal_quantile
 from sim.kernels.migration import draw_alias
 from sim.kernels.rng import uniform
 
@@ -28,7 +28,8 @@ def _firm_range(
         m = muni[i]
         s = sector[i]
         u = np.uint64(uid[i])
-        noise = prod_sigma * _std_normal(key, u, np.uint64(0))
+        # A normal shock from the quantile of one hashed uniform (no log/sqrt/cos per firm).
+        noise = prod_sigma * normal_quantile(uniform(key, u, np.uint64(0)) + 0.5 / 9007199254740992.0)
         log_prod[i] += prod_shift[m, s] + noise
         emp = employees[i] * math.exp(labour_elasticity * noise + demand_growth[m, s])
         if uniform(key, u, np.uint64(2)) < exit_p[s] or emp < 0.05:
