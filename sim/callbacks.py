@@ -27,8 +27,9 @@ log = logging.getLogger("sim.callbacks")
 
 def warm_numba_cache() -> float:
     """Compile (or load from cache) every Numba kernel by running a tiny synthetic model
-    for one year with an active policy; returns the seconds it took. Writes no files
-    other than Numba's cache."""
+    with an active policy for two years, the second with the parallel kernels that
+    large runs use (their size threshold set to 0 meanwhile; it is read in Python, not
+    compiled in). Returns the seconds it took. Writes no files other than Numba's cache."""
     from omegaconf import OmegaConf
 
     from sim.config import SimConfig, validate
@@ -46,11 +47,18 @@ def warm_numba_cache() -> float:
     mesa_log = logging.getLogger("MESA")  # Mesa logs every step at INFO; not worth showing here
     level = mesa_log.level
     mesa_log.setLevel(logging.WARNING)
+    from sim.kernels import firms, households, migration
+
+    thresholds = {m: m.PARALLEL_THRESHOLD for m in (firms, households, migration)}
     try:
         model = SmartCityModel(cfg)
-        for _ in range(cfg.run.years):
-            model.step()
+        model.step()  # serial kernels
+        for module in thresholds:
+            module.PARALLEL_THRESHOLD = 0
+        model.step()  # parallel kernels
     finally:
+        for module, value in thresholds.items():
+            module.PARALLEL_THRESHOLD = value
         mesa_log.setLevel(level)
     return time.perf_counter() - t0
 

@@ -205,3 +205,29 @@ def test_real_sweep_is_compared_at_the_end_of_the_multirun(tmp_path: Path) -> No
     tidy = pd.read_parquet(sweep_dir / "comparison.parquet")
     assert tidy.groupby("run")["year"].nunique().eq(3).all()
     assert (sweep_dir / "figures" / "map_trouble_shooter.png").exists()
+
+
+def test_sweep_callbacks_are_configured_and_the_warm_up_compiles_in_process() -> None:
+    from hydra import compose, initialize_config_dir
+    from hydra.utils import instantiate
+
+    import sim.__main__  # noqa: F401  registers the schema
+    from sim.callbacks import CompareSweep, WarmNumbaCache, warm_numba_cache
+
+    with initialize_config_dir(str(ROOT / "configs"), version_base="1.3"):
+        cfg = compose("config", return_hydra_config=True,
+                      overrides=["hydra.callbacks.compare.baseline=status_quo_2018"])
+    callbacks = {k: instantiate(v) for k, v in cfg.hydra.callbacks.items()}
+    assert isinstance(callbacks["warm_numba"], WarmNumbaCache)
+    assert isinstance(callbacks["compare"], CompareSweep)
+    assert callbacks["compare"].baseline == "status_quo_2018"
+    assert callbacks["warm_numba"].enabled and callbacks["compare"].enabled
+    from sim.kernels import firms, households, migration
+
+    before = [m.PARALLEL_THRESHOLD for m in (firms, households, migration)]
+    assert warm_numba_cache() > 0
+    # the entry kernels, serial and parallel, are compiled (or loaded from the cache)
+    for kernel in (migration._migrate_range, migration._migrate_parallel,
+                   firms._firm_parallel):
+        assert kernel.signatures, kernel
+    assert [m.PARALLEL_THRESHOLD for m in (firms, households, migration)] == before  # restored
