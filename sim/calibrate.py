@@ -17,7 +17,11 @@ What is fitted, and against what (all from 2010->2015 only; 2015->2020 is never 
 The objective is a sum of squared, scaled misfits (:func:`objective`), averaged over
 ``--seeds`` runs with common random numbers (seeds 0..K-1 in every trial), and minimized
 with Optuna's TPE sampler (seeded, so the search is reproducible on the same machine and
-library versions). The best parameters are written as a behaviour config
+library versions) in two stages: ``--trials`` over the whole space :data:`SPACE`, then
+``--refine`` trials over the flow-share and vital-rate parameters (:data:`REFINE`) in a
+narrowed box around stage 1's best, the rest held fixed (TPE in 19 dimensions with a
+few dozen trials does not pin the flow shares). ``--stage1-from RECORD`` takes stage 1's
+trials from an earlier record instead of rerunning them. The best parameters are written as a behaviour config
 (``configs/behaviour/calibrated.yaml``) with a ``note`` saying when and how they were
 obtained, and the whole search (space, every trial, the best) as
 ``docs/calibration_record.json``.
@@ -229,31 +233,63 @@ def make_evaluator(*, seeds: int, scale: float, region=None) -> Callable[[dict],
     return evaluate
 
 
+#: Stage 2 (``--refine``): the parameters that set the flow shares and vital rates, searched
+#: in a narrowed box around stage 1's best (see :func:`refine_space`), others held fixed.
+REFINE = ("migration.move_rate[0]", "migration.move_rate[1]", "migration.move_rate[2]",
+          "migration.distance_decay", "migration.same_province", "migration.stay_local",
+          "demography.mortality_a", "demography.birth_rate")
+
+
+def refine_space(best: dict[str, float]) -> tuple[Param, ...]:
+    """Stage-2 box: each REFINE parameter within x0.5..x2 of its stage-1 value (stay_local
+    and same_province: +-3 around it), cut to the stage-1 bounds widened by 1 for those two."""
+    out = []
+    for p in SPACE:
+        if p.path not in REFINE:
+            continue
+        x = best[p.path]
+        if p.path.endswith(("stay_local", "same_province")):
+            out.append(Param(p.path, max(0.0, x - 3.0), min(p.high + 1.0, x + 3.0)))
+        else:
+            out.append(Param(p.path, max(p.low, 0.5 * x), min(p.high, 2.0 * x), p.log))
+    return tuple(out)
+
+
 def search(evaluate: Callable[[dict], dict], trials: int, sampler_seed: int = 0,
-           log: Callable[[str], None] = print) -> tuple[dict[str, float], dict, list[dict]]:
-    """Minimize the objective with Optuna TPE; the schema defaults are trial 0."""
+           log: Callable[[str], None] = print, space: tuple[Param, ...] = SPACE,
+           start: dict[str, float] | None = None,
+           history: list[dict] | None = None) -> tuple[dict[str, float], dict, list[dict]]:
+    """Minimize the objective with Optuna TPE over ``space``.
+
+    ``start`` (default: the schema defaults) is evaluated first; parameters outside
+    ``space`` are held at their ``start`` values. ``history`` is extended in place, so a
+    second stage continues the trial record of the first.
+    """
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    defaults = _schema_values()
+    start = dict(start or _schema_values())
     sampler = optuna.samplers.TPESampler(seed=sampler_seed, n_startup_trials=min(15, trials))
     study = optuna.create_study(direction="minimize", sampler=sampler)
-    study.enqueue_trial({p.path: defaults[p.path] for p in SPACE})
-    history: list[dict] = []
+    study.enqueue_trial({p.path: start[p.path] for p in space})
+    history = [] if history is None else history
+    first = len(history)
+    stage = "refine" if first else "global"
 
     def run_trial(trial) -> float:
-        values = {p.path: trial.suggest_float(p.path, p.low, p.high, log=p.log) for p in SPACE}
+        values = dict(start)
+        values.update({p.path: trial.suggest_float(p.path, p.low, p.high, log=p.log) for p in space})
         t0 = time.perf_counter()
         parts = evaluate(behaviour_overrides(values))
-        history.append({"trial": trial.number, "params": values, "objective": parts,
+        history.append({"trial": len(history), "stage": stage, "params": values, "objective": parts,
                         "seconds": round(time.perf_counter() - t0, 2)})
-        log(f"trial {trial.number:3d}: objective {parts['total']:.3f} "
+        log(f"{stage} trial {trial.number:3d}: objective {parts['total']:.3f} "
             f"(growth {parts['growth']:.3f}, movers {parts['movers_share']:.3f}, "
             f"best {min(h['objective']['total'] for h in history):.3f})")
         return parts["total"]
 
     study.optimize(run_trial, n_trials=trials)
-    best = history[study.best_trial.number]
+    best = history[first + study.best_trial.number]
     return best["params"], best["objective"], history
 
 
@@ -335,6 +371,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="also estimate amenity shifts and write them here "
                          "(e.g. configs/behaviour/calibrated_trends.yaml)")
     ap.add_argument("--trend-iterations", type=int, default=4)
+    ap.add_argument("--refine", type=int, default=30,
+                    help="stage-2 trials over the flow-share and vital-rate parameters (default 30)")
+    ap.add_argument("--stage1-from", type=Path, default=None,
+                    help="take stage 1 from this calibration record instead of rerunning it")
     ap.add_argument("--region", choices=("korea", "synthetic"), default="korea",
                     help="synthetic: a 12-municipality test world (for tests only)")
     args = ap.parse_args(argv)
@@ -348,11 +388,29 @@ def main(argv: list[str] | None = None) -> int:
     today = dt.date.today().isoformat()
     t0 = time.perf_counter()
     evaluate = make_evaluator(seeds=args.seeds, scale=args.scale, region=region)
-    best, best_obj, history = search(evaluate, args.trials, args.sampler_seed)
+    if args.stage1_from is not None:
+        # Continue from a finished stage 1 (the "global" trials of an earlier record):
+        # the same result as rerunning it, since the seeded TPE search is deterministic.
+        old = json.loads(Path(args.stage1_from).read_text())
+        history = [h for h in old["history"] if h.get("stage", "global") == "global"]
+        for h in history:
+            h.setdefault("stage", "global")
+        best_h = min(history, key=lambda h: h["objective"]["total"])
+        best, best_obj = best_h["params"], best_h["objective"]
+        log_msg = f"stage 1 from {args.stage1_from}: {len(history)} trials, best {best_obj['total']:.4f}"
+        print(log_msg)
+    else:
+        best, best_obj, history = search(evaluate, args.trials, args.sampler_seed)
+    stage1 = {"params": best, "objective": best_obj}
+    refine = refine_space(best)
+    if args.refine > 0:
+        best, best_obj, history = search(evaluate, args.refine, args.sampler_seed + 1, space=refine,
+                                         start=best, history=history)
     behaviour = behaviour_overrides(best)
     space = {p.path: [p.low, p.high] + (["log"] if p.log else []) for p in SPACE}
     note = (f"calibrated {today} on census 2010->2015 by `{command.strip()}` "
-            f"(Optuna TPE, {args.trials} trials x {args.seeds} seeds, scale {args.scale:g}); "
+            f"(Optuna TPE, {args.trials} + {args.refine} refinement trials x {args.seeds} seeds, "
+            f"scale {args.scale:g}); "
             f"objective {best_obj['total']:.4f}; search space and trials in "
             "docs/calibration_record.json")
     header = ("Calibrated behavioural parameters (written by sim/calibrate.py; do not edit by hand).\n"
@@ -367,7 +425,10 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS,
         "objective_parts": " ".join(objective.__doc__.split()),
         "search_space": space,
+        "refine_space": {p.path: [p.low, p.high] + (["log"] if p.log else []) for p in refine},
         "trials": args.trials,
+        "refine_trials": args.refine,
+        "stage1_best": stage1,
         "seeds": list(range(args.seeds)),
         "scale": args.scale,
         "sampler": f"optuna TPESampler(seed={args.sampler_seed})",

@@ -1,0 +1,139 @@
+"""Calibration and validation: metrics by hand, the amenity shift, and both commands on tiny
+budgets (synthetic region, coarse scale) writing what they promise."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from omegaconf import OmegaConf
+
+from sim import calibrate
+from sim.config import BehaviourConfig, ConfigError, validate
+from sim.data.region import load_region
+from sim.model import SmartCityModel
+from sim.validate import growth_metrics, load_behaviour, naive_forecasts, run_validation
+from tests.conftest import make_config
+
+ROOT = Path(__file__).resolve().parent.parent
+METRIC_KEYS = {"rmse", "mae", "spearman", "ard"}
+
+
+def test_growth_metrics_known_answers():
+    obs = np.log(np.array([1.1, 0.9, 1.0, 1.2]))
+    p0 = np.array([100.0, 200.0, 300.0, 400.0])
+    p1 = p0 * np.exp(obs)
+    perfect = growth_metrics(obs, obs, p0, p1)
+    assert perfect["rmse"] == pytest.approx(0) and perfect["ard"] == pytest.approx(0)
+    assert perfect["spearman"] == pytest.approx(1)
+    zero = growth_metrics(np.zeros(4), obs, p0, p1)
+    assert zero["rmse"] == pytest.approx(np.sqrt(np.mean(obs**2)))
+    assert zero["mae"] == pytest.approx(np.mean(np.abs(obs)))
+    # ARD on counts: |P0 - P1| / P1 = |1/1.1 - 1|, |1/0.9 - 1|, 0, |1/1.2 - 1|.
+    assert zero["ard"] == pytest.approx(np.mean([1 - 1 / 1.1, 1 / 0.9 - 1, 0, 1 - 1 / 1.2]))
+    assert zero["spearman"] is None  # a constant forecast has no ranking
+    reversed_ = growth_metrics(-obs, obs, p0, p1)
+    assert reversed_["spearman"] == pytest.approx(-1)
+
+
+def test_persistence_is_the_previous_census_period():
+    region = load_region("korea")
+    t = region.table
+    naive = naive_forecasts(t, 2015, 2020)
+    expected = np.log(t["pop_2015"].to_numpy(float) / t["pop_2010"].to_numpy(float))
+    np.testing.assert_allclose(naive["persistence"], expected)
+    assert not naive["zero_change"].any()
+
+
+def test_band_penalty():
+    assert calibrate._band(0.13, 0.12, 0.15) == 0
+    assert calibrate._band(0.18, 0.12, 0.15) == pytest.approx(1.0)
+    assert calibrate._band(0.09, 0.12, 0.15) == pytest.approx(1.0)
+
+
+def test_behaviour_overrides_fill_list_items_into_defaults():
+    out = calibrate.behaviour_overrides({"migration.move_rate[1]": 0.07, "migration.network": 0.3})
+    assert out["migration"]["move_rate"][1] == 0.07
+    assert out["migration"]["move_rate"][0] == BehaviourConfig().migration.move_rate[0]
+    assert out["migration"]["network"] == 0.3
+
+
+def test_amenity_shift_pulls_migrants():
+    """A positive shift for one place raises its net in-migration (same seed, same world)."""
+    base = make_config(run={"years": 3, "seed": 3})
+    target = load_region("synthetic", n_municipalities=12, seed=1).table["code"].astype(str)[4]
+    shifted = make_config(run={"years": 3, "seed": 3},
+                          behaviour={"migration": {"amenity_shift": {target: 1.5}}})
+
+    nets = []
+    for cfg in (base, shifted):
+        model = SmartCityModel(cfg)
+        model.run()
+        mun = model.records.municipal_frame()
+        row = mun[(mun["code"].astype(str) == target) & (mun["year"] > mun["year"].min())]
+        nets.append(float((row["in_migrants"] - row["out_migrants"]).sum()))
+    assert nets[1] > nets[0] + 100
+
+
+def test_amenity_shift_rejects_non_finite():
+    cfg = make_config()
+    cfg.behaviour.migration.amenity_shift = {"11010": float("nan")}
+    with pytest.raises(ConfigError, match="amenity_shift"):
+        validate(cfg)
+
+
+def test_calibrate_command_on_a_tiny_budget(tmp_path):
+    out, record, trends = tmp_path / "cal.yaml", tmp_path / "rec.json", tmp_path / "trends.yaml"
+    rc = calibrate.main(["--region", "synthetic", "--trials", "2", "--refine", "1", "--seeds", "1",
+                         "--scale", "50",
+                         "--out", str(out), "--record", str(record), "--trends", str(trends),
+                         "--trend-iterations", "1"])
+    assert rc == 0
+    beh = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(BehaviourConfig), OmegaConf.load(out)))
+    assert "objective" in beh.note and "2010->2015" in beh.note
+    rec = json.loads(record.read_text())
+    assert set(rec["search_space"]) == {p.path for p in calibrate.SPACE}
+    assert [h["stage"] for h in rec["history"]] == ["global", "global", "refine"]
+    assert rec["period"] == "2010-2015"
+    assert set(rec["refine_space"]) == set(calibrate.REFINE)
+    assert rec["best"]["objective"]["total"] == min(h["objective"]["total"] for h in rec["history"])
+    with_trends = OmegaConf.merge(OmegaConf.structured(BehaviourConfig), OmegaConf.load(trends))
+    assert len(with_trends.migration.amenity_shift) == 12
+
+
+def test_shipped_calibration_is_the_default():
+    text = (ROOT / "configs" / "config.yaml").read_text()
+    assert "- behaviour: calibrated" in text
+    beh = load_behaviour("calibrated")
+    assert "calibrated" in beh.note and beh.migration.amenity_shift == {}
+    assert beh.migration.move_rate != BehaviourConfig().migration.move_rate
+    trends = load_behaviour("calibrated_trends")
+    assert len(trends.migration.amenity_shift) == 229
+
+
+def test_run_validation_writes_json_and_figures(tmp_path):
+    cfg = make_config(run={"start_year": 2015, "years": 5, "scale": 50.0})
+    result = run_validation(cfg, [0, 1], "", tmp_path)
+    saved = json.loads((tmp_path / "validation.json").read_text())
+    assert saved["period"] == "2015-2020" == result["period"]
+    assert METRIC_KEYS <= set(saved["model"])
+    assert set(saved["naive"]) == {"zero_change", "persistence"}
+    for naive in saved["naive"].values():
+        assert METRIC_KEYS <= set(naive)
+    for name in ("scatter", "error_map", "capital_share"):
+        assert (tmp_path / "plots" / f"{name}.png").stat().st_size > 1000
+    assert set(saved["capital_region_share"]["census"]) == {"2010", "2015", "2020"}
+
+
+@pytest.mark.slow
+def test_validate_app_runs_from_the_command_line(tmp_path):
+    cmd = [sys.executable, "-m", "sim.validate", "region=synthetic", "region.n_municipalities=8",
+           "run.scale=50", "validate.seeds=[0]", "validate.trends=", f"hydra.run.dir={tmp_path}"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    saved = json.loads((tmp_path / "validation.json").read_text())
+    assert saved["period"] == "2015-2020" and METRIC_KEYS <= set(saved["naive"]["persistence"])
