@@ -85,3 +85,28 @@ def test_killed_sweep_resumes_without_touching_completed_runs(tmp_path: Path) ->
         assert _fingerprint(sweep_dir / name) == fingerprint, f"{name} was rewritten"
     skipped = rerun.stdout + rerun.stderr
     assert skipped.count("already holds a complete run") == len(done)
+
+
+def test_finished_runs_are_not_kept_alive_in_the_worker(tmp_path: Path) -> None:
+    """A sweep worker runs many simulations in one process; none may outlive its run
+    (Mesa 3.3 kept every model alive in ``Agent._ids``; run_simulation releases it)."""
+    import gc
+
+    from hydra import compose, initialize_config_dir
+
+    from sim.__main__ import run_simulation
+    from sim.model import SmartCityModel
+
+    def alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, SmartCityModel) for o in gc.get_objects())
+
+    before = alive()
+    with initialize_config_dir(str(ROOT / "configs"), version_base="1.3"):
+        for seed in range(3):
+            cfg = compose("config", overrides=[
+                "region=synthetic", "run.years=2", "run.scale=200", "run.progress=false",
+                "run.plots=false", f"run.seed={seed}"])
+            run_simulation(cfg, tmp_path / str(seed))
+    assert all(io.is_complete(tmp_path / str(s)) for s in range(3))
+    assert alive() == before
