@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -125,9 +126,13 @@ def _migrate_range(
 @njit(cache=True, parallel=True)
 def _migrate_parallel(
     n, muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias, key,
-    flows_hh, flows_persons,
+    flows_hh, flows_persons, n_chunks=N_CHUNKS,
 ):
-    n_chunks = N_CHUNKS
+    # :func:`migrate` passes one block per thread, not N_CHUNKS: the per-block (M, M) flow
+    # tables are large (two of 229 x 229 int64 each), and zeroing and adding 16 of them
+    # cost more than moving a million households. The split may depend on the thread
+    # count because nothing here depends on the split: each household's draws are hashed
+    # from its uid, and the flows are integer counts, whose sum is exact in any order.
     m = flows_hh.shape[0]
     local_hh = np.zeros((n_chunks, m, m), dtype=np.int64)
     local_persons = np.zeros((n_chunks, m, m), dtype=np.int64)
@@ -184,5 +189,5 @@ def migrate(
     if n < PARALLEL_THRESHOLD:
         _migrate_range(0, n, *args, flows_hh, flows_persons)
     else:
-        _migrate_parallel(n, *args, flows_hh, flows_persons)
+        _migrate_parallel(n, *args, flows_hh, flows_persons, max(1, numba.get_num_threads()))
     return flows_hh, flows_persons
