@@ -40,7 +40,7 @@ def parser(study: str, description: str, seeds: int) -> argparse.ArgumentParser:
     )
     p.add_argument("--seeds", type=int, default=seeds, help=f"seeds per setting (default {seeds})")
     p.add_argument("--sweep-dir", type=Path, default=ROOT / "multirun" / study,
-                   help="where runs, figures and summary go (default multirun/%(prog)s)")
+                   help=f"where runs, figures and summary go (default multirun/{study})")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="parallel runs with the joblib launcher (default: all cores)")
     p.add_argument("--quick", action="store_true",
