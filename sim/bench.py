@@ -109,7 +109,9 @@ def warm_up() -> float:
                 },
             )
         )
-        SmartCityModel(cfg).step()
+        model = SmartCityModel(cfg)
+        model.step()
+        _release(model)
     return time.perf_counter() - t0
 
 
@@ -162,6 +164,14 @@ def sample_columns(cols: dict[str, np.ndarray], n: int, rng: np.random.Generator
     out = {k: v[rows] for k, v in cols.items() if k != "uid"}
     out["uid"] = np.arange(n, dtype=np.int64)
     return out
+
+
+def _release(model) -> None:
+    """Let a finished model be garbage-collected: Mesa 3.3 keeps every model alive in the
+    class-level ``Agent._ids`` (mesa/mesa#3179, fixed upstream after 3.3.1)."""
+    import mesa
+
+    getattr(mesa.Agent, "_ids", {}).pop(model, None)
 
 
 def run(scale: float, years: int, ref_households: int, quick: bool, plot: Path | None) -> dict:
@@ -217,6 +227,7 @@ def run(scale: float, years: int, ref_households: int, quick: bool, plot: Path |
     rng = np.random.default_rng(0)
     cols = {k: v.copy() for k, v in cols.items()}
     distance_km = model.distance_km
+    _release(model)
     del model, hh
     gc.collect()
     sizes = [s for s in KERNEL_SIZES if not quick or s <= 1_000_000]
@@ -263,6 +274,7 @@ def run(scale: float, years: int, ref_households: int, quick: bool, plot: Path |
                 "speedup_cpu": ref_cpu / kernel_cpu,
                 "agreement_pvalues": compare_flows(fast, ref.flows_hh, n, distance_km),
             }
+        _release(ref)
         del ref, sub
         gc.collect()
     info["reference_seconds_by_households"] = ref_series
