@@ -3,8 +3,8 @@
     python experiments/sensitivity/run.py                 # 9 parameters x 10 trajectories
     python experiments/sensitivity/run.py --quick         # a one-minute trial
 
-A seeded SALib Morris design varies the behavioural parameters in ``PARAMETERS``
-(ranges: +-50 % around the priors of sim/config.py). Each design point is run twice
+A seeded SALib Morris design varies the behavioural parameters in ``PARAMETERS``, each
+over +-50 % around its value in the config in effect (the calibrated defaults). Each design point is run twice
 with the same run seed (common random numbers), under ``--scenario`` and under
 ``--baseline``, and the outcome is the final-year *effect* (scenario - baseline) on each
 headline metric. Parameters are ranked per outcome by mu* (mean absolute elementary
@@ -28,18 +28,20 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import common  # noqa: E402
 
-#: parameter -> (low, high): +-50 % around the prior (sim/config.py, behaviour).
-PARAMETERS = {
-    "behaviour.migration.dissatisfaction": (0.25, 0.75),
-    "behaviour.migration.distance_decay": (0.6, 1.8),
-    "behaviour.migration.same_province": (0.5, 1.5),
-    "behaviour.migration.network": (0.25, 0.75),
-    "behaviour.migration.beta_size": (0.5, 1.5),
-    "behaviour.economy.agglomeration": (0.01, 0.03),
-    "behaviour.economy.wage_tightness": (0.15, 0.45),
-    "behaviour.housing.price_elasticity": (0.5, 1.5),
-    "behaviour.qol.felt_threshold": (0.5, 1.5),
-}
+#: Parameters screened; each varies over +-``SPREAD`` around its value in the config in
+#: effect (the calibrated defaults, or whatever ``behaviour=...`` and overrides select).
+PARAMETERS = (
+    "behaviour.migration.dissatisfaction",
+    "behaviour.migration.distance_decay",
+    "behaviour.migration.same_province",
+    "behaviour.migration.network",
+    "behaviour.migration.beta_size",
+    "behaviour.economy.agglomeration",
+    "behaviour.economy.wage_tightness",
+    "behaviour.housing.price_elasticity",
+    "behaviour.qol.felt_threshold",
+)
+SPREAD = 0.5
 #: headline outcomes (national, final year): column -> (label, unit, display factor)
 OUTCOMES = {
     "capital_region_share": ("Capital-region share", "percentage points", 100),
@@ -79,11 +81,20 @@ def main() -> None:
     sweep = Path(args.sweep_dir)
     base = (common.QUICK if args.quick else DEFAULTS) + list(extra)
 
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
 
+    import sim.__main__  # noqa: F401  registers the schema
+
+    with initialize_config_dir(str(common.CONFIGS), version_base="1.3"):
+        centre = compose("config", overrides=[*base, f"scenario={args.scenario}"])
+    values = {k: float(OmegaConf.select(centre, k)) for k in PARAMETERS}
     problem = {"num_vars": len(PARAMETERS), "names": list(PARAMETERS),
-               "bounds": [list(b) for b in PARAMETERS.values()]}
+               "bounds": [sorted([(1 - SPREAD) * v, (1 + SPREAD) * v]) for v in values.values()]}
+    if any(lo == hi for lo, hi in problem["bounds"]):
+        p.error(f"a parameter is 0 in the config, so +-{SPREAD:.0%} is no range: {values}")
     X = morris_sample.sample(problem, N=r, num_levels=args.levels, seed=args.design_seed)
     design = pd.DataFrame(X, columns=problem["names"]).rename_axis("point").reset_index()
     print(f"Morris design: {len(PARAMETERS)} parameters x {r} trajectories = {len(X)} points, "
@@ -92,15 +103,12 @@ def main() -> None:
         print(design.to_string())
         return
 
-    from hydra import compose, initialize_config_dir
-
     from sim import io
     from sim.config import ConfigError
 
     io.atomic_write(sweep / "design.csv", lambda tmp: design.to_csv(tmp, index=False))
     jobs: list[tuple[object, Path]] = []
     with initialize_config_dir(str(common.CONFIGS), version_base="1.3"):
-        import sim.__main__  # noqa: F401  registers the schema
         for i, row in enumerate(X):
             for arm in (args.scenario, args.baseline):
                 overrides = [*base, f"scenario={arm}", "run.progress=false", "run.plots=false",
@@ -191,8 +199,8 @@ def summary(table: pd.DataFrame, sweep: Path, figs: list[Path], args, n_points: 
         f"- Outcome: final-year effect of `{args.scenario}` against `{args.baseline}` "
         "(same run seed in both arms)",
         f"- Design: SALib Morris, {len(PARAMETERS)} parameters, {n_points} points, "
-        f"{args.levels} levels, design seed {args.design_seed}; ranges in `design.csv` "
-        "and `experiments/sensitivity/run.py`",
+        f"{args.levels} levels, design seed {args.design_seed}; each parameter +-"
+        f"{SPREAD:.0%} around its configured value (points: `design.csv`)",
         "",
         "## Overall ranking (mean of mu* relative to each outcome's top parameter)",
         "",
