@@ -100,6 +100,8 @@ class DemographyParams:
     birth_trend: float = -0.06  # yearly log change of the birth rate up to birth_trend_until
     birth_trend_until: int = 2023
     leave_home_rate: float = 0.04  # an adult child of a 3+ household with head 45+ leaves
+    mortality_improvement: float = 0.02  # yearly log decline of mortality from 2015
+    immigration_rate: float = 0.0015  # net arrivals from abroad per resident a year
 
 
 @dataclass
@@ -253,7 +255,7 @@ def _validate_behaviour(b: BehaviourConfig) -> list[str]:
         p.append(f"behaviour.migration.amenity_shift: values must be finite and in [-10, 10] "
                  f"(codes {bad_shift[:5]})")
     d = b.demography
-    for name in ("mortality_a", "child_mortality", "birth_rate", "leave_home_rate"):
+    for name in ("mortality_a", "child_mortality", "birth_rate", "leave_home_rate", "immigration_rate"):
         v = getattr(d, name)
         if not 0 <= v <= 1:
             p.append(f"behaviour.demography.{name}={v}: must be a rate in [0, 1]")

@@ -129,6 +129,7 @@ class SmartCityModel(mesa.Model):
         self.qol = np.zeros((m, 3))  # set by refresh_qol once households are aggregated
         self.births = np.zeros(m, dtype=np.int64)
         self.deaths = np.zeros(m, dtype=np.int64)
+        self.immigrants = np.zeros(m, dtype=np.int64)  # persons from abroad this year
         self.income_cuts0: np.ndarray | None = None
 
         labour.step(self)  # incomes and household types at the start

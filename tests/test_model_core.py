@@ -26,16 +26,20 @@ def test_persons_are_conserved_per_municipality_and_nationally():
         births = g["births"].to_numpy()[1:] / s
         deaths = g["deaths"].to_numpy()[1:] / s
         net = (g["in_migrants"].to_numpy()[1:] - g["out_migrants"].to_numpy()[1:]) / s
-        np.testing.assert_array_equal(change, births - deaths + net)
+        immigrants = g["immigrants"].to_numpy()[1:] / s
+        np.testing.assert_array_equal(change, births - deaths + net + immigrants)
     national = model.records.national_frame()
     nat_change = np.diff(national["population"].to_numpy())
     np.testing.assert_allclose(
-        nat_change, (national["births"] - national["deaths"]).to_numpy()[1:], rtol=0, atol=1e-6
+        nat_change,
+        (national["births"] - national["deaths"] + national["immigrants"]).to_numpy()[1:],
+        rtol=0, atol=1e-6,
     )
     # Something happened: people were born, died and moved.
     assert national["births"].iloc[1:].min() > 0
     assert national["deaths"].iloc[1:].min() > 0
     assert frame["in_migrants"].sum() > 0
+    assert national["immigrants"].iloc[1:].min() > 0
 
 
 def test_households_in_columns_match_aggregates():

@@ -6,8 +6,16 @@ births come to households whose head is 20-44 at ``birth_rate`` (2015 level), wh
 falls by ``birth_trend`` a year until ``birth_trend_until`` (Korea's births fell from
 438 k in 2015 to 230 k in 2023); an adult child of a household of 3+ with a head aged
 45+ leaves at ``leave_home_rate`` and forms a one-person household aged 20-34 in the same
-municipality. A household whose members all died dissolves. International migration is
-not modelled.
+municipality. A household whose members all died dissolves. Mortality falls by
+``mortality_improvement`` a year from its 2015 level (Korea's life expectancy rose by
+about 0.3 years a year in 2010-2020).
+
+International migration: ``immigration_rate`` persons per resident a year arrive from
+abroad (net), as households of one or two people with a head aged 20-39 (most of
+Korea's net international in-migration is foreign workers and students), placed in
+municipalities in proportion to their jobs. They are counted as ``immigrants``, so that
+each municipality's change in persons is births - deaths + net internal moves +
+immigrants, exactly.
 """
 
 from __future__ import annotations
@@ -22,7 +30,8 @@ AGES = np.arange(256)
 def rate_tables(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(256,) death, birth and leaving-home probabilities by the head's age this year."""
     d = model.params.demography
-    death_q = np.minimum(1.0, d.mortality_a * np.exp(d.mortality_b * AGES))
+    improvement = np.exp(-d.mortality_improvement * (model.year - 2015))
+    death_q = np.minimum(1.0, d.mortality_a * improvement * np.exp(d.mortality_b * AGES))
     years = min(model.year, d.birth_trend_until) - 2015
     birth = d.birth_rate * np.exp(d.birth_trend * years)
     birth_p = np.where((AGES >= 20) & (AGES < 45), min(birth, 1.0), 0.0)
@@ -62,3 +71,32 @@ def step(model) -> None:
         hh.append(**new)
     model.households_formed = len(parents)
     model.households_dissolved = len(dissolved)
+    model.immigrants = immigrate(model, rng)
+
+
+def immigrate(model, rng: np.random.Generator) -> np.ndarray:
+    """Add this year's households from abroad; return (M,) immigrant persons (agent units)."""
+    rate = model.params.demography.immigration_rate
+    m = model.n_munis
+    if rate <= 0:
+        return np.zeros(m, dtype=np.int64)
+    persons = float(model.persons.sum())
+    n_households = rng.poisson(rate * persons / 1.3)  # 1.3 persons per immigrant household
+    if n_households == 0:
+        return np.zeros(m, dtype=np.int64)
+    jobs = np.maximum(model.jobs.sum(axis=1), 0.0)
+    muni = rng.choice(m, size=n_households, p=jobs / jobs.sum()).astype(np.int16)
+    size = np.where(rng.random(n_households) < 0.3, 2, 1).astype(np.uint8)
+    hh = model.households
+    hh.append(
+        muni=muni,
+        age=rng.integers(20, 40, n_households).astype(np.uint8),
+        size=size,
+        tenure=np.zeros(n_households, np.uint8),
+        employed=np.zeros(n_households, np.uint8),
+        sector=np.full(n_households, -1, np.int8),
+        income=np.zeros(n_households, np.float32),
+        htype=np.zeros(n_households, np.uint8),
+        qol_start=model.qol[muni, 0].astype(np.float32),
+    )
+    return np.bincount(muni, weights=size, minlength=m).astype(np.int64)

@@ -81,6 +81,7 @@ class Recorder:
                 "investment_krw": float(inv.sum()),
                 "births": float(model.births.sum() * s) if not first else np.nan,
                 "deaths": float(model.deaths.sum() * s) if not first else np.nan,
+                "immigrants": float(model.immigrants.sum() * s) if not first else np.nan,
             }
         )
         services = model.service_levels()
@@ -111,6 +112,7 @@ class Recorder:
                 "felt_benefit_share": agg["felt_persons"] / np.maximum(persons, 1),
                 "births": model.births * s,
                 "deaths": model.deaths * s,
+                "immigrants": model.immigrants * s,
                 "in_migrants": (flows.sum(axis=0) - np.diag(flows)) * s,
                 "out_migrants": (flows.sum(axis=1) - np.diag(flows)) * s,
                 **{f"service_{d}": services[:, k] for k, d in enumerate(SERVICE_NAMES)},
