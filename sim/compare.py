@@ -115,6 +115,15 @@ def find_runs(sweep_dir: Path) -> tuple[list[Run], list[Path]]:
     return complete, incomplete
 
 
+def describe_region(region: dict[str, Any]) -> str:
+    """'korea', or 'synthetic (n_municipalities=30, seed=0)': only settings that apply."""
+    name = region.get("region.name", "?")
+    if name != "synthetic":
+        return str(name)
+    extra = ", ".join(f"{k.split('.', 1)[1]}={v}" for k, v in sorted(region.items()) if k != "region.name")
+    return f"{name} ({extra})"
+
+
 def check_one_region(runs: Sequence[Run]) -> dict[str, Any]:
     """The region settings shared by all runs; fails naming the regions if they differ."""
     regions: dict[str, list[Path]] = {}
@@ -402,7 +411,7 @@ def compare(
     seeds = g.national.groupby("condition")["seed"].nunique()
     text = [
         f"# Sweep comparison: {sweep_dir.name}\n",
-        f"- Region: {g.region}",
+        f"- Region: {describe_region(g.region)}",
         f"- Complete runs: {g.national['run'].nunique()} "
         f"({n_conditions} conditions, "
         + (f"{seeds.min()} seeds each)" if seeds.min() == seeds.max()
