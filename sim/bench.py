@@ -244,6 +244,21 @@ def run(scale: float, years: int, ref_households: int, quick: bool, plot: Path |
     side = {}
     for n in sorted({s for s in REFERENCE_SIZES if s < ref_households} | {ref_households}):
         sub = sample_columns(cols, n, rng)
+        side_by_side = n == ref_households
+        if side_by_side:  # the kernel first, before a million Python objects fill the heap
+            mu, te = sub["muni"].copy(), sub["tenure"].copy()
+            fast, _ = migrate(mu, sub["htype"], te, sub["size"], sub["uid"], tables.move_prob,
+                              TENURE_BIN, threshold, alias, np.uint64(77))
+            kernel_sec = time_kernel(**sub, move_prob=tables.move_prob, threshold=threshold,
+                                     alias=alias, repeats=7)
+            cpu = []
+            for r in range(7):
+                mu, te = sub["muni"].copy(), sub["tenure"].copy()
+                c0 = time.process_time()
+                migrate(mu, sub["htype"], te, sub["size"], sub["uid"], tables.move_prob, TENURE_BIN,
+                        threshold, alias, np.uint64(r))
+                cpu.append(time.process_time() - c0)
+            kernel_cpu = float(np.min(cpu))
         t0 = time.perf_counter()
         ref = ReferenceModel(sub["muni"], sub["htype"], sub["tenure"], sub["size"],
                              tables.move_prob, tables.dest, seed=n)
@@ -252,17 +267,12 @@ def run(scale: float, years: int, ref_households: int, quick: bool, plot: Path |
         ref.step()
         ref_series[n] = time.perf_counter() - t0
         ref_cpu = time.process_time() - c0
-        if n == ref_households:
-            mu, te = sub["muni"].copy(), sub["tenure"].copy()
-            fast, _ = migrate(mu, sub["htype"], te, sub["size"], sub["uid"], tables.move_prob,
-                              TENURE_BIN, threshold, alias, np.uint64(77))
-            kernel_sec = time_kernel(**sub, move_prob=tables.move_prob, threshold=threshold,
-                                     alias=alias, repeats=7)
-            c0 = time.process_time()
-            for r in range(7):
-                migrate(sub["muni"].copy(), sub["htype"], sub["tenure"].copy(), sub["size"], sub["uid"],
-                        tables.move_prob, TENURE_BIN, threshold, alias, np.uint64(r))
-            kernel_cpu = (time.process_time() - c0) / 7
+        if side_by_side:
+            agreement = compare_flows(fast, ref.flows_hh, n, distance_km)
+            t0, c0 = time.perf_counter(), time.process_time()
+            ref.step()  # a second step: the faster of two, as the kernel's is the fastest of 7
+            ref_series[n] = min(ref_series[n], time.perf_counter() - t0)
+            ref_cpu = min(ref_cpu, time.process_time() - c0)
             side = {
                 "households": n,
                 "reference_build_seconds": ref_build,
@@ -270,9 +280,9 @@ def run(scale: float, years: int, ref_households: int, quick: bool, plot: Path |
                 "kernel_step_seconds": kernel_sec,
                 "speedup": ref_series[n] / kernel_sec,
                 "reference_step_cpu_seconds": ref_cpu,
-                "kernel_step_cpu_seconds": kernel_cpu,  # all threads, includes two column copies
+                "kernel_step_cpu_seconds": kernel_cpu,  # all threads
                 "speedup_cpu": ref_cpu / kernel_cpu,
-                "agreement_pvalues": compare_flows(fast, ref.flows_hh, n, distance_km),
+                "agreement_pvalues": agreement,
             }
         _release(ref)
         del ref, sub
