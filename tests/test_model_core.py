@@ -117,3 +117,15 @@ def test_household_views_read_and_write_the_columns():
     assert hh.tenure[5] == 7
     assert len(model.municipalities) == model.n_munis
     assert sum(hh.count_by("muni").values()) == len(hh)
+
+
+def test_felt_benefit_pass_matches_the_full_aggregation():
+    from sim.kernels.households import aggregate, felt_benefit
+
+    model = run(make_config(run={"years": 2}))
+    hh = model.households
+    full = aggregate(hh.muni, hh.age, hh.size, hh.htype, hh.employed, hh.sector, hh.income,
+                     hh.qol_start, model.qol, 0.5, model.n_munis, 4)["felt_persons"]
+    light = felt_benefit(hh.muni, hh.age, hh.size, hh.qol_start, model.qol, 0.5, model.n_munis)
+    np.testing.assert_array_equal(full, light)
+    assert 0 < light.sum() < hh.size.sum()

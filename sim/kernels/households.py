@@ -367,3 +367,58 @@ def aggregate(
     else:
         _aggregate_parallel(n, chunks, *args)
     return out
+
+
+# ------------------------------------------------------------------- felt benefit
+@njit(cache=True)
+def _felt_range(lo, hi, muni, age, size, qol_start, qol_now, felt_threshold, felt_persons):
+    if hi <= lo:
+        return
+    cur = muni[lo]
+    felt = 0
+    for i in range(lo, hi):
+        m = muni[i]
+        if m != cur:
+            felt_persons[cur] += felt
+            felt = 0
+            cur = m
+        felt += size[i] * (qol_now[m, age_class(age[i])] - qol_start[i] >= felt_threshold)
+    felt_persons[cur] += felt
+
+
+@njit(cache=True, parallel=True)
+def _felt_parallel(n, n_chunks, muni, age, size, qol_start, qol_now, felt_threshold, felt_persons):
+    local = np.zeros((n_chunks, felt_persons.shape[0]), dtype=np.int64)
+    step = (n + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        lo = c * step
+        _felt_range(lo, min(n, lo + step), muni, age, size, qol_start, qol_now,
+                    felt_threshold, local[c])
+    for c in range(n_chunks):
+        felt_persons += local[c]
+
+
+def felt_benefit(
+    muni: np.ndarray,
+    age: np.ndarray,
+    size: np.ndarray,
+    qol_start: np.ndarray,
+    qol_now: np.ndarray,
+    felt_threshold: float,
+    n_municipalities: int,
+) -> np.ndarray:
+    """(M,) int64 persons whose household's QoL now (``qol_now`` (M, 3) at its place and
+    age class) exceeds its ``qol_start`` by at least ``felt_threshold``.
+
+    The same count as ``aggregate(...)["felt_persons"]``, in a lighter pass: the
+    observation process needs it again after QoL has been refreshed.
+    """
+    out = np.zeros(n_municipalities, dtype=np.int64)
+    n = muni.shape[0]
+    args = (muni, age, size, qol_start, qol_now, float(felt_threshold), out)
+    chunks = _chunks(n)
+    if chunks == 1:
+        _felt_range(0, n, *args)
+    else:
+        _felt_parallel(n, chunks, *args)
+    return out

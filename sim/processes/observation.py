@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
-from sim.kernels.households import aggregate
+from sim.kernels.households import aggregate, felt_benefit
 
 N_SECTORS = 4
 
@@ -28,7 +28,11 @@ def step(model) -> None:
     model.aggregates = aggregate_households(model)
     model.refresh_qol()
     # Felt benefit is measured against the QoL just refreshed.
-    model.aggregates = aggregate_households(model)
+    hh = model.households
+    model.aggregates["felt_persons"] = felt_benefit(
+        hh.muni, hh.age, hh.size, hh.qol_start, model.qol,
+        model.params.qol.felt_threshold, model.n_munis,
+    )
     model.records.record(model)
 
 
