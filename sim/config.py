@@ -87,6 +87,9 @@ class MigrationParams:
     # ``calibrated_trends`` behaviour estimates it on 2010->2015 (sim/calibrate.py --trends).
     # Applied only with equilibrium_start (sim/processes/migration.py).
     amenity_shift: dict[str, float] = field(default_factory=dict)
+    # Half-life (years) of the amenity shift, counted from the run's start year; 0 (the
+    # default) keeps it unchanged for the whole run. A prior for long runs, not calibrated.
+    amenity_shift_half_life: float = 0.0
 
 
 @dataclass
@@ -254,6 +257,9 @@ def _validate_behaviour(b: BehaviourConfig) -> list[str]:
     if bad_shift:
         p.append(f"behaviour.migration.amenity_shift: values must be finite and in [-10, 10] "
                  f"(codes {bad_shift[:5]})")
+    if not (math.isfinite(m.amenity_shift_half_life) and m.amenity_shift_half_life >= 0):
+        p.append(f"behaviour.migration.amenity_shift_half_life={m.amenity_shift_half_life}: "
+                 "years, must be >= 0 (0: no decay)")
     d = b.demography
     for name in ("mortality_a", "child_mortality", "birth_rate", "leave_home_rate", "immigration_rate"):
         v = getattr(d, name)

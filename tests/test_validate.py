@@ -79,6 +79,20 @@ def test_amenity_shift_pulls_migrants():
     assert nets[1] > nets[0] + 100
 
 
+
+def test_amenity_shift_half_life_halves_the_shift():
+    target = load_region("synthetic", n_municipalities=12, seed=1).table["code"].astype(str)[4]
+    cfg = make_config(run={"years": 2, "seed": 3}, behaviour={"migration": {
+        "amenity_shift": {target: 1.0}, "amenity_shift_half_life": 2.0}})
+    model = SmartCityModel(cfg)
+    shift = model.amenity - model.amenity_base
+    assert shift[4] == pytest.approx(1.0) and np.count_nonzero(shift) == 1
+    model.run()  # two years: the shift is down to 0.5 ** (2 / 2)
+    np.testing.assert_allclose(model.amenity - model.amenity_base, 0.5 * shift)
+    cfg.behaviour.migration.amenity_shift_half_life = -1.0
+    with pytest.raises(ConfigError, match="half_life"):
+        validate(cfg)
+
 def test_amenity_shift_rejects_non_finite():
     cfg = make_config()
     cfg.behaviour.migration.amenity_shift = {"11010": float("nan")}

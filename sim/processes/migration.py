@@ -29,6 +29,9 @@ amenity: a persistent pull or push the model's mechanisms do not explain, estima
 2010->2015 by ``python -m sim.calibrate --trends`` (docs/validation.md). It moves the
 start away from equilibrium on purpose, so that the places that grew (shrank) by
 migration keep doing so; codes not listed get 0.
+With ``amenity_shift_half_life`` > 0 the shift decays, halving every that many years
+from the start year (for long runs, where a 2010-2015 pull kept forever is implausible);
+0 keeps it constant.
 
 and P(d | o, t) = softmax_d V. Moves with d == o are moves within the municipality (across
 eup/myeon/dong lines); ``movers_share`` counts all moves, ``intermunicipal_share`` only
@@ -135,8 +138,18 @@ def equilibrium_amenities(model, tol: float = 1e-4, max_iter: int = 500) -> np.n
             break
         model.amenity = model.amenity + 0.5 * gap
         model.amenity -= model.amenity.mean()
-    model.amenity = model.amenity + amenity_shift(model)
+    model.amenity_base = model.amenity.copy()
+    model.amenity_shift_start = amenity_shift(model)
+    model.amenity = model.amenity_base + model.amenity_shift_start
     return model.amenity
+
+
+def decay_amenity_shift(model) -> None:
+    """Apply ``amenity_shift_half_life``: the shift halves every that many years."""
+    half_life = model.params.migration.amenity_shift_half_life
+    shift = getattr(model, "amenity_shift_start", None)
+    if half_life > 0 and shift is not None and shift.any():
+        model.amenity = model.amenity_base + shift * 0.5 ** ((model.year - model.start_year) / half_life)
 
 
 def amenity_shift(model) -> np.ndarray:
@@ -149,6 +162,7 @@ def amenity_shift(model) -> np.ndarray:
 
 
 def step(model) -> None:
+    decay_amenity_shift(model)
     hh = model.households
     move_prob, dest = choice_tables(model)
     m, t, _ = dest.shape
