@@ -198,7 +198,8 @@ class SmartCityModel(mesa.Model):
         q = self.params.qol
         services = self.service_levels() @ np.asarray(q.service_weights).T  # (M, 3)
         pop = np.maximum(self.persons, 1)
-        earnings = self.employment_rate * self.mean_wage_by_muni
+        # A place without jobs (possible in tiny worlds) gets the floor of 0, not -inf.
+        earnings = np.maximum(self.employment_rate * self.mean_wage_by_muni, 1e-9)
         jobs = np.clip(50 + 50 * np.log(earnings / np.average(earnings, weights=pop)), 0, 100)
         house = np.clip(50 - 50 * np.log(self.price / np.average(self.price, weights=pop)), 0, 100)
         w = q.component_weights
