@@ -138,7 +138,7 @@ class SmartCityModel(mesa.Model):
         hh = self.households
         ac = (hh.age >= 40).astype(np.int64) + (hh.age >= 65)
         hh.qol_start[:] = self.qol[hh.muni, ac]
-        self.aggregates = observation.aggregate_households(self)
+        self.aggregates["felt_persons"] = observation.count_felt_benefit(self)  # 0 at the start
         self.persons0 = self.persons.copy()
         self.demand_persons_prev = self.persons.astype(float)  # firms' local demand
         self.occupancy_prev = (  # housing: households per dwelling last year

@@ -23,6 +23,7 @@ HOUSEHOLD_COLUMNS = {
     "income": np.float32,  # million KRW a year
     "htype": np.uint8,  # 3 * age class + income class, the kernel's household type
     "qol_start": np.float32,  # QoL felt at policy start (for the felt-benefit share)
+    "skill": np.float32,  # persistent personal income factor; 0 = not drawn yet (labour draws it)
 }
 
 #: Household size distribution, 2020 census (FACTS.md): 1, 2, 3, 4, 5+ persons; the 5+
@@ -108,6 +109,7 @@ def synthesize_households(
         "income": np.zeros(n, np.float32),
         "htype": np.zeros(n, np.uint8),
         "qol_start": np.zeros(n, np.float32),
+        "skill": np.zeros(n, np.float32),
     }
 
 

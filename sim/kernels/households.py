@@ -181,7 +181,7 @@ def normal_quantile(p: float) -> float:
 def _skill(key, u, income_sigma):
     """exp(income_sigma * z), z standard normal: the persistent personal income factor.
 
-    Recomputed every year for every household from its uid, so it must be cheap: z is the
+    Drawn once per household from its uid (then cached in the ``skill`` column), cheaply: z is the
     normal quantile of one hashed uniform (moved off 0 by half a step), which costs one
     exp instead of Box-Muller's log, sqrt, cos and exp (about 3x faster).
     """
@@ -192,14 +192,17 @@ def _skill(key, u, income_sigma):
 @njit(cache=True)
 def _labour_range(
     lo, hi, muni, age, uid, key, identity_key, employment_rate, sector_cdf, wage,
-    income_sigma, pension_income, income_cuts, employed, sector, income, htype,
+    income_sigma, pension_income, income_cuts, skills, employed, sector, income, htype,
 ):
     n_sectors = sector_cdf.shape[1]
     for i in range(lo, hi):
         m = muni[i]
         a = age[i]
         u = np.uint64(uid[i])
-        skill = _skill(identity_key, u, income_sigma)
+        skill = skills[i]
+        if skill == 0.0:  # drawn once per household, then cached in its column
+            skill = np.float32(_skill(identity_key, u, income_sigma))
+            skills[i] = skill
         if a < 65 and uniform(key, u, np.uint64(0)) < employment_rate[m]:
             v = uniform(key, u, np.uint64(1))
             k = 0
@@ -242,6 +245,7 @@ def labour_status(
     income_sigma: float,
     pension_income: float,
     income_cuts: np.ndarray,
+    skill: np.ndarray,
     employed: np.ndarray,
     sector: np.ndarray,
     income: np.ndarray,
@@ -252,14 +256,15 @@ def labour_status(
     A head under 65 is employed with the municipality's ``employment_rate`` (M,), in a
     sector drawn from ``sector_cdf`` (M, S) (cumulative job shares), and earns
     ``wage`` (M, S) times a persistent personal factor (lognormal, hashed from the uid with
-    ``identity_key`` so it is the same every year). Others receive ``pension_income``.
+    ``identity_key`` so it is the same every year; drawn where ``skill`` (N,) float32 is
+    still 0 and cached there). Others receive ``pension_income``.
     ``income_cuts`` (2,) split incomes into low/middle/high; ``htype`` = 3 * age class +
     income class.
     """
     n = muni.shape[0]
     args = (
         muni, age, uid, np.uint64(key), np.uint64(identity_key), employment_rate, sector_cdf,
-        wage, income_sigma, pension_income, income_cuts, employed, sector, income, htype,
+        wage, income_sigma, pension_income, income_cuts, skill, employed, sector, income, htype,
     )
     chunks = _chunks(n)
     if chunks == 1:
@@ -271,83 +276,70 @@ def labour_status(
 # ---------------------------------------------------------------------- aggregation
 @njit(cache=True)
 def _aggregate_range(
-    lo, hi, muni, age, size, htype, employed, sector, income, qol_start, qol_now,
-    felt_threshold, hh_by_type, persons_by_type, workers_by_sector, income_sum, felt_persons,
+    lo, hi, muni, size, htype, employed, sector, income, hh_by_type, persons_by_type,
+    workers_by_sector, income_sum,
 ):
-    # Households mostly come in runs of one municipality: income and felt persons are
-    # summed in registers over a run (no store-to-load chain on one address), and the
-    # data-dependent branches are replaced by arithmetic. Together about 3x faster.
+    # Households mostly come in runs of one municipality: income is summed in a register
+    # over a run (no store-to-load chain on one address), and the data-dependent branches
+    # are replaced by arithmetic. Together about 3x faster.
     if hi <= lo:
         return
     cur = muni[lo]
     inc = 0.0
-    felt = 0
     for i in range(lo, hi):
         m = muni[i]
         if m != cur:
             income_sum[cur] += inc
-            felt_persons[cur] += felt
             inc = 0.0
-            felt = 0
             cur = m
         t = htype[i]
-        s = size[i]
         hh_by_type[m, t] += 1
-        persons_by_type[m, t] += s
+        persons_by_type[m, t] += size[i]
         workers_by_sector[m, sector[i]] += employed[i]  # sector -1 (no job) adds 0 to the last
         inc += income[i]
-        felt += s * (qol_now[m, age_class(age[i])] - qol_start[i] >= felt_threshold)
     income_sum[cur] += inc
-    felt_persons[cur] += felt
 
 
 @njit(cache=True, parallel=True)
-def _aggregate_parallel(n, n_chunks, muni, age, size, htype, employed, sector, income,
-                        qol_start, qol_now, felt_threshold, hh_by_type, persons_by_type,
-                        workers_by_sector, income_sum, felt_persons):
+def _aggregate_parallel(n, n_chunks, muni, size, htype, employed, sector, income,
+                        hh_by_type, persons_by_type, workers_by_sector, income_sum):
     m, t = hh_by_type.shape
     s = workers_by_sector.shape[1]
     l_hh = np.zeros((n_chunks, m, t), dtype=np.int64)
     l_p = np.zeros((n_chunks, m, t), dtype=np.int64)
     l_w = np.zeros((n_chunks, m, s), dtype=np.int64)
     l_inc = np.zeros((n_chunks, m))
-    l_felt = np.zeros((n_chunks, m), dtype=np.int64)
     step = (n + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
         lo = c * step
         hi = min(n, lo + step)
-        _aggregate_range(lo, hi, muni, age, size, htype, employed, sector, income, qol_start,
-                         qol_now, felt_threshold, l_hh[c], l_p[c], l_w[c], l_inc[c], l_felt[c])
+        _aggregate_range(lo, hi, muni, size, htype, employed, sector, income,
+                         l_hh[c], l_p[c], l_w[c], l_inc[c])
     for c in range(n_chunks):
         hh_by_type += l_hh[c]
         persons_by_type += l_p[c]
         workers_by_sector += l_w[c]
         income_sum += l_inc[c]
-        felt_persons += l_felt[c]
 
 
 def aggregate(
     muni: np.ndarray,
-    age: np.ndarray,
     size: np.ndarray,
     htype: np.ndarray,
     employed: np.ndarray,
     sector: np.ndarray,
     income: np.ndarray,
-    qol_start: np.ndarray,
-    qol_now: np.ndarray,
-    felt_threshold: float,
     n_municipalities: int,
     n_sectors: int,
 ) -> dict[str, np.ndarray]:
     """Per-municipality totals in one pass over the households.
 
     Returns a dict of arrays (agent units): ``households_by_type`` and
-    ``persons_by_type`` (M, T) int64, ``workers_by_sector`` (M, S) int64, ``income_sum``
-    (M,) float64, and ``felt_persons`` (M,) int64 — persons in households whose felt QoL
-    (``qol_now`` (M, 3) at their place and age class) exceeds their ``qol_start`` by at
-    least ``felt_threshold``. Income sums are accumulated in float64 per chunk; the chunk
-    order is fixed, so the result is the same for a given thread count.
+    ``persons_by_type`` (M, T) int64, ``workers_by_sector`` (M, S) int64 and
+    ``income_sum`` (M,) float64. Income sums are accumulated in float64 per chunk of a
+    fixed chunking, so the result does not depend on the thread count. The felt-benefit
+    count needs the QoL refreshed from these totals, so it is a pass of its own
+    (:func:`felt_benefit`).
     """
     m = n_municipalities
     out = {
@@ -355,12 +347,10 @@ def aggregate(
         "persons_by_type": np.zeros((m, N_TYPES), dtype=np.int64),
         "workers_by_sector": np.zeros((m, n_sectors), dtype=np.int64),
         "income_sum": np.zeros(m),
-        "felt_persons": np.zeros(m, dtype=np.int64),
     }
     n = muni.shape[0]
-    args = (muni, age, size, htype, employed, sector, income, qol_start, qol_now,
-            float(felt_threshold), out["households_by_type"], out["persons_by_type"],
-            out["workers_by_sector"], out["income_sum"], out["felt_persons"])
+    args = (muni, size, htype, employed, sector, income, out["households_by_type"],
+            out["persons_by_type"], out["workers_by_sector"], out["income_sum"])
     chunks = _chunks(n)
     if chunks == 1:
         _aggregate_range(0, n, *args)
@@ -410,8 +400,7 @@ def felt_benefit(
     """(M,) int64 persons whose household's QoL now (``qol_now`` (M, 3) at its place and
     age class) exceeds its ``qol_start`` by at least ``felt_threshold``.
 
-    The same count as ``aggregate(...)["felt_persons"]``, in a lighter pass: the
-    observation process needs it again after QoL has been refreshed.
+    A pass of its own because it needs the QoL that the aggregation's totals refresh.
     """
     out = np.zeros(n_municipalities, dtype=np.int64)
     n = muni.shape[0]

@@ -65,6 +65,7 @@ def step(model) -> None:
         "income": np.zeros(len(parents), np.float32),
         "htype": np.zeros(len(parents), np.uint8),
         "qol_start": hh.qol_start[parents].copy(),
+        "skill": np.zeros(len(parents), np.float32),
     }
     hh.remove_rows(dissolved)
     if len(parents):
@@ -98,5 +99,6 @@ def immigrate(model, rng: np.random.Generator) -> np.ndarray:
         income=np.zeros(n_households, np.float32),
         htype=np.zeros(n_households, np.uint8),
         qol_start=model.qol[muni, 0].astype(np.float32),
+        skill=np.zeros(n_households, np.float32),
     )
     return np.bincount(muni, weights=size, minlength=m).astype(np.int64)

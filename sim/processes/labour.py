@@ -57,9 +57,9 @@ def step(model) -> None:
         # Terciles of the start-year incomes (from a provisional pass), then indexed to wages.
         labour_status(hh.muni, hh.age, hh.uid, model.stream_key("labour"), model.stream_key("identity"),
                       model.employment_rate, sector_cdf, model.wage, e.income_sigma, pension,
-                      np.array([np.inf, np.inf]), hh.employed, hh.sector, hh.income, hh.htype)
+                      np.array([np.inf, np.inf]), hh.skill, hh.employed, hh.sector, hh.income, hh.htype)
         model.income_cuts0 = np.quantile(hh.income, [1 / 3, 2 / 3]).astype(float)
     cuts = model.income_cuts0 * drift
     labour_status(hh.muni, hh.age, hh.uid, model.stream_key("labour"), model.stream_key("identity"),
                   model.employment_rate, sector_cdf, model.wage, e.income_sigma, pension,
-                  cuts, hh.employed, hh.sector, hh.income, hh.htype)
+                  cuts, hh.skill, hh.employed, hh.sector, hh.income, hh.htype)

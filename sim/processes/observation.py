@@ -16,23 +16,23 @@ N_SECTORS = 4
 
 
 def aggregate_households(model) -> dict[str, np.ndarray]:
+    """Per-municipality totals of the households (see :func:`sim.kernels.households.aggregate`)."""
     hh = model.households
-    qol_now = model.qol
-    return aggregate(
-        hh.muni, hh.age, hh.size, hh.htype, hh.employed, hh.sector, hh.income, hh.qol_start,
-        qol_now, model.params.qol.felt_threshold, model.n_munis, N_SECTORS,
-    )
+    return aggregate(hh.muni, hh.size, hh.htype, hh.employed, hh.sector, hh.income,
+                     model.n_munis, N_SECTORS)
+
+
+def count_felt_benefit(model) -> np.ndarray:
+    """(M,) persons whose QoL now exceeds their QoL at policy start by the threshold."""
+    hh = model.households
+    return felt_benefit(hh.muni, hh.age, hh.size, hh.qol_start, model.qol,
+                        model.params.qol.felt_threshold, model.n_munis)
 
 
 def step(model) -> None:
     model.aggregates = aggregate_households(model)
     model.refresh_qol()
-    # Felt benefit is measured against the QoL just refreshed.
-    hh = model.households
-    model.aggregates["felt_persons"] = felt_benefit(
-        hh.muni, hh.age, hh.size, hh.qol_start, model.qol,
-        model.params.qol.felt_threshold, model.n_munis,
-    )
+    model.aggregates["felt_persons"] = count_felt_benefit(model)
     model.records.record(model)
 
 
