@@ -28,6 +28,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import common  # noqa: E402
 
+from sim.compare import HEADLINE  # noqa: E402
+
 #: Parameters screened; each varies over +-``SPREAD`` around its value in the config in
 #: effect (the calibrated defaults, or whatever ``behaviour=...`` and overrides select).
 PARAMETERS = (
@@ -42,14 +44,12 @@ PARAMETERS = (
     "behaviour.qol.felt_threshold",
 )
 SPREAD = 0.5
-#: headline outcomes (national, final year): column -> (label, unit, display factor)
+#: headline outcomes (national, final year): column -> (label, unit, display factor),
+#: the labels and units of sim.compare's summary table
 OUTCOMES = {
-    "capital_region_share": ("Capital-region share", "percentage points", 100),
-    "jeonbuk_population": ("Jeonbuk population", "thousand people", 1e-3),
-    "urban_rural_qol_gap": ("Urban-rural QoL gap", "QoL points", 1),
-    "qol_mean": ("Mean QoL", "QoL points", 1),
-    "qol_theil": ("QoL Theil index", "x 1000", 1000),
-    "felt_benefit_share": ("Felt benefit share", "percentage points", 100),
+    k: HEADLINE[k]
+    for k in ("capital_region_share", "jeonbuk_population", "urban_rural_qol_gap",
+              "qol_mean", "qol_theil", "felt_benefit_share")
 }
 DEFAULTS = ["run.years=10", "run.scale=200"]  # Korea, 10 years: ~200 runs in minutes
 
