@@ -17,6 +17,12 @@ What is fitted, and against what (all from 2010->2015 only; 2015->2020 is never 
 * births and deaths a year 2011-2015 (Statistics Korea vital statistics: about 453 k
   births and 267 k deaths a year on average).
 
+The move rates by head age are searched as the 20-39 rate and two ratios,
+``move_rate = [m, m * r_mid, m * r_mid * r_old]`` with r_mid in (0.25, 0.75) and r_old in
+(0.2, 0.7), so they fall with age as Korea's mover rates do (FACTS.md, 2024: 20s 23.9 %,
+30s 21.0 %, 60s 7.1 %, 70s 5.0 %): the national targets cannot tell ages apart, and an
+unordered search put the 40-64 rate above the 20-39 one.
+
 ``demography.mortality_improvement`` is not searched: five years of deaths cannot tell a
 yearly decline of mortality from its level (``mortality_a``, the 2015 level); it keeps its
 prior (0.02 a year, Korea's gain in life expectancy 2010-2020). ``immigration_rate`` is
@@ -84,9 +90,15 @@ class Param:
 
 #: The search space. Everything else keeps the schema default (sim/config.py).
 SPACE: tuple[Param, ...] = (
-    Param("migration.move_rate[0]", 0.08, 0.40),
-    Param("migration.move_rate[1]", 0.03, 0.20),
-    Param("migration.move_rate[2]", 0.01, 0.10),
+    # Move rates by head age (20-39, 40-64, 65+) with the age order built in: the young
+    # rate and two ratios, move_rate = [m, m * r_mid, m * r_mid * r_old] (MOVE_RATE).
+    # Prior from FACTS.md (Statistics Korea 2024 mover rates by age: 20s 23.9 %, 30s
+    # 21.0 %, 60s 7.1 %, 70s 5.0 %): 40-64 about 0.35-0.6 of 20-39, 65+ about 0.5-0.7 of
+    # 40-64. The national targets alone cannot tell ages apart (an unordered search put
+    # 40-64 above 20-39), so the ratios are bounded to (0.25, 0.75) and (0.2, 0.7).
+    Param("migration.move_rate_20_39", 0.08, 0.40),
+    Param("migration.move_rate_ratio_mid", 0.25, 0.75),
+    Param("migration.move_rate_ratio_old", 0.2, 0.7),
     Param("migration.dissatisfaction", 0.0, 1.5),
     Param("migration.beta_wage[0]", 0.0, 3.0),
     Param("migration.beta_wage[1]", 0.0, 2.0),
@@ -121,14 +133,35 @@ def capital_share(table, year: int) -> float:
     return float(pop[table["capital_region"].to_numpy(bool)].sum() / pop.sum())
 
 
+#: The ordered move-rate parameters (searched) and the ``move_rate`` list they set.
+MOVE_RATE = ("migration.move_rate_20_39", "migration.move_rate_ratio_mid",
+             "migration.move_rate_ratio_old")
+
+
+def expand_move_rate(values: dict[str, float]) -> dict[str, float]:
+    """Replace the young rate and the two age ratios by ``migration.move_rate[0..2]``:
+    ``[m, m * r_mid, m * r_mid * r_old]`` (decreasing with age for ratios below 1)."""
+    if not any(k in values for k in MOVE_RATE):
+        return dict(values)
+    if not all(k in values for k in MOVE_RATE):
+        raise ValueError(f"the ordered move rates need all of {MOVE_RATE}")
+    out = {k: v for k, v in values.items() if k not in MOVE_RATE}
+    m, r_mid, r_old = (float(values[k]) for k in MOVE_RATE)
+    out.update({"migration.move_rate[0]": m, "migration.move_rate[1]": m * r_mid,
+                "migration.move_rate[2]": m * r_mid * r_old})
+    return out
+
+
 def behaviour_overrides(values: dict[str, float]) -> dict[str, Any]:
     """Nested ``behaviour`` overrides from ``{"migration.move_rate[0]": 0.2, ...}``.
 
     List items are filled into the schema default list, so unlisted items keep defaults.
+    The ordered move-rate parameters (:data:`MOVE_RATE`) are expanded first
+    (:func:`expand_move_rate`).
     """
     defaults = OmegaConf.to_container(OmegaConf.structured(SimConfig).behaviour)
     out: dict[str, Any] = {}
-    for path, value in values.items():
+    for path, value in expand_move_rate(values).items():
         group, name = path.split(".", 1)
         node = out.setdefault(group, {})
         if "[" in name:
@@ -252,7 +285,7 @@ def make_evaluator(*, seeds: int, scale: float, region=None) -> Callable[[dict],
 
 #: Stage 2 (``--refine``): the parameters that set the flow shares and vital rates, searched
 #: in a narrowed box around stage 1's best (see :func:`refine_space`), others held fixed.
-REFINE = ("migration.move_rate[0]", "migration.move_rate[1]", "migration.move_rate[2]",
+REFINE = (*MOVE_RATE,
           "migration.distance_decay", "migration.same_province", "migration.stay_local",
           "demography.mortality_a", "demography.birth_rate", "demography.immigration_rate")
 
@@ -312,8 +345,12 @@ def search(evaluate: Callable[[dict], dict], trials: int, sampler_seed: int = 0,
 
 def _schema_values() -> dict[str, float]:
     b = OmegaConf.to_container(OmegaConf.structured(SimConfig).behaviour)
-    out = {}
+    m0, m1, m2 = (float(x) for x in b["migration"]["move_rate"])
+    out = {"migration.move_rate_20_39": m0, "migration.move_rate_ratio_mid": m1 / m0,
+           "migration.move_rate_ratio_old": m2 / m1}
     for p in SPACE:
+        if p.path in out:
+            continue
         group, name = p.path.split(".", 1)
         if "[" in name:
             key, idx = name[:-1].split("[")
@@ -410,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
         # the same result as rerunning it, since the seeded TPE search is deterministic.
         old = json.loads(Path(args.stage1_from).read_text())
         history = [h for h in old["history"] if h.get("stage", "global") == "global"]
+        if any(set(h["params"]) != {p.path for p in SPACE} for h in history):
+            ap.error(f"--stage1-from {args.stage1_from}: its trials were searched over another "
+                     "space (e.g. unordered move rates); rerun stage 1")
         for h in history:
             h.setdefault("stage", "global")
         best_h = min(history, key=lambda h: h["objective"]["total"])
@@ -442,6 +482,12 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS,
         "objective_parts": " ".join(objective.__doc__.split()),
         "search_space": space,
+        "move_rate_prior": ("move_rate = [m, m * r_mid, m * r_mid * r_old] for heads aged 20-39, "
+                            "40-64, 65+ (m = migration.move_rate_20_39, r_mid / r_old = "
+                            "migration.move_rate_ratio_mid / _old): the age order is built in. "
+                            "Ratio bounds from FACTS.md, Statistics Korea 2024 mover rates by "
+                            "age (20s 23.9 %, 30s 21.0 %, 60s 7.1 %, 70s 5.0 %)"),
+        "move_rate": behaviour["migration"]["move_rate"],
         "refine_space": {p.path: [p.low, p.high] + (["log"] if p.log else []) for p in refine},
         "trials": args.trials,
         "refine_trials": args.refine,

@@ -62,6 +62,18 @@ def test_behaviour_overrides_fill_list_items_into_defaults():
     assert out["migration"]["network"] == 0.3
 
 
+def test_ordered_move_rates_fall_with_age_anywhere_in_the_search_box():
+    box = {p.path: p for p in calibrate.SPACE}
+    for corner in ("low", "high"):
+        values = {k: getattr(box[k], corner) for k in calibrate.MOVE_RATE}
+        rates = calibrate.behaviour_overrides(values)["migration"]["move_rate"]
+        assert rates[0] > rates[1] > rates[2] > 0
+    rates = calibrate.behaviour_overrides(dict(zip(calibrate.MOVE_RATE, (0.2, 0.5, 0.4), strict=True)))
+    assert rates["migration"]["move_rate"] == pytest.approx([0.2, 0.1, 0.04])
+    with pytest.raises(ValueError):
+        calibrate.behaviour_overrides({"migration.move_rate_20_39": 0.2})
+
+
 def test_amenity_shift_pulls_migrants():
     """A positive shift for one place raises its net in-migration (same seed, same world)."""
     base = make_config(run={"years": 3, "seed": 3})
