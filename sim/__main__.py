@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import hydra
-import mesa
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
@@ -73,9 +72,7 @@ def run_simulation(cfg: DictConfig, out_dir: Path) -> Path:
     wall["total"] = time.perf_counter() - t0
     manifest.finish(wall, households_agents=len(model.households), firm_agents=len(model.firms))
     log.info("outputs in %s (%.1f s)", out_dir, wall["total"])
-    # Mesa 3.3 keeps every model alive in the class-level Agent._ids (mesa/mesa#3179, fixed
-    # upstream after 3.3.1); release it so a sweep worker's memory does not grow per run.
-    getattr(mesa.Agent, "_ids", {}).pop(model, None)
+    model.release()  # a sweep worker's memory must not grow per run (Mesa 3.3.1 leak)
     return out_dir
 
 

@@ -111,7 +111,7 @@ def warm_up() -> float:
         )
         model = SmartCityModel(cfg)
         model.step()
-        _release(model)
+        model.release()
     return time.perf_counter() - t0
 
 
@@ -166,16 +166,8 @@ def sample_columns(cols: dict[str, np.ndarray], n: int, rng: np.random.Generator
     return out
 
 
-def _release(model) -> None:
-    """Let a finished model be garbage-collected: Mesa 3.3 keeps every model alive in the
-    class-level ``Agent._ids`` (mesa/mesa#3179, fixed upstream after 3.3.1)."""
-    import mesa
-
-    getattr(mesa.Agent, "_ids", {}).pop(model, None)
-
-
 def run(scale: float, years: int, ref_households: int, quick: bool, plot: Path | None) -> dict:
-    from sim.model import SCHEDULE, SmartCityModel
+    from sim.model import SCHEDULE, SmartCityModel, release
     from sim.reference import ReferenceModel, compare_flows, tables_from_model
 
     info: dict = {"machine": machine(), "scale": scale, "years_timed": years}
@@ -227,7 +219,7 @@ def run(scale: float, years: int, ref_households: int, quick: bool, plot: Path |
     rng = np.random.default_rng(0)
     cols = {k: v.copy() for k, v in cols.items()}
     distance_km = model.distance_km
-    _release(model)
+    model.release()
     del model, hh
     gc.collect()
     sizes = [s for s in KERNEL_SIZES if not quick or s <= 1_000_000]
@@ -284,7 +276,7 @@ def run(scale: float, years: int, ref_households: int, quick: bool, plot: Path |
                 "speedup_cpu": ref_cpu / kernel_cpu,
                 "agreement_pvalues": agreement,
             }
-        _release(ref)
+        release(ref)
         del ref, sub
         gc.collect()
     info["reference_seconds_by_households"] = ref_series

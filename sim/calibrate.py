@@ -215,6 +215,7 @@ def simulate(cfgs: list[SimConfig], region=None) -> Simulated:
         pop_end.append(p1)
         in_rate.append(inflow.to_numpy(float) / np.maximum(p0, 1.0) / max(last - first, 1))
         national.append(model.records.national_frame())
+        model.release()  # otherwise every evaluated model stays in memory (Mesa 3.3.1)
     return Simulated(np.array(growth), np.array(pop_end), np.array(in_rate), national)
 
 

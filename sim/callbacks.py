@@ -47,8 +47,6 @@ def warm_numba_cache() -> float:
     mesa_log = logging.getLogger("MESA")  # Mesa logs every step at INFO; not worth showing here
     level = mesa_log.level
     mesa_log.setLevel(logging.WARNING)
-    import mesa
-
     from sim.kernels import firms, households, migration
 
     model = None
@@ -60,7 +58,8 @@ def warm_numba_cache() -> float:
             module.PARALLEL_THRESHOLD = 0
         model.step()  # parallel kernels
     finally:
-        getattr(mesa.Agent, "_ids", {}).pop(model, None)  # see sim.__main__.run_simulation
+        if model is not None:
+            model.release()
         for module, value in thresholds.items():
             module.PARALLEL_THRESHOLD = value
         mesa_log.setLevel(level)

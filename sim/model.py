@@ -207,6 +207,16 @@ class SmartCityModel(mesa.Model):
         by_class = self.aggregates["persons_by_type"].reshape(self.n_munis, 3, 3).sum(axis=2)
         self.qol_mean = (self.qol * by_class).sum(axis=1) / np.maximum(by_class.sum(axis=1), 1)
 
+    def release(self) -> None:
+        """Let this finished model be garbage-collected once the caller drops it.
+
+        Mesa 3.3.1 keeps every model alive in the class-level ``Agent._ids`` counter table
+        (mesa/mesa#3179, fixed upstream after 3.3.1), so loops that build many models
+        (sweeps, calibration) grow without bound unless each model is released. Call it
+        only when no more agents will be created for this model.
+        """
+        release(self)
+
     def run(self, years: int | None = None, progress: bool = False) -> None:
         """Step ``years`` times (default ``cfg.run.years``), with an optional progress bar."""
         years = self.cfg.run.years if years is None else years
@@ -217,6 +227,12 @@ class SmartCityModel(mesa.Model):
             steps = tqdm(steps, desc="simulated years", unit="yr")
         for _ in steps:
             self.step()
+
+
+def release(model: mesa.Model) -> None:
+    """Drop Mesa 3.3.1's class-level reference to a finished ``model`` (see
+    :meth:`SmartCityModel.release`); works for any ``mesa.Model``."""
+    getattr(mesa.Agent, "_ids", {}).pop(model, None)
 
 
 def _national_productivity(output: np.ndarray, jobs: np.ndarray) -> np.ndarray:

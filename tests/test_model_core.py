@@ -130,3 +130,16 @@ def test_felt_benefit_counts_persons_whose_qol_rose_by_the_threshold():
     light = felt_benefit(hh.muni, hh.age, hh.size, hh.qol_start, model.qol, 0.5, model.n_munis)
     np.testing.assert_array_equal(light, expected)
     assert 0 < light.sum() < hh.size.sum()
+
+
+def test_a_released_model_is_garbage_collected():
+    """Mesa 3.3.1 keeps models alive in Agent._ids; calibration loops build hundreds."""
+    import gc
+    import weakref
+
+    model = run(make_config(run={"years": 1}))
+    ref = weakref.ref(model)
+    model.release()
+    del model
+    gc.collect()
+    assert ref() is None, "the model is still referenced after release()"
