@@ -100,6 +100,7 @@ class DemographyParams:
     mortality_b: float = 0.095
     child_mortality: float = 3.0e-4  # other household members
     birth_rate: float = 0.055  # births per household with head aged 20-44 (2015 level)
+    local_fertility: float = 1.0  # weight of census municipal fertility (TFR) differences; 0 = none
     birth_trend: float = -0.06  # yearly log change of the birth rate up to birth_trend_until
     birth_trend_until: int = 2023
     leave_home_rate: float = 0.04  # an adult child of a 3+ household with head 45+ leaves
@@ -265,6 +266,9 @@ def _validate_behaviour(b: BehaviourConfig) -> list[str]:
         v = getattr(d, name)
         if not 0 <= v <= 1:
             p.append(f"behaviour.demography.{name}={v}: must be a rate in [0, 1]")
+    if not (math.isfinite(d.local_fertility) and 0 <= d.local_fertility <= 3):
+        p.append(f"behaviour.demography.local_fertility={d.local_fertility}: must be in [0, 3] "
+                 "(0: national fertility everywhere, 1: census differences)")
     e = b.economy
     check_len("economy.demand_elasticity", e.demand_elasticity, 4)
     check_len("economy.exit_rate", e.exit_rate, 4)

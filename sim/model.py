@@ -122,6 +122,11 @@ class SmartCityModel(mesa.Model):
         self.mean_wage_by_muni = (self.wage * self.job_share0).sum(axis=1)
         self.price = world.initial_price_index(table, y, self.mean_wage_by_muni)
         self.price0 = self.price.copy()
+        is_parent_age = (cols["age"] >= 20) & (cols["age"] < 45)
+        parents = np.bincount(cols["muni"], weights=is_parent_age, minlength=m)
+        self.fertility_index = world.fertility_index(
+            table, self.start_year, parents, self.params.demography.local_fertility
+        )
         self.housing_units = world.housing_units(table, y, table[f"households_{y}"].to_numpy(float))
         self.network = np.zeros((m, m))  # decayed stock of earlier movers, origin x destination
         self.flows_persons = np.zeros((m, m), dtype=np.int64)  # last year's moves

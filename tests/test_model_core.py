@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import make_config
 
 from sim.model import SmartCityModel
@@ -143,3 +144,32 @@ def test_a_released_model_is_garbage_collected():
     del model
     gc.collect()
     assert ref() is None, "the model is still referenced after release()"
+
+
+def test_local_fertility_moves_births_to_high_fertility_places_not_their_number():
+    """With the census's municipal fertility (the default), a place with a high total
+    fertility rate has more births per potential parent than one with a low rate; with
+    ``local_fertility=0`` every place has the national rate. The index is normalised over
+    the potential parents, so the national expected number of births is unchanged."""
+    local = SmartCityModel(make_config(run={"years": 3, "seed": 2}))
+    flat = SmartCityModel(make_config(
+        run={"years": 3, "seed": 2}, behaviour={"demography": {"local_fertility": 0.0}}
+    ))
+    np.testing.assert_allclose(flat.fertility_index, 1.0)
+    tfr = local.region.table["tfr_2015"].to_numpy()
+    assert np.corrcoef(np.log(local.fertility_index), np.log(tfr))[0, 1] > 0.999
+    hh = local.households
+    parents = np.bincount(hh.muni, weights=(hh.age >= 20) & (hh.age < 45), minlength=local.n_munis)
+    assert np.average(local.fertility_index, weights=parents) == pytest.approx(1.0)
+
+    codes = local.region.table["code"].to_numpy()
+    births = {}
+    for name, model in (("local", local), ("flat", flat)):
+        model.run()
+        by_code = model.records.municipal_frame().groupby("code")["births"].sum()
+        births[name] = by_code.reindex(codes).to_numpy() / parents.clip(1)
+    hi, lo = np.argmax(tfr), np.argmin(tfr)
+    assert births["local"][hi] > 1.3 * births["local"][lo]
+    assert births["flat"][hi] < 1.3 * births["flat"][lo]
+    total = {k: (v * parents.clip(1)).sum() for k, v in births.items()}
+    assert abs(total["local"] / total["flat"] - 1) < 0.05

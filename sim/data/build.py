@@ -129,6 +129,9 @@ GRDP_ZERO_IF_MISSING = frozenset(
 SIMPLIFY_M = 250.0
 
 #: Extra columns beyond the contract (all complete; see docs/data.md): name -> dtype kind.
+#: Five-year age groups of the census's age-specific fertility rates used for the TFR.
+FERTILITY_AGES = ("20-24", "25-29", "30-34", "35-39", "40-44", "45-49")
+
 EXTRA_COLUMNS: dict[str, str] = {
     "pop_ratio_2015": "f",  # full census population / Koreans in households, 2015
     "foreigners_2015": "i",  # foreign residents counted by the census
@@ -206,6 +209,30 @@ def _select(
     else:
         m &= df["adm3_code"].isna()
     return df.loc[m, ["adm2_code", "value"]]
+
+
+def total_fertility(
+    df: pd.DataFrame, year: int, codes: pd.Index, weights: Weights | None = None
+) -> pd.Series:
+    """Total fertility rate per 2020 municipality: 5 x the sum of the age-specific rates
+    (births per 1000 women) of ages 20-49, / 1000.
+
+    Rates cannot be summed like counts when gu are folded or units merged (Cheongju +
+    Cheongwon, Sejong), so each age's rate is averaged with the source units' populations
+    as weights (women by age are not in the package).
+    """
+    pop = df[
+        (df["year"] == year) & (df["type"] == "population") & (df["class1"] == "all households")
+        & (df["class2"] == "total") & df["adm3_code"].isna()
+    ].set_index("adm2_code")["value"]
+    pop_w = harmonize(pop.rename("value").rename_axis("adm2_code").reset_index(), weights)
+    tfr = pd.Series(0.0, index=codes)
+    for age in FERTILITY_AGES:
+        rows = _select(df, year, "population", "fertility", age, adm3=False)
+        rows = rows.assign(value=rows["value"] * rows["adm2_code"].map(pop).fillna(0.0))
+        rate = harmonize(rows, weights) / pop_w
+        tfr += 5 * rate.reindex(codes) / 1000
+    return tfr
 
 
 def largest_remainder(values: pd.Series, total: int) -> pd.Series:
@@ -376,6 +403,8 @@ def build_table(pkg: Path | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame
             y, "social security", "basic living security", ["male", "female"]
         )
     t["income_tax_2020"] = get(2020, "tax", "income", ["general", "labor"])
+    for y in (2010, 2015, 2020):
+        t[f"tfr_{y}"] = total_fertility(df, y, idx, sejong_w if y == 2010 else None)
 
     # Geometry-derived columns from the unsimplified dissolved polygons.
     fg = full.set_index("code").reindex(idx)

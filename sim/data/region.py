@@ -47,6 +47,8 @@ REQUIRED_COLUMNS: dict[str, str] = {
     "housing_units_2020": "i",
     "vacant_housing_2015": "i",
     "vacant_housing_2020": "i",
+    # total fertility rate (births per woman, sum of 5-year rates 20-49), census year
+    **{f"tfr_{y}": "f" for y in CENSUS_YEARS},
     "area_km2": "f",
     "cx": "f",  # centroid x, metres, EPSG:5179
     "cy": "f",  # centroid y, metres, EPSG:5179

@@ -111,6 +111,10 @@ def make_synthetic(n_municipalities: int = 30, *, seed: int = 0) -> Region:
         units = (hh * (1 + vacancy)).round()
         table[f"housing_units_{y}"] = units.astype(np.int64)
         table[f"vacant_housing_{y}"] = (units * vacancy).round().astype(np.int64)
+    # Fertility: like Korea, lower in the dense core than in the counties (births/woman).
+    tfr = np.where(kind == "gu", 0.9, np.where(kind == "si", 1.2, 1.5)) * rng.lognormal(0, 0.1, n)
+    for y, level in zip(CENSUS_YEARS, (1.0, 1.0, 0.7), strict=True):
+        table[f"tfr_{y}"] = (tfr * level).round(3)
     table["area_km2"] = area
     table["cx"] = cx
     table["cy"] = cy

@@ -41,8 +41,8 @@ def _chunks(n: int) -> int:
 # --------------------------------------------------------------------------- demography
 @njit(cache=True)
 def _demography_range(
-    lo, hi, muni, age, size, uid, key, death_q, child_death_q, birth_p, leave_p, spawn,
-    births, deaths,
+    lo, hi, muni, age, size, uid, key, death_q, child_death_q, birth_p, fertility, leave_p,
+    spawn, births, deaths,
 ):
     for i in range(lo, hi):
         a = age[i]
@@ -60,7 +60,7 @@ def _demography_range(
         deaths[m] += dead
         spawn[i] = 0
         if s > 0:
-            if uniform(key, u, np.uint64(20)) < birth_p[a]:
+            if uniform(key, u, np.uint64(20)) < birth_p[a] * fertility[m]:
                 s += 1
                 births[m] += 1
             if s >= 3 and uniform(key, u, np.uint64(21)) < leave_p[a]:
@@ -73,8 +73,8 @@ def _demography_range(
 
 @njit(cache=True, parallel=True)
 def _demography_parallel(
-    n, n_chunks, muni, age, size, uid, key, death_q, child_death_q, birth_p, leave_p, spawn,
-    births, deaths,
+    n, n_chunks, muni, age, size, uid, key, death_q, child_death_q, birth_p, fertility, leave_p,
+    spawn, births, deaths,
 ):
     m = births.shape[0]
     lb = np.zeros((n_chunks, m), dtype=np.int64)
@@ -84,8 +84,8 @@ def _demography_parallel(
         lo = c * step
         hi = min(n, lo + step)
         _demography_range(
-            lo, hi, muni, age, size, uid, key, death_q, child_death_q, birth_p, leave_p,
-            spawn, lb[c], ld[c],
+            lo, hi, muni, age, size, uid, key, death_q, child_death_q, birth_p, fertility,
+            leave_p, spawn, lb[c], ld[c],
         )
     for c in range(n_chunks):
         births += lb[c]
@@ -101,6 +101,7 @@ def demography(
     death_q: np.ndarray,
     child_death_q: float,
     birth_p: np.ndarray,
+    fertility: np.ndarray,
     leave_p: np.ndarray,
     spawn: np.ndarray,
     n_municipalities: int,
@@ -113,7 +114,8 @@ def demography(
         uid: (N,) int64. key: the year's demography stream key.
         death_q: (256,) float64 annual death probability of an adult by the head's age.
         child_death_q: death probability of other members.
-        birth_p: (256,) float64 probability of a birth by the head's age.
+        birth_p: (256,) float64 probability of a birth by the head's age (national).
+        fertility: (M,) float64 municipality multiplier of ``birth_p`` (local fertility).
         leave_p: (256,) float64 probability that an adult child leaves (households of 3+).
         spawn: (N,) uint8 output, 1 where a child left (the caller creates their household).
 
@@ -123,7 +125,10 @@ def demography(
     births = np.zeros(n_municipalities, dtype=np.int64)
     deaths = np.zeros(n_municipalities, dtype=np.int64)
     n = muni.shape[0]
-    args = (muni, age, size, uid, np.uint64(key), death_q, child_death_q, birth_p, leave_p, spawn)
+    args = (
+        muni, age, size, uid, np.uint64(key), death_q, child_death_q, birth_p, fertility, leave_p,
+        spawn,
+    )
     chunks = _chunks(n)
     if chunks == 1:
         _demography_range(0, n, *args, births, deaths)

@@ -4,7 +4,9 @@ Rates (docs/model.md): adult mortality follows a Gompertz curve in the head's ag
 (q = a * exp(b * age), about 1% at 65 and 10% at 90, close to Korea's life table);
 births come to households whose head is 20-44 at ``birth_rate`` (2015 level), which
 falls by ``birth_trend`` a year until ``birth_trend_until`` (Korea's births fell from
-438 k in 2015 to 230 k in 2023); an adult child of a household of 3+ with a head aged
+438 k in 2015 to 230 k in 2023), times the municipality's fertility index (its census
+total fertility rate relative to the national mean, ``model.fertility_index``; Seoul's
+gu about 0.65, rural gun up to 1.9); an adult child of a household of 3+ with a head aged
 45+ leaves at ``leave_home_rate`` and forms a one-person household aged 20-34 in the same
 municipality. A household whose members all died dissolves. Mortality falls by
 ``mortality_improvement`` a year from its 2015 level (Korea's life expectancy rose by
@@ -48,7 +50,8 @@ def step(model) -> None:
     key = model.stream_key("demography")
     births, deaths = demography_kernel(
         hh.muni, hh.age, hh.size, hh.uid, key, death_q,
-        model.params.demography.child_mortality, birth_p, leave_p, spawn, model.n_munis,
+        model.params.demography.child_mortality, birth_p, model.fertility_index, leave_p, spawn,
+        model.n_munis,
     )
     model.births, model.deaths = births, deaths
     parents = np.flatnonzero(spawn)

@@ -74,6 +74,21 @@ def initial_price_index(table: pd.DataFrame, start_year: int, wage: np.ndarray) 
     return p / np.average(p, weights=pop)
 
 
+def fertility_index(
+    table: pd.DataFrame, start_year: int, parents: np.ndarray, weight: float
+) -> np.ndarray:
+    """(M,) multiplier of the national birth rate: each place's census total fertility
+    rate relative to the mean over households that can have births (``parents``: heads
+    aged 20-44 by municipality), raised to ``weight`` (0 = the national rate everywhere).
+
+    The mean is taken over the model's own potential parents, so the national number of
+    births at the start is the same for any ``weight``; only where they happen changes.
+    """
+    y = max(c for c in (2010, 2015, 2020) if c <= max(start_year, 2010))
+    ratio = table[f"tfr_{y}"].to_numpy(dtype=float) ** weight
+    return ratio / np.average(ratio, weights=np.maximum(parents, 1e-9))
+
+
 def housing_units(table: pd.DataFrame, start_year: int, households: np.ndarray) -> np.ndarray:
     """(M,) dwellings: census units scaled to the start year's households."""
     y = data_year(start_year)
