@@ -362,26 +362,30 @@ def _schema_values() -> dict[str, float]:
 
 
 def estimate_amenity_shift(behaviour: dict, *, seeds: int, scale: float, iterations: int = 4,
-                           damping: float = 0.8, region=None,
+                           damping: float = 0.8, region=None, start_year: int = 2010,
                            log: Callable[[str], None] = print) -> tuple[dict[str, float], list[dict]]:
-    """Per-municipality amenity shifts that make the model reproduce 2010->2015 growth.
+    """Per-municipality amenity shifts that make the model reproduce the census growth of
+    the five years from ``start_year`` (2010->2015 for the calibration).
 
     A damped Newton-style fixed point on the demeaned growth residual r_i: an amenity
     shift raises in-migration to i roughly in proportion (logit), so 5-year growth moves
     by about 5 * in_rate_i per unit of shift; shift_i += damping * r_i / (5 * in_rate_i).
-    Shifts are centred (mean zero) and clipped to [-3, 3].
+    Shifts are centred (mean zero) and clipped to [-3, 3]. The runs use common random
+    numbers across iterations, so whatever simulation noise the ``seeds`` runs share is
+    fitted too and carried into forecasts: use enough seeds, or a fine enough ``scale``,
+    for that noise to be small next to the growth differences (docs/validation.md).
     """
     from sim.data.region import load_korea
 
     region = region or load_korea()
     codes = region.table["code"].astype(str).tolist()
-    observed = census_growth(region.table, 2010, 2015)
+    observed = census_growth(region.table, start_year, start_year + 5)
     obs = observed - observed.mean()
     shift = np.zeros(len(codes))
     trace = []
     for it in range(iterations + 1):
         beh = _with_shift(behaviour, codes, shift)
-        cfgs = [make_config(beh, start_year=2010, years=5, seed=s, scale=scale, region=region.name,
+        cfgs = [make_config(beh, start_year=start_year, years=5, seed=s, scale=scale, region=region.name,
                             n_municipalities=region.n) for s in range(seeds)]
         sim = simulate(cfgs, region)
         g = sim.growth.mean(axis=0)
@@ -414,6 +418,40 @@ def write_behaviour_yaml(path: Path, behaviour: dict, note: str, header: str) ->
     atomic_write(Path(path), lambda tmp: tmp.write_text(text))
 
 
+def write_trends(args, behaviour: dict, region, command: str, today: str) -> dict:
+    """Estimate amenity shifts for ``behaviour`` and write the ``--trends`` config file."""
+    trend_seeds = args.trend_seeds or args.seeds
+    trend_scale = args.trend_scale or args.scale
+    shift, trace = estimate_amenity_shift(behaviour, seeds=trend_seeds, scale=trend_scale,
+                                          iterations=args.trend_iterations, region=region)
+    note = (f"amenity shifts estimated {today} on census 2010->2015 by `{command.strip()}` "
+            f"({args.trend_iterations} iterations x {trend_seeds} seeds at scale {trend_scale:g}); "
+            f"in-sample RMSE of demeaned growth {trace[0]['rmse_growth_demeaned']:.4f} -> "
+            f"{trace[-1]['rmse_growth_demeaned']:.4f}")
+    header = ("Calibrated parameters plus municipality-specific amenity shifts estimated on\n"
+              "2010->2015 only (sim/calibrate.py --trends). Carried forward they build in part\n"
+              "of the persistence forecast; see docs/validation.md.")
+    write_behaviour_yaml(args.trends, {**behaviour, "migration": {
+        **behaviour.get("migration", {}), "amenity_shift": shift}}, note, header)
+    return {"iterations": trace, "file": str(args.trends), "command": command.strip(),
+            "seeds": list(range(trend_seeds)), "scale": trend_scale}
+
+
+def trends_only(args, region, command: str, today: str) -> int:
+    """``--trends-only``: amenity shifts for the behaviour already in ``--out``; the
+    record's ``amenity_shift`` entry is replaced, the search it holds is kept."""
+    from sim.io import write_json
+
+    behaviour = OmegaConf.to_container(OmegaConf.load(args.out))
+    behaviour.pop("note", None)
+    behaviour.get("migration", {}).pop("amenity_shift", None)
+    record = json.loads(Path(args.record).read_text())
+    record["amenity_shift"] = write_trends(args, behaviour, region, command, today)
+    write_json(_finite(record), args.record)
+    print(f"wrote {args.trends}; amenity_shift entry of {args.record} replaced")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m sim.calibrate", description=__doc__.split("\n")[0])
     ap.add_argument("--trials", type=int, default=120, help="Optuna trials (default 120)")
@@ -426,6 +464,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="also estimate amenity shifts and write them here "
                          "(e.g. configs/behaviour/calibrated_trends.yaml)")
     ap.add_argument("--trend-iterations", type=int, default=4)
+    ap.add_argument("--trend-seeds", type=int, default=None,
+                    help="runs per amenity-shift iteration (default: --seeds)")
+    ap.add_argument("--trend-scale", type=float, default=None,
+                    help="households per agent when estimating amenity shifts (default: --scale); "
+                         "a finer scale fits less simulation noise into the shifts")
+    ap.add_argument("--trends-only", action="store_true",
+                    help="skip the search: estimate amenity shifts (--trends) for the behaviour "
+                         "in --out and update the record's amenity_shift entry")
     ap.add_argument("--refine", type=int, default=30,
                     help="stage-2 trials over the flow-share and vital-rate parameters (default 30)")
     ap.add_argument("--stage1-from", type=Path, default=None,
@@ -441,6 +487,10 @@ def main(argv: list[str] | None = None) -> int:
     region = load_region(args.region, n_municipalities=12)
     command = "python -m sim.calibrate " + " ".join(argv if argv is not None else sys.argv[1:])
     today = dt.date.today().isoformat()
+    if args.trends_only:
+        if args.trends is None:
+            ap.error("--trends-only needs --trends PATH")
+        return trends_only(args, region, command, today)
     t0 = time.perf_counter()
     evaluate = make_evaluator(seeds=args.seeds, scale=args.scale, region=region)
     if args.stage1_from is not None:
@@ -501,18 +551,7 @@ def main(argv: list[str] | None = None) -> int:
         "history": history,
     }
     if args.trends is not None:
-        shift, trace = estimate_amenity_shift(behaviour, seeds=args.seeds, scale=args.scale,
-                                              iterations=args.trend_iterations, region=region)
-        trend_note = (f"amenity shifts estimated {today} on census 2010->2015 by `{command.strip()}` "
-                      f"({args.trend_iterations} iterations x {args.seeds} seeds); in-sample RMSE "
-                      f"of demeaned growth {trace[0]['rmse_growth_demeaned']:.4f} -> "
-                      f"{trace[-1]['rmse_growth_demeaned']:.4f}")
-        trend_header = ("Calibrated parameters plus municipality-specific amenity shifts estimated on\n"
-                        "2010->2015 only (sim/calibrate.py --trends). Carried forward they build in part\n"
-                        "of the persistence forecast; see docs/validation.md.")
-        write_behaviour_yaml(args.trends, {**behaviour, "migration": {
-            **behaviour.get("migration", {}), "amenity_shift": shift}}, trend_note, trend_header)
-        record["amenity_shift"] = {"iterations": trace, "file": str(args.trends)}
+        record["amenity_shift"] = write_trends(args, behaviour, region, command, today)
     record["seconds"] = round(time.perf_counter() - t0, 1)
     from sim.io import write_json
 

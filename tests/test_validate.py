@@ -130,6 +130,20 @@ def test_calibrate_command_on_a_tiny_budget(tmp_path):
     with_trends = OmegaConf.merge(OmegaConf.structured(BehaviourConfig), OmegaConf.load(trends))
     assert len(with_trends.migration.amenity_shift) == 12
 
+    # --trends-only: new shifts for the behaviour in --out, finer and with more seeds; the
+    # search in the record is kept, its amenity_shift entry replaced.
+    rc = calibrate.main(["--region", "synthetic", "--seeds", "1", "--trend-seeds", "2",
+                         "--trend-scale", "40", "--trends-only", "--out", str(out),
+                         "--record", str(record), "--trends", str(trends), "--trend-iterations", "1"])
+    assert rc == 0
+    again = json.loads(record.read_text())
+    assert again["history"] == rec["history"]
+    assert again["amenity_shift"]["scale"] == 40 and again["amenity_shift"]["seeds"] == [0, 1]
+    refit = OmegaConf.merge(OmegaConf.structured(BehaviourConfig), OmegaConf.load(trends))
+    assert "2 seeds at scale 40" in refit.note
+    assert refit.migration.move_rate == beh.migration.move_rate
+    assert refit.migration.amenity_shift != with_trends.migration.amenity_shift
+
 
 def test_shipped_calibration_is_the_default():
     text = (ROOT / "configs" / "config.yaml").read_text()
