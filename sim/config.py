@@ -74,7 +74,7 @@ class MigrationParams:
     beta_jobs: list[float] = field(default_factory=lambda: [1.5, 1.0, 0.0])  # log employment rate
     beta_services: list[float] = field(default_factory=lambda: [0.4, 0.4, 0.5])  # per 10 service points
     beta_housing: list[float] = field(default_factory=lambda: [1.2, 0.8, 0.5])  # log price, by income class
-    beta_size: float = 1.0  # log households at destination (more homes, more vacancies)
+    beta_size: float = 1.0  # log dwellings at destination (more homes, more to move into)
     beta_capital: list[float] = field(default_factory=lambda: [0.3, -0.1, -0.2])  # capital-region term
     distance_decay: float = 1.2  # on log(1 + km / 10)
     same_province: float = 1.0  # bonus for staying in the province
@@ -133,6 +133,11 @@ class EconomyParams:
 class HousingParams:
     price_elasticity: float = 1.0  # log price change per log change of occupancy
     supply_elasticity: float = 0.3  # new units per log price above start
+    # Census building pipeline: dwellings completed a year = census growth of the stock in
+    # the 5 years up to the start (2010->2015 for 2010 and 2015 starts) x pipeline_weight,
+    # halving every pipeline_half_life years (docs/model.md, housing).
+    pipeline_weight: float = 1.0  # 0: no census pipeline, only price-driven building
+    pipeline_half_life: float = 10.0  # years
 
 
 @dataclass
@@ -269,6 +274,12 @@ def _validate_behaviour(b: BehaviourConfig) -> list[str]:
     if not (math.isfinite(d.local_fertility) and 0 <= d.local_fertility <= 3):
         p.append(f"behaviour.demography.local_fertility={d.local_fertility}: must be in [0, 3] "
                  "(0: national fertility everywhere, 1: census differences)")
+    h = b.housing
+    if not (math.isfinite(h.pipeline_weight) and 0 <= h.pipeline_weight <= 3):
+        p.append(f"behaviour.housing.pipeline_weight={h.pipeline_weight}: must be in [0, 3] "
+                 "(0: no census building pipeline, 1: the census rate)")
+    if not (math.isfinite(h.pipeline_half_life) and h.pipeline_half_life > 0):
+        p.append(f"behaviour.housing.pipeline_half_life={h.pipeline_half_life}: years, must be > 0")
     e = b.economy
     check_len("economy.demand_elasticity", e.demand_elasticity, 4)
     check_len("economy.exit_rate", e.exit_rate, 4)

@@ -128,6 +128,7 @@ class SmartCityModel(mesa.Model):
             table, self.start_year, parents, self.params.demography.local_fertility
         )
         self.housing_units = world.housing_units(table, y, table[f"households_{y}"].to_numpy(float))
+        self.housing_completions = world.housing_pipeline(table, y)  # dwellings a year
         self.network = np.zeros((m, m))  # decayed stock of earlier movers, origin x destination
         self.flows_persons = np.zeros((m, m), dtype=np.int64)  # last year's moves
         self.flows_hh = np.zeros((m, m), dtype=np.int64)

@@ -173,3 +173,46 @@ def test_local_fertility_moves_births_to_high_fertility_places_not_their_number(
     assert births["flat"][hi] < 1.3 * births["flat"][lo]
     total = {k: (v * parents.clip(1)).sum() for k, v in births.items()}
     assert abs(total["local"] / total["flat"] - 1) < 0.05
+
+
+def test_housing_pipeline_adds_census_dwellings_with_its_half_life():
+    """Without price-driven building, the stock grows by exactly the census pipeline:
+    (units 2015 - units 2010) / 5 a year at the start, halving every half-life."""
+    cfg = make_config(run={"years": 4, "seed": 1}, behaviour={
+        "housing": {"supply_elasticity": 0.0, "pipeline_half_life": 2.0}})
+    model = SmartCityModel(cfg)
+    table = model.region.table
+    per_year = (table["housing_units_2015"] - table["housing_units_2010"]).clip(lower=0).to_numpy() / 5
+    np.testing.assert_allclose(model.housing_completions, per_year)
+    start = model.housing_units.copy()
+    model.run()
+    built = per_year * sum(0.5 ** (k / 2.0) for k in range(4))
+    np.testing.assert_allclose(model.housing_units - start, built, rtol=1e-12)
+
+
+def test_households_follow_new_dwellings():
+    """The census building pipeline draws people: against the same run without it (same
+    seed), the place with the most building relative to its stock gains people, relative
+    to the place with the least."""
+    runs = {}
+    for weight in (0.0, 1.0):
+        model = SmartCityModel(make_config(run={"years": 5, "seed": 4}, behaviour={
+            "housing": {"pipeline_weight": weight}}))
+        model.run()
+        runs[weight] = model.persons.astype(float)
+        building = model.housing_completions / model.region.table["housing_units_2015"].to_numpy()
+    most, least = np.argmax(building), np.argmin(building)
+    relative = runs[1.0] / runs[0.0]
+    assert relative[most] > relative[least] + 0.01, (relative[most], relative[least])
+
+
+def test_pipeline_of_a_2020_start_is_2015_to_2020_building():
+    from sim.data.region import load_region
+    from sim.processes.world import housing_pipeline
+
+    table = load_region("synthetic", n_municipalities=12, seed=1).table
+    np.testing.assert_allclose(
+        housing_pipeline(table, 2020),
+        (table["housing_units_2020"] - table["housing_units_2015"]).clip(lower=0) / 5,
+    )
+    np.testing.assert_allclose(housing_pipeline(table, 2010), housing_pipeline(table, 2015))

@@ -514,6 +514,10 @@ def build_table(pkg: Path | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame
             y, "social security", "basic living security", ["male", "female"]
         )
     t["income_tax_2020"] = get(2020, "tax", "income", ["general", "labor"])
+    # 2010 dwellings (incl. vacant; 13.88 M) from the housing census's type table; in 2015
+    # and 2020 that table counts occupied dwellings only, so those years use the
+    # vacant-housing table's total, as above.
+    t["housing_units_2010"] = get(2010, "housing", "housing types", "total", weights=sejong_w)
     for y in (2010, 2015, 2020):
         t[f"tfr_{y}"] = total_fertility(df, y, idx, sejong_w if y == 2010 else None)
 

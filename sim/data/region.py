@@ -43,6 +43,7 @@ REQUIRED_COLUMNS: dict[str, str] = {
     **{f"grdp_{s}_2020": "f" for s in SECTORS},
     "doctors_2015": "i",
     "doctors_2020": "i",
+    "housing_units_2010": "i",  # dwellings incl. vacant (2010: housing-census type total)
     "housing_units_2015": "i",
     "housing_units_2020": "i",
     "vacant_housing_2015": "i",

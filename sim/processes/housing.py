@@ -1,4 +1,12 @@
-"""Housing: prices respond to demand (households per dwelling) and supply follows prices.
+"""Housing: a building pipeline adds dwellings, prices respond to demand (households per
+dwelling) and price-driven supply follows prices.
+
+The pipeline (``model.housing_completions``, dwellings a year from the census,
+:func:`sim.processes.world.housing_pipeline`) is scaled by ``pipeline_weight`` and halves
+every ``pipeline_half_life`` years from the start: new towns and large estates are
+planned years ahead and are built out whatever this year's prices do. New dwellings
+lower occupancy, hence prices, and raise the destination's size term of the migration
+choice (log dwellings), so households follow the building.
 
 The price index (1 = national mean at start) changes with the log change of occupancy
 (households / dwellings) times ``price_elasticity``. Where prices rise, new dwellings are built: the stock grows by
@@ -13,6 +21,10 @@ import numpy as np
 
 def step(model) -> None:
     h = model.params.housing
+    elapsed = model.year - model.start_year - 1  # the first simulated year builds at the full rate
+    model.housing_units = model.housing_units + (
+        h.pipeline_weight * model.housing_completions * 0.5 ** (elapsed / h.pipeline_half_life)
+    )
     households = model.households_count.astype(float) * model.scale
     occupancy = households / np.maximum(model.housing_units, 1.0)
     prev = model.occupancy_prev

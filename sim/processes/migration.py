@@ -13,7 +13,7 @@ Destination utility for household type t = (age class a, income class i)::
 
     V[o, d, t] = beta_wage[a] * log(wage_d / mean) + beta_jobs[a] * log(employment rate_d)
                + beta_services[a] * (service index of d for class a - mean) / 10
-               - beta_housing[i] * log(price_d) + beta_size * log(households_d)
+               - beta_housing[i] * log(price_d) + beta_size * log(dwellings_d)
                + beta_capital[a] * capital_d - distance_decay * log(1 + km_od / 10)
                + same_province * [same province] + stay_local * [d == o]
                + network * log1p(M * share of o's earlier movers who went to d)
@@ -62,7 +62,7 @@ def choice_tables(model) -> tuple[np.ndarray, np.ndarray]:
     log_wage = np.log(wage / np.average(wage, weights=pop))
     log_emp = np.log(np.maximum(model.employment_rate, 1e-3))
     log_price = np.log(np.maximum(model.price, 1e-6))
-    log_size = np.log(np.maximum(model.households_count.astype(float), 0.5))
+    log_size = np.log(np.maximum(model.housing_units, 1.0))  # homes to move into
     cap = model.capital_region.astype(float)
 
     bw, bj, bs, bc = (np.asarray(x)[a_idx] for x in (p.beta_wage, p.beta_jobs, p.beta_services, p.beta_capital))

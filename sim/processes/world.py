@@ -84,15 +84,35 @@ def fertility_index(
     The mean is taken over the model's own potential parents, so the national number of
     births at the start is the same for any ``weight``; only where they happen changes.
     """
-    y = max(c for c in (2010, 2015, 2020) if c <= max(start_year, 2010))
+    y = census_year(start_year)
     ratio = table[f"tfr_{y}"].to_numpy(dtype=float) ** weight
     return ratio / np.average(ratio, weights=np.maximum(parents, 1e-9))
 
 
+def census_year(start_year: int) -> int:
+    """The census year at or before ``start_year`` (2010, 2015 or 2020)."""
+    return max(c for c in (2010, 2015, 2020) if c <= max(start_year, 2010))
+
+
 def housing_units(table: pd.DataFrame, start_year: int, households: np.ndarray) -> np.ndarray:
-    """(M,) dwellings: census units scaled to the start year's households."""
-    y = data_year(start_year)
+    """(M,) dwellings: census units per household of the start's census year, times the
+    start's households."""
+    y = census_year(start_year)
     units = table[f"housing_units_{y}"].to_numpy(dtype=float)
     hh = table[f"households_{y}"].to_numpy(dtype=float)
     ratio = np.clip(units / hh, 0.8, 2.0)
     return households * ratio
+
+
+def housing_pipeline(table: pd.DataFrame, start_year: int) -> np.ndarray:
+    """(M,) dwellings completed a year at the start: the census stock's growth over the
+    five years up to the start (2015->2020 for a 2020 start, 2010->2015 otherwise).
+
+    For a 2010 start these are the dwellings actually completed 2010->2015: the supply
+    planned by 2010, taken as known (the calibration is conditional on it). From 2015 it
+    is a forecast: recent building continues (docs/model.md). Floored at 0: dwellings are
+    not demolished in the model.
+    """
+    a, b = (2015, 2020) if census_year(start_year) >= 2020 else (2010, 2015)
+    growth = table[f"housing_units_{b}"].to_numpy(dtype=float) - table[f"housing_units_{a}"].to_numpy(dtype=float)
+    return np.maximum(growth, 0.0) / (b - a)
