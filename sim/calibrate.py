@@ -424,33 +424,43 @@ def write_trends(args, behaviour: dict, region, command: str, today: str) -> dic
     """Estimate amenity shifts for ``behaviour`` and write the ``--trends`` config file."""
     trend_seeds = args.trend_seeds or args.seeds
     trend_scale = args.trend_scale or args.scale
+    a, b = args.trends_start, args.trends_start + 5
     shift, trace = estimate_amenity_shift(behaviour, seeds=trend_seeds, scale=trend_scale,
-                                          iterations=args.trend_iterations, region=region)
-    note = (f"amenity shifts estimated {today} on census 2010->2015 by `{command.strip()}` "
+                                          iterations=args.trend_iterations, region=region,
+                                          start_year=a)
+    note = (f"amenity shifts estimated {today} on census {a}->{b} by `{command.strip()}` "
             f"({args.trend_iterations} iterations x {trend_seeds} seeds at scale {trend_scale:g}); "
             f"in-sample RMSE of demeaned growth {trace[0]['rmse_growth_demeaned']:.4f} -> "
             f"{trace[-1]['rmse_growth_demeaned']:.4f}")
-    header = ("Calibrated parameters plus municipality-specific amenity shifts estimated on\n"
-              "2010->2015 only (sim/calibrate.py --trends). Carried forward they build in part\n"
-              "of the persistence forecast; see docs/validation.md.")
+    header = (f"Calibrated parameters plus municipality-specific amenity shifts estimated on\n"
+              f"{a}->{b} only (sim/calibrate.py --trends), for runs starting in {b}. Carried\n"
+              "forward they build in part of the persistence forecast; see docs/validation.md.")
     write_behaviour_yaml(args.trends, {**behaviour, "migration": {
         **behaviour.get("migration", {}), "amenity_shift": shift}}, note, header)
     return {"iterations": trace, "file": str(args.trends), "command": command.strip(),
+            "period": f"{a}-{b}",
             "seeds": list(range(trend_seeds)), "scale": trend_scale}
+
+
+def _shift_key(args) -> str:
+    """The calibration record's entry for amenity shifts of ``--trends-start``."""
+    return "amenity_shift" if args.trends_start == 2010 else f"amenity_shift_{args.trends_start}"
 
 
 def trends_only(args, region, command: str, today: str) -> int:
     """``--trends-only``: amenity shifts for the behaviour already in ``--out``; the
-    record's ``amenity_shift`` entry is replaced, the search it holds is kept."""
+    record's ``amenity_shift`` entry (``amenity_shift_2015`` for ``--trends-start 2015``)
+    is replaced, the search it holds is kept."""
     from sim.io import write_json
 
     behaviour = OmegaConf.to_container(OmegaConf.load(args.out))
     behaviour.pop("note", None)
     behaviour.get("migration", {}).pop("amenity_shift", None)
     record = json.loads(Path(args.record).read_text())
-    record["amenity_shift"] = write_trends(args, behaviour, region, command, today)
+    key = _shift_key(args)
+    record[key] = write_trends(args, behaviour, region, command, today)
     write_json(_finite(record), args.record)
-    print(f"wrote {args.trends}; amenity_shift entry of {args.record} replaced")
+    print(f"wrote {args.trends}; {key} entry of {args.record} replaced")
     return 0
 
 
@@ -471,6 +481,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trend-scale", type=float, default=None,
                     help="households per agent when estimating amenity shifts (default: --scale); "
                          "a finer scale fits less simulation noise into the shifts")
+    ap.add_argument("--trends-start", type=int, default=2010, choices=(2010, 2015),
+                    help="census period the amenity shifts reproduce: 2010 (2010->2015, for runs "
+                         "from 2015; the default) or 2015 (2015->2020, for runs from 2020)")
     ap.add_argument("--trends-only", action="store_true",
                     help="skip the search: estimate amenity shifts (--trends) for the behaviour "
                          "in --out and update the record's amenity_shift entry")
@@ -553,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
         "history": history,
     }
     if args.trends is not None:
-        record["amenity_shift"] = write_trends(args, behaviour, region, command, today)
+        record[_shift_key(args)] = write_trends(args, behaviour, region, command, today)
     record["seconds"] = round(time.perf_counter() - t0, 1)
     from sim.io import write_json
 

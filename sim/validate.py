@@ -1,5 +1,9 @@
 """``python -m sim.validate``: out-of-sample check of the calibrated baseline, 2015->2020.
 
+``run.start_year=2020`` checks 2020->2025 instead (the census 2025 population,
+``pop_2025``, is held out of everything else), with ``validate.trends`` naming shifts
+estimated on 2015->2020 (``calibrated_trends_2020``).
+
 The calibrated ``no_investment`` baseline is run from the 2015 census for 5 years with
 several seeds (``validate.seeds``), and each municipality's predicted log population
 growth 2015->2020 (the mean over seeds) is compared with the census, next to two naive
@@ -120,9 +124,11 @@ def run_validation(typed: SimConfig, seeds: list[int], trends: str, out_dir: Pat
     table = region.table
     y0 = typed.run.start_year
     y1 = y0 + typed.run.years
-    if y1 not in (2015, 2020) or y0 not in (2010, 2015):
+    census_years = [y for y in (2010, 2015, 2020, 2025) if f"pop_{y}" in table]
+    if y0 not in (2010, 2015, 2020) or y1 not in census_years or y1 <= y0:
         raise ConfigError(f"run.start_year={y0}, run.years={typed.run.years}: validation needs "
-                          "census years at both ends (2015 + 5 or 2010 + 5)")
+                          f"census years at both ends (start 2010, 2015 or 2020; the region has "
+                          f"populations for {census_years})")
     obs = census_growth(table, y0, y1)
     p_start = table[f"pop_{y0}"].to_numpy(float)
     p_end = table[f"pop_{y1}"].to_numpy(float)
@@ -139,16 +145,19 @@ def run_validation(typed: SimConfig, seeds: list[int], trends: str, out_dir: Pat
         result[key] = growth_metrics(pred, obs, p_start, p_end)
         result[key]["seed_sd_of_growth"] = float(sim.growth.std(axis=0).mean())
         predictions[key] = pred
-        # In sample (the calibration period) and the capital-region path.
-        past = run_seeds(cfg, seeds, 2 * y0 - y1, typed.run.years, region) if y0 == 2015 else None
+        # The previous period (in sample for a 2015 start: the calibration period) and
+        # the capital-region path.
+        a = 2 * y0 - y1
+        past = run_seeds(cfg, seeds, a, typed.run.years, region) if a >= 2010 else None
         if past is not None:
             g_past = past.growth.mean(axis=0)
-            result[key]["in_sample_2010_2015"] = growth_metrics(
-                g_past, census_growth(table, 2010, 2015), table["pop_2010"].to_numpy(float),
-                table["pop_2015"].to_numpy(float))
+            label = "in_sample_2010_2015" if (a, y0) == (2010, 2015) else f"previous_period_{a}_{y0}"
+            result[key][label] = growth_metrics(
+                g_past, census_growth(table, a, y0), table[f"pop_{a}"].to_numpy(float),
+                table[f"pop_{y0}"].to_numpy(float))
         paths[key] = _capital_path([past, sim] if past is not None else [sim])
     result["naive"] = {}
-    for name, pred in naive_forecasts(table, y0, y1).items() if y0 == 2015 else []:
+    for name, pred in naive_forecasts(table, y0, y1).items() if 2 * y0 - y1 >= 2010 else []:
         result["naive"][name] = growth_metrics(pred, obs, p_start, p_end)
         predictions[name] = pred
     m, z = result["model"], result["naive"].get("zero_change")
@@ -159,7 +168,7 @@ def run_validation(typed: SimConfig, seeds: list[int], trends: str, out_dir: Pat
                                            and m["spearman"] > p["spearman"]),
     }
     result["capital_region_share"] = {
-        "census": {str(y): capital_share(table, y) for y in (2010, 2015, 2020)},
+        "census": {str(y): capital_share(table, y) for y in census_years if y <= y1},
         **{k: v for k, v in paths.items()},
     }
     result["setup"] = {
@@ -223,8 +232,9 @@ def _figures(pred: pd.DataFrame, result: dict, region, plots: Path) -> None:
         if key in cap:
             ax.plot([int(y) for y in cap[key]], [v * 100 for v in cap[key].values()], color=color,
                     marker=".", label=key.replace("_", " "))
-    ax.axvline(2015, color="grey", lw=0.8, ls=":")
-    ax.set_title("Capital-region population share (2010-15 in sample, 2015-20 out of sample)")
+    start = int(result["period"][:4])
+    ax.axvline(start, color="grey", lw=0.8, ls=":")
+    ax.set_title(f"Capital-region population share (forecast from {start}, dotted line)")
     ax.set_ylabel("% of population")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)

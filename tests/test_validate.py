@@ -144,6 +144,14 @@ def test_calibrate_command_on_a_tiny_budget(tmp_path):
     assert refit.migration.move_rate == beh.migration.move_rate
     assert refit.migration.amenity_shift != with_trends.migration.amenity_shift
 
+    # --trends-start 2015: shifts that reproduce 2015->2020, for runs from 2020.
+    later = tmp_path / "trends_2020.yaml"
+    assert calibrate.main(["--region", "synthetic", "--seeds", "1", "--scale", "50", "--trends-only",
+                           "--trends-start", "2015", "--out", str(out), "--record", str(record),
+                           "--trends", str(later), "--trend-iterations", "1"]) == 0
+    assert json.loads(record.read_text())["amenity_shift_2015"]["period"] == "2015-2020"
+    assert "2015->2020" in later.read_text().splitlines()[1]
+
 
 def test_shipped_calibration_is_the_default():
     text = (ROOT / "configs" / "config.yaml").read_text()
@@ -177,3 +185,21 @@ def test_validate_app_runs_from_the_command_line(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     saved = json.loads((tmp_path / "validation.json").read_text())
     assert saved["period"] == "2015-2020" and METRIC_KEYS <= set(saved["naive"]["persistence"])
+
+
+def test_validation_from_2020_uses_the_2025_census_when_the_region_has_it(tmp_path):
+    region = load_region("synthetic", n_municipalities=12, seed=1)
+    cfg = make_config(run={"start_year": 2020, "years": 5, "scale": 50.0})
+    with pytest.raises(ConfigError, match="census years at both ends"):
+        run_validation(cfg, [0], "", tmp_path, region=region)
+    t = region.table
+    t["pop_2025"] = (t["pop_2020"] * np.linspace(0.9, 1.1, len(t))).round().astype("int64")
+    result = run_validation(cfg, [0], "", tmp_path, region=region)
+    assert result["period"] == "2020-2025"
+    assert "previous_period_2015_2020" in result["model"]
+    persistence = json.loads((tmp_path / "validation.json").read_text())["naive"]["persistence"]
+    expected = growth_metrics(np.log(t["pop_2020"] / t["pop_2015"]).to_numpy(),
+                              np.log(t["pop_2025"] / t["pop_2020"]).to_numpy(),
+                              t["pop_2020"].to_numpy(float), t["pop_2025"].to_numpy(float))
+    assert persistence["rmse"] == pytest.approx(expected["rmse"])
+    assert set(result["capital_region_share"]["census"]) == {"2010", "2015", "2020", "2025"}
