@@ -75,6 +75,7 @@ class MigrationParams:
     beta_services: list[float] = field(default_factory=lambda: [0.4, 0.4, 0.5])  # per 10 service points
     beta_housing: list[float] = field(default_factory=lambda: [1.2, 0.8, 0.5])  # log price, by income class
     beta_size: float = 1.0  # log dwellings at destination (more homes, more to move into)
+    beta_vacancy: float = 0.5  # log of the vacancy rate relative to the start (empty homes)
     beta_capital: list[float] = field(default_factory=lambda: [0.3, -0.1, -0.2])  # capital-region term
     distance_decay: float = 1.2  # on log(1 + km / 10)
     same_province: float = 1.0  # bonus for staying in the province
@@ -274,6 +275,8 @@ def _validate_behaviour(b: BehaviourConfig) -> list[str]:
     if not (math.isfinite(d.local_fertility) and 0 <= d.local_fertility <= 3):
         p.append(f"behaviour.demography.local_fertility={d.local_fertility}: must be in [0, 3] "
                  "(0: national fertility everywhere, 1: census differences)")
+    if not (math.isfinite(m.beta_vacancy) and 0 <= m.beta_vacancy <= 5):
+        p.append(f"behaviour.migration.beta_vacancy={m.beta_vacancy}: must be in [0, 5]")
     h = b.housing
     if not (math.isfinite(h.pipeline_weight) and 0 <= h.pipeline_weight <= 3):
         p.append(f"behaviour.housing.pipeline_weight={h.pipeline_weight}: must be in [0, 3] "

@@ -147,6 +147,10 @@ class SmartCityModel(mesa.Model):
         self.aggregates["felt_persons"] = observation.count_felt_benefit(self)  # 0 at the start
         self.persons0 = self.persons.copy()
         self.demand_persons_prev = self.persons.astype(float)  # firms' local demand
+        self.vacancy0 = world.vacancy_rate(table, y)  # share of dwellings empty at the start
+        self.vacant = self.vacancy0 * self.housing_units  # empty dwellings
+        self.households_housed = self.households_count * self.scale  # occupying dwellings
+        self.units_counted = self.housing_units.copy()  # dwellings already counted in vacant
         self.occupancy_prev = (  # housing: households per dwelling last year
             self.households_count * self.scale / np.maximum(self.housing_units, 1.0)
         )

@@ -69,6 +69,7 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("network-memory", ["behaviour.migration.network_memory=2"], ["network_memory=2.0", "[0, 1]"]),
     ("birth-rate", ["behaviour.demography.birth_rate=3"], ["birth_rate=3.0", "[0, 1]"]),
     ("local-fertility", ["behaviour.demography.local_fertility=-1"], ["local_fertility=-1.0", "[0, 3]"]),
+    ("beta-vacancy", ["behaviour.migration.beta_vacancy=-1"], ["beta_vacancy=-1.0", "[0, 5]"]),
     ("pipeline-weight", ["behaviour.housing.pipeline_weight=-1"], ["pipeline_weight=-1.0", "[0, 3]"]),
     ("pipeline-half-life", ["behaviour.housing.pipeline_half_life=0"], ["pipeline_half_life=0.0", "> 0"]),
     ("mean-wage-zero", ["behaviour.economy.mean_wage=0"], ["mean_wage=0.0", "> 0"]),

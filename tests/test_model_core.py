@@ -216,3 +216,35 @@ def test_pipeline_of_a_2020_start_is_2015_to_2020_building():
         (table["housing_units_2020"] - table["housing_units_2015"]).clip(lower=0) / 5,
     )
     np.testing.assert_allclose(housing_pipeline(table, 2010), housing_pipeline(table, 2015))
+
+
+def test_empty_dwellings_are_accounted_for():
+    """New dwellings arrive empty and households fill or empty them: while no place hits
+    the vacancy floor, vacant - vacant0 = (dwellings - dwellings0) - (households housed -
+    households0), per municipality, in real units. The start rate is the census's."""
+    model = SmartCityModel(make_config(run={"years": 4, "seed": 2}))
+    table = model.region.table
+    census_rate = (table["vacant_housing_2015"] / table["housing_units_2015"]).to_numpy()
+    np.testing.assert_allclose(model.vacancy0, census_rate)
+    vacant0, units0 = model.vacant.copy(), model.housing_units.copy()
+    households0 = model.households_count * model.scale
+    model.run()
+    assert (model.vacant > 0.005 * model.housing_units).all(), "floor reached: test needs another seed"
+    # The housing step sees households as last observed (end of the previous year).
+    assert not np.array_equal(model.households_housed, households0)
+    expected = vacant0 + (model.housing_units - units0) - (model.households_housed - households0)
+    np.testing.assert_allclose(model.vacant, expected)
+
+
+def test_movers_are_drawn_to_empty_homes():
+    """With beta_vacancy > 0 the place with the most new (empty) dwellings gains more
+    people than without it (same seed, same building)."""
+    persons = {}
+    for beta in (0.0, 1.5):
+        model = SmartCityModel(make_config(run={"years": 4, "seed": 4}, behaviour={
+            "migration": {"beta_vacancy": beta}}))
+        model.run()
+        persons[beta] = model.persons.astype(float)
+        building = model.housing_completions / model.region.table["housing_units_2015"].to_numpy()
+    most = np.argmax(building)
+    assert persons[1.5][most] > persons[0.0][most] * 1.005, (persons[1.5][most], persons[0.0][most])

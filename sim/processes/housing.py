@@ -5,8 +5,11 @@ The pipeline (``model.housing_completions``, dwellings a year from the census,
 :func:`sim.processes.world.housing_pipeline`) is scaled by ``pipeline_weight`` and halves
 every ``pipeline_half_life`` years from the start: new towns and large estates are
 planned years ahead and are built out whatever this year's prices do. New dwellings
-lower occupancy, hence prices, and raise the destination's size term of the migration
-choice (log dwellings), so households follow the building.
+arrive empty: they raise the vacancy rate (``model.vacant`` / dwellings, from the census
+vacancy count at the start), lower occupancy, hence prices, and add to the destination's
+size (log dwellings) in the migration choice, so households follow the building until
+the new homes are filled. Households leaving a place empty its dwellings, so shrinking
+places accumulate vacancies, which in turn draw movers (cheap empty homes).
 
 The price index (1 = national mean at start) changes with the log change of occupancy
 (households / dwellings) times ``price_elasticity``. Where prices rise, new dwellings are built: the stock grows by
@@ -17,6 +20,8 @@ so shrinking places accumulate vacancies.
 from __future__ import annotations
 
 import numpy as np
+
+from sim.processes.world import MIN_VACANCY
 
 
 def step(model) -> None:
@@ -32,3 +37,12 @@ def step(model) -> None:
     model.price = model.price * np.exp(price_change)
     model.housing_units = model.housing_units * (1 + h.supply_elasticity * np.maximum(price_change, 0.0))
     model.occupancy_prev = households / np.maximum(model.housing_units, 1.0)
+    # Empty dwellings: new ones (built here or by policy since the last step) arrive empty,
+    # households moving in (out) fill (empty) them.
+    built = model.housing_units - model.units_counted
+    model.vacant = np.maximum(
+        model.vacant + built - (households - model.households_housed),
+        MIN_VACANCY * model.housing_units,
+    )
+    model.units_counted = model.housing_units.copy()
+    model.households_housed = households

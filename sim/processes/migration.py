@@ -14,6 +14,7 @@ Destination utility for household type t = (age class a, income class i)::
     V[o, d, t] = beta_wage[a] * log(wage_d / mean) + beta_jobs[a] * log(employment rate_d)
                + beta_services[a] * (service index of d for class a - mean) / 10
                - beta_housing[i] * log(price_d) + beta_size * log(dwellings_d)
+               + beta_vacancy * log(vacancy rate_d / vacancy rate_d at start)
                + beta_capital[a] * capital_d - distance_decay * log(1 + km_od / 10)
                + same_province * [same province] + stay_local * [d == o]
                + network * log1p(M * share of o's earlier movers who went to d)
@@ -63,6 +64,7 @@ def choice_tables(model) -> tuple[np.ndarray, np.ndarray]:
     log_emp = np.log(np.maximum(model.employment_rate, 1e-3))
     log_price = np.log(np.maximum(model.price, 1e-6))
     log_size = np.log(np.maximum(model.housing_units, 1.0))  # homes to move into
+    log_vacancy = np.log(model.vacant / np.maximum(model.housing_units, 1.0) / model.vacancy0)
     cap = model.capital_region.astype(float)
 
     bw, bj, bs, bc = (np.asarray(x)[a_idx] for x in (p.beta_wage, p.beta_jobs, p.beta_services, p.beta_capital))
@@ -73,6 +75,7 @@ def choice_tables(model) -> tuple[np.ndarray, np.ndarray]:
         + bs[:, None] * ((services - svc_mean) / 10.0).T[a_idx]
         - bh[:, None] * log_price[None, :]
         + p.beta_size * log_size[None, :]
+        + p.beta_vacancy * log_vacancy[None, :]
         + bc[:, None] * cap[None, :]
         + model.amenity[None, :]
     )  # (T, M)

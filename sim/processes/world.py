@@ -104,6 +104,18 @@ def housing_units(table: pd.DataFrame, start_year: int, households: np.ndarray) 
     return households * ratio
 
 
+def vacancy_rate(table: pd.DataFrame, start_year: int) -> np.ndarray:
+    """(M,) share of dwellings standing empty in the census (2015 figures for a 2010
+    start: the 2010 census has no vacancy count), at least 0.5 %."""
+    y = max(census_year(start_year), 2015)
+    rate = table[f"vacant_housing_{y}"].to_numpy(dtype=float) / table[f"housing_units_{y}"].to_numpy(dtype=float)
+    return np.maximum(rate, MIN_VACANCY)
+
+
+#: Floor of the vacancy rate: some homes are always between occupants.
+MIN_VACANCY = 0.005
+
+
 def housing_pipeline(table: pd.DataFrame, start_year: int) -> np.ndarray:
     """(M,) dwellings completed a year at the start: the census stock's growth over the
     five years up to the start (2015->2020 for a 2020 start, 2010->2015 otherwise).
