@@ -160,7 +160,10 @@ def test_shipped_calibration_is_the_default():
     assert "calibrated" in beh.note and beh.migration.amenity_shift == {}
     assert beh.migration.move_rate != BehaviourConfig().migration.move_rate
     trends = load_behaviour("calibrated_trends")
-    assert len(trends.migration.amenity_shift) == 229
+    assert len(trends.migration.amenity_shift) == 229 and "2010->2015" in trends.note
+    later = load_behaviour("calibrated_trends_2020")
+    assert len(later.migration.amenity_shift) == 229 and "2015->2020" in later.note
+    assert later.migration.move_rate == beh.migration.move_rate
 
 
 def test_run_validation_writes_json_and_figures(tmp_path):
