@@ -1,10 +1,11 @@
 """Study: Morris screening of the behavioural parameters: which drive the headline effects?
 
-    python experiments/sensitivity/run.py                 # 9 parameters x 10 trajectories
+    python experiments/sensitivity/run.py                 # 11 parameters x 10 trajectories
     python experiments/sensitivity/run.py --quick         # a one-minute trial
 
 A seeded SALib Morris design varies the behavioural parameters in ``PARAMETERS``, each
-over +-50 % around its value in the config in effect (the calibrated defaults). Each design point is run twice
+over +-50 % around its value in the config in effect (the calibrated defaults), or over
+the fixed range in ``BOUNDS`` (weakly identified parameters). Each design point is run twice
 with the same run seed (common random numbers), under ``--scenario`` and under
 ``--baseline``, and the outcome is the final-year *effect* (scenario - baseline) on each
 headline metric. Parameters are ranked per outcome by mu* (mean absolute elementary
@@ -38,12 +39,22 @@ PARAMETERS = (
     "behaviour.migration.same_province",
     "behaviour.migration.network",
     "behaviour.migration.beta_size",
+    "behaviour.migration.beta_vacancy",
     "behaviour.economy.agglomeration",
     "behaviour.economy.wage_tightness",
     "behaviour.housing.price_elasticity",
+    "behaviour.housing.pipeline_half_life",
     "behaviour.qol.felt_threshold",
 )
 SPREAD = 0.5
+#: Fixed ranges instead of +-SPREAD, for parameters the calibration leaves weakly
+#: identified (docs/validation.md): it shrank dissatisfaction and beta_vacancy to near
+#: zero, where +-50 % would test nothing; the pipeline half-life is a prior.
+BOUNDS = {
+    "behaviour.migration.dissatisfaction": (0.0, 1.0),
+    "behaviour.migration.beta_vacancy": (0.0, 1.0),
+    "behaviour.housing.pipeline_half_life": (5.0, 20.0),
+}
 #: headline outcomes (national, final year): column -> (label, unit, display factor),
 #: the labels and units of sim.compare's summary table
 OUTCOMES = {
@@ -92,7 +103,8 @@ def main() -> None:
         centre = compose("config", overrides=[*base, f"scenario={args.scenario}"])
     values = {k: float(OmegaConf.select(centre, k)) for k in PARAMETERS}
     problem = {"num_vars": len(PARAMETERS), "names": list(PARAMETERS),
-               "bounds": [sorted([(1 - SPREAD) * v, (1 + SPREAD) * v]) for v in values.values()]}
+               "bounds": [list(BOUNDS[k]) if k in BOUNDS else sorted([(1 - SPREAD) * v, (1 + SPREAD) * v])
+                          for k, v in values.items()]}
     if any(lo == hi for lo, hi in problem["bounds"]):
         p.error(f"a parameter is 0 in the config, so +-{SPREAD:.0%} is no range: {values}")
     X = morris_sample.sample(problem, N=r, num_levels=args.levels, seed=args.design_seed)
@@ -200,7 +212,9 @@ def summary(table: pd.DataFrame, sweep: Path, figs: list[Path], args, n_points: 
         "(same run seed in both arms)",
         f"- Design: SALib Morris, {len(PARAMETERS)} parameters, {n_points} points, "
         f"{args.levels} levels, design seed {args.design_seed}; each parameter +-"
-        f"{SPREAD:.0%} around its configured value (points: `design.csv`)",
+        f"{SPREAD:.0%} around its configured value, except fixed ranges for "
+        + ", ".join(f"`{k.split('.')[-1]}` {lo:g}-{hi:g}" for k, (lo, hi) in BOUNDS.items())
+        + " (points: `design.csv`)",
         "",
         "## Overall ranking (mean of mu* relative to each outcome's top parameter)",
         "",
