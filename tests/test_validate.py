@@ -206,3 +206,15 @@ def test_validation_from_2020_uses_the_2025_census_when_the_region_has_it(tmp_pa
                               t["pop_2020"].to_numpy(float), t["pop_2025"].to_numpy(float))
     assert persistence["rmse"] == pytest.approx(expected["rmse"])
     assert set(result["capital_region_share"]["census"]) == {"2010", "2015", "2020", "2025"}
+
+
+def test_documented_commands_are_the_ones_that_made_the_shipped_calibration():
+    """docs/validation.md's reproduce block names the exact commands recorded in the
+    shipped behaviour files (so the docs cannot drift from what made them)."""
+    import re
+
+    docs = " ".join((ROOT / "docs" / "validation.md").read_text().replace("\\\n", " ").split())
+    for option in ("calibrated", "calibrated_trends", "calibrated_trends_2020"):
+        note = " ".join(load_behaviour(option).note.split())
+        command = re.search(r"`(python -m sim\.calibrate[^`]*)`", note).group(1)
+        assert command in docs, f"{option}: {command!r} not in docs/validation.md"
