@@ -20,7 +20,8 @@ behaviour option (calibrated parameters plus amenity shifts estimated on 2010->2
 reported as ``model_amenity_trends``.
 
 Outputs in the Hydra run directory (``hydra.run.dir=...``), written atomically:
-``validation.json``, ``predictions.parquet`` (per municipality), ``plots/scatter.png``
+``validation.json``, ``summary.md`` (the metrics table and the bar's verdict),
+``predictions.parquet`` (per municipality), ``plots/scatter.png``
 (predicted vs observed growth), ``plots/error_map.png`` (model minus census) and
 ``plots/capital_share.png`` (capital-region share path against the census).
 """
@@ -178,8 +179,33 @@ def run_validation(typed: SimConfig, seeds: list[int], trends: str, out_dir: Pat
     }
     io.write_json(result, out_dir / "validation.json")
     io.write_parquet(predictions, out_dir / "predictions.parquet")
+    io.atomic_write(out_dir / "summary.md", lambda tmp: tmp.write_text(summary_markdown(result)))
     _figures(predictions, result, region, out_dir / "plots")
     return result
+
+
+def summary_markdown(result: dict[str, Any]) -> str:
+    """The metrics table and the bar's verdict, for a report (``summary.md``)."""
+    rows = [(k, result[k]) for k in ("model", "model_amenity_trends") if k in result]
+    rows += [(f"naive: {k}", v) for k, v in result.get("naive", {}).items()]
+
+    def fmt(x: float | None) -> str:
+        return "—" if x is None else f"{x:.3f}"
+
+    lines = [f"# Validation {result['period']}", "",
+             "Log population growth per municipality against the census "
+             f"({result['setup']['region']}, scale {result['setup']['scale']:g}, "
+             f"seeds {result['setup']['seeds']}).", "",
+             "| forecast | RMSE | MAE | Spearman | ARD | mean error |", "|---|---|---|---|---|---|"]
+    lines += [f"| {name} | {fmt(m['rmse'])} | {fmt(m['mae'])} | {fmt(m['spearman'])} | "
+              f"{fmt(m['ard'])} | {fmt(m['bias'])} |" for name, m in rows]
+    bar = result["bar"]
+    verdict = {True: "yes", False: "no"}
+    lines += ["", "The bar (model = default behaviour):", "",
+              f"- RMSE below zero change's: {verdict[bar['rmse_below_zero_change']]}",
+              f"- Spearman above persistence's: {verdict[bar['spearman_above_persistence']]}", "",
+              f"Behaviour: {result['setup']['behaviour_note']}", ""]
+    return "\n".join(lines)
 
 
 def _capital_path(sims) -> dict[str, float]:

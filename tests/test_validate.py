@@ -177,6 +177,9 @@ def test_run_validation_writes_json_and_figures(tmp_path):
         assert METRIC_KEYS <= set(naive)
     for name in ("scatter", "error_map", "capital_share"):
         assert (tmp_path / "plots" / f"{name}.png").stat().st_size > 1000
+    summary = (tmp_path / "summary.md").read_text()
+    assert "# Validation 2015-2020" in summary and "naive: persistence" in summary
+    assert f"{saved['model']['rmse']:.3f}" in summary
     assert set(saved["capital_region_share"]["census"]) == {"2010", "2015", "2020"}
 
 
