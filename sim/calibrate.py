@@ -424,8 +424,10 @@ def write_behaviour_yaml(path: Path, behaviour: dict, note: str, header: str) ->
 
 def write_trends(args, behaviour: dict, region, command: str, today: str) -> dict:
     """Estimate amenity shifts for ``behaviour`` and write the ``--trends`` config file."""
-    trend_seeds = args.trend_seeds or args.seeds
-    trend_scale = args.trend_scale or args.scale
+    trend_seeds = args.seeds if args.trend_seeds is None else args.trend_seeds
+    trend_scale = args.scale if args.trend_scale is None else args.trend_scale
+    if trend_seeds < 1 or trend_scale <= 0:
+        raise SystemExit("--trend-seeds must be >= 1 and --trend-scale > 0")
     a, b = args.trends_start, args.trends_start + 5
     shift, trace = estimate_amenity_shift(behaviour, seeds=trend_seeds, scale=trend_scale,
                                           iterations=args.trend_iterations, region=region,

@@ -136,7 +136,14 @@ def run_validation(typed: SimConfig, seeds: list[int], trends: str, out_dir: Pat
 
     variants = {"model": typed}
     if trends:
-        variants["model_amenity_trends"] = dataclasses.replace(typed, behaviour=load_behaviour(trends))
+        behaviour = load_behaviour(trends)
+        period = f"{y0 - 5}->{y0}"
+        if period not in behaviour.note:
+            raise ConfigError(f"validate.trends={trends!r}: its amenity shifts were not estimated on "
+                              f"{period}, the five years before run.start_year={y0} (note: "
+                              f"{behaviour.note[:120]}...); use the matching option, e.g. "
+                              "calibrated_trends_2020 for a 2020 start")
+        variants["model_amenity_trends"] = dataclasses.replace(typed, behaviour=behaviour)
     result: dict[str, Any] = {"period": f"{y0}-{y1}"}
     predictions = pd.DataFrame({"code": table["code"], "name": table["name"], "observed": obs})
     paths: dict[str, Any] = {}

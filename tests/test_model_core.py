@@ -230,7 +230,8 @@ def test_empty_dwellings_are_accounted_for():
     households0 = model.households_count * model.scale
     model.run()
     assert (model.vacant > 0.005 * model.housing_units).all(), "floor reached: test needs another seed"
-    # The housing step sees households as last observed (end of the previous year).
+    # The housing step counts this year's households from the agents.
+    np.testing.assert_array_equal(model.households_housed, model.households_count * model.scale)
     assert not np.array_equal(model.households_housed, households0)
     expected = vacant0 + (model.housing_units - units0) - (model.households_housed - households0)
     np.testing.assert_allclose(model.vacant, expected)

@@ -227,3 +227,22 @@ def test_no_eligible_municipality_fails_at_build() -> None:
     cfg = compose("scenario=smart_village", "targeting.provinces=[99]")
     with pytest.raises(ConfigError, match="no municipality"):
         SmartCityModel(cfg)
+
+
+def test_policy_dwellings_arrive_empty() -> None:
+    """Dwellings the policy engine builds join the empty homes the moment they are built
+    and are counted once: over a run, vacant - vacant0 = every dwelling added (policy,
+    pipeline, price-driven) - households added, in places that never hit a bound."""
+    m = model_for("scenario=innovation_city_living_lab", "instrument.living_lab.housing_share=0.2")
+    vacant0, units0, housed0 = m.vacant.copy(), m.housing_units.copy(), m.households_housed.copy()
+    m.year += 1
+    m.policy.step(m)  # the policy step alone: its dwellings are empty at once
+    built = m.housing_units - units0
+    assert (built > 0).any()
+    np.testing.assert_allclose(m.vacant - vacant0, built)
+    m.year -= 1
+    m.run()
+    inside = (m.vacant > 0.005 * m.housing_units * (1 + 1e-9)) & (m.vacant < m.housing_units)
+    assert inside.sum() >= m.n_munis // 2
+    expected = vacant0 + (m.housing_units - units0) - (m.households_housed - housed0)
+    np.testing.assert_allclose(m.vacant[inside], expected[inside])

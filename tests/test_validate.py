@@ -200,6 +200,8 @@ def test_validation_from_2020_uses_the_2025_census_when_the_region_has_it(tmp_pa
         run_validation(cfg, [0], "", tmp_path, region=region)
     t = region.table
     t["pop_2025"] = (t["pop_2020"] * np.linspace(0.9, 1.1, len(t))).round().astype("int64")
+    with pytest.raises(ConfigError, match="2015->2020"):  # shifts fitted on 2010->2015
+        run_validation(cfg, [0], "calibrated_trends", tmp_path, region=region)
     result = run_validation(cfg, [0], "", tmp_path, region=region)
     assert result["period"] == "2020-2025"
     assert "previous_period_2015_2020" in result["model"]

@@ -147,6 +147,10 @@ GRDP_ZERO_IF_MISSING = frozenset(
 SIMPLIFY_M = 250.0
 
 #: Extra columns beyond the contract (all complete; see docs/data.md): name -> dtype kind.
+#: Vacant dwellings in the 2010 census (Statistics Korea: 14.68 M dwellings, of which
+#: 0.79 M vacant); the package has no per-unit count for 2010.
+VACANT_DWELLINGS_2010 = 793_848
+
 #: Five-year age groups of the census's age-specific fertility rates used for the TFR.
 FERTILITY_AGES = ("20-24", "25-29", "30-34", "35-39", "40-44", "45-49")
 
@@ -514,10 +518,13 @@ def build_table(pkg: Path | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame
             y, "social security", "basic living security", ["male", "female"]
         )
     t["income_tax_2020"] = get(2020, "tax", "income", ["general", "labor"])
-    # 2010 dwellings (incl. vacant; 13.88 M) from the housing census's type table; in 2015
-    # and 2020 that table counts occupied dwellings only, so those years use the
-    # vacant-housing table's total, as above.
-    t["housing_units_2010"] = get(2010, "housing", "housing types", "total", weights=sejong_w)
+    # 2010 dwellings: the housing-types table counts occupied dwellings (in 2015 it equals
+    # the total less vacant dwellings to within a few hundred per unit; 13.88 M in 2010).
+    # The 2010 census counted VACANT_DWELLINGS_2010 empty dwellings, with no per-unit count
+    # in the package: they are spread by each unit's share of the 2015 vacant dwellings.
+    occupied_2010 = get(2010, "housing", "housing types", "total", weights=sejong_w)
+    vacant_2015 = t["vacant_housing_2015"].astype(float)
+    t["housing_units_2010"] = occupied_2010 + VACANT_DWELLINGS_2010 * vacant_2015 / vacant_2015.sum()
     for y in (2010, 2015, 2020):
         t[f"tfr_{y}"] = total_fertility(df, y, idx, sejong_w if y == 2010 else None)
 

@@ -141,6 +141,8 @@ class PolicyEngine:
                 model, self.instrument, build_money, self.governance.overhead, self.assets
             )
             model.housing_units += dwellings
+            model.vacant += dwellings  # new homes arrive empty
+            model.units_counted += dwellings
         self.update_state(model)
 
     def national_money(self, year_index: int) -> float:

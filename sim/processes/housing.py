@@ -30,7 +30,9 @@ def step(model) -> None:
     model.housing_units = model.housing_units + (
         h.pipeline_weight * model.housing_completions * 0.5 ** (elapsed / h.pipeline_half_life)
     )
-    households = model.households_count.astype(float) * model.scale
+    # This year's households, counted from the agents (the aggregates are refreshed only
+    # by the observation step, after this one).
+    households = np.bincount(model.households.muni, minlength=model.n_munis) * model.scale
     occupancy = households / np.maximum(model.housing_units, 1.0)
     prev = model.occupancy_prev
     price_change = h.price_elasticity * np.log(np.maximum(occupancy, 1e-9) / np.maximum(prev, 1e-9))
@@ -39,10 +41,10 @@ def step(model) -> None:
     model.occupancy_prev = households / np.maximum(model.housing_units, 1.0)
     # Empty dwellings: new ones (built here or by policy since the last step) arrive empty,
     # households moving in (out) fill (empty) them.
-    built = model.housing_units - model.units_counted
-    model.vacant = np.maximum(
+    built = model.housing_units - model.units_counted  # policy dwellings are counted at once
+    model.vacant = np.clip(
         model.vacant + built - (households - model.households_housed),
-        MIN_VACANCY * model.housing_units,
+        MIN_VACANCY * model.housing_units, model.housing_units,
     )
     model.units_counted = model.housing_units.copy()
     model.households_housed = households

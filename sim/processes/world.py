@@ -120,10 +120,10 @@ def housing_pipeline(table: pd.DataFrame, start_year: int) -> np.ndarray:
     """(M,) dwellings completed a year at the start: the census stock's growth over the
     five years up to the start (2015->2020 for a 2020 start, 2010->2015 otherwise).
 
-    For a 2010 start these are the dwellings actually completed 2010->2015: the supply
-    planned by 2010, taken as known (the calibration is conditional on it). From 2015 it
-    is a forecast: recent building continues (docs/model.md). Floored at 0: dwellings are
-    not demolished in the model.
+    For a 2010 start this is the building of 2010->2015 (the supply planned by 2010,
+    taken as known: the calibration is conditional on it; with the half-life the model
+    builds about 87 % of it in the five years). From 2015 it is a forecast: recent building
+    continues and fades (docs/model.md). Floored at 0: dwellings are not demolished.
     """
     a, b = (2015, 2020) if census_year(start_year) >= 2020 else (2010, 2015)
     growth = table[f"housing_units_{b}"].to_numpy(dtype=float) - table[f"housing_units_{a}"].to_numpy(dtype=float)
