@@ -299,3 +299,14 @@ def test_model_with_an_empty_municipality_runs_finite() -> None:
     np.testing.assert_array_equal(
         np.bincount(hh.muni, weights=hh.size, minlength=model.n_munis), model.persons
     )
+
+
+@pytest.mark.parametrize("n", [0, 1, 1_000, 199_999, 200_000, 650_001])
+def test_count_by_municipality_matches_bincount(n: int) -> None:
+    """The parallel household count equals np.bincount (the slow reference), at sizes on
+    both sides of the parallel threshold, including municipalities with no households."""
+    from sim.kernels.households import count_by_municipality
+
+    rng = np.random.default_rng(n)
+    muni = rng.integers(0, 250, n).astype(np.int16)  # municipalities 250-299 stay empty
+    np.testing.assert_array_equal(count_by_municipality(muni, 300), np.bincount(muni, minlength=300))

@@ -38,6 +38,26 @@ def _chunks(n: int) -> int:
     return 1 if n < PARALLEL_THRESHOLD else N_CHUNKS
 
 
+# ------------------------------------------------------------------------------ counting
+@njit(cache=True, parallel=True)
+def _count_parallel(muni, n_municipalities, n_chunks):
+    n = muni.shape[0]
+    local = np.zeros((n_chunks, n_municipalities), dtype=np.int64)
+    step = (n + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        for i in range(c * step, min(n, (c + 1) * step)):
+            local[c, muni[i]] += 1
+    return local.sum(axis=0)
+
+
+def count_by_municipality(muni: np.ndarray, n_municipalities: int) -> np.ndarray:
+    """(M,) int64 households per municipality: ``np.bincount`` in parallel chunks (the
+    housing step needs this year's count at full scale, 20 M rows)."""
+    if muni.shape[0] < PARALLEL_THRESHOLD:
+        return np.bincount(muni, minlength=n_municipalities).astype(np.int64)
+    return _count_parallel(muni, n_municipalities, N_CHUNKS)
+
+
 # --------------------------------------------------------------------------- demography
 @njit(cache=True)
 def _demography_range(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.kernels.households import count_by_municipality
 from sim.processes.world import MIN_VACANCY
 
 
@@ -32,7 +33,7 @@ def step(model) -> None:
     )
     # This year's households, counted from the agents (the aggregates are refreshed only
     # by the observation step, after this one).
-    households = np.bincount(model.households.muni, minlength=model.n_munis) * model.scale
+    households = count_by_municipality(model.households.muni, model.n_munis) * model.scale
     occupancy = households / np.maximum(model.housing_units, 1.0)
     prev = model.occupancy_prev
     price_change = h.price_elasticity * np.log(np.maximum(occupancy, 1e-9) / np.maximum(prev, 1e-9))
