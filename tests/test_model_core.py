@@ -190,19 +190,23 @@ def test_housing_pipeline_adds_census_dwellings_with_its_half_life():
     np.testing.assert_allclose(model.housing_units - start, built, rtol=1e-12)
 
 
+def _persons_and_building(years: int, behaviour: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Persons by municipality after ``years`` (seed 4), and the census building pipeline
+    relative to the 2015 stock, for a behaviour override."""
+    model = SmartCityModel(make_config(run={"years": years, "seed": 4}, behaviour=behaviour))
+    model.run()
+    building = model.housing_completions / model.region.table["housing_units_2015"].to_numpy()
+    return model.persons.astype(float), building
+
+
 def test_households_follow_new_dwellings():
     """The census building pipeline draws people: against the same run without it (same
     seed), the place with the most building relative to its stock gains people, relative
     to the place with the least."""
-    runs = {}
-    for weight in (0.0, 1.0):
-        model = SmartCityModel(make_config(run={"years": 5, "seed": 4}, behaviour={
-            "housing": {"pipeline_weight": weight}}))
-        model.run()
-        runs[weight] = model.persons.astype(float)
-        building = model.housing_completions / model.region.table["housing_units_2015"].to_numpy()
+    without, building = _persons_and_building(5, {"housing": {"pipeline_weight": 0.0}})
+    with_pipeline, _ = _persons_and_building(5, {"housing": {"pipeline_weight": 1.0}})
     most, least = np.argmax(building), np.argmin(building)
-    relative = runs[1.0] / runs[0.0]
+    relative = with_pipeline / without
     assert relative[most] > relative[least] + 0.01, (relative[most], relative[least])
 
 
@@ -240,12 +244,8 @@ def test_empty_dwellings_are_accounted_for():
 def test_movers_are_drawn_to_empty_homes():
     """With beta_vacancy > 0 the place with the most new (empty) dwellings gains more
     people than without it (same seed, same building)."""
-    persons = {}
+    persons, building = {}, None
     for beta in (0.0, 1.5):
-        model = SmartCityModel(make_config(run={"years": 4, "seed": 4}, behaviour={
-            "migration": {"beta_vacancy": beta}}))
-        model.run()
-        persons[beta] = model.persons.astype(float)
-        building = model.housing_completions / model.region.table["housing_units_2015"].to_numpy()
+        persons[beta], building = _persons_and_building(4, {"migration": {"beta_vacancy": beta}})
     most = np.argmax(building)
     assert persons[1.5][most] > persons[0.0][most] * 1.005, (persons[1.5][most], persons[0.0][most])
