@@ -47,7 +47,7 @@ def run_simulation(cfg: DictConfig, out_dir: Path) -> Path:
     model = SmartCityModel(typed)
     log.info(
         "built %s: %d municipalities, %d household agents, %d firm agents (scale %g) in %.1f s",
-        typed.region.name, model.n_munis, len(model.households), len(model.firms),
+        typed.region.name, model.n_munis, len(model.households), len(model.firms.agents),
         model.scale, time.perf_counter() - t0,
     )
     years = range(typed.run.years)
@@ -70,7 +70,7 @@ def run_simulation(cfg: DictConfig, out_dir: Path) -> Path:
     wall = {name: float(sum(v)) for name, v in model.timings.items()}
     wall["write"] = time.perf_counter() - t_write
     wall["total"] = time.perf_counter() - t0
-    manifest.finish(wall, households_agents=len(model.households), firm_agents=len(model.firms))
+    manifest.finish(wall, households_agents=len(model.households), firm_agents=len(model.firms.agents))
     log.info("outputs in %s (%.1f s)", out_dir, wall["total"])
     model.release()  # a sweep worker's memory must not grow per run (Mesa 3.3.1 leak)
     return out_dir

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
-from sim.data.region import CENSUS_YEARS
+from sim.constants import CENSUS_YEARS
 from sim.policy.config import (
     GovernanceConfig,
     InstrumentConfig,

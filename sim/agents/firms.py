@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.agents.columns import AgentView, ColumnAgents
-from sim.data.region import SECTORS
+from sim.constants import SECTORS
 
 FIRM_COLUMNS = {
     "uid": np.int64,
@@ -75,5 +75,6 @@ def synthesize_firms(
     }
 
 
-def firm_store(model) -> ColumnAgents:
+def firm_store(model=None) -> ColumnAgents:
+    """An empty firm column store (``model``: the owner its views report)."""
     return ColumnAgents(model, FIRM_COLUMNS, view_class=Firm)

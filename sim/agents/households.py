@@ -132,5 +132,6 @@ def _match_persons(size, muni, n_agents, persons, rng, max_size=12):
     raise RuntimeError("could not match household sizes to the census population")
 
 
-def household_store(model) -> ColumnAgents:
+def household_store(model=None) -> ColumnAgents:
+    """An empty household column store (``model``: the owner its views report)."""
     return ColumnAgents(model, HOUSEHOLD_COLUMNS, view_class=Household)

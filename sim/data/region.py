@@ -1,8 +1,9 @@
 """The region a simulation runs on: one table row per municipality, plus distances.
 
 Both the Korea default (built from the census by :mod:`sim.data.build` and shipped in
-``sim/data/korea/``) and the synthetic generator (:mod:`sim.data.synthetic`) produce the
-same :class:`Region`, so every part of the model runs on either unchanged.
+``sim/data/korea/``, loaded by :func:`load_korea`) and the synthetic generator
+(:mod:`sim.data.synthetic`) produce the same :class:`Region`, so every part of the model
+runs on either unchanged; :func:`sim.data.load_region` picks one by name.
 
 The municipality table's columns are a contract (``REQUIRED_COLUMNS``); loading checks
 it and fails with an error naming the file and the problem, never falling back to
@@ -11,6 +12,7 @@ made-up data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,9 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-CENSUS_YEARS = (2010, 2015, 2020)
-KINDS = ("gu", "si", "gun")
-SECTORS = ("agri", "manuf", "services", "knowledge")
+from sim.constants import CENSUS_YEARS, KINDS, SECTORS
 
 #: column -> dtype kind ("i" integer, "f" float, "b" bool, "O" string). Integer columns
 #: may be stored as int32/int64; "f" columns may hold NaN only where ``NULLABLE`` says.
@@ -76,11 +76,14 @@ class Region:
         table: one row per municipality, columns ``REQUIRED_COLUMNS`` (and possibly more).
         boundaries_path: GeoParquet of the polygons (EPSG:5179), or None if the region
             has none on disk; :meth:`boundaries` loads it lazily (maps only).
+        make_boundaries: for a region without a file, a function of the table that
+            returns its polygons (the synthetic region's squares).
     """
 
     name: str
     table: pd.DataFrame
     boundaries_path: Path | None = None
+    make_boundaries: Callable[[pd.DataFrame], object] | None = field(default=None, repr=False)
     _boundaries: object | None = field(default=None, repr=False)
 
     @property
@@ -98,9 +101,9 @@ class Region:
         """Polygons as a GeoDataFrame indexed like ``table`` (loaded on first use)."""
         if self._boundaries is None:
             if self.boundaries_path is None:
-                from sim.data.synthetic import synthetic_boundaries
-
-                self._boundaries = synthetic_boundaries(self.table)
+                if self.make_boundaries is None:
+                    raise RegionDataError(f"region {self.name!r} has no boundaries")
+                self._boundaries = self.make_boundaries(self.table)
             else:
                 import geopandas as gpd
 
@@ -172,13 +175,3 @@ def load_korea(table_path: Path = KOREA_TABLE, boundaries_path: Path = KOREA_BOU
     table = validate_table(table, str(table_path))
     return Region("korea", table, boundaries_path if boundaries_path.exists() else None)
 
-
-def load_region(name: str, *, n_municipalities: int = 30, seed: int = 0) -> Region:
-    """Load a region by name: "korea" (shipped census data) or "synthetic" (generated)."""
-    if name == "korea":
-        return load_korea()
-    if name == "synthetic":
-        from sim.data.synthetic import make_synthetic
-
-        return make_synthetic(n_municipalities, seed=seed)
-    raise RegionDataError(f"unknown region {name!r}; allowed: 'korea', 'synthetic'")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.data.region import CENSUS_YEARS, SECTORS, Region, validate_table
+from sim.constants import CENSUS_YEARS, JEONBUK_PROVINCE, SECTORS
+from sim.data.region import Region, validate_table
 
-JEONBUK_CODE = 35
+JEONBUK_CODE = JEONBUK_PROVINCE
 _PROVINCES = {
     11: "Metro (synthetic)",
     33: "North (synthetic)",
@@ -121,7 +122,8 @@ def make_synthetic(n_municipalities: int = 30, *, seed: int = 0) -> Region:
     table["area_km2"] = area
     table["cx"] = cx
     table["cy"] = cy
-    return Region("synthetic", validate_table(table, f"synthetic(n={n}, seed={seed})"))
+    return Region("synthetic", validate_table(table, f"synthetic(n={n}, seed={seed})"),
+                  make_boundaries=synthetic_boundaries)
 
 
 def synthetic_boundaries(table: pd.DataFrame):

@@ -13,9 +13,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from sim.kernels.households import N_CHUNKS, PARALLEL_THRESHOLD, normal_quantile
-from sim.kernels.migration import draw_alias
+from sim.kernels.parallel import chunk_bounds
 from sim.kernels.rng import uniform
+from sim.kernels.sampling import HALF_ULP_53, draw_alias, normal_quantile
 
 
 @njit(cache=True)
@@ -29,7 +29,7 @@ def _firm_range(
         s = sector[i]
         u = np.uint64(uid[i])
         # A normal shock from the quantile of one hashed uniform (no log/sqrt/cos per firm).
-        noise = prod_sigma * normal_quantile(uniform(key, u, np.uint64(0)) + 0.5 / 9007199254740992.0)
+        noise = prod_sigma * normal_quantile(uniform(key, u, np.uint64(0)) + HALF_ULP_53)
         log_prod[i] += prod_shift[m, s] + noise
         emp = employees[i] * math.exp(labour_elasticity * noise + demand_growth[m, s])
         if uniform(key, u, np.uint64(2)) < exit_p[s] or emp < 0.05:
@@ -50,22 +50,20 @@ def _firm_range(
 
 
 @njit(cache=True, parallel=True)
-def _firm_parallel(n, uid, muni, sector, employees, log_prod, age, key, prod_shift, prod_sigma,
+def _firm_parallel(n, n_chunks, uid, muni, sector, employees, log_prod, age, key, prod_shift, prod_sigma,
                    demand_growth, labour_elasticity, exit_p, relocate_p, reloc_threshold,
                    reloc_alias, jobs, output, exits, relocations):
     m, s = jobs.shape
-    lj = np.zeros((N_CHUNKS, m, s))
-    lo_ = np.zeros((N_CHUNKS, m, s))
-    le = np.zeros((N_CHUNKS, m, s), dtype=np.int64)
-    lr = np.zeros((N_CHUNKS, m, s), dtype=np.int64)
-    step = (n + N_CHUNKS - 1) // N_CHUNKS
-    for c in prange(N_CHUNKS):
-        lo = c * step
-        hi = min(n, lo + step)
+    lj = np.zeros((n_chunks, m, s))
+    lo_ = np.zeros((n_chunks, m, s))
+    le = np.zeros((n_chunks, m, s), dtype=np.int64)
+    lr = np.zeros((n_chunks, m, s), dtype=np.int64)
+    for c in prange(n_chunks):
+        lo, hi = chunk_bounds(n, n_chunks, c)
         _firm_range(lo, hi, uid, muni, sector, employees, log_prod, age, key, prod_shift,
                     prod_sigma, demand_growth, labour_elasticity, exit_p, relocate_p,
                     reloc_threshold, reloc_alias, lj[c], lo_[c], le[c], lr[c])
-    for c in range(N_CHUNKS):
+    for c in range(n_chunks):
         jobs += lj[c]
         output += lo_[c]
         exits += le[c]
@@ -88,6 +86,7 @@ def step_firms(
     relocate_p: float,
     reloc_threshold: np.ndarray,
     reloc_alias: np.ndarray,
+    n_chunks: int = 1,
 ) -> dict[str, np.ndarray]:
     """Advance every firm one year, in place.
 
@@ -102,6 +101,7 @@ def step_firms(
         exit_p: (S,) annual exit probability.
         relocate_p: annual probability of a relocation attempt; the destination is drawn
             from the sector's alias table (rows of ``reloc_threshold``/``reloc_alias``, (S, M)).
+        n_chunks: 1 for the serial loop, more for that many parallel chunks.
 
     Returns:
         ``jobs`` and ``output`` (M, S) float64 after the step (workers, million KRW per
@@ -120,8 +120,8 @@ def step_firms(
             float(prod_sigma), demand_growth, float(labour_elasticity), exit_p,
             float(relocate_p), reloc_threshold, reloc_alias,
             out["jobs"], out["output"], out["exits"], out["relocations"])
-    if n < PARALLEL_THRESHOLD:
+    if n_chunks <= 1:
         _firm_range(0, n, *args)
     else:
-        _firm_parallel(n, *args)
+        _firm_parallel(n, n_chunks, *args)
     return out

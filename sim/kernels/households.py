@@ -4,6 +4,10 @@ Each kernel is a pure function over household columns (N rows) and small per-mun
 tables (M rows). Random numbers are hashed from (stream key, uid, draw) so results do not
 depend on the thread count. Persons are counted exactly: births and deaths are returned
 per municipality so that the model can check ``change = births - deaths + net moves``.
+
+Every wrapper takes ``n_chunks``: 1 runs the serial loop, more the parallel loop over
+that many fixed chunks, whose results are added in chunk order (the caller decides, from
+a :class:`sim.kernels.parallel.Parallel`).
 """
 
 from __future__ import annotations
@@ -13,15 +17,10 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from sim.constants import N_INCOME_CLASSES, N_TYPES
+from sim.kernels.parallel import chunk_bounds
 from sim.kernels.rng import uniform
-
-N_AGE_CLASSES = 3  # head aged 20-39, 40-64, 65+
-N_INCOME_CLASSES = 3  # low, middle, high
-N_TYPES = N_AGE_CLASSES * N_INCOME_CLASSES
-PARALLEL_THRESHOLD = 200_000
-#: Fixed number of chunks for parallel loops: float sums are added in the same order
-#: whatever the number of threads, so results do not depend on it.
-N_CHUNKS = 16
+from sim.kernels.sampling import HALF_ULP_53, normal_quantile
 
 
 @njit(cache=True, inline="always")
@@ -34,28 +33,24 @@ def age_class(age: int) -> int:
     return 0
 
 
-def _chunks(n: int) -> int:
-    return 1 if n < PARALLEL_THRESHOLD else N_CHUNKS
-
-
 # ------------------------------------------------------------------------------ counting
 @njit(cache=True, parallel=True)
 def _count_parallel(muni, n_municipalities, n_chunks):
     n = muni.shape[0]
     local = np.zeros((n_chunks, n_municipalities), dtype=np.int64)
-    step = (n + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
-        for i in range(c * step, min(n, (c + 1) * step)):
+        lo, hi = chunk_bounds(n, n_chunks, c)
+        for i in range(lo, hi):
             local[c, muni[i]] += 1
     return local.sum(axis=0)
 
 
-def count_by_municipality(muni: np.ndarray, n_municipalities: int) -> np.ndarray:
-    """(M,) int64 households per municipality: ``np.bincount`` in parallel chunks (the
-    housing step needs this year's count at full scale, 20 M rows)."""
-    if muni.shape[0] < PARALLEL_THRESHOLD:
+def count_by_municipality(muni: np.ndarray, n_municipalities: int, n_chunks: int = 1) -> np.ndarray:
+    """(M,) int64 households per municipality: ``np.bincount``, or a count in ``n_chunks``
+    parallel chunks (the housing step needs this year's count at full scale, 20 M rows)."""
+    if n_chunks <= 1:
         return np.bincount(muni, minlength=n_municipalities).astype(np.int64)
-    return _count_parallel(muni, n_municipalities, N_CHUNKS)
+    return _count_parallel(muni, n_municipalities, n_chunks)
 
 
 # --------------------------------------------------------------------------- demography
@@ -99,10 +94,8 @@ def _demography_parallel(
     m = births.shape[0]
     lb = np.zeros((n_chunks, m), dtype=np.int64)
     ld = np.zeros((n_chunks, m), dtype=np.int64)
-    step = (n + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
-        lo = c * step
-        hi = min(n, lo + step)
+        lo, hi = chunk_bounds(n, n_chunks, c)
         _demography_range(
             lo, hi, muni, age, size, uid, key, death_q, child_death_q, birth_p, fertility,
             leave_p, spawn, lb[c], ld[c],
@@ -125,6 +118,7 @@ def demography(
     leave_p: np.ndarray,
     spawn: np.ndarray,
     n_municipalities: int,
+    n_chunks: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Deaths, births, children leaving home and ageing, in place.
 
@@ -149,59 +143,14 @@ def demography(
         muni, age, size, uid, np.uint64(key), death_q, child_death_q, birth_p, fertility, leave_p,
         spawn,
     )
-    chunks = _chunks(n)
-    if chunks == 1:
+    if n_chunks <= 1:
         _demography_range(0, n, *args, births, deaths)
     else:
-        _demography_parallel(n, chunks, *args, births, deaths)
+        _demography_parallel(n, n_chunks, *args, births, deaths)
     return births, deaths
 
 
 # ------------------------------------------------------------------ labour and income
-@njit(cache=True, inline="always")
-def _std_normal(key, u, draw):
-    """A standard normal from two hashed uniforms (Box-Muller)."""
-    u1 = uniform(key, u, draw)
-    u2 = uniform(key, u, draw + np.uint64(1))
-    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
-
-
-# Acklam's rational approximation of the standard normal quantile (relative error < 1.2e-9).
-_IA = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02, 1.383577518672690e02,
-       -3.066479806614716e01, 2.506628277459239e00)
-_IB = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02, 6.680131188771972e01,
-       -1.328068155288572e01)
-_IC = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00, -2.549732539343734e00,
-       4.374664141464968e00, 2.938163982698783e00)
-_ID = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00)
-_P_LOW = 0.02425
-
-
-@njit(cache=True, inline="always")
-def _normal_tail(q):
-    c, d = _IC, _ID
-    num = ((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]
-    return num / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0)
-
-
-@njit(cache=True, inline="always")
-def normal_quantile(p: float) -> float:
-    """Standard normal quantile of ``p`` in (0, 1) (Acklam; relative error < 1.2e-9).
-
-    In the central 95% it is a rational function (no transcendental call); only the tails
-    take a log and a square root.
-    """
-    if p < _P_LOW:
-        return _normal_tail(math.sqrt(-2.0 * math.log(p)))
-    if p > 1.0 - _P_LOW:
-        return -_normal_tail(math.sqrt(-2.0 * math.log(1.0 - p)))
-    a, b = _IA, _IB
-    q = p - 0.5
-    r = q * q
-    num = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
-    return num / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0)
-
-
 @njit(cache=True, inline="always")
 def _skill(key, u, income_sigma):
     """exp(income_sigma * z), z standard normal: the persistent personal income factor.
@@ -210,7 +159,7 @@ def _skill(key, u, income_sigma):
     normal quantile of one hashed uniform (moved off 0 by half a step), which costs one
     exp instead of Box-Muller's log, sqrt, cos and exp (about 3x faster).
     """
-    p = uniform(key, u, np.uint64(0)) + 0.5 / 9007199254740992.0
+    p = uniform(key, u, np.uint64(0)) + HALF_ULP_53
     return math.exp(income_sigma * normal_quantile(p))
 
 
@@ -246,15 +195,13 @@ def _labour_range(
             ic = 1
         if y >= income_cuts[1]:
             ic = 2
-        htype[i] = age_class(a) * 3 + ic
+        htype[i] = age_class(a) * N_INCOME_CLASSES + ic
 
 
 @njit(cache=True, parallel=True)
 def _labour_parallel(n, n_chunks, *args):
-    step = (n + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
-        lo = c * step
-        hi = min(n, lo + step)
+        lo, hi = chunk_bounds(n, n_chunks, c)
         _labour_range(lo, hi, *args)
 
 
@@ -275,6 +222,7 @@ def labour_status(
     sector: np.ndarray,
     income: np.ndarray,
     htype: np.ndarray,
+    n_chunks: int = 1,
 ) -> None:
     """Employment, sector, income and household type for every household, in place.
 
@@ -291,11 +239,10 @@ def labour_status(
         muni, age, uid, np.uint64(key), np.uint64(identity_key), employment_rate, sector_cdf,
         wage, income_sigma, pension_income, income_cuts, skill, employed, sector, income, htype,
     )
-    chunks = _chunks(n)
-    if chunks == 1:
+    if n_chunks <= 1:
         _labour_range(0, n, *args)
     else:
-        _labour_parallel(n, chunks, *args)
+        _labour_parallel(n, n_chunks, *args)
 
 
 # ---------------------------------------------------------------------- aggregation
@@ -334,10 +281,8 @@ def _aggregate_parallel(n, n_chunks, muni, size, htype, employed, sector, income
     l_p = np.zeros((n_chunks, m, t), dtype=np.int64)
     l_w = np.zeros((n_chunks, m, s), dtype=np.int64)
     l_inc = np.zeros((n_chunks, m))
-    step = (n + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
-        lo = c * step
-        hi = min(n, lo + step)
+        lo, hi = chunk_bounds(n, n_chunks, c)
         _aggregate_range(lo, hi, muni, size, htype, employed, sector, income,
                          l_hh[c], l_p[c], l_w[c], l_inc[c])
     for c in range(n_chunks):
@@ -356,6 +301,7 @@ def aggregate(
     income: np.ndarray,
     n_municipalities: int,
     n_sectors: int,
+    n_chunks: int = 1,
 ) -> dict[str, np.ndarray]:
     """Per-municipality totals in one pass over the households.
 
@@ -376,11 +322,10 @@ def aggregate(
     n = muni.shape[0]
     args = (muni, size, htype, employed, sector, income, out["households_by_type"],
             out["persons_by_type"], out["workers_by_sector"], out["income_sum"])
-    chunks = _chunks(n)
-    if chunks == 1:
+    if n_chunks <= 1:
         _aggregate_range(0, n, *args)
     else:
-        _aggregate_parallel(n, chunks, *args)
+        _aggregate_parallel(n, n_chunks, *args)
     return out
 
 
@@ -404,11 +349,9 @@ def _felt_range(lo, hi, muni, age, size, qol_start, qol_now, felt_threshold, fel
 @njit(cache=True, parallel=True)
 def _felt_parallel(n, n_chunks, muni, age, size, qol_start, qol_now, felt_threshold, felt_persons):
     local = np.zeros((n_chunks, felt_persons.shape[0]), dtype=np.int64)
-    step = (n + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
-        lo = c * step
-        _felt_range(lo, min(n, lo + step), muni, age, size, qol_start, qol_now,
-                    felt_threshold, local[c])
+        lo, hi = chunk_bounds(n, n_chunks, c)
+        _felt_range(lo, hi, muni, age, size, qol_start, qol_now, felt_threshold, local[c])
     for c in range(n_chunks):
         felt_persons += local[c]
 
@@ -421,6 +364,7 @@ def felt_benefit(
     qol_now: np.ndarray,
     felt_threshold: float,
     n_municipalities: int,
+    n_chunks: int = 1,
 ) -> np.ndarray:
     """(M,) int64 persons whose household's QoL now (``qol_now`` (M, 3) at its place and
     age class) exceeds its ``qol_start`` by at least ``felt_threshold``.
@@ -430,9 +374,8 @@ def felt_benefit(
     out = np.zeros(n_municipalities, dtype=np.int64)
     n = muni.shape[0]
     args = (muni, age, size, qol_start, qol_now, float(felt_threshold), out)
-    chunks = _chunks(n)
-    if chunks == 1:
+    if n_chunks <= 1:
         _felt_range(0, n, *args)
     else:
-        _felt_parallel(n, chunks, *args)
+        _felt_parallel(n, n_chunks, *args)
     return out

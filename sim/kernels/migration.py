@@ -2,10 +2,11 @@
 
 Once a year the model computes, for every (origin municipality, household type), the
 probability of moving and a multinomial-logit distribution over destinations (see
-:mod:`sim.processes.migration`). Those tables are small (229 x 9 x 229). This module
-turns each destination distribution into an alias table (Vose 1991) so that drawing a
-destination costs O(1), then passes once over the household columns: one hashed uniform
-decides whether a household moves, a second picks its destination.
+:mod:`sim.processes.migration`). Those tables are small (229 x 9 x 229). Each destination
+distribution becomes an alias table (:func:`sim.kernels.sampling.build_alias_tables`) so
+that drawing a destination costs O(1); this module passes once over the household
+columns: one hashed uniform decides whether a household moves, a second picks its
+destination.
 
 Notation: N households, M municipalities (origins = destinations), T household types,
 B tenure bins, K = M * T destination tables.
@@ -15,79 +16,12 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 from numba import njit, prange
 
+from sim.kernels.parallel import chunk_bounds
 from sim.kernels.rng import bits53, uniform
-
-#: Below this many households the single-threaded loop is faster than prange.
-PARALLEL_THRESHOLD = 200_000
-N_CHUNKS = 16
-
-
-@njit(cache=True)
-def build_alias_tables(prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Alias tables for each row of ``prob``.
-
-    Args:
-        prob: (K, M) float64, each row non-negative and summing to 1.
-
-    Returns:
-        threshold: (K, M) float64 in [0, 1]; keep column j if the fractional draw is below.
-        alias: (K, M) int32; otherwise take this column.
-    """
-    k_rows, m = prob.shape
-    threshold = np.ones((k_rows, m))
-    alias = np.empty((k_rows, m), dtype=np.int32)
-    small = np.empty(m, dtype=np.int64)
-    large = np.empty(m, dtype=np.int64)
-    scaled = np.empty(m)
-    for k in range(k_rows):
-        n_small = 0
-        n_large = 0
-        for j in range(m):
-            alias[k, j] = j
-            scaled[j] = prob[k, j] * m
-            if scaled[j] < 1.0:
-                small[n_small] = j
-                n_small += 1
-            else:
-                large[n_large] = j
-                n_large += 1
-        while n_small > 0 and n_large > 0:
-            n_small -= 1
-            s = small[n_small]
-            n_large -= 1
-            g = large[n_large]
-            threshold[k, s] = scaled[s]
-            alias[k, s] = g
-            scaled[g] = (scaled[g] + scaled[s]) - 1.0
-            if scaled[g] < 1.0:
-                small[n_small] = g
-                n_small += 1
-            else:
-                large[n_large] = g
-                n_large += 1
-        # Leftovers are 1 up to rounding: keep them.
-        for i in range(n_large):
-            threshold[k, large[i]] = 1.0
-        for i in range(n_small):
-            threshold[k, small[i]] = 1.0
-    return threshold, alias
-
-
-@njit(cache=True, inline="always")
-def draw_alias(threshold: np.ndarray, alias: np.ndarray, k: int, u: float) -> int:
-    """Draw a column of alias table ``k`` from one uniform ``u`` in [0, 1)."""
-    m = threshold.shape[1]
-    x = u * m
-    j = int(x)
-    if j >= m:
-        j = m - 1
-    if x - j < threshold[k, j]:
-        return j
-    return alias[k, j]
+from sim.kernels.sampling import draw_alias
 
 
 @njit(cache=True)
@@ -144,21 +78,19 @@ def _migrate_range(
 
 @njit(cache=True, parallel=True)
 def _migrate_parallel(
-    n, muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias, key,
-    flows_hh, flows_persons, n_chunks=N_CHUNKS,
+    n, n_chunks, muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias, key,
+    flows_hh, flows_persons,
 ):
-    # :func:`migrate` passes one block per thread, not N_CHUNKS: the per-block (M, M) flow
-    # tables are large (two of 229 x 229 int64 each), and zeroing and adding 16 of them
-    # cost more than moving a million households. The split may depend on the thread
-    # count because nothing here depends on the split: each household's draws are hashed
-    # from its uid, and the flows are integer counts, whose sum is exact in any order.
+    # The caller passes one block per thread (``Parallel.blocks_for``), not 16 chunks: the
+    # per-block (M, M) flow tables are large (two of 229 x 229 int64 each), and zeroing and
+    # adding 16 of them cost more than moving a million households. The split may depend
+    # on the thread count because nothing here depends on the split: each household's
+    # draws are hashed from its uid, and the flows are integer counts, exact in any order.
     m = flows_hh.shape[0]
     local_hh = np.zeros((n_chunks, m, m), dtype=np.int64)
     local_persons = np.zeros((n_chunks, m, m), dtype=np.int64)
-    step = (n + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
-        lo = c * step
-        hi = min(n, lo + step)
+        lo, hi = chunk_bounds(n, n_chunks, c)
         _migrate_range(
             lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias,
             key, local_hh[c], local_persons[c],
@@ -179,6 +111,7 @@ def migrate(
     threshold: np.ndarray,
     alias: np.ndarray,
     key: np.uint64,
+    n_chunks: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Move households in place; return the flows.
 
@@ -192,6 +125,7 @@ def migrate(
         tenure_bin: (256,) int64, maps tenure years to a bin in [0, B).
         threshold, alias: (M * T, M) alias tables from :func:`build_alias_tables`.
         key: uint64 stream key of this year's migration draws.
+        n_chunks: 1 for the serial loop, more for that many parallel blocks.
 
     Returns:
         flows_hh, flows_persons: (M, M) int64, movers by origin (row) and destination
@@ -205,8 +139,8 @@ def migrate(
     flows_persons = np.zeros((m, m), dtype=np.int64)
     n = muni.shape[0]
     args = (muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias, np.uint64(key))
-    if n < PARALLEL_THRESHOLD:
+    if n_chunks <= 1:
         _migrate_range(0, n, *args, flows_hh, flows_persons)
     else:
-        _migrate_parallel(n, *args, flows_hh, flows_persons, max(1, numba.get_num_threads()))
+        _migrate_parallel(n, n_chunks, *args, flows_hh, flows_persons)
     return flows_hh, flows_persons

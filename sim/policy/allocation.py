@@ -15,7 +15,9 @@ Governance acts through what the selector knows and prefers:
 * ``capacity_bias``: scores are multiplied by ``capacity ** capacity_bias``, where
   planning capacity favours large, rich places (see :func:`planning_capacity`).
 
-Arrays are (M,) over municipalities unless stated.
+Arrays are (M,) over municipalities unless stated. ``persons`` are the last
+observation's persons (agent units), ``output`` value added per municipality (any unit:
+only ratios matter), ``world`` the static facts (:class:`sim.data.world.World`).
 """
 
 from __future__ import annotations
@@ -23,48 +25,48 @@ from __future__ import annotations
 import numpy as np
 
 
-def fiscal_capacity(model) -> np.ndarray:
+def fiscal_capacity(persons: np.ndarray, output: np.ndarray) -> np.ndarray:
     """(M,) output per person relative to the population-weighted national mean."""
-    persons = np.maximum(model.persons.astype(float), 1.0)
-    per_head = model.output.sum(axis=1) / persons
+    persons = np.maximum(persons.astype(float), 1.0)
+    per_head = output / persons
     return per_head / np.average(per_head, weights=persons)
 
 
-def planning_capacity(model) -> np.ndarray:
+def planning_capacity(persons: np.ndarray, output: np.ndarray) -> np.ndarray:
     """(M,) planning capacity, mean 1: sqrt(fiscal capacity) x sqrt(size / mean size).
 
     An assumption: bigger and richer local governments employ more planners and write
     stronger applications (the brief's "city-centred" bias). Only its ranking matters
     much; ``capacity_bias`` sets its strength.
     """
-    persons = np.maximum(model.persons.astype(float), 1.0)
-    cap = np.sqrt(fiscal_capacity(model)) * np.sqrt(persons / persons.mean())
+    cap = np.sqrt(fiscal_capacity(persons, output))
+    persons = np.maximum(persons.astype(float), 1.0)
+    cap = cap * np.sqrt(persons / persons.mean())
     return cap / cap.mean()
 
 
-def felt_need(model) -> np.ndarray:
+def felt_need(persons: np.ndarray, qol_mean: np.ndarray) -> np.ndarray:
     """(M,) felt QoL deficit x persons: how far residents' mean QoL falls below the
     population-weighted national mean, summed over the people who feel it (>= 0)."""
-    persons = model.persons.astype(float)
-    national = np.average(model.qol_mean, weights=np.maximum(persons, 1e-9))
-    return np.maximum(national - model.qol_mean, 0.0) * persons
+    persons = persons.astype(float)
+    national = np.average(qol_mean, weights=np.maximum(persons, 1e-9))
+    return np.maximum(national - qol_mean, 0.0) * persons
 
 
-def eligible(model, targeting, year_index: int) -> np.ndarray:
+def eligible(world, targeting, year_index: int) -> np.ndarray:
     """(M,) bool: who may receive money this year under the targeting filters."""
-    t = model.region.table
-    ok = np.ones(model.n_munis, dtype=bool)
+    ok = np.ones(world.n, dtype=bool)
     filter_on = targeting.pilot_years == 0 or year_index < targeting.pilot_years
     if targeting.provinces and filter_on:
-        ok &= t["province_code"].isin(targeting.provinces).to_numpy()
+        ok &= np.isin(world.province_code, list(targeting.provinces))
     if targeting.kinds:
-        ok &= t["kind"].isin(targeting.kinds).to_numpy()
+        ok &= np.isin(world.kinds, list(targeting.kinds))
     if targeting.exclude_capital:
-        ok &= ~model.capital_region
+        ok &= ~world.capital_region
     if targeting.rule == "balanced":
-        ok &= ~model.capital_region
+        ok &= ~world.capital_region
     if targeting.rule == "innovation_cities":
-        ok &= t["innovation_city"].to_numpy(dtype=bool)
+        ok &= world.innovation_city
     return ok
 
 
@@ -73,7 +75,10 @@ def noisy(x: np.ndarray, sigma: float, z: np.ndarray) -> np.ndarray:
     return x * np.exp(sigma * z - 0.5 * sigma**2)
 
 
-def scores(model, rule: str, targeting, governance, z: np.ndarray, site_weight: np.ndarray) -> np.ndarray:
+def scores(
+    rule: str, targeting, governance, z: np.ndarray, site_weight: np.ndarray,
+    persons: np.ndarray, output: np.ndarray, qol_mean: np.ndarray, is_gun: np.ndarray,
+) -> np.ndarray:
     """(M,) non-negative scores of every municipality under ``rule`` (before eligibility).
 
     competitive: planning capacity seen with noise (proposal quality judged by a panel);
@@ -82,23 +87,22 @@ def scores(model, rule: str, targeting, governance, z: np.ndarray, site_weight: 
     innovation_cities: persons; named_sites: the configured site weights (no noise, no
     capacity bias: the sites are decided).
     """
-    persons = model.persons.astype(float)
     if rule == "named_sites":
         return site_weight.copy()
     if rule == "competitive":
-        s = noisy(planning_capacity(model), governance.need_noise, z)
+        s = noisy(planning_capacity(persons, output), governance.need_noise, z)
     elif rule == "need_based":
-        s = noisy(felt_need(model), governance.need_noise, z)
+        s = noisy(felt_need(persons, qol_mean), governance.need_noise, z)
     elif rule == "balanced":
-        s = persons / np.maximum(fiscal_capacity(model), 1e-6)
+        s = persons.astype(float) / np.maximum(fiscal_capacity(persons, output), 1e-6)
     elif rule == "rural_first":
-        s = noisy(felt_need(model), governance.need_noise, z)
-        s = s * np.where(model.is_gun, targeting.rural_weight, 1.0)
+        s = noisy(felt_need(persons, qol_mean), governance.need_noise, z)
+        s = s * np.where(is_gun, targeting.rural_weight, 1.0)
     elif rule == "innovation_cities":
-        s = persons.copy()
+        s = persons.astype(float)
     else:
         raise ValueError(f"unknown targeting rule {rule!r}")
-    return s * planning_capacity(model) ** governance.capacity_bias
+    return s * planning_capacity(persons, output) ** governance.capacity_bias
 
 
 def split(money: float, score: np.ndarray, mask: np.ndarray, max_sites: int, persons: np.ndarray) -> np.ndarray:
@@ -123,20 +127,23 @@ def split(money: float, score: np.ndarray, mask: np.ndarray, max_sites: int, per
     return out
 
 
-def pots(model, money: float, mask: np.ndarray, governance, need_seen: np.ndarray) -> list[tuple[float, np.ndarray]]:
+def pots(
+    money: float, mask: np.ndarray, governance, need_seen: np.ndarray, persons: np.ndarray,
+    province_code: np.ndarray,
+) -> list[tuple[float, np.ndarray]]:
     """The year's national money as (amount, members (M,) bool) pots.
 
     Centre-led: one national pot over everyone. Block grants: one pot per province that
     has an eligible municipality, sized by ``grant_key`` over its eligible members:
     population, felt need (as the centre sees it), or equal. Amounts sum to ``money``.
     """
-    m = model.n_munis
+    m = len(mask)
     if not governance.block_grants:
         return [(money, np.ones(m, dtype=bool))]
-    prov = model.province_code
+    prov = province_code
     provinces = np.unique(prov[mask])
     if governance.grant_key == "population":
-        key_m = model.persons.astype(float)
+        key_m = persons.astype(float)
     elif governance.grant_key == "need":
         key_m = need_seen
     else:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.constants import KINDS, SECTORS, SERVICE_DOMAINS
+
 #: Who gets money (see sim.policy.allocation).
 TARGETING_RULES = ("none", "named_sites", "competitive", "need_based", "balanced", "rural_first", "innovation_cities")
 #: What is built (see sim.policy.instruments).
@@ -23,9 +25,6 @@ LIFECYCLES = ("build_only", "package")
 GRANT_KEYS = ("population", "need", "equal")
 #: Fallbacks for named sites on a region without real codes (the synthetic one).
 SYNTHETIC_FALLBACKS = ("competitive", "need_based", "balanced", "rural_first", "innovation_cities")
-KINDS = ("gu", "si", "gun")
-SERVICE_DOMAINS = ("health", "mobility", "care_education", "safety", "digital", "environment")
-SECTORS = ("agri", "manuf", "services", "knowledge")
 
 
 @dataclass
@@ -207,10 +206,10 @@ def _check_sites_in_korea(sites: list[str]) -> list[str]:
     """Named sites are Korean municipality codes, whatever the region: on the synthetic
     region they are replaced by ``targeting.sites_synthetic`` but must still be real, so
     a scenario file cannot carry a typo that only shows on the Korea run."""
-    from sim.data.region import load_region
+    from sim.data.region import load_korea
 
     try:
-        table = load_region("korea").table
+        table = load_korea().table
     except Exception:  # noqa: BLE001 - a broken data file is reported by the loader itself
         return []
     return unknown_sites(sites, table["code"].astype(str).tolist())

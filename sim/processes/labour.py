@@ -6,31 +6,62 @@ premium, local productivity relative to the sector's national start level (elast
 ``wage_passthrough``) and labour-market tightness, jobs per worker relative to the start
 (elasticity ``wage_tightness``). The employment rate of heads under 65 is jobs over the
 labour force, capped at ``max_employment_rate``. No commuting across municipalities.
+
+Reads: the firms' jobs and output (:class:`~sim.processes.firms.FirmState`), the labour
+force (household heads under 65, from the last observation). Writes: its own
+:class:`LabourState` and the labour columns of the households (``employed``, ``sector``,
+``income``, ``htype``, and ``skill`` once per household).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from sim.agents.columns import ColumnAgents
+from sim.config import EconomyParams
 from sim.kernels.households import labour_status
-from sim.processes.world import SECTOR_WAGE
+from sim.kernels.parallel import Parallel
+
+#: Relative wage by sector (agriculture, manufacturing, services, knowledge), mean 1
+#: over jobs; from the 2015 wage structure survey pattern (assumption).
+SECTOR_WAGE = np.array([0.55, 1.10, 0.85, 1.35])
 
 
-def labour_force(model) -> np.ndarray:
-    """(M,) household heads under 65 (agent units)."""
-    by_type = model.households_by_type if hasattr(model, "aggregates") else None
-    if by_type is None:
-        return model.labour_force0
-    return np.maximum(by_type[:, :6].sum(axis=1), 1)
+@dataclass
+class LabourState:
+    """Wages and employment by municipality (M rows) and sector (S columns).
+
+    Attributes:
+        wage: (M, S) wage of a worker, million KRW a year.
+        employment_rate: (M,) share of heads under 65 in work.
+        mean_wage: (M,) employment-weighted mean wage, million KRW a year.
+        job_share0: (M, S) jobs by sector at the start, as shares (the fallback of a
+            municipality that has lost all its jobs).
+        tightness0: (M,) jobs per worker (head under 65) at the start.
+        income_cuts0: (2,) the start year's income terciles, million KRW (set by the
+            first step; later years index them to wage growth).
+    """
+
+    wage: np.ndarray
+    employment_rate: np.ndarray
+    mean_wage: np.ndarray
+    job_share0: np.ndarray
+    tightness0: np.ndarray
+    income_cuts0: np.ndarray | None = None
 
 
-def wages(model) -> np.ndarray:
-    """(M, S) wages, million KRW a year."""
-    e = model.params.economy
-    prod = model.output / np.maximum(model.jobs, 1e-9)
-    rel_prod = np.where(model.jobs > 0, prod / model.productivity0[None, :], 1.0)
-    tight = model.jobs.sum(axis=1) / labour_force(model) / np.maximum(model.tightness0, 1e-9)
-    drift = np.exp(e.productivity_drift * (model.year - model.start_year))
+def wages(
+    e: EconomyParams, jobs: np.ndarray, output: np.ndarray, productivity0: np.ndarray,
+    labour_force: np.ndarray, tightness0: np.ndarray, years_elapsed: int,
+) -> np.ndarray:
+    """(M, S) wages, million KRW a year, from jobs and output (M, S), the sectors' national
+    productivity at the start (S,), the labour force (M,) and its start tightness (M,)."""
+    prod = output / np.maximum(jobs, 1e-9)
+    rel_prod = np.where(jobs > 0, prod / productivity0[None, :], 1.0)
+    tight = jobs.sum(axis=1) / labour_force / np.maximum(tightness0, 1e-9)
+    drift = np.exp(e.productivity_drift * years_elapsed)
     return (
         e.mean_wage
         * drift
@@ -40,26 +71,66 @@ def wages(model) -> np.ndarray:
     )
 
 
-def step(model) -> None:
-    e = model.params.economy
-    hh = model.households
-    jobs = model.jobs.sum(axis=1)
-    model.employment_rate = np.clip(jobs / labour_force(model), 0.0, e.max_employment_rate)
-    model.wage = wages(model)
-    share = model.jobs / np.maximum(jobs, 1e-9)[:, None]
-    share = np.where(jobs[:, None] > 0, share, model.job_share0)
-    model.mean_wage_by_muni = (model.wage * share).sum(axis=1)
+def init(
+    e: EconomyParams, jobs: np.ndarray, output: np.ndarray, productivity0: np.ndarray,
+    labour_force0: np.ndarray, job_share0: np.ndarray,
+) -> LabourState:
+    """The labour market at the start, before households are assigned to jobs (the first
+    :func:`step`, run by the world builder, does that): start wages at start tightness,
+    the configured employment rate everywhere."""
+    tightness0 = jobs.sum(axis=1) / labour_force0
+    wage = wages(e, jobs, output, productivity0, labour_force0, tightness0, 0)
+    return LabourState(
+        wage=wage,
+        employment_rate=np.full(len(labour_force0), e.employment_rate),
+        mean_wage=(wage * job_share0).sum(axis=1),
+        job_share0=job_share0,
+        tightness0=tightness0,
+    )
+
+
+def step(
+    state: LabourState,
+    households: ColumnAgents,
+    e: EconomyParams,
+    jobs: np.ndarray,
+    output: np.ndarray,
+    productivity0: np.ndarray,
+    labour_force: np.ndarray,
+    years_elapsed: int,
+    key: np.uint64,
+    identity_key: np.uint64,
+    parallel: Parallel,
+) -> None:
+    """Wages and employment rates for this year, then every household's labour status.
+
+    Args:
+        jobs, output: (M, S) the firms' workers and value added this year.
+        productivity0: (S,) national value added per worker at the start.
+        labour_force: (M,) heads under 65 (agent units).
+        years_elapsed: years since the start (wages and pensions drift with productivity).
+        key, identity_key: this year's labour stream key; the key of persistent traits.
+    """
+    hh = households
+    total = jobs.sum(axis=1)
+    state.employment_rate = np.clip(total / labour_force, 0.0, e.max_employment_rate)
+    state.wage = wages(e, jobs, output, productivity0, labour_force, state.tightness0, years_elapsed)
+    share = jobs / np.maximum(total, 1e-9)[:, None]
+    share = np.where(total[:, None] > 0, share, state.job_share0)
+    state.mean_wage = (state.wage * share).sum(axis=1)
     sector_cdf = np.cumsum(share, axis=1)
     sector_cdf[:, -1] = 1.0
-    drift = np.exp(e.productivity_drift * (model.year - model.start_year))
+    drift = np.exp(e.productivity_drift * years_elapsed)
     pension = e.pension_share * e.mean_wage * drift
-    if model.income_cuts0 is None:
+    chunks = parallel.chunks_for(hh.n)
+
+    def assign(cuts: np.ndarray) -> None:
+        labour_status(hh.muni, hh.age, hh.uid, key, identity_key, state.employment_rate,
+                      sector_cdf, state.wage, e.income_sigma, pension, cuts, hh.skill,
+                      hh.employed, hh.sector, hh.income, hh.htype, chunks)
+
+    if state.income_cuts0 is None:
         # Terciles of the start-year incomes (from a provisional pass), then indexed to wages.
-        labour_status(hh.muni, hh.age, hh.uid, model.stream_key("labour"), model.stream_key("identity"),
-                      model.employment_rate, sector_cdf, model.wage, e.income_sigma, pension,
-                      np.array([np.inf, np.inf]), hh.skill, hh.employed, hh.sector, hh.income, hh.htype)
-        model.income_cuts0 = np.quantile(hh.income, [1 / 3, 2 / 3]).astype(float)
-    cuts = model.income_cuts0 * drift
-    labour_status(hh.muni, hh.age, hh.uid, model.stream_key("labour"), model.stream_key("identity"),
-                  model.employment_rate, sector_cdf, model.wage, e.income_sigma, pension,
-                  cuts, hh.skill, hh.employed, hh.sector, hh.income, hh.htype)
+        assign(np.array([np.inf, np.inf]))
+        state.income_cuts0 = np.quantile(hh.income, [1 / 3, 2 / 3]).astype(float)
+    assign(state.income_cuts0 * drift)

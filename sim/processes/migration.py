@@ -37,35 +37,105 @@ from the start year (for long runs, where a 2010-2015 pull kept forever is impla
 and P(d | o, t) = softmax_d V. Moves with d == o are moves within the municipality (across
 eup/myeon/dong lines); ``movers_share`` counts all moves, ``intermunicipal_share`` only
 those across municipality lines.
+
+Reads: the households (``muni``, ``htype``, ``tenure``, ``size``, ``uid``), the last
+observation (persons, QoL), wages and employment rates (labour), prices, dwellings and
+vacancies (housing), service levels and attachment (policy), distances and the capital
+region (world). Writes: its own :class:`MigrationState` and the households' ``muni`` and
+``tenure``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from sim.kernels.households import N_AGE_CLASSES, N_INCOME_CLASSES
-from sim.kernels.migration import build_alias_tables, migrate
+from sim.agents.columns import ColumnAgents
+from sim.config import MigrationParams
+from sim.constants import TYPE_AGE_CLASS, TYPE_INCOME_CLASS
+from sim.kernels.migration import migrate
+from sim.kernels.parallel import Parallel
+from sim.kernels.sampling import build_alias_tables
 
 #: Tenure (years at the current home) -> bin: 0-1, 2-4, 5-9, 10+.
 TENURE_BIN = np.minimum(np.searchsorted([2, 5, 10], np.arange(256), side="right"), 3).astype(np.int64)
 
 
-def choice_tables(model) -> tuple[np.ndarray, np.ndarray]:
-    """Move probabilities (M, T, B) and destination probabilities (M, T, M)."""
-    p = model.params.migration
-    m = model.n_munis
-    a_idx = np.repeat(np.arange(N_AGE_CLASSES), N_INCOME_CLASSES)  # type -> age class
-    i_idx = np.tile(np.arange(N_INCOME_CLASSES), N_AGE_CLASSES)  # type -> income class
-    pop = np.maximum(model.persons.astype(float), 1.0)
-    services = model.service_levels() @ np.asarray(model.params.qol.service_weights).T  # (M, 3)
+@dataclass
+class MigrationState:
+    """What movers see that is migration's own, and last year's moves.
+
+    Attributes:
+        amenity: (M,) utility of each destination that the model's terms do not explain
+            (the start equilibrium's amenity plus the decayed ``amenity_shift``).
+        amenity_base: (M,) the start equilibrium's amenity.
+        amenity_shift: (M,) ``migration.amenity_shift`` at the start, by municipality.
+        network: (M, M) decayed stock of earlier movers (households), origin x destination.
+        flows_hh, flows_persons: (M, M) int64 moves of the last year in agents and
+            persons, origin x destination (the diagonal: moves within a municipality).
+    """
+
+    amenity: np.ndarray
+    amenity_base: np.ndarray
+    amenity_shift: np.ndarray
+    network: np.ndarray
+    flows_hh: np.ndarray
+    flows_persons: np.ndarray
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """The municipal conditions a mover weighs this year (M rows), gathered from the
+    other processes' states by the caller.
+
+    Attributes:
+        persons: (M,) persons (agent units), the weights of national means.
+        qol: (M, 3) QoL by age class of the head (observation).
+        services: (M, 6) service levels, 0-100 (census base plus policy).
+        attachment: (M,) the policy's attachment (lower propensity to leave).
+        mean_wage, employment_rate: (M,) from the labour market.
+        price, dwellings, vacant, vacancy0: (M,) from housing: price index, dwellings,
+            empty dwellings, and the vacancy rate at the start.
+    """
+
+    persons: np.ndarray
+    qol: np.ndarray
+    services: np.ndarray
+    attachment: np.ndarray
+    mean_wage: np.ndarray
+    employment_rate: np.ndarray
+    price: np.ndarray
+    dwellings: np.ndarray
+    vacant: np.ndarray
+    vacancy0: np.ndarray
+
+
+def choice_tables(
+    p: MigrationParams,
+    service_weights: list[list[float]],
+    c: Conditions,
+    amenity: np.ndarray,
+    network: np.ndarray,
+    world,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move probabilities (M, T, B) and destination probabilities (M, T, M).
+
+    ``service_weights`` (3, 6) are the QoL weights of the domains by age class; ``world``
+    gives distances, provinces and the capital region.
+    """
+    m = world.n
+    a_idx, i_idx = TYPE_AGE_CLASS, TYPE_INCOME_CLASS
+    pop = np.maximum(c.persons.astype(float), 1.0)
+    services = c.services @ np.asarray(service_weights).T  # (M, 3)
     svc_mean = np.average(services, axis=0, weights=pop)
-    wage = model.mean_wage_by_muni
+    wage = c.mean_wage
     log_wage = np.log(wage / np.average(wage, weights=pop))
-    log_emp = np.log(np.maximum(model.employment_rate, 1e-3))
-    log_price = np.log(np.maximum(model.price, 1e-6))
-    log_size = np.log(np.maximum(model.housing_units, 1.0))  # homes to move into
-    log_vacancy = np.log(model.vacant / np.maximum(model.housing_units, 1.0) / model.vacancy0)
-    cap = model.capital_region.astype(float)
+    log_emp = np.log(np.maximum(c.employment_rate, 1e-3))
+    log_price = np.log(np.maximum(c.price, 1e-6))
+    log_size = np.log(np.maximum(c.dwellings, 1.0))  # homes to move into
+    log_vacancy = np.log(c.vacant / np.maximum(c.dwellings, 1.0) / c.vacancy0)
+    cap = world.capital_region.astype(float)
 
     bw, bj, bs, bc = (np.asarray(x)[a_idx] for x in (p.beta_wage, p.beta_jobs, p.beta_services, p.beta_capital))
     bh = np.asarray(p.beta_housing)[i_idx]
@@ -77,15 +147,14 @@ def choice_tables(model) -> tuple[np.ndarray, np.ndarray]:
         + p.beta_size * log_size[None, :]
         + p.beta_vacancy * log_vacancy[None, :]
         + bc[:, None] * cap[None, :]
-        + model.amenity[None, :]
+        + amenity[None, :]
     )  # (T, M)
 
-    stock = model.network
-    out_total = stock.sum(axis=1, keepdims=True)
-    share = np.divide(stock, out_total, out=np.zeros_like(stock), where=out_total > 0)
+    out_total = network.sum(axis=1, keepdims=True)
+    share = np.divide(network, out_total, out=np.zeros_like(network), where=out_total > 0)
     v_origin = (
-        -p.distance_decay * np.log1p(model.distance_km / 10.0)
-        + p.same_province * model.same_province
+        -p.distance_decay * np.log1p(world.distance_km / 10.0)
+        + p.same_province * world.same_province
         + p.stay_local * np.eye(m)
         + p.network * np.log1p(m * share)
     )  # (M, M)
@@ -94,12 +163,11 @@ def choice_tables(model) -> tuple[np.ndarray, np.ndarray]:
     dest = np.exp(logits)
     dest /= dest.sum(axis=2, keepdims=True)
 
-    qol = model.qol  # (M, 3)
-    qol_mean = np.average(qol, axis=0, weights=pop)
-    gap = np.maximum(0.0, qol_mean[None, :] - qol) / 10.0  # (M, 3)
+    qol_mean = np.average(c.qol, axis=0, weights=pop)
+    gap = np.maximum(0.0, qol_mean[None, :] - c.qol) / 10.0  # (M, 3)
     base = np.asarray(p.move_rate)[a_idx]  # (T,)
     # Capped so that exp cannot overflow to inf (0 * inf would be NaN with a zero move rate).
-    push = np.minimum(p.dissatisfaction * gap[:, a_idx] - model.attachment[:, None], 700.0)
+    push = np.minimum(p.dissatisfaction * gap[:, a_idx] - c.attachment[:, None], 700.0)
     prob = (
         base[None, :, None]
         * np.asarray(p.tenure_multiplier)[None, None, :]
@@ -108,78 +176,99 @@ def choice_tables(model) -> tuple[np.ndarray, np.ndarray]:
     return np.minimum(prob, 0.95), dest
 
 
-def equilibrium_amenities(model, tol: float = 1e-4, max_iter: int = 500) -> np.ndarray:
-    """(M,) amenities that balance expected in- and out-migration of persons at the start.
+def init(
+    p: MigrationParams,
+    service_weights: list[list[float]],
+    households: ColumnAgents,
+    c: Conditions,
+    world,
+    tol: float = 1e-4,
+    max_iter: int = 500,
+) -> MigrationState:
+    """The migration state at the start: with ``equilibrium_start``, amenities that
+    balance expected in- and out-migration of persons in every municipality, and the
+    migrant-network stock at the steady state of those flows (so the first simulated
+    years do not jump when networks start to count); then ``amenity_shift`` on top.
 
-    The migrant-network stock is set alongside to the steady state of the expected flows,
-    so that the first simulated years do not jump when networks start to count.
-
-    A fixed point in the style of gravity-model balancing: raise the amenity of places
-    that would lose people, lower it where they would gain, until no municipality's
-    expected net migration exceeds ``tol`` (log of in/out) or ``max_iter`` is reached.
+    The equilibrium is a fixed point in the style of gravity-model balancing: raise the
+    amenity of places that would lose people, lower it where they would gain, until no
+    municipality's expected net migration exceeds ``tol`` (log of in/out) or
+    ``max_iter`` is reached. Without ``equilibrium_start`` amenities and the network
+    start at zero (and no shift is applied).
     """
-    hh = model.households
-    m, t = model.n_munis, model.households_by_type.shape[1]
-    b = len(model.params.migration.tenure_multiplier)
+    m = world.n
+    zeros_mm = np.zeros((m, m), dtype=np.int64)
+    state = MigrationState(np.zeros(m), np.zeros(m), np.zeros(m), np.zeros((m, m)),
+                           zeros_mm, zeros_mm.copy())
+    if not p.equilibrium_start:
+        return state
+    hh = households
+    t = len(TYPE_AGE_CLASS)
+    b = len(p.tenure_multiplier)
     cell = (hh.muni.astype(np.int64) * t + hh.htype) * b + TENURE_BIN[hh.tenure]
     persons = np.bincount(cell, weights=hh.size, minlength=m * t * b).reshape(m, t, b)
-    households = np.bincount(cell, minlength=m * t * b).reshape(m, t, b)
-    memory = model.params.migration.network_memory
-    model.amenity = np.zeros(m)
+    households_tb = np.bincount(cell, minlength=m * t * b).reshape(m, t, b)
+    memory = p.network_memory
+    amenity = np.zeros(m)
     for _ in range(max_iter):
-        move_prob, dest = choice_tables(model)
+        move_prob, dest = choice_tables(p, service_weights, c, amenity, state.network, world)
         movers = (persons * move_prob).sum(axis=2)  # (M, T) expected moving persons
         flows = np.einsum("ot,otd->od", movers, dest)
         np.fill_diagonal(flows, 0.0)
         # The migrant-network stock these flows would have built up in steady state.
-        hh_flows = np.einsum("ot,otd->od", (households * move_prob).sum(axis=2), dest)
+        hh_flows = np.einsum("ot,otd->od", (households_tb * move_prob).sum(axis=2), dest)
         np.fill_diagonal(hh_flows, 0.0)
-        model.network = hh_flows / max(1.0 - memory, 1e-3)
+        state.network = hh_flows / max(1.0 - memory, 1e-3)
         out, inflow = flows.sum(axis=1), flows.sum(axis=0)
         gap = np.log(np.maximum(out, 1e-12) / np.maximum(inflow, 1e-12))
         if np.max(np.abs(gap)) < tol:
             break
-        model.amenity = model.amenity + 0.5 * gap
-        model.amenity -= model.amenity.mean()
-    model.amenity_base = model.amenity.copy()
-    model.amenity_shift_start = amenity_shift(model)
-    model.amenity = model.amenity_base + model.amenity_shift_start
-    return model.amenity
+        amenity = amenity + 0.5 * gap
+        amenity -= amenity.mean()
+    state.amenity_base = amenity.copy()
+    state.amenity_shift = amenity_shift(p, world.codes)
+    state.amenity = state.amenity_base + state.amenity_shift
+    return state
 
 
-def decay_amenity_shift(model) -> None:
-    """Apply ``amenity_shift_half_life``: the shift halves every that many years."""
-    half_life = model.params.migration.amenity_shift_half_life
-    shift = getattr(model, "amenity_shift_start", None)
-    if half_life > 0 and shift is not None and shift.any():
-        model.amenity = model.amenity_base + shift * 0.5 ** ((model.year - model.start_year) / half_life)
-
-
-def amenity_shift(model) -> np.ndarray:
+def amenity_shift(p: MigrationParams, codes: np.ndarray) -> np.ndarray:
     """(M,) ``migration.amenity_shift`` by municipality code (0 where not listed)."""
-    shift = model.params.migration.amenity_shift
-    if not shift:
-        return np.zeros(model.n_munis)
-    codes = model.region.table["code"].astype(str)
-    return np.array([float(shift.get(c, 0.0)) for c in codes])
+    if not p.amenity_shift:
+        return np.zeros(len(codes))
+    return np.array([float(p.amenity_shift.get(str(c), 0.0)) for c in codes])
 
 
-def step(model) -> None:
-    decay_amenity_shift(model)
-    hh = model.households
-    move_prob, dest = choice_tables(model)
+def step(
+    state: MigrationState,
+    households: ColumnAgents,
+    p: MigrationParams,
+    service_weights: list[list[float]],
+    c: Conditions,
+    world,
+    years_elapsed: int,
+    key: np.uint64,
+    parallel: Parallel,
+) -> None:
+    """One year of moves: decay the amenity shift, build the choice tables, move.
+
+    Args:
+        c: this year's conditions (see :class:`Conditions`).
+        years_elapsed: years since the start (the amenity shift's half-life counts them).
+        key: this year's migration stream key.
+    """
+    half_life = p.amenity_shift_half_life
+    if half_life > 0 and state.amenity_shift.any():
+        state.amenity = state.amenity_base + state.amenity_shift * 0.5 ** (years_elapsed / half_life)
+    hh = households
+    move_prob, dest = choice_tables(p, service_weights, c, state.amenity, state.network, world)
     m, t, _ = dest.shape
     threshold, alias = build_alias_tables(dest.reshape(m * t, m))
-    flows_hh, flows_persons = migrate(
+    state.flows_hh, state.flows_persons = migrate(
         hh.muni, hh.htype, hh.tenure, hh.size, hh.uid, move_prob, TENURE_BIN,
-        threshold, alias, model.stream_key("migration"),
+        threshold, alias, key, parallel.blocks_for(hh.n),
     )
-    model.flows_hh = flows_hh
-    model.flows_persons = flows_persons
-    off = flows_hh.astype(float)
+    off = state.flows_hh.astype(float)
     np.fill_diagonal(off, 0.0)
-    model.network = model.params.migration.network_memory * model.network + off
-    # Those who stayed put one more year at their home.
-    moved_mask = None  # tenure of movers was reset to 0 by the kernel
-    del moved_mask
+    state.network = p.network_memory * state.network + off
+    # Those who did not move spent one more year at their home (the kernel set movers' to 0).
     np.add(hh.tenure, 1, out=hh.tenure, where=hh.tenure < 255)

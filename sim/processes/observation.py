@@ -1,125 +1,217 @@
-"""Observation: aggregate households once a year and record outcomes.
+"""Observation: aggregate households once a year, refresh QoL, record outcomes.
 
-The recorder keeps small per-year arrays (M rows a year) and turns them into the two
-output tables at the end; it never holds household-level data.
+The observation's totals (:class:`Observed`) are what the other processes read of the
+households in the following year (persons, the labour force, QoL): municipalities and
+governments see last year's census, not this instant's agents. The recorder keeps small
+per-year arrays (M rows a year) and turns them into the two output tables at the end;
+it never holds household-level data.
+
+Reads: the households, service levels (policy), employment rates and wages (labour),
+prices (housing). Writes: its own :class:`Observed` and :class:`Recorder`.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sim import metrics
+from sim.agents.columns import ColumnAgents
+from sim.config import QolParams
+from sim.constants import N_INCOME_CLASSES, N_SECTORS, SERVICE_DOMAINS, age_class_of, by_age_class
 from sim.kernels.households import aggregate, felt_benefit
-
-N_SECTORS = 4
-
-
-def aggregate_households(model) -> dict[str, np.ndarray]:
-    """Per-municipality totals of the households (see :func:`sim.kernels.households.aggregate`)."""
-    hh = model.households
-    return aggregate(hh.muni, hh.size, hh.htype, hh.employed, hh.sector, hh.income,
-                     model.n_munis, N_SECTORS)
+from sim.kernels.parallel import Parallel
 
 
-def count_felt_benefit(model) -> np.ndarray:
-    """(M,) persons whose QoL now exceeds their QoL at policy start by the threshold."""
-    hh = model.households
-    return felt_benefit(hh.muni, hh.age, hh.size, hh.qol_start, model.qol,
-                        model.params.qol.felt_threshold, model.n_munis)
+@dataclass
+class Observed:
+    """Household totals and QoL by municipality (M rows, agent units).
+
+    Attributes:
+        households_by_type, persons_by_type: (M, T) int64 households and persons by
+            household type (age class x income class).
+        workers_by_sector: (M, S) int64 employed heads by sector.
+        income_sum: (M,) float64 household income, million KRW a year.
+        felt_persons: (M,) int64 persons whose QoL rose by the felt threshold since the start.
+        qol: (M, 3) QoL (0-100) by age class of the head.
+        qol_mean: (M,) persons-weighted mean QoL.
+    """
+
+    households_by_type: np.ndarray
+    persons_by_type: np.ndarray
+    workers_by_sector: np.ndarray
+    income_sum: np.ndarray
+    felt_persons: np.ndarray
+    qol: np.ndarray
+    qol_mean: np.ndarray
+
+    @property
+    def persons(self) -> np.ndarray:
+        """(M,) persons (agent units; multiply by ``scale`` for real people)."""
+        return self.persons_by_type.sum(axis=1)
+
+    @property
+    def households(self) -> np.ndarray:
+        """(M,) households (agent units)."""
+        return self.households_by_type.sum(axis=1)
+
+    def labour_force(self) -> np.ndarray:
+        """(M,) household heads under 65 (the first two age classes), at least 1."""
+        return np.maximum(self.households_by_type[:, : 2 * N_INCOME_CLASSES].sum(axis=1), 1)
 
 
-def step(model) -> None:
-    model.aggregates = aggregate_households(model)
-    model.refresh_qol()
-    model.aggregates["felt_persons"] = count_felt_benefit(model)
-    model.records.record(model)
+def quality_of_life(
+    q: QolParams, services: np.ndarray, employment_rate: np.ndarray, mean_wage: np.ndarray,
+    price: np.ndarray, persons_by_type: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """QoL (M, 3) by age class of the head, and its persons-weighted mean (M,), 0-100.
+
+    ``qol = w_s * sum_k service_weights[a][k] * services[m, k] + w_j * jobs[m] + w_h *
+    housing[m]``, where jobs and housing are scored against the national means:
+    ``jobs = clip(50 + 50 log(employment rate x mean wage / national))``,
+    ``housing = clip(50 - 50 log(price / national))`` (docs/model.md 6.1).
+    """
+    services_by_class = services @ np.asarray(q.service_weights).T  # (M, 3)
+    pop = np.maximum(persons_by_type.sum(axis=1), 1)
+    # A place without jobs (possible in tiny worlds) gets the floor of 0, not -inf.
+    earnings = np.maximum(employment_rate * mean_wage, 1e-9)
+    jobs = np.clip(50 + 50 * np.log(earnings / np.average(earnings, weights=pop)), 0, 100)
+    house = np.clip(50 - 50 * np.log(price / np.average(price, weights=pop)), 0, 100)
+    w = q.component_weights
+    qol = w[0] * services_by_class + (w[1] * jobs + w[2] * house)[:, None]
+    by_class = by_age_class(persons_by_type)
+    qol_mean = (qol * by_class).sum(axis=1) / np.maximum(by_class.sum(axis=1), 1)
+    return qol, qol_mean
+
+
+def init(
+    households: ColumnAgents, q: QolParams, services: np.ndarray, employment_rate: np.ndarray,
+    mean_wage: np.ndarray, price: np.ndarray, n_municipalities: int, parallel: Parallel,
+) -> Observed:
+    """The start's observation; sets every household's ``qol_start`` to the QoL of its
+    place and age class now, the baseline of the felt-benefit share."""
+    return observe(households, q, services, employment_rate, mean_wage, price,
+                   n_municipalities, parallel, set_baseline=True)
+
+
+def observe(
+    households: ColumnAgents, q: QolParams, services: np.ndarray, employment_rate: np.ndarray,
+    mean_wage: np.ndarray, price: np.ndarray, n_municipalities: int, parallel: Parallel,
+    set_baseline: bool = False,
+) -> Observed:
+    """Totals of the households, QoL from this year's conditions, and the felt-benefit
+    count (a pass of its own, because it needs the QoL the totals refresh).
+
+    Args:
+        services: (M, 6) service levels. employment_rate, mean_wage, price: (M,).
+        set_baseline: first set ``qol_start`` to the QoL now (the start only).
+    """
+    hh = households
+    chunks = parallel.chunks_for(hh.n)
+    totals = aggregate(hh.muni, hh.size, hh.htype, hh.employed, hh.sector, hh.income,
+                       n_municipalities, N_SECTORS, chunks)
+    qol, qol_mean = quality_of_life(q, services, employment_rate, mean_wage, price,
+                                    totals["persons_by_type"])
+    if set_baseline:
+        hh.qol_start[:] = qol[hh.muni, age_class_of(hh.age)]
+    felt = felt_benefit(hh.muni, hh.age, hh.size, hh.qol_start, qol, q.felt_threshold,
+                        n_municipalities, chunks)
+    return Observed(
+        households_by_type=totals["households_by_type"],
+        persons_by_type=totals["persons_by_type"],
+        workers_by_sector=totals["workers_by_sector"],
+        income_sum=totals["income_sum"],
+        felt_persons=felt,
+        qol=qol,
+        qol_mean=qol_mean,
+    )
 
 
 class Recorder:
     """Per-year outcome rows, national and municipal."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.national: list[dict] = []
         self.municipal: list[pd.DataFrame] = []
-        self.accounts: list[dict[str, np.ndarray]] = []
 
-    def record(self, model) -> None:
-        s = model.scale
-        agg = model.aggregates
-        persons = agg["persons_by_type"].sum(axis=1)
-        households = agg["households_by_type"].sum(axis=1)
-        qol = model.qol_mean
-        flows = model.flows_persons
+    def record(self, year: int, scale: float, world, observed: Observed, *, labour, firms,
+               housing, migration, demography, policy, services: np.ndarray) -> None:
+        """One year's rows from the states after the year's processes (see the output
+        tables in docs/model.md 7). The start year has no flows, births or deaths yet."""
+        s = scale
+        persons = observed.persons
+        households = observed.households
+        qol = observed.qol_mean
+        flows = migration.flows_persons
         moved = flows.sum()
         inter = moved - np.trace(flows)
-        cross_province = flows[~model.same_province].sum()
+        cross_province = flows[~world.same_province].sum()
         total_persons = persons.sum()
-        income_per_hh = agg["income_sum"] / np.maximum(households, 1)
+        income_per_hh = observed.income_sum / np.maximum(households, 1)
         prev = self.municipal[-1]["population"].to_numpy() if self.municipal else None
         pop_real = persons * s
-        jobs = model.jobs.sum(axis=1) * s
-        output_krw = float(model.output.sum() * s * 1e6)
-        inv = model.investment_krw
+        jobs = firms.jobs.sum(axis=1) * s
+        output_krw = float(firms.output.sum() * s * 1e6)
+        inv = policy.investment_krw
         first = not self.national
         self.national.append(
             {
-                "year": model.year,
+                "year": year,
                 "population": float(pop_real.sum()),
                 "households": float(households.sum() * s),
                 "movers_share": float(moved / total_persons) if not first else np.nan,
                 "intermunicipal_share": float(inter / total_persons) if not first else np.nan,
                 "interprovincial_share_of_moves": float(cross_province / moved) if moved else np.nan,
-                "capital_region_share": float(persons[model.capital_region].sum() / total_persons),
-                "jeonbuk_population": float(pop_real[model.jeonbuk].sum()),
-                "urban_rural_qol_gap": metrics.urban_rural_gap(qol, persons, model.is_gun),
+                "capital_region_share": float(persons[world.capital_region].sum() / total_persons),
+                "jeonbuk_population": float(pop_real[world.jeonbuk].sum()),
+                "urban_rural_qol_gap": metrics.urban_rural_gap(qol, persons, world.is_gun),
                 "qol_mean": metrics.weighted_mean(qol, persons),
                 "qol_theil": metrics.theil(qol, persons),
                 "qol_gini": metrics.gini(qol, persons),
                 "income_theil": metrics.theil(income_per_hh, households),
                 "income_gini": metrics.gini(income_per_hh, households),
-                "felt_benefit_share": float(agg["felt_persons"].sum() / total_persons),
+                "felt_benefit_share": float(observed.felt_persons.sum() / total_persons),
                 "shrinking_municipalities": int((pop_real < prev).sum()) if prev is not None else 0,
                 "output": output_krw,
                 "jobs": float(jobs.sum()),
                 "investment_krw": float(inv.sum()),
-                "births": float(model.births.sum() * s) if not first else np.nan,
-                "deaths": float(model.deaths.sum() * s) if not first else np.nan,
-                "immigrants": float(model.immigrants.sum() * s) if not first else np.nan,
+                "births": float(demography.births.sum() * s) if not first else np.nan,
+                "deaths": float(demography.deaths.sum() * s) if not first else np.nan,
+                "immigrants": float(demography.immigrants.sum() * s) if not first else np.nan,
             }
         )
-        services = model.service_levels()
-        by_age = agg["households_by_type"].reshape(model.n_munis, 3, 3).sum(axis=2) * s
-        table = model.region.table
+        by_age = by_age_class(observed.households_by_type) * s
         frame = pd.DataFrame(
             {
-                "year": model.year,
-                "code": table["code"].to_numpy(),
-                "name": table["name"].to_numpy(),
-                "province": table["province"].to_numpy(),
-                "kind": table["kind"].to_numpy(),
+                "year": year,
+                "code": world.codes,
+                "name": world.names,
+                "province": world.provinces,
+                "kind": world.kinds,
                 "population": pop_real,
                 "households": households * s,
                 "households_20_39": by_age[:, 0],
                 "households_40_64": by_age[:, 1],
                 "households_65_plus": by_age[:, 2],
                 "jobs": jobs,
-                "wage": model.mean_wage_by_muni,
-                "employment_rate": model.employment_rate,
+                "wage": labour.mean_wage,
+                "employment_rate": labour.employment_rate,
                 "qol": qol,
-                "qol_20_39": model.qol[:, 0],
-                "qol_40_64": model.qol[:, 1],
-                "qol_65_plus": model.qol[:, 2],
+                "qol_20_39": observed.qol[:, 0],
+                "qol_40_64": observed.qol[:, 1],
+                "qol_65_plus": observed.qol[:, 2],
                 "investment_krw": inv.copy(),
-                "price_index": model.price,
-                "young_to_old": metrics.young_to_old(agg["households_by_type"]),
-                "felt_benefit_share": agg["felt_persons"] / np.maximum(persons, 1),
-                "births": model.births * s,
-                "deaths": model.deaths * s,
-                "immigrants": model.immigrants * s,
+                "price_index": housing.price,
+                "young_to_old": metrics.young_to_old(observed.households_by_type),
+                "felt_benefit_share": observed.felt_persons / np.maximum(persons, 1),
+                "births": demography.births * s,
+                "deaths": demography.deaths * s,
+                "immigrants": demography.immigrants * s,
                 "in_migrants": (flows.sum(axis=0) - np.diag(flows)) * s,
                 "out_migrants": (flows.sum(axis=1) - np.diag(flows)) * s,
-                **{f"service_{d}": services[:, k] for k, d in enumerate(SERVICE_NAMES)},
+                **{f"service_{d}": services[:, k] for k, d in enumerate(SERVICE_DOMAINS)},
             }
         )
         self.municipal.append(frame)
@@ -129,6 +221,3 @@ class Recorder:
 
     def municipal_frame(self) -> pd.DataFrame:
         return pd.concat(self.municipal, ignore_index=True)
-
-
-SERVICE_NAMES = ("health", "mobility", "care_education", "safety", "digital", "environment")

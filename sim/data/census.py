@@ -1,8 +1,11 @@
-"""Initial municipal state derived from the census table: services, prices, jobs, wages.
+"""Start indicators derived from the census table: services, GRDP, firms, prices,
+fertility, dwellings, vacancies and the building pipeline.
 
-These are stylized indicators, documented in docs/model.md: each service domain is a
-0-100 index, 50 at the national (population-weighted) mean of its census proxy and 15
-points per standard deviation of the proxy's log across municipalities.
+Pure functions of the municipality table (one row per municipality) and the start year;
+:mod:`sim.data.world` assembles them into the start state. The service indices are
+stylized indicators, documented in docs/model.md: each domain is a 0-100 index, 50 at
+the national (population-weighted) mean of its census proxy and 15 points per standard
+deviation of the proxy's log across municipalities.
 """
 
 from __future__ import annotations
@@ -10,16 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.data.region import SECTORS
+from sim.constants import SECTORS, census_year, indicator_year
 
-#: Relative wage by sector (agriculture, manufacturing, services, knowledge), mean 1
-#: over jobs; from the 2015 wage structure survey pattern (assumption).
-SECTOR_WAGE = np.array([0.55, 1.10, 0.85, 1.35])
-
-
-def data_year(start_year: int) -> int:
-    """The census year whose non-population indicators describe ``start_year``."""
-    return 2020 if start_year >= 2020 else 2015
+#: Floor of the vacancy rate: some homes are always between occupants.
+MIN_VACANCY = 0.005
 
 
 def _index(proxy: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -37,7 +34,7 @@ def base_services(table: pd.DataFrame, start_year: int) -> np.ndarray:
     person; safety = doctors per km2 (reach of emergency care); digital/administration =
     knowledge-sector GRDP per person; environment = km2 per person (space and green).
     """
-    y = data_year(start_year)
+    y = indicator_year(start_year)
     pop = table[f"pop_{y}"].to_numpy(dtype=float)
     area = np.maximum(table["area_km2"].to_numpy(dtype=float), 0.5)
     doctors = table[f"doctors_{y}"].to_numpy(dtype=float) + 1
@@ -54,7 +51,7 @@ def base_services(table: pd.DataFrame, start_year: int) -> np.ndarray:
 
 def grdp_by_sector(table: pd.DataFrame, start_year: int) -> np.ndarray:
     """(M, S) GRDP by broad sector, million KRW."""
-    y = data_year(start_year)
+    y = indicator_year(start_year)
     return np.column_stack([table[f"grdp_{s}_{y}"].to_numpy(dtype=float) for s in SECTORS])
 
 
@@ -66,7 +63,7 @@ def firm_counts(table: pd.DataFrame, start_year: int) -> np.ndarray:
 
 def initial_price_index(table: pd.DataFrame, start_year: int, wage: np.ndarray) -> np.ndarray:
     """(M,) relative housing price (1 = national mean): density and local wages drive it."""
-    y = data_year(start_year)
+    y = indicator_year(start_year)
     pop = table[f"pop_{y}"].to_numpy(dtype=float)
     density = pop / np.maximum(table["area_km2"].to_numpy(dtype=float), 0.5)
     log_p = 0.25 * np.log(density / np.average(density, weights=pop)) + np.log(wage / np.average(wage, weights=pop))
@@ -89,11 +86,6 @@ def fertility_index(
     return ratio / np.average(ratio, weights=np.maximum(parents, 1e-9))
 
 
-def census_year(start_year: int) -> int:
-    """The census year at or before ``start_year`` (2010, 2015 or 2020)."""
-    return max(c for c in (2010, 2015, 2020) if c <= max(start_year, 2010))
-
-
 def housing_units(table: pd.DataFrame, start_year: int, households: np.ndarray) -> np.ndarray:
     """(M,) dwellings: census units per household of the start's census year, times the
     start's households."""
@@ -111,9 +103,6 @@ def vacancy_rate(table: pd.DataFrame, start_year: int) -> np.ndarray:
     rate = table[f"vacant_housing_{y}"].to_numpy(dtype=float) / table[f"housing_units_{y}"].to_numpy(dtype=float)
     return np.maximum(rate, MIN_VACANCY)
 
-
-#: Floor of the vacancy rate: some homes are always between occupants.
-MIN_VACANCY = 0.005
 
 
 def housing_pipeline(table: pd.DataFrame, start_year: int) -> np.ndarray:

@@ -1,0 +1,65 @@
+"""Domain constants: sectors, service domains, age and income classes, census years.
+
+One home for the lists every part of the package shares, so that a domain or a sector
+is named once. Arrays indexed by these classes follow the order given here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Broad sectors of firms and jobs: agriculture; manufacturing (incl. mining, utilities,
+#: construction); services; knowledge/ICT (information, finance, professional services).
+SECTORS = ("agri", "manuf", "services", "knowledge")
+N_SECTORS = len(SECTORS)
+
+#: The six service domains of a municipality (MODEL.md), each an index 0-100.
+SERVICE_DOMAINS = ("health", "mobility", "care_education", "safety", "digital", "environment")
+N_DOMAINS = len(SERVICE_DOMAINS)
+
+#: Age classes of the household head, with the suffixes used in output column names.
+AGE_CLASSES = ("20_39", "40_64", "65_plus")
+N_AGE_CLASSES = len(AGE_CLASSES)
+#: First age (years) of each class after the first: 40 and 65.
+AGE_CLASS_STARTS = (40, 65)
+#: Income classes (terciles of the start year's incomes, indexed to wage growth).
+N_INCOME_CLASSES = 3
+#: Household type = N_INCOME_CLASSES * age class + income class (the kernels' ``htype``).
+N_TYPES = N_AGE_CLASSES * N_INCOME_CLASSES
+#: (T,) age class and income class of each household type.
+TYPE_AGE_CLASS = np.repeat(np.arange(N_AGE_CLASSES), N_INCOME_CLASSES)
+TYPE_INCOME_CLASS = np.tile(np.arange(N_INCOME_CLASSES), N_AGE_CLASSES)
+
+#: Municipality kinds: autonomous gu of a metropolitan city, city (si), county (gun).
+KINDS = ("gu", "si", "gun")
+
+#: Census years with every start-state column (a run can start from each).
+CENSUS_YEARS = (2010, 2015, 2020)
+#: Years of municipal population in the region table (2025 is held out for validation).
+POPULATION_YEARS = (2010, 2015, 2020, 2025)
+#: The year rates and trends of the behavioural parameters are expressed against.
+RATE_BASE_YEAR = 2015
+
+#: Province (adm1) code of Jeollabuk-do, the brief's province.
+JEONBUK_PROVINCE = 35
+
+
+def by_age_class(by_type: np.ndarray) -> np.ndarray:
+    """(M, T) totals by household type -> (M, N_AGE_CLASSES) totals by age class."""
+    return by_type.reshape(by_type.shape[0], N_AGE_CLASSES, N_INCOME_CLASSES).sum(axis=2)
+
+
+def age_class_of(age: np.ndarray) -> np.ndarray:
+    """(N,) int64 age class (0: 20-39, 1: 40-64, 2: 65+) of heads aged ``age`` (N,)."""
+    return (age >= AGE_CLASS_STARTS[0]).astype(np.int64) + (age >= AGE_CLASS_STARTS[1])
+
+
+def census_year(start_year: int) -> int:
+    """The census year at or before ``start_year`` (its indicators describe the start)."""
+    return max(c for c in CENSUS_YEARS if c <= max(start_year, CENSUS_YEARS[0]))
+
+
+def indicator_year(start_year: int) -> int:
+    """The census year of the non-population indicators (GRDP, doctors, firms, housing
+    vacancy) for ``start_year``: 2015 for 2010 and 2015 starts (2010 lacks them), 2020 after."""
+    return 2020 if start_year >= 2020 else 2015
