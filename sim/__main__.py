@@ -17,12 +17,11 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config import ConfigError, register_configs, to_typed
-from sim.data.region import RegionDataError
+from sim.config import CONFIG_DIR, ConfigError, register_configs, to_typed
+from sim.data import RegionDataError
 
 log = logging.getLogger("sim")
 year_log = logging.getLogger("sim.years")  # one line per simulated year, to the log file
-register_configs()
 
 
 def run_simulation(cfg: DictConfig, out_dir: Path) -> Path:
@@ -76,14 +75,20 @@ def run_simulation(cfg: DictConfig, out_dir: Path) -> Path:
     return out_dir
 
 
-@hydra.main(version_base="1.3", config_path="../configs", config_name="config")
-def main(cfg: DictConfig) -> None:
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
+def _app(cfg: DictConfig) -> None:
     try:
         run_simulation(cfg, Path(HydraConfig.get().runtime.output_dir))
     except (ConfigError, RegionDataError) as err:
         log.error("%s", err)
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
+
+
+def main() -> None:
+    """``python -m sim [overrides]``: register the config schemas, then run the Hydra app."""
+    register_configs()
+    _app()
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
   the on-disk cache; parallel workers (joblib, a local Ray instance) then load them
   instead of all compiling at once. On a cluster whose nodes do not share the source
   tree's disk, each node compiles once on its first job.
-- :class:`CompareSweep` runs :func:`sim.compare.compare` on the sweep directory when
+- :class:`CompareSweep` runs :func:`sim.tools.compare.compare` on the sweep directory when
   the multirun ends (``comparison.parquet``, ``effects.csv``, ``figures/``,
   ``summary.md``). Turn it off with ``hydra.callbacks.compare.enabled=false``. A failed
   comparison is logged, never turned into a failed sweep: the runs are on disk and
@@ -27,41 +27,30 @@ log = logging.getLogger("sim.callbacks")
 
 def warm_numba_cache() -> float:
     """Compile (or load from cache) every Numba kernel by running a tiny synthetic model
-    with an active policy for two years, the second with the parallel kernels that
-    large runs use (their size threshold set to 0 meanwhile; it is read in Python, not
-    compiled in). Returns the seconds it took. Writes no files other than Numba's cache."""
-    from omegaconf import OmegaConf
-
-    from sim.config import SimConfig, validate
+    with an active policy for a year, twice: once with the serial kernels and once with
+    the parallel ones that large runs use (``Parallel(threshold=0)``). Returns the seconds
+    it took. Writes no files other than Numba's cache."""
+    from sim.config import make_config
+    from sim.kernels.parallel import DEFAULT, Parallel
     from sim.model import SmartCityModel
 
     t0 = time.perf_counter()
-    cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(SimConfig), {
-        "region": {"name": "synthetic", "n_municipalities": 8, "seed": 0},
-        "scenario": {"name": "numba_warm_up"},
-        "run": {"years": 2, "scale": 1000.0, "progress": False, "plots": False},
-        "targeting": {"rule": "need_based"},
-        "instrument": {"kind": "ts_living_services"},
-    }))
-    validate(cfg)
+    cfg = make_config([
+        "region=synthetic", "region.n_municipalities=8", "region.seed=0",
+        "scenario=trouble_shooter", "run.years=1", "run.scale=1000", "run.progress=false",
+        "run.plots=false",
+    ])
     mesa_log = logging.getLogger("MESA")  # Mesa logs every step at INFO; not worth showing here
     level = mesa_log.level
     mesa_log.setLevel(logging.WARNING)
-    from sim.kernels import firms, households, migration
-
-    model = None
-    thresholds = {m: m.PARALLEL_THRESHOLD for m in (firms, households, migration)}
     try:
-        model = SmartCityModel(cfg)
-        model.step()  # serial kernels
-        for module in thresholds:
-            module.PARALLEL_THRESHOLD = 0
-        model.step()  # parallel kernels
+        for parallel in (DEFAULT, Parallel(threshold=0)):
+            model = SmartCityModel(cfg, parallel=parallel)
+            try:
+                model.step()
+            finally:
+                model.release()
     finally:
-        if model is not None:
-            model.release()
-        for module, value in thresholds.items():
-            module.PARALLEL_THRESHOLD = value
         mesa_log.setLevel(level)
     return time.perf_counter() - t0
 
@@ -80,7 +69,7 @@ class WarmNumbaCache(Callback):
 
 
 class CompareSweep(Callback):
-    """Compare the sweep's runs when the multirun ends (see :mod:`sim.compare`)."""
+    """Compare the sweep's runs when the multirun ends (see :mod:`sim.tools.compare`)."""
 
     def __init__(self, enabled: bool = True, baseline: str = "no_investment") -> None:
         self.enabled = enabled
@@ -89,7 +78,7 @@ class CompareSweep(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         if not self.enabled:
             return
-        from sim.compare import CompareError, compare
+        from sim.tools.compare import CompareError, compare
 
         sweep_dir = Path(config.hydra.sweep.dir)
         try:

@@ -117,10 +117,7 @@ class SmartCityModel(mesa.Model):
             housing.step(self.housing, p.housing, self.households.muni, self.scale, elapsed,
                          self.parallel)
         with self._timed("observation"):
-            self.observed = observation.observe(
-                self.households, p.qol, self.service_levels(), self.labour.employment_rate,
-                self.labour.mean_wage, self.housing.price, self.world.n, self.parallel,
-            )
+            self.observed = self._observe()
             self._record()
 
     @contextmanager
@@ -129,12 +126,26 @@ class SmartCityModel(mesa.Model):
         yield
         self.timings[process].append(time.perf_counter() - t0)
 
+    def _observe(self) -> observation.Observed:
+        return observation.observe(
+            self.households, self.params.qol, self.service_levels(), self.labour.employment_rate,
+            self.labour.mean_wage, self.housing.price, self.world.n, self.parallel,
+        )
+
     def _record(self) -> None:
         self.records.record(
             self.year, self.scale, self.world, self.observed, labour=self.labour,
             firms=self.firms, housing=self.housing, migration=self.migration,
             demography=self.demography, policy=self.policy, services=self.service_levels(),
         )
+
+    def reset_records(self) -> None:
+        """Observe the households as they are now and start the output records afresh
+        from this year: for studies (and tests) that edit the start state by hand, e.g.
+        move every household out of a municipality, before the first step."""
+        self.observed = self._observe()
+        self.records = observation.Recorder()
+        self._record()
 
     # ------------------------------------------------------------ derived state
     @property

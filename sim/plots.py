@@ -2,51 +2,51 @@
 
 ``run_figures`` writes ``plots/national.png`` (the headline national series) and
 ``plots/map_population_change.png`` (per-municipality population change, a Korea map).
-The map helpers are shared with :mod:`sim.compare`.
+The helpers (:func:`subplots`, :func:`save`, :func:`choropleth`) are shared with the
+tools (:mod:`sim.tools.compare_plots`, :mod:`sim.tools.validate`, :mod:`sim.tools.bench`).
+
+Figures are :class:`matplotlib.figure.Figure` objects drawn without pyplot, so making
+them needs no GUI backend, changes no global state and is safe in any worker.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.colors import TwoSlopeNorm  # noqa: E402
-
-from sim.io import atomic_write  # noqa: E402
-
-#: Headline national series: column -> (title, unit label, scale factor).
-NATIONAL_PANELS = {
-    "population": ("Population", "million people", 1e-6),
-    "capital_region_share": ("Capital-region share", "% of population", 100),
-    "jeonbuk_population": ("Jeonbuk population", "million people", 1e-6),
-    "urban_rural_qol_gap": ("Urban-rural QoL gap (gu/si - gun)", "QoL points", 1),
-    "felt_benefit_share": ("Felt benefit (QoL up >= threshold)", "% of people", 100),
-    "movers_share": ("Movers", "% of people a year", 100),
-    "qol_theil": ("QoL inequality across places", "Theil index x 1000", 1000),
-    "shrinking_municipalities": ("Shrinking municipalities", "count", 1),
-    "investment_krw": ("Smart-city investment", "KRW billion a year", 1e-9),
-}
+from sim.catalogue import NATIONAL_PANELS
+from sim.io import atomic_write
 
 
-def save(fig: plt.Figure, path: Path, formats: tuple[str, ...] = ("png",)) -> list[Path]:
+def subplots(nrows: int = 1, ncols: int = 1, **kwargs) -> tuple[Figure, Axes | np.ndarray]:
+    """A new figure and its axes, like ``pyplot.subplots`` but without pyplot.
+
+    Keyword arguments ``figsize``, ``dpi`` and ``layout`` go to the figure, the rest to
+    :meth:`Figure.subplots` (``sharex``, ``sharey``, ``squeeze``, ``subplot_kw``, ...).
+    """
+    fig_kw = {k: kwargs.pop(k) for k in ("figsize", "dpi", "layout") if k in kwargs}
+    fig = Figure(**fig_kw)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
+def save(fig: Figure, path: Path, formats: tuple[str, ...] = ("png",)) -> list[Path]:
     """Save ``fig`` atomically in each format; returns the paths."""
     paths = []
     for fmt in formats:
         p = Path(path).with_suffix(f".{fmt}")
         atomic_write(p, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight"))
         paths.append(p)
-    plt.close(fig)
     return paths
 
 
-def national_figure(national: pd.DataFrame, title: str = "") -> plt.Figure:
+def national_figure(national: pd.DataFrame, title: str = "") -> Figure:
     """A 3x3 grid of the headline national series over time."""
-    fig, axes = plt.subplots(3, 3, figsize=(13, 10), sharex=True)
+    fig, axes = subplots(3, 3, figsize=(13, 10), sharex=True)
     for ax, (col, (name, unit, factor)) in zip(axes.ravel(), NATIONAL_PANELS.items(), strict=True):
         if col in national:
             ax.plot(national["year"], national[col] * factor, color="#1f5f8b", lw=2)
@@ -61,7 +61,7 @@ def national_figure(national: pd.DataFrame, title: str = "") -> plt.Figure:
 
 
 def choropleth(
-    ax: plt.Axes,
+    ax: Axes,
     boundaries,
     values: np.ndarray,
     *,
@@ -87,14 +87,14 @@ def choropleth(
     ax.set_axis_off()
 
 
-def population_change_map(municipal: pd.DataFrame, region) -> plt.Figure:
+def population_change_map(municipal: pd.DataFrame, region) -> Figure:
     """Map of the % change in population from the first to the last year of a run."""
     first, last = municipal["year"].min(), municipal["year"].max()
     start = municipal[municipal["year"] == first].set_index("code")["population"]
     end = municipal[municipal["year"] == last].set_index("code")["population"]
     change = (end / start - 1) * 100
     boundaries = region.boundaries()
-    fig, ax = plt.subplots(figsize=(8, 9))
+    fig, ax = subplots(figsize=(8, 9))
     choropleth(ax, boundaries, change.reindex(boundaries["code"]).to_numpy(),
                label=f"population change {first}-{last}, %")
     ax.set_title(f"Population change by municipality, {first}-{last}")

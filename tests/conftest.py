@@ -5,28 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from omegaconf import OmegaConf
 
-from sim.config import SimConfig, validate
+from sim.config import SimConfig
+from sim.config import make_config as compose_config
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
 
+#: The tiny world of most tests: the synthetic region with 12 municipalities at scale 20
+#: (about 40 k household agents), 3 years, the prior behaviour, no progress bar or plots.
+TINY = [
+    "region=synthetic", "region.n_municipalities=12", "region.seed=1", "behaviour=default",
+    "run.scale=20", "run.years=3", "run.progress=false", "run.plots=false",
+]
 
-def make_config(**overrides) -> SimConfig:
-    """A validated SimConfig from the schema defaults plus nested ``overrides``.
 
-    Defaults here are tiny: the synthetic region with 12 municipalities at scale 20
-    (about 40 k household agents), 3 years, no progress bar or plots.
-    """
-    base = {
-        "region": {"name": "synthetic", "n_municipalities": 12, "seed": 1},
-        "scenario": {"name": "no_investment"},
-        "run": {"scale": 20.0, "years": 3, "progress": False, "plots": False},
-    }
-    cfg = OmegaConf.merge(OmegaConf.structured(SimConfig), base, overrides)
-    typed = OmegaConf.to_object(cfg)
-    validate(typed)
-    return typed
+def make_config(*overrides: str, **values) -> SimConfig:
+    """A validated SimConfig of the tiny world, through the one config helper
+    (:func:`sim.config.make_config`): Hydra ``overrides`` (``"scenario=trouble_shooter"``)
+    on top of :data:`TINY`, then nested ``values`` (``run={"years": 4}``)."""
+    return compose_config([*TINY, *overrides], values)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim import compare as cmp
+from sim.tools import compare as cmp
 from sim import io
 from sim.data.synthetic import make_synthetic
 
@@ -211,9 +211,10 @@ def test_sweep_callbacks_are_configured_and_the_warm_up_compiles_in_process() ->
     from hydra import compose, initialize_config_dir
     from hydra.utils import instantiate
 
-    import sim.__main__  # noqa: F401  registers the schema
     from sim.callbacks import CompareSweep, WarmNumbaCache, warm_numba_cache
+    from sim.config import register_configs
 
+    register_configs()
     with initialize_config_dir(str(ROOT / "configs"), version_base="1.3"):
         cfg = compose("config", return_hydra_config=True,
                       overrides=["hydra.callbacks.compare.baseline=status_quo_2018"])
@@ -224,10 +225,9 @@ def test_sweep_callbacks_are_configured_and_the_warm_up_compiles_in_process() ->
     assert callbacks["warm_numba"].enabled and callbacks["compare"].enabled
     from sim.kernels import firms, households, migration
 
-    before = [m.PARALLEL_THRESHOLD for m in (firms, households, migration)]
     assert warm_numba_cache() > 0
     # the entry kernels, serial and parallel, are compiled (or loaded from the cache)
-    for kernel in (migration._migrate_range, migration._migrate_parallel,
-                   firms._firm_parallel):
+    for kernel in (migration._migrate_range, migration._migrate_parallel, firms._firm_parallel,
+                   households._demography_parallel, households._labour_parallel,
+                   households._aggregate_parallel, households._felt_parallel):
         assert kernel.signatures, kernel
-    assert [m.PARALLEL_THRESHOLD for m in (firms, households, migration)] == before  # restored

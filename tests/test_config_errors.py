@@ -15,13 +15,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import hydra
 import pytest
 from hydra.errors import HydraException
 
 import sim.model
 from sim.__main__ import run_simulation
-from sim.config import ConfigError, to_typed
+from sim.config import ConfigError, compose, to_typed
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
 BASE = ["region=synthetic", "run.years=2", "run.plots=false", "run.progress=false"]
@@ -118,10 +117,9 @@ def test_table_is_large_enough() -> None:
 def test_bad_config_fails_at_start(
     overrides: list[str], expected: list[str], tmp_path: Path, no_model: None
 ) -> None:
-    with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        with pytest.raises((HydraException, ConfigError)) as err:
-            cfg = hydra.compose("config", overrides=BASE + overrides)
-            run_simulation(cfg, tmp_path)
+    with pytest.raises((HydraException, ConfigError)) as err:
+        cfg = compose(BASE + overrides)
+        run_simulation(cfg, tmp_path)
     message = _message(err.value)
     for text in expected:
         assert text in message, f"{text!r} not in error message:\n{message}"
@@ -131,15 +129,13 @@ def test_bad_config_fails_at_start(
 
 def test_good_config_passes_validation() -> None:
     """The table's base is itself valid, so each case fails because of its override."""
-    with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        typed = to_typed(hydra.compose("config", overrides=BASE))
+    typed = to_typed(compose(BASE))
     assert typed.run.years == 2
 
 
 def test_all_problems_reported_at_once() -> None:
     """A hand-edited config with several mistakes lists all of them in one go."""
-    with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = hydra.compose("config", overrides=BASE + ["run.years=0", "run.start_year=2011", "run.seed=-1"])
+    cfg = compose(BASE + ["run.years=0", "run.start_year=2011", "run.seed=-1"])
     with pytest.raises(ConfigError) as err:
         to_typed(cfg)
     for setting in ("run.years=0", "run.start_year=2011", "run.seed=-1"):
@@ -147,8 +143,7 @@ def test_all_problems_reported_at_once() -> None:
 
 
 def test_unknown_named_site_fails_at_start(tmp_path: Path) -> None:
-    with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = hydra.compose("config", overrides=BASE + ["targeting.sites=[99999]"])
+    cfg = compose(BASE + ["targeting.sites=[99999]"])
     with pytest.raises(Exception) as err:  # noqa: B017 - ConfigError or RegionDataError
         run_simulation(cfg, tmp_path)
     assert "targeting.sites" in str(err.value) and "99999" in str(err.value)

@@ -15,13 +15,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import hydra
 import pandas as pd
 import pytest
 
 from sim.__main__ import run_simulation
-from sim.kernels.households import PARALLEL_THRESHOLD as HH_PARALLEL_THRESHOLD
-from sim.kernels.migration import PARALLEL_THRESHOLD
+from sim.config import compose
+from sim.kernels.parallel import PARALLEL_THRESHOLD
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
 OUTPUTS = ("national.parquet", "municipalities.parquet")
@@ -30,9 +29,7 @@ SMALL = ["region=synthetic", "region.n_municipalities=12", "run.scale=50", "run.
 
 
 def _in_process(out_dir: Path, overrides: list[str]) -> Path:
-    with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = hydra.compose("config", overrides=overrides)
-    return run_simulation(cfg, out_dir)
+    return run_simulation(compose(overrides), out_dir)
 
 
 def _command(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
@@ -80,5 +77,5 @@ def test_numba_thread_count_does_not_change_results(tmp_path: Path) -> None:
         _command([*args, f"hydra.run.dir={tmp_path / f't{threads}'}"], tmp_path,
                  env={"NUMBA_NUM_THREADS": str(threads)})
     manifest = json.loads((tmp_path / "t2" / "run.json").read_text())
-    assert manifest["households_agents"] > max(PARALLEL_THRESHOLD, HH_PARALLEL_THRESHOLD)
+    assert manifest["households_agents"] > PARALLEL_THRESHOLD
     assert_same_outputs(tmp_path / "t1", tmp_path / "t2")

@@ -10,7 +10,6 @@ paths; destination tables stay finite and normalized under extreme but legal par
 from __future__ import annotations
 
 import dataclasses
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -19,15 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.kernels.migration import (
-    _migrate_parallel,
-    _migrate_range,
-    build_alias_tables,
-    draw_alias,
-    migrate,
-)
+from sim.kernels.migration import _migrate_parallel, _migrate_range, migrate
+from sim.kernels.parallel import DEFAULT
+from sim.kernels.sampling import build_alias_tables, draw_alias
 from sim.model import SmartCityModel
-from sim.processes import observation
 from sim.processes.migration import TENURE_BIN, choice_tables
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -167,7 +161,7 @@ def test_migration_conserves_households(pop) -> None:
 @SETTINGS
 @given(populations())
 def test_parallel_and_serial_paths_agree(pop) -> None:
-    """The threaded path (used above PARALLEL_THRESHOLD) gives the serial path's answer."""
+    """The threaded path (used above the parallel threshold) gives the serial path's answer."""
     muni, htype, tenure, size, uid, move_prob, dest, key, _ = pop
     threshold, alias = build_alias_tables(dest)
     m = move_prob.shape[0]
@@ -178,7 +172,7 @@ def test_parallel_and_serial_paths_agree(pop) -> None:
         fp = np.zeros((m, m), dtype=np.int64)
         args = (mu, htype, te, size, uid, move_prob, TENURE_BIN, threshold, alias, key, fh, fp)
         if parallel:
-            _migrate_parallel(len(mu), *args)
+            _migrate_parallel(len(mu), 16, *args)
         else:
             _migrate_range(0, len(mu), *args)
         results.append((mu, te, fh, fp))
@@ -200,21 +194,15 @@ def _tables(model: SmartCityModel, empty: int | None = None, **migration):
     params = dataclasses.replace(
         model.params, migration=dataclasses.replace(model.params.migration, **migration)
     )
-    persons = model.persons.astype(float).copy()
-    households = model.households_count.astype(float).copy()
-    vacant = model.vacant.copy()
+    c = model.migration_conditions()
+    persons = c.persons.astype(float).copy()
+    vacant = c.vacant.copy()
     if empty is not None:
-        persons[empty] = households[empty] = 0.0
-        vacant[empty] = model.housing_units[empty]  # every home empty
-    view = SimpleNamespace(
-        params=params, n_munis=model.n_munis, persons=persons, households_count=households,
-        service_levels=model.service_levels, mean_wage_by_muni=model.mean_wage_by_muni,
-        employment_rate=model.employment_rate, price=model.price, capital_region=model.capital_region,
-        amenity=model.amenity, network=model.network, distance_km=model.distance_km,
-        same_province=model.same_province, qol=model.qol, attachment=model.attachment,
-        housing_units=model.housing_units, vacant=vacant, vacancy0=model.vacancy0,
-    )
-    return choice_tables(view)
+        persons[empty] = 0.0
+        vacant[empty] = c.dwellings[empty]  # every home empty
+    c = dataclasses.replace(c, persons=persons, vacant=vacant)
+    return choice_tables(params.migration, params.qol.service_weights, c, model.migration.amenity,
+                         model.migration.network, model.world)
 
 
 def _check(move_prob: np.ndarray, dest: np.ndarray) -> None:
@@ -251,7 +239,7 @@ def test_zero_utilities_give_uniform_destinations(world) -> None:
         beta_housing=zero, beta_capital=zero, beta_size=0.0, same_province=0.0, stay_local=0.0,
         network=0.0,
     )
-    world_amenity = world.amenity
+    world_amenity = world.migration.amenity
     if np.any(world_amenity != 0):  # the start equilibrium's amenities are the only utility
         expected = np.exp(world_amenity) / np.exp(world_amenity).sum()
     else:
@@ -273,16 +261,12 @@ def test_model_with_an_empty_municipality_runs_finite() -> None:
     model = SmartCityModel(make_config(region={"n_municipalities": 8}, run={"scale": 200.0, "seed": 2}))
     hh = model.households
     hh.muni[hh.muni == 0] = 1
-    model.aggregates = observation.aggregate_households(model)
-    model.refresh_qol()
-    model.aggregates["felt_persons"] = observation.count_felt_benefit(model)
-    model.records = observation.Recorder()  # the start row shows the emptied place
-    model.records.record(model)
+    model.reset_records()  # the start row shows the emptied place
     assert model.persons[0] == 0
     for _ in range(3):
         model.step()
-        assert np.isfinite(model.qol).all() and np.isfinite(model.price).all()
-        assert np.isfinite(model.mean_wage_by_muni).all() and np.isfinite(model.wage).all()
+        assert np.isfinite(model.observed.qol).all() and np.isfinite(model.housing.price).all()
+        assert np.isfinite(model.labour.mean_wage).all() and np.isfinite(model.labour.wage).all()
     frame = model.records.municipal_frame()
     empty = frame["households"] == 0
     assert empty.any() and (frame.loc[empty, "code"] == model.region.table["code"][0]).all()
@@ -309,4 +293,5 @@ def test_count_by_municipality_matches_bincount(n: int) -> None:
 
     rng = np.random.default_rng(n)
     muni = rng.integers(0, 250, n).astype(np.int16)  # municipalities 250-299 stay empty
-    np.testing.assert_array_equal(count_by_municipality(muni, 300), np.bincount(muni, minlength=300))
+    counted = count_by_municipality(muni, 300, DEFAULT.chunks_for(n))
+    np.testing.assert_array_equal(counted, np.bincount(muni, minlength=300))

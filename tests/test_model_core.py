@@ -78,9 +78,9 @@ def test_better_services_and_jobs_attract_people():
     cfg = make_config(run={"years": 4, "seed": 5})
     base = SmartCityModel(cfg)
     boosted = SmartCityModel(cfg)
-    target = int(np.flatnonzero(boosted.is_gun)[0])
-    boosted.services_base[target] += 30.0
-    boosted.tech_shift[target] += 0.05
+    target = int(np.flatnonzero(boosted.world.is_gun)[0])
+    boosted.world.services_base[target] += 30.0
+    boosted.policy.tech_shift[target] += 0.05
     base.run()
     boosted.run()
     gain = boosted.persons[target] / base.persons[target] - 1
@@ -90,7 +90,7 @@ def test_better_services_and_jobs_attract_people():
 def test_infinite_distance_cost_keeps_movers_at_home():
     cfg = make_config(behaviour={"migration": {"distance_decay": 1e4}}, run={"years": 2})
     model = run(cfg)
-    flows = model.flows_persons
+    flows = model.migration.flows_persons
     assert flows.sum() > 0, "households still move within their municipality"
     assert flows.sum() == np.trace(flows), "nobody should cross a municipal border"
 
@@ -126,9 +126,9 @@ def test_felt_benefit_counts_persons_whose_qol_rose_by_the_threshold():
     model = run(make_config(run={"years": 2}))
     hh = model.households
     age_class = (hh.age >= 40).astype(int) + (hh.age >= 65)
-    gained = model.qol[hh.muni, age_class] - hh.qol_start >= 0.5
+    gained = model.observed.qol[hh.muni, age_class] - hh.qol_start >= 0.5
     expected = np.bincount(hh.muni, weights=hh.size * gained, minlength=model.n_munis)
-    light = felt_benefit(hh.muni, hh.age, hh.size, hh.qol_start, model.qol, 0.5, model.n_munis)
+    light = felt_benefit(hh.muni, hh.age, hh.size, hh.qol_start, model.observed.qol, 0.5, model.n_munis)
     np.testing.assert_array_equal(light, expected)
     assert 0 < light.sum() < hh.size.sum()
 
@@ -155,12 +155,12 @@ def test_local_fertility_moves_births_to_high_fertility_places_not_their_number(
     flat = SmartCityModel(make_config(
         run={"years": 3, "seed": 2}, behaviour={"demography": {"local_fertility": 0.0}}
     ))
-    np.testing.assert_allclose(flat.fertility_index, 1.0)
+    np.testing.assert_allclose(flat.demography.fertility_index, 1.0)
     tfr = local.region.table["tfr_2015"].to_numpy()
-    assert np.corrcoef(np.log(local.fertility_index), np.log(tfr))[0, 1] > 0.999
+    assert np.corrcoef(np.log(local.demography.fertility_index), np.log(tfr))[0, 1] > 0.999
     hh = local.households
     parents = np.bincount(hh.muni, weights=(hh.age >= 20) & (hh.age < 45), minlength=local.n_munis)
-    assert np.average(local.fertility_index, weights=parents) == pytest.approx(1.0)
+    assert np.average(local.demography.fertility_index, weights=parents) == pytest.approx(1.0)
 
     codes = local.region.table["code"].to_numpy()
     births = {}
@@ -183,11 +183,11 @@ def test_housing_pipeline_adds_census_dwellings_with_its_half_life():
     model = SmartCityModel(cfg)
     table = model.region.table
     per_year = (table["housing_units_2015"] - table["housing_units_2010"]).clip(lower=0).to_numpy() / 5
-    np.testing.assert_allclose(model.housing_completions, per_year)
-    start = model.housing_units.copy()
+    np.testing.assert_allclose(model.housing.completions, per_year)
+    start = model.housing.units.copy()
     model.run()
     built = per_year * sum(0.5 ** (k / 2.0) for k in range(4))
-    np.testing.assert_allclose(model.housing_units - start, built, rtol=1e-12)
+    np.testing.assert_allclose(model.housing.units - start, built, rtol=1e-12)
 
 
 def _persons_and_building(years: int, behaviour: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -195,7 +195,7 @@ def _persons_and_building(years: int, behaviour: dict) -> tuple[np.ndarray, np.n
     relative to the 2015 stock, for a behaviour override."""
     model = SmartCityModel(make_config(run={"years": years, "seed": 4}, behaviour=behaviour))
     model.run()
-    building = model.housing_completions / model.region.table["housing_units_2015"].to_numpy()
+    building = model.housing.completions / model.region.table["housing_units_2015"].to_numpy()
     return model.persons.astype(float), building
 
 
@@ -211,8 +211,8 @@ def test_households_follow_new_dwellings():
 
 
 def test_pipeline_of_a_2020_start_is_2015_to_2020_building():
-    from sim.data.region import load_region
-    from sim.processes.world import housing_pipeline
+    from sim.data import load_region
+    from sim.data.census import housing_pipeline
 
     table = load_region("synthetic", n_municipalities=12, seed=1).table
     np.testing.assert_allclose(
@@ -229,16 +229,16 @@ def test_empty_dwellings_are_accounted_for():
     model = SmartCityModel(make_config(run={"years": 4, "seed": 2}))
     table = model.region.table
     census_rate = (table["vacant_housing_2015"] / table["housing_units_2015"]).to_numpy()
-    np.testing.assert_allclose(model.vacancy0, census_rate)
-    vacant0, units0 = model.vacant.copy(), model.housing_units.copy()
-    households0 = model.households_count * model.scale
+    np.testing.assert_allclose(model.housing.vacancy0, census_rate)
+    vacant0, units0 = model.housing.vacant.copy(), model.housing.units.copy()
+    households0 = model.observed.households * model.scale
     model.run()
-    assert (model.vacant > 0.005 * model.housing_units).all(), "floor reached: test needs another seed"
+    assert (model.housing.vacant > 0.005 * model.housing.units).all(), "floor reached: test needs another seed"
     # The housing step counts this year's households from the agents.
-    np.testing.assert_array_equal(model.households_housed, model.households_count * model.scale)
-    assert not np.array_equal(model.households_housed, households0)
-    expected = vacant0 + (model.housing_units - units0) - (model.households_housed - households0)
-    np.testing.assert_allclose(model.vacant, expected)
+    np.testing.assert_array_equal(model.housing.households_housed, model.observed.households * model.scale)
+    assert not np.array_equal(model.housing.households_housed, households0)
+    expected = vacant0 + (model.housing.units - units0) - (model.housing.households_housed - households0)
+    np.testing.assert_allclose(model.housing.vacant, expected)
 
 
 def test_movers_are_drawn_to_empty_homes():

@@ -7,46 +7,52 @@ how the budget is accounted. Emergent outcomes (who gains people) are not assert
 
 from __future__ import annotations
 
-import hydra
 import numpy as np
 import pytest
-from conftest import CONFIG_DIR
 
-from sim.agents.municipality import SERVICE_DOMAINS
-from sim.config import ConfigError, register_configs, to_typed
-from sim.data.region import SECTORS
+from sim.config import ConfigError, make_config
+from sim.constants import SECTORS, SERVICE_DOMAINS, by_age_class
 from sim.model import SmartCityModel
 from sim.policy.assets import SERVICE, AssetRegistry
+from sim.processes import housing, policy
 
-register_configs()
 BASE = ["region=synthetic", "run.scale=400", "run.years=3", "run.plots=false", "run.progress=false"]
 
 
 def compose(*overrides: str):
-    with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return to_typed(hydra.compose("config", overrides=[*BASE, *overrides]))
+    return make_config([*BASE, *overrides])
 
 
 def model_for(*overrides: str) -> SmartCityModel:
     return SmartCityModel(compose(*overrides))
 
 
+def policy_step_alone(m: SmartCityModel) -> None:
+    """Next year's policy step and nothing else, from the model's states (what
+    ``SmartCityModel.step`` passes it), with its dwellings handed to housing."""
+    y = m.year + 1
+    policy.step(m.policy, m.levers, y, y - m.start_year - 1, m.world, m.observed.persons_by_type,
+                m.observed.qol_mean, m.firms.output.sum(axis=1), m.params.qol.service_weights,
+                m.scale, m.streams.rng("policy", y))
+    housing.add_dwellings(m.housing, m.policy.dwellings_built)
+
+
 def test_smart_village_raises_services_in_receiving_gun_only() -> None:
     m = model_for("scenario=smart_village")
     m.step()
-    got = m.investment_krw > 0
+    got = m.policy.investment_krw > 0
     assert got.any()
-    assert (m.is_gun[got] & m.jeonbuk[got]).all()  # the pilot: Jeonbuk's gun only
+    assert (m.world.is_gun[got] & m.world.jeonbuk[got]).all()  # the pilot: Jeonbuk's gun only
     d = [SERVICE_DOMAINS.index("mobility"), SERVICE_DOMAINS.index("health")]
     others = [k for k in range(len(SERVICE_DOMAINS)) if k not in d]
-    assert (m.policy_services[np.ix_(got, d)] > 0).all()
-    assert np.all(m.policy_services[~got] == 0)
-    assert np.all(m.policy_services[:, others] == 0)
+    assert (m.policy.services[np.ix_(got, d)] > 0).all()
+    assert np.all(m.policy.services[~got] == 0)
+    assert np.all(m.policy.services[:, others] == 0)
     agri = SECTORS.index("agri")
-    assert (m.tech_shift[got, agri] > 0).all() and np.all(m.tech_shift[~got] == 0)
+    assert (m.policy.tech_shift[got, agri] > 0).all() and np.all(m.policy.tech_shift[~got] == 0)
     # The service levels the households see moved by exactly the policy points (below 100).
     lv = m.service_levels()
-    assert np.allclose(lv[~got], np.clip(m.services_base[~got], 0, 100))
+    assert np.allclose(lv[~got], np.clip(m.world.services_base[~got], 0, 100))
 
 
 def test_unfunded_assets_decay_funded_do_not() -> None:
@@ -83,11 +89,11 @@ def test_services_fall_after_the_horizon_without_operation() -> None:
     m.step()
     k0 = m.policy.assets.capital_by(SERVICE, m.n_munis, len(SERVICE_DOMAINS))
     m.step()
-    assert m.investment_krw.sum() == 0
+    assert m.policy.investment_krw.sum() == 0
     k1 = m.policy.assets.capital_by(SERVICE, m.n_munis, len(SERVICE_DOMAINS))
     assert k0.sum() > 0 and np.allclose(k1, 0.85 * k0)
     got = k0 > 0
-    assert np.array_equal(m.policy_services > 0, got)
+    assert np.array_equal(m.policy.services > 0, got)
 
 
 @pytest.mark.parametrize("gov", ["province_led", "collaborative"])
@@ -96,10 +102,10 @@ def test_block_grants_stay_within_each_province(gov: str) -> None:
     for _ in range(2):  # the second year also pays operation out of each grant
         persons = m.persons.astype(float)  # what the grants are keyed on this year
         m.step()
-        pots = m.policy.last_pots
-        assert len(pots) == len(np.unique(m.province_code))
+        pots = m.policy.pots
+        assert len(pots) == len(np.unique(m.world.province_code))
         for amount, members in pots:
-            assert m.investment_krw[members].sum() == pytest.approx(amount, rel=1e-9)
+            assert m.policy.investment_krw[members].sum() == pytest.approx(amount, rel=1e-9)
         assert sum(a for a, _ in pots) == pytest.approx(m.cfg.budget.annual_krw, rel=1e-12)
     if gov == "province_led":  # grants follow eligible residents
         for amount, members in pots:
@@ -121,11 +127,11 @@ def test_budget_spent_exactly_as_configured(scenario: str, extra: list[str], yea
     yearly = []
     for _ in range(years):
         m.step()
-        yearly.append(m.investment_krw.sum())
+        yearly.append(m.policy.investment_krw.sum())
     b = m.cfg.budget
     spent_years = min(years, b.horizon_years)
     expected = b.annual_krw * (1 + b.local_match_rate) * spent_years
-    assert m.investment_total_krw.sum() == pytest.approx(expected, rel=1e-12)
+    assert m.policy.investment_total_krw.sum() == pytest.approx(expected, rel=1e-12)
     assert m.policy.national_spent == pytest.approx(b.annual_krw * spent_years, rel=1e-12)
     assert all(y == 0 for y in yearly[spent_years:])
 
@@ -135,8 +141,8 @@ def test_zero_budget_builds_nothing(scenario: str) -> None:
     extra = [] if scenario == "no_investment" else ["budget.annual_krw=0"]
     m = model_for(f"scenario={scenario}", *extra)
     m.run(2)
-    assert m.investment_total_krw.sum() == 0 and len(m.policy.assets) == 0
-    assert np.all(m.policy_services == 0) and np.all(m.tech_shift == 0) and np.all(m.attachment == 0)
+    assert m.policy.investment_total_krw.sum() == 0 and len(m.policy.assets) == 0
+    assert np.all(m.policy.services == 0) and np.all(m.policy.tech_shift == 0) and np.all(m.policy.attachment == 0)
 
 
 def test_ts_system_funds_the_most_felt_deficit() -> None:
@@ -145,7 +151,7 @@ def test_ts_system_funds_the_most_felt_deficit() -> None:
     chosen = {a.index: a.choose_ts_domains(1, levels)[0] for a in m.municipalities_list}
     # The choice is the argmax of residents' weight x shortfall, per municipality.
     w = np.asarray(m.params.qol.service_weights)
-    by_class = m.aggregates["persons_by_type"].reshape(m.n_munis, 3, 3).sum(axis=2)
+    by_class = by_age_class(m.observed.persons_by_type)
     felt = (by_class @ w) / by_class.sum(axis=1, keepdims=True) * (100 - levels)
     assert all(chosen[i] == int(np.argmax(felt[i])) for i in range(m.n_munis))
     m.step()
@@ -157,25 +163,25 @@ def test_ts_system_funds_the_most_felt_deficit() -> None:
 def test_tech_test_bed_raises_knowledge_productivity_then_decays() -> None:
     m = model_for("scenario=tech_city", "budget.horizon_years=1")
     m.step()
-    got = m.investment_krw > 0
+    got = m.policy.investment_krw > 0
     k = SECTORS.index("knowledge")
     assert got.sum() == 10  # competitive: the 10 best-scored places
-    assert (m.tech_shift[got, k] > 0).all()
-    assert np.all(m.tech_shift[~got] == 0) and np.all(m.tech_shift[:, :k] == 0)
-    assert (m.policy_services[got, SERVICE_DOMAINS.index("digital")] > 0).all()
+    assert (m.policy.tech_shift[got, k] > 0).all()
+    assert np.all(m.policy.tech_shift[~got] == 0) and np.all(m.policy.tech_shift[:, :k] == 0)
+    assert (m.policy.services[got, SERVICE_DOMAINS.index("digital")] > 0).all()
     m.step()  # no money, no operation: the productivity level falls back a little
-    assert (m.tech_shift[got, k] < 0).all()
+    assert (m.policy.tech_shift[got, k] < 0).all()
 
 
 def test_living_lab_reaches_the_innovation_city_with_attachment() -> None:
     m = model_for("scenario=innovation_city_living_lab")
     m.step()
-    host = m.region.table["innovation_city"].to_numpy(bool) & m.jeonbuk
-    got = m.investment_krw > 0
+    host = m.region.table["innovation_city"].to_numpy(bool) & m.world.jeonbuk
+    got = m.policy.investment_krw > 0
     assert np.array_equal(got, host)
-    assert (m.attachment[host] > 0).all() and np.all(m.attachment[~host] == 0)
+    assert (m.policy.attachment[host] > 0).all() and np.all(m.policy.attachment[~host] == 0)
     k = SECTORS.index("knowledge")
-    assert (m.tech_shift[host, k] > 0).all()
+    assert (m.policy.tech_shift[host, k] > 0).all()
     assert m.policy.assets.instrument.tolist() and set(m.policy.assets.instrument) == {"living_lab"}
 
 
@@ -185,18 +191,17 @@ def test_centre_led_need_noise_changes_only_who_is_seen() -> None:
     b = model_for("scenario=trouble_shooter", "governance.need_noise=1.0")
     a.step()
     b.step()
-    assert a.investment_krw.sum() == pytest.approx(b.investment_krw.sum(), rel=1e-12)
-    assert not np.allclose(a.investment_krw, b.investment_krw)
+    assert a.policy.investment_krw.sum() == pytest.approx(b.policy.investment_krw.sum(), rel=1e-12)
+    assert not np.allclose(a.policy.investment_krw, b.policy.investment_krw)
 
 
 def test_housing_share_builds_dwellings() -> None:
     m = model_for("scenario=innovation_city_living_lab", "instrument.living_lab.housing_share=0.2")
-    units0 = m.housing_units.copy()
-    m.year += 1  # the policy step alone, before housing supply responds
-    m.policy.step(m)
-    host = m.investment_krw > 0
-    built = m.housing_units - units0
-    expected = m.investment_krw * 0.2 * (1 - m.cfg.governance.overhead) / m.cfg.instrument.krw_per_dwelling
+    units0 = m.housing.units.copy()
+    policy_step_alone(m)  # before housing supply responds
+    host = m.policy.investment_krw > 0
+    built = m.housing.units - units0
+    expected = m.policy.investment_krw * 0.2 * (1 - m.cfg.governance.overhead) / m.cfg.instrument.krw_per_dwelling
     assert np.allclose(built, expected) and (built[host] > 0).all()
 
 
@@ -234,15 +239,13 @@ def test_policy_dwellings_arrive_empty() -> None:
     and are counted once: over a run, vacant - vacant0 = every dwelling added (policy,
     pipeline, price-driven) - households added, in places that never hit a bound."""
     m = model_for("scenario=innovation_city_living_lab", "instrument.living_lab.housing_share=0.2")
-    vacant0, units0, housed0 = m.vacant.copy(), m.housing_units.copy(), m.households_housed.copy()
-    m.year += 1
-    m.policy.step(m)  # the policy step alone: its dwellings are empty at once
-    built = m.housing_units - units0
+    vacant0, units0, housed0 = m.housing.vacant.copy(), m.housing.units.copy(), m.housing.households_housed.copy()
+    policy_step_alone(m)  # its dwellings are empty at once
+    built = m.housing.units - units0
     assert (built > 0).any()
-    np.testing.assert_allclose(m.vacant - vacant0, built)
-    m.year -= 1
+    np.testing.assert_allclose(m.housing.vacant - vacant0, built)
     m.run()
-    inside = (m.vacant > 0.005 * m.housing_units * (1 + 1e-9)) & (m.vacant < m.housing_units)
+    inside = (m.housing.vacant > 0.005 * m.housing.units * (1 + 1e-9)) & (m.housing.vacant < m.housing.units)
     assert inside.sum() >= m.n_munis // 2
-    expected = vacant0 + (m.housing_units - units0) - (m.households_housed - housed0)
-    np.testing.assert_allclose(m.vacant[inside], expected[inside])
+    expected = vacant0 + (m.housing.units - units0) - (m.housing.households_housed - housed0)
+    np.testing.assert_allclose(m.housing.vacant[inside], expected[inside])

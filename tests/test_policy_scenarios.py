@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import hydra
 import numpy as np
 import pytest
 from conftest import CONFIG_DIR
 
-from sim.config import register_configs, to_typed
+from sim.config import compose as compose_files
+from sim.config import to_typed
 from sim.model import SmartCityModel
 
-register_configs()
 SCENARIOS = sorted(p.stem for p in (Path(CONFIG_DIR) / "scenario").glob("*.yaml"))
 REQUIRED = {
     "no_investment", "status_quo_2018", "tech_city", "trouble_shooter",
@@ -28,8 +27,7 @@ POLICY_GROUPS = ("budget", "targeting", "instrument", "governance", "lifecycle",
 
 def compose(scenario: str, region: str, *extra: str):
     base = [f"region={region}", "run.plots=false", "run.progress=false", f"scenario={scenario}"]
-    with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return hydra.compose("config", overrides=[*base, *extra])
+    return compose_files([*base, *extra])
 
 
 def test_all_required_scenarios_exist() -> None:
@@ -53,12 +51,12 @@ def _run_and_check(cfg, years: int) -> SmartCityModel:
     m.run(years)
     b = typed.budget
     expected = 0.0 if typed.targeting.rule == "none" else b.annual_krw * (1 + b.local_match_rate) * min(years, b.horizon_years)
-    assert m.investment_total_krw.sum() == pytest.approx(expected, rel=1e-12, abs=1e-3)
+    assert m.policy.investment_total_krw.sum() == pytest.approx(expected, rel=1e-12, abs=1e-3)
     national = m.records.national_frame()
     assert national["investment_krw"].sum() == pytest.approx(expected, rel=1e-9, abs=1e-3)
     if expected > 0:
-        assert len(m.policy.assets) > 0 and np.any(m.policy_services > 0)
-    assert np.isfinite(m.qol).all() and np.isfinite(m.tech_shift).all()
+        assert len(m.policy.assets) > 0 and np.any(m.policy.services > 0)
+    assert np.isfinite(m.observed.qol).all() and np.isfinite(m.policy.tech_shift).all()
     return m
 
 
@@ -72,12 +70,12 @@ def test_scenario_runs_on_synthetic(scenario: str) -> None:
 def test_scenario_runs_on_korea(scenario: str) -> None:
     m = _run_and_check(compose(scenario, "korea", "run.scale=1000"), years=2)
     t = m.region.table
-    got = set(t["code"][m.investment_total_krw > 0])
+    got = set(t["code"][m.policy.investment_total_krw > 0])
     if scenario == "status_quo_2018":
         assert got == set(m.cfg.targeting.sites)
     if scenario == "smart_village":
         assert got and all(c.startswith("35") for c in got)
-        assert set(t["kind"][m.investment_total_krw > 0]) == {"gun"}
+        assert set(t["kind"][m.policy.investment_total_krw > 0]) == {"gun"}
     if scenario == "innovation_city_living_lab":
         assert got == {"35010", "35310"}  # Jeonju-si and Wanju-gun
 
@@ -88,7 +86,7 @@ def test_status_quo_money_follows_site_weights_on_korea() -> None:
     m.step()
     codes = m.region.table["code"].tolist()
     t = m.cfg.targeting
-    inv = m.investment_krw
+    inv = m.policy.investment_krw
     share = {c: inv[codes.index(c)] / inv.sum() for c in t.sites}
     total_w = sum(t.site_weights)
     for c, w in zip(t.sites, t.site_weights, strict=True):

@@ -12,10 +12,12 @@ import numba
 import numpy as np
 import pytest
 
-from sim.kernels.migration import build_alias_tables, migrate
+from sim.kernels.migration import migrate
+from sim.kernels.parallel import Parallel
+from sim.kernels.sampling import build_alias_tables
 from sim.model import SmartCityModel
 from sim.processes.migration import TENURE_BIN
-from sim.reference import ReferenceModel, compare_flows, tables_from_model
+from sim.tools.reference import ReferenceModel, compare_flows, tables_from_model
 from tests.conftest import make_config
 
 
@@ -55,7 +57,7 @@ def test_kernel_and_reference_agree_in_distribution(world) -> None:
     fast = _kernel_flows(world, tables.move_prob, tables.dest, key=12345)
     slow = _reference_flows(world, tables.move_prob, tables.dest, seed=7)
     assert fast.sum() > 2_000  # enough movers for the tests to have power
-    pvalues = _compare(fast, slow, n, world.distance_km)
+    pvalues = _compare(fast, slow, n, world.world.distance_km)
     assert min(pvalues.values()) > 1e-3, pvalues
 
 
@@ -77,7 +79,7 @@ def test_comparison_detects_a_wrong_destination_rule(world) -> None:
     wrong = np.roll(tables.dest, 1, axis=2)
     fast = _kernel_flows(world, tables.move_prob, tables.dest, key=12345)
     slow = _reference_flows(world, tables.move_prob, wrong, seed=7)
-    pvalues = _compare(fast, slow, world.households.n, world.distance_km)
+    pvalues = _compare(fast, slow, world.households.n, world.world.distance_km)
     assert pvalues["origin_destination"] < 1e-6
 
 
@@ -93,15 +95,8 @@ def _random_columns(n: int, m: int, t: int, seed: int):
     return muni, htype, tenure, size, uid, move_prob, dest
 
 
-@pytest.fixture
-def parallel_everywhere(monkeypatch):
-    """Send every kernel down its threaded path, however small the arrays."""
-    import sim.kernels.firms
-    import sim.kernels.households
-    import sim.kernels.migration
-
-    for module in (sim.kernels.households, sim.kernels.firms, sim.kernels.migration):
-        monkeypatch.setattr(module, "PARALLEL_THRESHOLD", 1_000)
+#: Every kernel down its threaded path, however small the arrays.
+PARALLEL_EVERYWHERE = Parallel(threshold=1_000)
 
 
 def _with_threads(threads: int, fn):
@@ -113,14 +108,15 @@ def _with_threads(threads: int, fn):
         numba.set_num_threads(before)
 
 
-def test_migration_kernel_does_not_depend_on_thread_count(parallel_everywhere) -> None:
+def test_migration_kernel_does_not_depend_on_thread_count() -> None:
     n, m, t = 250_000, 40, 9
     muni, htype, tenure, size, uid, move_prob, dest = _random_columns(n, m, t, seed=5)
     threshold, alias = build_alias_tables(dest.reshape(m * t, m))
 
     def run():
         mu, te = muni.copy(), tenure.copy()
-        flows = migrate(mu, htype, te, size, uid, move_prob, TENURE_BIN, threshold, alias, np.uint64(3))
+        flows = migrate(mu, htype, te, size, uid, move_prob, TENURE_BIN, threshold, alias, np.uint64(3),
+                        PARALLEL_EVERYWHERE.blocks_for(len(mu)))
         return (mu, te, *flows)
 
     one, two = _with_threads(1, run), _with_threads(2, run)
@@ -129,14 +125,15 @@ def test_migration_kernel_does_not_depend_on_thread_count(parallel_everywhere) -
     assert one[2].sum() > 0.02 * n
 
 
-def test_a_model_year_does_not_depend_on_thread_count(parallel_everywhere) -> None:
+def test_a_model_year_does_not_depend_on_thread_count() -> None:
     """Build and two years of every process, all kernels on their threaded paths."""
     cfg = make_config()
 
     def run():
-        model = SmartCityModel(cfg)
+        model = SmartCityModel(cfg, parallel=PARALLEL_EVERYWHERE)
         model.run(2)
-        return model.households.to_frame(), model.firms.to_frame(), model.flows_persons, model.qol
+        return (model.households.to_frame(), model.firms.agents.to_frame(),
+                model.migration.flows_persons, model.observed.qol)
 
     (h1, f1, fl1, q1), (h2, f2, fl2, q2) = _with_threads(1, run), _with_threads(2, run)
     assert len(h1) > 10_000
@@ -150,7 +147,7 @@ def test_normal_quantile_of_the_income_factor_is_accurate() -> None:
     """The labour kernel's normal quantile (used for the lognormal income factor)."""
     from scipy.stats import norm
 
-    from sim.kernels.households import normal_quantile
+    from sim.kernels.sampling import normal_quantile
 
     p = np.concatenate([[1e-300, 1e-12, 1e-6, 0.02424, 0.02426], np.linspace(0.001, 0.999, 999),
                         [1 - 1e-9, 1 - 2**-53]])

@@ -10,13 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from omegaconf import OmegaConf
 
-from sim import calibrate
-from sim.config import BehaviourConfig, ConfigError, validate
-from sim.data.region import load_region
+from sim.config import BehaviourConfig, ConfigError, behaviour_from_file, validate
+from sim.data import load_region
 from sim.model import SmartCityModel
-from sim.validate import growth_metrics, load_behaviour, naive_forecasts, run_validation
+from sim.tools import calibrate
+from sim.tools.validate import growth_metrics, load_behaviour, naive_forecasts, run_validation
 from tests.conftest import make_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,10 +96,10 @@ def test_amenity_shift_half_life_halves_the_shift():
     cfg = make_config(run={"years": 2, "seed": 3}, behaviour={"migration": {
         "amenity_shift": {target: 1.0}, "amenity_shift_half_life": 2.0}})
     model = SmartCityModel(cfg)
-    shift = model.amenity - model.amenity_base
+    shift = model.migration.amenity - model.migration.amenity_base
     assert shift[4] == pytest.approx(1.0) and np.count_nonzero(shift) == 1
     model.run()  # two years: the shift is down to 0.5 ** (2 / 2)
-    np.testing.assert_allclose(model.amenity - model.amenity_base, 0.5 * shift)
+    np.testing.assert_allclose(model.migration.amenity - model.migration.amenity_base, 0.5 * shift)
     cfg.behaviour.migration.amenity_shift_half_life = -1.0
     with pytest.raises(ConfigError, match="half_life"):
         validate(cfg)
@@ -119,7 +118,7 @@ def test_calibrate_command_on_a_tiny_budget(tmp_path):
                          "--out", str(out), "--record", str(record), "--trends", str(trends),
                          "--trend-iterations", "1"])
     assert rc == 0
-    beh = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(BehaviourConfig), OmegaConf.load(out)))
+    beh = behaviour_from_file(out)
     assert "objective" in beh.note and "2010->2015" in beh.note
     rec = json.loads(record.read_text())
     assert set(rec["search_space"]) == {p.path for p in calibrate.SPACE}
@@ -127,7 +126,7 @@ def test_calibrate_command_on_a_tiny_budget(tmp_path):
     assert rec["period"] == "2010-2015"
     assert set(rec["refine_space"]) == set(calibrate.REFINE)
     assert rec["best"]["objective"]["total"] == min(h["objective"]["total"] for h in rec["history"])
-    with_trends = OmegaConf.merge(OmegaConf.structured(BehaviourConfig), OmegaConf.load(trends))
+    with_trends = behaviour_from_file(trends)
     assert len(with_trends.migration.amenity_shift) == 12
 
     # --trends-only: new shifts for the behaviour in --out, finer and with more seeds; the
@@ -139,7 +138,7 @@ def test_calibrate_command_on_a_tiny_budget(tmp_path):
     again = json.loads(record.read_text())
     assert again["history"] == rec["history"]
     assert again["amenity_shift"]["scale"] == 40 and again["amenity_shift"]["seeds"] == [0, 1]
-    refit = OmegaConf.merge(OmegaConf.structured(BehaviourConfig), OmegaConf.load(trends))
+    refit = behaviour_from_file(trends)
     assert "2 seeds at scale 40" in refit.note
     assert refit.migration.move_rate == beh.migration.move_rate
     assert refit.migration.amenity_shift != with_trends.migration.amenity_shift

@@ -29,7 +29,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import common  # noqa: E402
 
-from sim.compare import HEADLINE  # noqa: E402
+from sim.catalogue import HEADLINE  # noqa: E402
 
 #: Parameters screened; each varies over +-``SPREAD`` around its value in the config in
 #: effect (the calibrated defaults, or whatever ``behaviour=...`` and overrides select).
@@ -56,7 +56,7 @@ BOUNDS = {
     "behaviour.housing.pipeline_half_life": (5.0, 20.0),
 }
 #: headline outcomes (national, final year): column -> (label, unit, display factor),
-#: the labels and units of sim.compare's summary table
+#: the labels and units of the effect tables (sim.catalogue)
 OUTCOMES = {
     k: HEADLINE[k]
     for k in ("capital_region_share", "jeonbuk_population", "urban_rural_qol_gap",
@@ -92,15 +92,13 @@ def main() -> None:
     sweep = Path(args.sweep_dir)
     base = (common.QUICK if args.quick else DEFAULTS) + list(extra)
 
-    from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
 
-    import sim.__main__  # noqa: F401  registers the schema
+    from sim.config import compose
 
-    with initialize_config_dir(str(common.CONFIGS), version_base="1.3"):
-        centre = compose("config", overrides=[*base, f"scenario={args.scenario}"])
+    centre = compose([*base, f"scenario={args.scenario}"])
     values = {k: float(OmegaConf.select(centre, k)) for k in PARAMETERS}
     problem = {"num_vars": len(PARAMETERS), "names": list(PARAMETERS),
                "bounds": [list(BOUNDS[k]) if k in BOUNDS else sorted([(1 - SPREAD) * v, (1 + SPREAD) * v])
@@ -120,13 +118,11 @@ def main() -> None:
 
     io.atomic_write(sweep / "design.csv", lambda tmp: design.to_csv(tmp, index=False))
     jobs: list[tuple[object, Path]] = []
-    with initialize_config_dir(str(common.CONFIGS), version_base="1.3"):
-        for i, row in enumerate(X):
-            for arm in (args.scenario, args.baseline):
-                overrides = [*base, f"scenario={arm}", "run.progress=false", "run.plots=false",
-                             *(f"{k}={float(v)!r}" for k, v in zip(PARAMETERS, row, strict=True))]
-                jobs.append((compose("config", overrides=overrides),
-                             sweep / "runs" / f"{i:04d}_{arm}"))
+    for i, row in enumerate(X):
+        for arm in (args.scenario, args.baseline):
+            overrides = [*base, f"scenario={arm}", "run.progress=false", "run.plots=false",
+                         *(f"{k}={float(v)!r}" for k, v in zip(PARAMETERS, row, strict=True))]
+            jobs.append((compose(overrides), sweep / "runs" / f"{i:04d}_{arm}"))
     todo = [(c, d) for c, d in jobs if not io.is_complete(d)]
     print(f"{len(jobs) - len(todo)} runs already complete; running {len(todo)}", flush=True)
     if todo:
@@ -170,10 +166,10 @@ def main() -> None:
 
 
 def figure(table: pd.DataFrame, path: Path, args) -> list[Path]:
-    from sim.plots import plt, save
+    from sim.plots import save, subplots
 
     outcomes = list(OUTCOMES)
-    fig, axes = plt.subplots(2, 4, figsize=(20, 9), gridspec_kw={"width_ratios": [1, 1, 1, 1.3]})
+    fig, axes = subplots(2, 4, figsize=(20, 9), gridspec_kw={"width_ratios": [1, 1, 1, 1.3]})
     bar_axes = [axes[0, 0], axes[0, 1], axes[0, 2], axes[1, 0], axes[1, 1], axes[1, 2]]
     for ax, o in zip(bar_axes, outcomes, strict=True):
         t = table[table["outcome"] == o].sort_values("mu_star")

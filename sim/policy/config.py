@@ -125,7 +125,7 @@ def validate_policy(cfg) -> list[str]:
     """Problems with the policy settings of a SimConfig, each naming the setting.
 
     Named sites are checked against the Korea table here;
-    :class:`~sim.policy.engine.PolicyEngine` checks them again against the region the
+    :func:`sim.processes.policy.init` checks them again against the region the
     model actually uses (a region handed to the model directly).
     """
     p: list[str] = []

@@ -11,7 +11,7 @@ The money that reaches the ground is ``build x (1 - governance.overhead)``; serv
 also scale with the recipe's ``service_efficiency`` (technology-push services are
 assumed to meet felt needs half as well as services residents chose; co-designed ones
 a little better). What that capital does to the model's state is in
-:mod:`sim.policy.engine` (saturating effects per resident and per KRW of sector output).
+:mod:`sim.processes.policy` (saturating effects per resident and per KRW of sector output).
 """
 
 from __future__ import annotations

@@ -91,6 +91,7 @@ class PolicyState:
         investment_krw: (M,) national + local money received this year, KRW.
         investment_total_krw: (M,) the same, summed over the run.
         dwellings_built: (M,) dwellings built this year.
+        pots: this year's pots as (amount incl. match, members (M,) bool) pairs.
         national_spent: national KRW spent so far.
     """
 
@@ -104,6 +105,7 @@ class PolicyState:
     investment_krw: np.ndarray
     investment_total_krw: np.ndarray
     dwellings_built: np.ndarray
+    pots: list[tuple[float, np.ndarray]]
     national_spent: float = 0.0
 
 
@@ -164,6 +166,7 @@ def init(levers: Levers, world, region_name: str, output: np.ndarray, scale: flo
         investment_krw=np.zeros(m),
         investment_total_krw=np.zeros(m),
         dwellings_built=np.zeros(m),
+        pots=[],
     )
 
 
@@ -204,6 +207,7 @@ def step(
     z = rng.standard_normal(m)  # drawn every year, so streams line up across scenarios
     funded = np.zeros(len(state.assets))
     build_money = np.zeros(m)
+    state.pots = []
     plan, g, life = state.plan, levers.governance, levers.lifecycle
     if national > 0:
         t = plan.targeting
@@ -218,6 +222,7 @@ def step(
         for amount, members in allocation.pots(national, mask, g, need_seen, persons,
                                                world.province_code):
             pot = amount * (1.0 + match)
+            state.pots.append((pot, members))
             if life.kind == "package" and len(state.assets):
                 here = members[state.assets.muni]
                 need_here = need[here].sum()

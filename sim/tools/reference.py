@@ -5,7 +5,7 @@ alias tables and hashed random numbers. This module applies the *same* migration
 way a textbook Mesa model would: a :class:`mesa.Agent` per household whose ``step()``
 looks up its move probability, draws ``rng.random() < p`` and, if it moves, draws its
 destination with ``rng.choice(M, p=dest[o, t])``. It shares nothing with the kernel but
-the tables of :func:`sim.processes.migration.choice_tables`, so agreement between the two
+the tables of :meth:`sim.model.SmartCityModel.choice_tables`, so agreement between the two
 (destination shares, mover rate, mean distance; ``tests/test_reference.py``) checks the
 alias tables, the hashed draws and the flow bookkeeping; and its speed is the baseline of
 ``python -m sim.bench``.
@@ -22,7 +22,7 @@ import mesa
 import numpy as np
 from scipy import stats
 
-from sim.processes.migration import TENURE_BIN, choice_tables
+from sim.processes.migration import TENURE_BIN
 
 
 class ReferenceHousehold(mesa.Agent):
@@ -97,7 +97,7 @@ class MigrationTables:
 
 def tables_from_model(model) -> MigrationTables:
     """This year's migration tables of a :class:`~sim.model.SmartCityModel`."""
-    move_prob, dest = choice_tables(model)
+    move_prob, dest = model.choice_tables()
     return MigrationTables(move_prob, dest)
 
 

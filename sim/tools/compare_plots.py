@@ -1,4 +1,4 @@
-"""Figures of a sweep comparison (:mod:`sim.compare`), made from its tidy tables only.
+"""Figures of a sweep comparison (:mod:`sim.tools.compare`), made from its tidy tables only.
 
 Every figure has labelled axes with units and a legend, and is written by
 :func:`sim.plots.save` (atomic, PNG plus SVG by default). :func:`all_figures` decides
@@ -13,14 +13,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from sim.plots import NATIONAL_PANELS, choropleth, plt, save
+from sim.catalogue import HEADLINE, NATIONAL_PANELS
+from sim.constants import JEONBUK_PROVINCE
+from sim.plots import choropleth, save, subplots
 
-_COLOURS = plt.get_cmap("tab20").colors
-JEONBUK_PREFIX = "35"  # province code of Jeollabuk-do (Jeonbuk)
+_COLOURS = matplotlib.colormaps["tab20"].colors
+JEONBUK_PREFIX = str(JEONBUK_PROVINCE)  # municipality codes of Jeollabuk-do start with it
+#: Figures stay readable: at most this many conditions in one figure, and maps of at most
+#: this many conditions.
+MAX_CONDITIONS_PER_FIGURE = 20
+MAX_MAPS = 12
 
 
 def _colour(i: int) -> tuple:
@@ -42,10 +50,10 @@ def _series_stats(national: pd.DataFrame, metric: str) -> pd.DataFrame:
     return out.reset_index()
 
 
-def national_bands(national: pd.DataFrame, conditions: Sequence[str]) -> plt.Figure:
+def national_bands(national: pd.DataFrame, conditions: Sequence[str]) -> Figure:
     """The headline national series over time, one line per condition (mean over seeds)
     with a band across seeds."""
-    fig, axes = plt.subplots(3, 3, figsize=(15, 11), sharex=True)
+    fig, axes = subplots(3, 3, figsize=(15, 11), sharex=True)
     n_seeds = int(national.groupby("condition")["seed"].nunique().min())
     for ax, (metric, (name, unit, factor)) in zip(axes.ravel(), NATIONAL_PANELS.items(), strict=True):
         ax.set_title(name, fontsize=11)
@@ -74,8 +82,7 @@ def national_bands(national: pd.DataFrame, conditions: Sequence[str]) -> plt.Fig
 
 
 def _display(effects: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, str]:
-    """Effects of ``metric`` in display units (see ``sim.compare.HEADLINE``)."""
-    from sim.compare import HEADLINE
+    """Effects of ``metric`` in display units (see :data:`sim.catalogue.HEADLINE`)."""
 
     name, unit, factor = HEADLINE.get(metric, (metric, "model units", 1))
     e = effects[effects["metric"] == metric].copy()
@@ -85,17 +92,16 @@ def _display(effects: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, str]:
     return e, f"{name}: difference, {unit}"
 
 
-def effects_forest(effects: pd.DataFrame, baseline: str) -> plt.Figure:
+def effects_forest(effects: pd.DataFrame, baseline: str) -> Figure:
     """Final-year effect of each condition against the baseline, with 95 % CIs from
     paired seeds; one panel per headline metric."""
-    from sim.compare import HEADLINE
 
     metrics = [m for m in HEADLINE if m in set(effects["metric"])]
     conditions = list(dict.fromkeys(effects["condition"]))
     ncol = 3
     nrow = math.ceil(len(metrics) / ncol)
     height = max(2.5, 0.32 * len(conditions) + 1.2)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(15, height * nrow), sharey=True, squeeze=False)
+    fig, axes = subplots(nrow, ncol, figsize=(15, height * nrow), sharey=True, squeeze=False)
     y = np.arange(len(conditions))
     for ax, metric in zip(axes.ravel(), metrics, strict=False):
         e, xlabel = _display(effects, metric)
@@ -119,15 +125,14 @@ def effects_forest(effects: pd.DataFrame, baseline: str) -> plt.Figure:
     return fig
 
 
-def effect_vs_parameter(effects: pd.DataFrame, param: str, baseline: str) -> plt.Figure:
+def effect_vs_parameter(effects: pd.DataFrame, param: str, baseline: str) -> Figure:
     """Final-year effect against the baseline as a function of one numeric swept
     parameter (e.g. the national budget), one line per scenario, 95 % CI band."""
-    from sim.compare import HEADLINE
 
     metrics = [m for m in HEADLINE if m in set(effects["metric"])]
     ncol = 3
     nrow = math.ceil(len(metrics) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(15, 3.6 * nrow), squeeze=False)
+    fig, axes = subplots(nrow, ncol, figsize=(15, 3.6 * nrow), squeeze=False)
     scenarios = list(dict.fromkeys(effects["scenario"]))
     for ax, metric in zip(axes.ravel(), metrics, strict=False):
         e, ylabel = _display(effects, metric)
@@ -157,17 +162,16 @@ def _param_label(param: str) -> str:
 
 
 def heatmap_figure(table: pd.DataFrame, x: str, y: str, metrics: Sequence[str], title: str,
-            units: dict[str, str]) -> plt.Figure:
+            units: dict[str, str]) -> Figure:
     """Mean of each metric over a grid of two swept parameters ``x`` and ``y``.
 
     ``table`` holds columns ``x``, ``y``, ``metric``, ``value`` (already in display units);
     ``units`` maps each metric to its colour-bar label.
     """
-    from sim.compare import HEADLINE
 
     ncol = min(3, len(metrics))
     nrow = math.ceil(len(metrics) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 4.3 * nrow), squeeze=False)
+    fig, axes = subplots(nrow, ncol, figsize=(5.2 * ncol, 4.3 * nrow), squeeze=False)
     xs = sorted(table[x].dropna().unique(), key=_sort_key)
     ys = sorted(table[y].dropna().unique(), key=_sort_key)
     for ax, metric in zip(axes.ravel(), metrics, strict=False):
@@ -205,12 +209,12 @@ def _short(v: Any) -> str:
 
 
 def difference_maps(mun_effects: pd.DataFrame, condition: str, boundaries, baseline: str,
-                    n_seeds: int) -> plt.Figure:
+                    n_seeds: int) -> Figure:
     """Two maps: final-year population difference (% of baseline) and QoL difference
     (points) per municipality, mean over paired seeds."""
     d = mun_effects[mun_effects["condition"] == condition].set_index("code")
     codes = boundaries["code"]
-    fig, axes = plt.subplots(1, 2, figsize=(14, 8))
+    fig, axes = subplots(1, 2, figsize=(14, 8))
     choropleth(axes[0], boundaries, d["population_diff_pct"].reindex(codes).to_numpy(),
                label=f"population, % difference from {baseline}")
     axes[0].set_title("Population, final year")
@@ -223,10 +227,10 @@ def difference_maps(mun_effects: pd.DataFrame, condition: str, boundaries, basel
 
 
 def jeonbuk_panel(national: pd.DataFrame, effects: pd.DataFrame, mun_effects: pd.DataFrame,
-                  conditions: Sequence[str], baseline: str) -> plt.Figure:
+                  conditions: Sequence[str], baseline: str) -> Figure:
     """Jeonbuk: population over time per condition; final-year effect on its population
     with 95 % CIs; per-municipality QoL difference by condition."""
-    fig = plt.figure(figsize=(16, 10))
+    fig = Figure(figsize=(16, 10))
     gs = fig.add_gridspec(2, 2, height_ratios=[1, 1.2])
     ax = fig.add_subplot(gs[0, 0])
     stats = _series_stats(national, "jeonbuk_population")
@@ -295,8 +299,6 @@ def all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
 
     Returns ``(caption, path)`` of each figure (first format) and notes on skipped ones.
     """
-    from sim.compare import HEADLINE, MAX_CONDITIONS_PER_FIGURE, MAX_MAPS
-
     made: list[tuple[str, Path]] = []
     notes: list[str] = []
     conditions = list(dict.fromkeys(g.national["condition"]))
@@ -304,7 +306,7 @@ def all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
     conditions.sort(key=lambda c: c.split(" | ")[0] != baseline)
     n_seeds = int(g.national.groupby("condition")["seed"].nunique().min())
 
-    def add(caption: str, fig: plt.Figure, name: str) -> None:
+    def add(caption: str, fig: Figure, name: str) -> None:
         paths = save(fig, fig_dir / name, formats)
         made.append((caption, paths[0]))
 
@@ -364,7 +366,7 @@ def all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
                      "`--heatmap X Y`")
 
     if not municipal.empty:
-        from sim.data.region import load_region
+        from sim.data import load_region
 
         r = g.region
         try:

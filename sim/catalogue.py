@@ -1,0 +1,96 @@
+"""The catalogue of output metrics: one label, unit and display factor per column.
+
+Plots, comparisons and reports name a metric by its output column and take its label
+and units from here, so a metric reads the same in every figure and table. Each metric
+has two display forms: its *level* (a value of one run, e.g. population in millions)
+and its *effect* (a paired difference against a baseline, e.g. in thousands).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Metric:
+    """How to show one output column.
+
+    Attributes:
+        label: short name (tables, legends).
+        title: figure-panel title of the level.
+        level_unit, level_factor: unit of the level, and the factor that turns the
+            column's value into it.
+        effect_unit, effect_factor: the same for a paired effect; ``effect_factor`` None
+            means the effect is shown relative to the baseline's level (in %).
+    """
+
+    label: str
+    title: str
+    level_unit: str
+    level_factor: float
+    effect_unit: str
+    effect_factor: float | None
+
+
+#: National columns (national.parquet), by column name.
+NATIONAL: dict[str, Metric] = {
+    "population": Metric("Population", "Population", "million people", 1e-6, "thousand people", 1e-3),
+    "households": Metric("Households", "Households", "million households", 1e-6,
+                         "thousand households", 1e-3),
+    "movers_share": Metric("Movers", "Movers", "% of people a year", 100, "percentage points", 100),
+    "capital_region_share": Metric("Capital-region share", "Capital-region share", "% of population",
+                                   100, "percentage points", 100),
+    "jeonbuk_population": Metric("Jeonbuk population", "Jeonbuk population", "million people", 1e-6,
+                                 "thousand people", 1e-3),
+    "urban_rural_qol_gap": Metric("Urban-rural QoL gap", "Urban-rural QoL gap (gu/si - gun)",
+                                  "QoL points", 1, "QoL points", 1),
+    "qol_mean": Metric("Mean QoL", "Mean QoL", "QoL points", 1, "QoL points", 1),
+    "qol_theil": Metric("QoL Theil index", "QoL inequality across places", "Theil index x 1000", 1000,
+                        "x 1000", 1000),
+    "qol_gini": Metric("QoL Gini", "QoL Gini across places", "Gini x 100", 100, "x 100", 100),
+    "income_theil": Metric("Income Theil index", "Income inequality across places",
+                           "Theil index x 1000", 1000, "x 1000", 1000),
+    "felt_benefit_share": Metric("Felt benefit share", "Felt benefit (QoL up >= threshold)",
+                                 "% of people", 100, "percentage points", 100),
+    "shrinking_municipalities": Metric("Shrinking municipalities", "Shrinking municipalities",
+                                       "count", 1, "count", 1),
+    "output": Metric("National output", "National output", "KRW trillion a year", 1e-12,
+                     "% of baseline", None),
+    "jobs": Metric("Jobs", "Jobs", "million", 1e-6, "thousand", 1e-3),
+    "investment_krw": Metric("Smart-city investment", "Smart-city investment", "KRW billion a year",
+                             1e-9, "KRW billion a year", 1e-9),
+    "births": Metric("Births", "Births", "thousand a year", 1e-3, "thousand a year", 1e-3),
+    "deaths": Metric("Deaths", "Deaths", "thousand a year", 1e-3, "thousand a year", 1e-3),
+}
+
+#: Municipal columns (municipalities.parquet) shown in maps, by column name.
+MUNICIPAL: dict[str, Metric] = {
+    "population": Metric("Population", "Population", "thousand people", 1e-3, "%", None),
+    "qol": Metric("QoL", "Quality of life", "QoL points", 1, "QoL points", 1),
+    "felt_benefit_share": Metric("Felt benefit", "Felt benefit share", "% of people", 100,
+                                 "percentage points", 100),
+    "investment_krw": Metric("Investment", "Smart-city investment", "KRW billion", 1e-9,
+                             "KRW billion", 1e-9),
+    "jobs": Metric("Jobs", "Jobs", "thousand", 1e-3, "%", None),
+    "wage": Metric("Wage", "Mean wage", "million KRW a year", 1, "million KRW a year", 1),
+}
+
+#: The headline national metrics of effect tables and figures, in order.
+HEADLINE_METRICS = (
+    "population", "capital_region_share", "jeonbuk_population", "urban_rural_qol_gap",
+    "qol_mean", "qol_theil", "felt_benefit_share", "shrinking_municipalities", "output",
+)
+#: The national series of a run's figure, in panel order (a 3 x 3 grid).
+PANEL_METRICS = (
+    "population", "capital_region_share", "jeonbuk_population", "urban_rural_qol_gap",
+    "felt_benefit_share", "movers_share", "qol_theil", "shrinking_municipalities", "investment_krw",
+)
+
+#: column -> (label, effect unit, effect factor) of the headline metrics.
+HEADLINE: dict[str, tuple[str, str, float | None]] = {
+    k: (NATIONAL[k].label, NATIONAL[k].effect_unit, NATIONAL[k].effect_factor) for k in HEADLINE_METRICS
+}
+#: column -> (panel title, level unit, level factor) of the national figure.
+NATIONAL_PANELS: dict[str, tuple[str, str, float]] = {
+    k: (NATIONAL[k].title, NATIONAL[k].level_unit, NATIONAL[k].level_factor) for k in PANEL_METRICS
+}

@@ -1,0 +1,461 @@
+"""``python -m sim.compare SWEEP_DIR``: gather a sweep's runs, compare scenarios, draw figures.
+
+Reads every *complete* run directory under ``SWEEP_DIR`` (its ``run.json`` config and
+its parquet tables, one run at a time, so memory does not grow with the number of runs)
+and writes into ``SWEEP_DIR``:
+
+- ``comparison.parquet``: tidy, one row per run x year x national metric, with columns
+  ``run``, ``scenario``, ``seed``, one column per swept parameter, ``year``, ``metric``,
+  ``value``;
+- ``municipal_final.parquet``: per run and municipality, the final-year population and
+  QoL and the investment received over the run (for the maps);
+- ``effects.csv``: final-year effect of each scenario (and swept setting) against the
+  baseline (``no_investment``), from *paired seeds*: runs with equal seeds share random
+  numbers, so the per-seed differences cancel most of the noise (common random numbers).
+  Mean difference, its standard deviation, and a t-based 95 % confidence interval;
+  the unpaired standard error is reported beside it for comparison;
+- ``figures/``: PNG and SVG figures (see :mod:`sim.tools.compare_plots`), and ``summary.md``
+  listing the figures and the table of effects.
+
+Swept parameters are the config keys whose values differ across the runs (seed and the
+scenario's own settings aside); a key that is a function of another swept key (e.g. the
+sub-settings of an ``instrument`` option) is folded into it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import io
+from sim.catalogue import HEADLINE
+
+log = logging.getLogger("sim.compare")
+
+BASELINE = "no_investment"
+#: Config keys never treated as swept parameters (they do not change the simulation
+#: or are reported in their own columns).
+IGNORED_KEYS = ("run.seed", "run.progress", "run.plots", "behaviour.note")
+
+
+class CompareError(ValueError):
+    """The sweep directory cannot be compared; the message says why."""
+
+
+@dataclass
+class Run:
+    """One complete run directory and its flattened config (``{"run.seed": 0, ...}``)."""
+
+    path: Path
+    config: dict[str, Any]
+
+    @property
+    def scenario(self) -> str:
+        return str(self.config.get("scenario.name", "?"))
+
+    @property
+    def seed(self) -> int:
+        return int(self.config.get("run.seed", 0))
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested dict -> ``{"a.b.c": value}``; lists become JSON strings (hashable)."""
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, name + "."))
+        elif isinstance(value, list):
+            out[name] = json.dumps(value)
+        else:
+            out[name] = value
+    return out
+
+
+def find_runs(sweep_dir: Path) -> tuple[list[Run], list[Path]]:
+    """Complete runs under ``sweep_dir`` (any depth) and the run dirs that are not complete."""
+    sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        raise CompareError(f"{sweep_dir}: not a directory")
+    complete, incomplete = [], []
+    for manifest in sorted(sweep_dir.rglob("run.json")):
+        run_dir = manifest.parent
+        if io.is_complete(run_dir):
+            data = io.read_manifest(run_dir) or {}
+            complete.append(Run(run_dir, flatten(data.get("config", {}))))
+        else:
+            incomplete.append(run_dir)
+    return complete, incomplete
+
+
+def describe_region(region: dict[str, Any]) -> str:
+    """'korea', or 'synthetic (n_municipalities=30, seed=0)': only settings that apply."""
+    name = region.get("region.name", "?")
+    if name != "synthetic":
+        return str(name)
+    extra = ", ".join(f"{k.split('.', 1)[1]}={v}" for k, v in sorted(region.items()) if k != "region.name")
+    return f"{name} ({extra})"
+
+
+def check_one_region(runs: Sequence[Run]) -> dict[str, Any]:
+    """The region settings shared by all runs; fails naming the regions if they differ."""
+    regions: dict[str, list[Path]] = {}
+    for run in runs:
+        region = {k: v for k, v in run.config.items() if k.startswith("region.")}
+        regions.setdefault(json.dumps(region, sort_keys=True), []).append(run.path)
+    if len(regions) > 1:
+        lines = [
+            f"  {json.loads(key)}: {len(paths)} runs, e.g. {paths[0]}"
+            for key, paths in regions.items()
+        ]
+        raise CompareError(
+            "the runs are on different regions and cannot be compared; compare each "
+            "region's sweep separately:\n" + "\n".join(lines)
+        )
+    return json.loads(next(iter(regions)))
+
+
+def _values(runs: Iterable[Run], key: str) -> list[Any]:
+    return [run.config.get(key) for run in runs]
+
+
+def _is_function_of(runs: Sequence[Run], key: str, of: Sequence[str]) -> bool:
+    """True if the value of ``key`` is determined by the values of the keys ``of``."""
+    seen: dict[str, str] = {}
+    for run in runs:
+        k = json.dumps([run.config.get(o) for o in of], default=str)
+        v = json.dumps(run.config.get(key), default=str)
+        if seen.setdefault(k, v) != v:
+            return False
+    return True
+
+
+def swept_parameters(runs: Sequence[Run]) -> list[str]:
+    """Config keys that differ across runs, other than seed and the scenario's own settings.
+
+    With several scenarios, a key that is constant within each scenario is the scenario's
+    setting (e.g. its targeting rule) and not a swept parameter. Of keys that determine
+    each other, the first in preference order (``.name``/``.kind``/``.rule`` keys first)
+    is kept.
+    """
+    keys = sorted({k for run in runs for k in run.config})
+    differing = [
+        k for k in keys
+        if not k.startswith(("scenario.", "region.")) and k not in IGNORED_KEYS
+        and len({json.dumps(v, default=str) for v in _values(runs, k)}) > 1
+    ]
+    if len({run.scenario for run in runs}) > 1:
+        differing = [k for k in differing if not _is_function_of(runs, k, ["scenario.name"])]
+
+    def preference(k: str) -> tuple[int, int, str]:
+        return (0 if k.endswith((".name", ".kind", ".rule")) else 1, k.count("."), k)
+
+    kept: list[str] = []
+    for k in sorted(differing, key=preference):
+        if not any(_is_function_of(runs, k, ["scenario.name", other]) for other in kept):
+            kept.append(k)
+    return sorted(kept, key=keys.index)
+
+
+def condition_label(scenario: str, params: dict[str, Any]) -> str:
+    """``"tech_city"`` or ``"tech_city | budget.annual_krw=1e+12"``."""
+    if not params:
+        return scenario
+    parts = [f"{k.rsplit('.', 1)[0] if k.endswith(('.kind', '.rule', '.name')) else k}={_fmt(v)}"
+             for k, v in params.items()]
+    return f"{scenario} | " + ", ".join(parts)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+@dataclass
+class Gathered:
+    """A sweep's runs gathered into tidy tables."""
+
+    national: pd.DataFrame  # tidy: run, scenario, seed, <params>, condition, year, metric, value
+    municipal: pd.DataFrame  # run, scenario, seed, <params>, condition, code, ..., population, qol
+    params: list[str]
+    region: dict[str, Any]
+    incomplete: list[Path]
+
+
+def gather(sweep_dir: Path, baseline: str = BASELINE) -> Gathered:
+    """Read the complete runs under ``sweep_dir`` one at a time into tidy tables."""
+    sweep_dir = Path(sweep_dir)
+    runs, incomplete = find_runs(sweep_dir)
+    if not runs:
+        hint = (f" ({len(incomplete)} run directories are incomplete: the sweep was "
+                "interrupted or is still running; relaunch it with the same "
+                "hydra.sweep.dir to finish them)") if incomplete else ""
+        raise CompareError(f"{sweep_dir}: no complete runs found{hint}")
+    region = check_one_region(runs)
+    params = swept_parameters(runs)
+    # the baseline's label shows only what varies among baseline runs
+    base_runs = [r for r in runs if r.scenario == baseline]
+    base_params = [p for p in params
+                   if len({json.dumps(v, default=str) for v in _values(base_runs, p)}) > 1]
+    national, municipal = [], []
+    for run in runs:
+        ident = {
+            "run": str(run.path.relative_to(sweep_dir)),
+            "scenario": run.scenario,
+            "seed": run.seed,
+            **{p: run.config.get(p) for p in params},
+        }
+        shown = base_params if run.scenario == baseline else params
+        ident["condition"] = condition_label(run.scenario, {p: run.config.get(p) for p in shown})
+        nat = pd.read_parquet(run.path / "national.parquet")
+        tidy = nat.melt(id_vars="year", var_name="metric", value_name="value")
+        national.append(tidy.assign(**ident))
+        mun = pd.read_parquet(
+            run.path / "municipalities.parquet",
+            columns=["year", "code", "name", "province", "kind", "population", "qol",
+                     "investment_krw"],
+        )
+        final = mun[mun["year"] == mun["year"].max()].drop(columns="investment_krw")
+        invested = mun.groupby("code")["investment_krw"].sum().rename("investment_krw_total")
+        final = final.merge(invested, left_on="code", right_index=True)
+        municipal.append(final.assign(**ident))
+        del nat, mun
+    id_cols = ["run", "scenario", "seed", *params, "condition"]
+    nat_df = pd.concat(national, ignore_index=True)
+    nat_df = nat_df[[*id_cols, "year", "metric", "value"]]
+    mun_df = pd.concat(municipal, ignore_index=True)
+    mun_df = mun_df[[*id_cols, *[c for c in mun_df.columns if c not in id_cols]]]
+    return Gathered(nat_df, mun_df, params, region, incomplete)
+
+
+# ---------------------------------------------------------------------------- effects
+
+
+def _t_crit(df: int, level: float = 0.95) -> float:
+    from scipy import stats
+
+    return float(stats.t.ppf(0.5 + level / 2, df)) if df > 0 else math.nan
+
+
+def final_year_wide(national: pd.DataFrame, params: Sequence[str]) -> pd.DataFrame:
+    """One row per run: its id columns and every metric's final-year value."""
+    final = national[national["year"] == national.groupby("run")["year"].transform("max")]
+    ids = ["run", "scenario", "seed", *params, "condition"]
+    wide = final.pivot_table(index="run", columns="metric", values="value", aggfunc="first")
+    meta = final.drop_duplicates("run").set_index("run")[[c for c in ids if c != "run"]]
+    return meta.join(wide).reset_index()
+
+
+def paired_effects(
+    gathered: Gathered, baseline: str = BASELINE, metrics: Sequence[str] | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Final-year effect of every condition against ``baseline``, paired by seed.
+
+    Each treatment run is paired with the baseline run of the same seed (and the same
+    value of every swept parameter that also varies among the baseline runs). For each
+    condition and metric: ``n`` pairs, ``mean`` difference (treatment - baseline), ``sd``
+    of the differences, ``ci_low``/``ci_high`` (t interval at ``level``), the means of
+    both arms, ``relative_pct`` (mean difference / baseline mean) and ``se_unpaired``
+    (the standard error that ignoring the pairing would give). Empty if no baseline runs.
+    """
+    params = gathered.params
+    wide = final_year_wide(gathered.national, params)
+    metrics = list(metrics) if metrics else sorted(gathered.national["metric"].unique())
+    metrics = [m for m in metrics if m in wide.columns]
+    base = wide[wide["scenario"] == baseline]
+    if base.empty:
+        return pd.DataFrame()
+    match = ["seed", *[p for p in params if base[p].astype(str).nunique() > 1]]
+    key = base[match].astype(str).agg("|".join, axis=1)
+    if key.duplicated().any():
+        log.warning("several baseline runs share %s; pairing with the first", match)
+    base = base.assign(_key=key).drop_duplicates("_key").set_index("_key")
+    treat = wide[wide["scenario"] != baseline]
+    rows = []
+    for condition, group in treat.groupby("condition", sort=False):
+        gkey = group[match].astype(str).agg("|".join, axis=1)
+        paired = gkey.isin(base.index)
+        if not paired.all():
+            log.warning("%s: %d of %d runs have no baseline run with the same %s",
+                        condition, int((~paired).sum()), len(group), match)
+        t = group[paired.to_numpy()]
+        b = base.loc[gkey[paired].to_numpy()]
+        n = len(t)
+        if n == 0:
+            continue
+        first = t.iloc[0]
+        for metric in metrics:
+            tv = t[metric].to_numpy(dtype=float)
+            bv = b[metric].to_numpy(dtype=float)
+            diff = tv - bv
+            mean = float(np.mean(diff))
+            sd = float(np.std(diff, ddof=1)) if n > 1 else math.nan
+            half = _t_crit(n - 1, level) * sd / math.sqrt(n) if n > 1 else math.nan
+            se_unpaired = (math.sqrt(np.var(tv, ddof=1) / n + np.var(bv, ddof=1) / n)
+                           if n > 1 else math.nan)
+            bmean = float(np.mean(bv))
+            rows.append({
+                "condition": condition, "scenario": first["scenario"],
+                **{p: first[p] for p in params},
+                "metric": metric, "n": n, "mean": mean, "sd": sd,
+                "ci_low": mean - half, "ci_high": mean + half,
+                "baseline_mean": bmean, "treatment_mean": float(np.mean(tv)),
+                "relative_pct": 100 * mean / bmean if bmean else math.nan,
+                "se_unpaired": se_unpaired,
+            })
+    return pd.DataFrame(rows)
+
+
+def municipal_effects(gathered: Gathered, baseline: str = BASELINE) -> pd.DataFrame:
+    """Per condition and municipality: final-year population difference (% of baseline)
+    and QoL difference (points), averaged over paired seeds."""
+    mun = gathered.municipal
+    base = mun[mun["scenario"] == baseline]
+    if base.empty:
+        return pd.DataFrame()
+    match = ["seed", *[p for p in gathered.params if base[p].astype(str).nunique() > 1]]
+    cols = ["code", *match, "population", "qol"]
+    b = base[cols].astype({m: str for m in match}).drop_duplicates(["code", *match])
+    t = mun[mun["scenario"] != baseline].astype({m: str for m in match})
+    merged = t.merge(b, on=["code", *match], suffixes=("", "_base"))
+    merged["population_diff_pct"] = 100 * (merged["population"] / merged["population_base"] - 1)
+    merged["qol_diff"] = merged["qol"] - merged["qol_base"]
+    return (merged.groupby(["condition", "code", "name", "province", "kind"], sort=False)
+            [["population_diff_pct", "qol_diff"]].mean().reset_index())
+
+
+# ---------------------------------------------------------------------------- summary
+
+
+def effects_markdown(effects: pd.DataFrame, metrics: Sequence[str] = tuple(HEADLINE)) -> str:
+    """A Markdown table: one row per condition, one column per headline metric,
+    ``mean [ci_low, ci_high]`` in display units."""
+    if effects.empty:
+        return "_No effects computed (see the notes below)._\n"
+    metrics = [m for m in metrics if m in set(effects["metric"])]
+    header = ["condition", "seeds"] + [f"{HEADLINE[m][0]} ({HEADLINE[m][1]})" for m in metrics]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for condition, group in effects.groupby("condition", sort=False):
+        g = group.set_index("metric")
+        cells = [condition.replace("|", "\\|"), str(int(g["n"].iloc[0]))]
+        for m in metrics:
+            r = g.loc[m]
+            if HEADLINE[m][2] is None:
+                scale = 100 / r["baseline_mean"] if r["baseline_mean"] else math.nan
+            else:
+                scale = HEADLINE[m][2]
+            cells.append(_ci_text(r["mean"] * scale, r["ci_low"] * scale, r["ci_high"] * scale))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _ci_text(mean: float, low: float, high: float) -> str:
+    def f(x: float) -> str:
+        return "n/a" if not math.isfinite(x) else f"{x:+.3g}"
+
+    if not math.isfinite(low):
+        return f"{f(mean)}"
+    return f"{f(mean)} [{f(low)}, {f(high)}]"
+
+
+def compare(
+    sweep_dir: Path, *, baseline: str = BASELINE, heatmap: Sequence[str] | None = None,
+    formats: Sequence[str] = ("png", "svg"), figures: bool = True,
+) -> Path:
+    """Gather ``sweep_dir``, write the tables, figures and ``summary.md``; return its path."""
+    from sim.tools import compare_plots as cp
+
+    sweep_dir = Path(sweep_dir)
+    g = gather(sweep_dir, baseline)
+    io.write_parquet(g.national, sweep_dir / "comparison.parquet")
+    io.write_parquet(g.municipal, sweep_dir / "municipal_final.parquet")
+    effects = paired_effects(g, baseline)
+    if not effects.empty:
+        io.atomic_write(sweep_dir / "effects.csv", lambda tmp: effects.to_csv(tmp, index=False))
+    n_conditions = g.national["condition"].nunique()
+    notes: list[str] = []
+    made: list[tuple[str, Path]] = []
+    fig_dir = sweep_dir / "figures"
+    if figures:
+        made, notes = cp.all_figures(g, effects, fig_dir, baseline=baseline, heatmap=heatmap,
+                                     formats=tuple(formats), municipal=municipal_effects(g, baseline))
+    seeds = g.national.groupby("condition")["seed"].nunique()
+    text = [
+        f"# Sweep comparison: {sweep_dir.name}\n",
+        f"- Region: {describe_region(g.region)}",
+        f"- Complete runs: {g.national['run'].nunique()} "
+        f"({n_conditions} conditions, "
+        + (f"{seeds.min()} seeds each)" if seeds.min() == seeds.max()
+           else f"{seeds.min()} to {seeds.max()} seeds each)"),
+        f"- Incomplete runs skipped: {len(g.incomplete)}"
+        + (" (relaunch the sweep with the same `hydra.sweep.dir` to finish them)"
+           if g.incomplete else ""),
+        f"- Swept parameters: {', '.join(g.params) if g.params else 'none (scenarios and seeds only)'}",
+        f"- Baseline: `{baseline}`; years {int(g.national['year'].min())}-"
+        f"{int(g.national['year'].max())}",
+        "",
+        "## Final-year effects against the baseline",
+        "",
+        "Mean difference (scenario - baseline) over paired seeds (equal seeds share random "
+        "numbers), with a 95 % t confidence interval in brackets. National output is in "
+        "% of the baseline. All effects for every metric: `effects.csv`; all runs, years "
+        "and metrics: `comparison.parquet`.",
+        "",
+        effects_markdown(effects),
+        "## Figures",
+        "",
+    ]
+    for caption, path in made:
+        text.append(f"- [{caption}]({path.relative_to(sweep_dir).as_posix()})")
+    if not made:
+        text.append("- none")
+    if notes:
+        text += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    summary = sweep_dir / "summary.md"
+    io.atomic_write(summary, lambda tmp: tmp.write_text("\n".join(text) + "\n"))
+    log.info("compared %d runs in %s: %s", g.national["run"].nunique(), sweep_dir, summary)
+    return summary
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.compare",
+        description="Gather a sweep's complete runs into comparison.parquet, compute paired-"
+        "seed effects against a baseline scenario, and write figures and summary.md.",
+    )
+    parser.add_argument("sweep_dir", type=Path, help="a hydra.sweep.dir (or any folder of runs)")
+    parser.add_argument("--baseline", default=BASELINE, help="scenario to compare against")
+    parser.add_argument("--heatmap", nargs=2, metavar=("X", "Y"),
+                        help="two swept parameters for the heat map (default: the two swept)")
+    parser.add_argument("--formats", default="png,svg", help="figure formats, comma-separated")
+    parser.add_argument("--no-figures", action="store_true", help="tables and summary only")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    try:
+        summary = compare(args.sweep_dir, baseline=args.baseline, heatmap=args.heatmap,
+                          formats=tuple(f for f in args.formats.split(",") if f),
+                          figures=not args.no_figures)
+    except CompareError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
