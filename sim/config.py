@@ -162,7 +162,10 @@ class QolParams:
         ]
     )
     component_weights: list[float] = field(default_factory=lambda: [0.6, 0.2, 0.2])  # services, jobs, housing
-    felt_threshold: float = 1.0  # QoL points that a household perceives as a gain
+    felt_threshold: float = 1.0  # QoL points that a household perceives as a gain (mean)
+    # Spread (log s.d.) of the threshold across households: people differ in what they
+    # notice, so the felt-benefit share rises smoothly with QoL gains. 0: one threshold.
+    felt_threshold_spread: float = 0.5
 
 
 @dataclass
@@ -390,6 +393,11 @@ def _validate_behaviour(b: BehaviourConfig) -> list[str]:
     if len(q.service_weights) != 3 or any(len(r) != 6 for r in q.service_weights):
         p.append("behaviour.qol.service_weights: needs 3 rows (age classes) of 6 domain weights")
     check_len("qol.component_weights", q.component_weights, 3)
+    if not (math.isfinite(q.felt_threshold) and q.felt_threshold >= 0):
+        p.append(f"behaviour.qol.felt_threshold={q.felt_threshold}: QoL points, must be >= 0")
+    if not (math.isfinite(q.felt_threshold_spread) and 0 <= q.felt_threshold_spread <= 3):
+        p.append(f"behaviour.qol.felt_threshold_spread={q.felt_threshold_spread}: must be in [0, 3] "
+                 "(log s.d. of households' thresholds; 0: everyone the same)")
     return p
 
 

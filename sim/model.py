@@ -100,7 +100,7 @@ class SmartCityModel(mesa.Model):
             housing.add_dwellings(self.housing, self.policy.dwellings_built)
         with self._timed("firms"):
             firms.step(self.firms, e, self.world.area_km2, self.observed.persons,
-                       self.policy.tech_shift, s.key("firms", y), s.rng("firms", y), self.parallel)
+                       self.policy.tech_shift, s.key("firms", y), s.identity_key(), self.parallel)
         with self._timed("labour"):
             labour.step(self.labour, self.households, e, self.firms.jobs, self.firms.output,
                         self.firms.productivity0, self.observed.labour_force(), elapsed,
@@ -108,7 +108,8 @@ class SmartCityModel(mesa.Model):
         with self._timed("demography"):
             demography.step(self.demography, self.households, p.demography, y,
                             self.observed.persons, self.firms.jobs.sum(axis=1), self.observed.qol,
-                            s.key("demography", y), s.rng("demography", y), self.parallel)
+                            s.key("demography", y), s.identity_key(),
+                            p.qol.felt_threshold_spread, self.parallel)
         with self._timed("migration"):
             migration.step(self.migration, self.households, p.migration, p.qol.service_weights,
                            self.migration_conditions(), self.world, elapsed,

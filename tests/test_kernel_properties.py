@@ -20,7 +20,7 @@ from hypothesis.extra.numpy import arrays
 
 from sim.kernels.migration import _migrate_parallel, _migrate_range, migrate
 from sim.kernels.parallel import DEFAULT
-from sim.kernels.sampling import build_alias_tables, draw_alias
+from sim.kernels.sampling import build_cdf_tables, coupled_tables, draw_cdf, proposal_tables
 from sim.model import SmartCityModel
 from sim.processes.migration import TENURE_BIN, choice_tables
 
@@ -40,43 +40,64 @@ def prob_tables(draw, max_rows: int = 6, max_cols: int = 40) -> np.ndarray:
     return w / w.sum(axis=1, keepdims=True)
 
 
-def alias_probabilities(threshold: np.ndarray, alias: np.ndarray) -> np.ndarray:
-    """The exact distribution an alias table samples from."""
-    k, m = threshold.shape
-    p = threshold.copy()
-    for row in range(k):
-        np.add.at(p[row], alias[row], 1.0 - threshold[row])
-    return p / m
+def cdf_probabilities(cdf: np.ndarray) -> np.ndarray:
+    """The exact distribution an inverse-CDF table samples from."""
+    return np.diff(cdf, axis=1, prepend=0.0)
 
 
 @SETTINGS
 @given(prob_tables())
-def test_alias_tables_reproduce_the_probabilities(prob: np.ndarray) -> None:
-    threshold, alias = build_alias_tables(prob)
-    assert np.all(np.isfinite(threshold))
-    assert threshold.min() >= 0.0 and threshold.max() <= 1.0
-    assert alias.min() >= 0 and alias.max() < prob.shape[1]
-    np.testing.assert_allclose(alias_probabilities(threshold, alias), prob, rtol=0, atol=1e-12)
-    # An impossible destination is never drawn: it keeps no threshold and is nobody's alias.
-    for row in range(prob.shape[0]):
-        zero = prob[row] == 0.0
-        assert np.all(threshold[row, zero] == 0.0)
-        assert not np.isin(alias[row][threshold[row] < 1.0], np.flatnonzero(zero)).any()
+def test_cdf_tables_reproduce_the_probabilities(prob: np.ndarray) -> None:
+    cdf, guide = build_cdf_tables(prob)
+    assert np.all(np.isfinite(cdf)) and np.all(np.diff(cdf, axis=1) >= 0)
+    assert cdf.min() >= 0.0 and np.all(cdf[:, -1] == 1.0)
+    assert guide.min() >= 0 and guide.max() < prob.shape[1]
+    np.testing.assert_allclose(cdf_probabilities(cdf), prob, rtol=0, atol=1e-12)
+    # An impossible destination is never drawn: it has no width in the table.
+    assert np.all(cdf_probabilities(cdf)[prob == 0.0] == 0.0)
 
 
 @SETTINGS
 @given(prob_tables(max_rows=2, max_cols=12))
-def test_alias_draws_on_a_fine_grid_match_the_probabilities(prob: np.ndarray) -> None:
-    """draw_alias over N evenly spaced uniforms hits each column N * p times, up to M."""
-    threshold, alias = build_alias_tables(prob)
+def test_cdf_draws_on_a_fine_grid_match_the_probabilities(prob: np.ndarray) -> None:
+    """draw_cdf over N evenly spaced uniforms hits each column N * p times, up to 1."""
+    cdf, guide = build_cdf_tables(prob)
     n = 20_000
     m = prob.shape[1]
     u = (np.arange(n) + 0.5) / n
     for row in range(prob.shape[0]):
-        counts = np.bincount([draw_alias(threshold, alias, row, x) for x in u], minlength=m)
+        draws = np.array([draw_cdf(cdf, guide, row, x) for x in u])
+        assert np.all(np.diff(draws) >= 0), "inverse CDF: monotone in the uniform"
+        counts = np.bincount(draws, minlength=m)
         assert counts.sum() == n
         assert np.all(counts[prob[row] == 0] == 0)
-        np.testing.assert_allclose(counts / n, prob[row], rtol=0, atol=2 * m / n)
+        np.testing.assert_allclose(counts / n, prob[row], rtol=0, atol=2 / n)
+
+
+@SETTINGS
+@given(prob_tables(max_rows=1, max_cols=30), st.floats(1e-6, 1e-2), st.integers(0, 2**32 - 1))
+def test_a_small_change_of_the_table_changes_few_draws(prob: np.ndarray, eps: float, seed: int) -> None:
+    """Common random numbers stay in step: perturbing the probabilities by eps changes the
+    draw only for uniforms between the old and new boundaries (a share of at most
+    sum_j |cdf'_j - cdf_j|), never the rest (an alias table can re-pair all its columns)."""
+    rng = np.random.default_rng(seed)
+    new = prob * np.exp(eps * rng.standard_normal(prob.shape))
+    new /= new.sum(axis=1, keepdims=True)
+    (c0, g0), (c1, g1) = build_cdf_tables(prob), build_cdf_tables(new)
+    u = rng.random(20_000)
+    before = np.array([draw_cdf(c0, g0, 0, x) for x in u])
+    after = np.array([draw_cdf(c1, g1, 0, x) for x in u])
+    changed = np.mean(before != after)
+    bound = np.abs(c1[0] - c0[0]).sum()
+    assert changed <= bound + 5 * np.sqrt(bound / len(u)) + 1e-12, (changed, bound)
+
+
+def coupled(dest: np.ndarray) -> tuple:
+    """Migration tables for ``dest`` (K, M), drawn by rejection from a proposal that
+    differs from them (half the table, half uniform; zeros kept where the table has
+    mass the proposal must cover)."""
+    m = dest.shape[1]
+    return coupled_tables(dest, proposal_tables(0.5 * dest + 0.5 / m))
 
 
 def test_hashed_draws_have_the_right_frequencies() -> None:
@@ -84,11 +105,10 @@ def test_hashed_draws_have_the_right_frequencies() -> None:
     m, n = 8, 200_000
     prob = np.array([0.3, 0.0, 0.25, 0.2, 0.1, 0.1, 0.05, 0.0])
     dest = np.tile(prob, (m, 1))
-    threshold, alias = build_alias_tables(dest)
     muni = np.zeros(n, dtype=np.int16)
     flows, _ = migrate(
         muni, np.zeros(n, np.uint8), np.zeros(n, np.uint8), np.ones(n, np.uint8),
-        np.arange(n, dtype=np.int64), np.ones((m, 1, 4)), TENURE_BIN, threshold, alias, np.uint64(7),
+        np.arange(n, dtype=np.int64), np.ones((m, 1, 4)), TENURE_BIN, coupled(dest), np.uint64(7),
     )
     counts = flows[0]
     sigma = np.sqrt(n * prob * (1 - prob))
@@ -128,9 +148,8 @@ def test_migration_conserves_households(pop) -> None:
     t = move_prob.shape[1]
     before = muni.copy()
     uid0, size0, htype0, tenure0 = uid.copy(), size.copy(), htype.copy(), tenure.copy()
-    threshold, alias = build_alias_tables(dest)
     flows_hh, flows_persons = migrate(muni, htype, tenure, size, uid, move_prob, TENURE_BIN,
-                                      threshold, alias, key)
+                                      coupled(dest), key)
     # Nobody lost or duplicated; only municipality and tenure change.
     assert len(muni) == len(before)
     np.testing.assert_array_equal(uid, uid0)
@@ -163,14 +182,14 @@ def test_migration_conserves_households(pop) -> None:
 def test_parallel_and_serial_paths_agree(pop) -> None:
     """The threaded path (used above the parallel threshold) gives the serial path's answer."""
     muni, htype, tenure, size, uid, move_prob, dest, key, _ = pop
-    threshold, alias = build_alias_tables(dest)
+    tables = coupled(dest)
     m = move_prob.shape[0]
     results = []
     for parallel in (False, True):
         mu, te = muni.copy(), tenure.copy()
         fh = np.zeros((m, m), dtype=np.int64)
         fp = np.zeros((m, m), dtype=np.int64)
-        args = (mu, htype, te, size, uid, move_prob, TENURE_BIN, threshold, alias, key, fh, fp)
+        args = (mu, htype, te, size, uid, move_prob, TENURE_BIN, tables, key, fh, fp)
         if parallel:
             _migrate_parallel(len(mu), 16, *args)
         else:
@@ -210,8 +229,8 @@ def _check(move_prob: np.ndarray, dest: np.ndarray) -> None:
     assert move_prob.min() >= 0 and move_prob.max() <= 1
     assert dest.min() >= 0
     np.testing.assert_allclose(dest.sum(axis=2), 1.0, rtol=0, atol=1e-12)
-    threshold, alias = build_alias_tables(dest.reshape(-1, dest.shape[2]))
-    assert np.all(np.isfinite(threshold))
+    cdf, guide = build_cdf_tables(dest.reshape(-1, dest.shape[2]))
+    assert np.all(np.isfinite(cdf))
 
 
 finite = st.floats(-1e6, 1e6, allow_nan=False)

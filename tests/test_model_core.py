@@ -126,11 +126,19 @@ def test_felt_benefit_counts_persons_whose_qol_rose_by_the_threshold():
     model = run(make_config(run={"years": 2}))
     hh = model.households
     age_class = (hh.age >= 40).astype(int) + (hh.age >= 65)
-    gained = model.observed.qol[hh.muni, age_class] - hh.qol_start >= 0.5
+    assert hh.felt_factor.std() > 0.1, "households have their own perception thresholds"
+    gained = model.observed.qol[hh.muni, age_class] - hh.qol_start >= 0.5 * hh.felt_factor
     expected = np.bincount(hh.muni, weights=hh.size * gained, minlength=model.n_munis)
-    light = felt_benefit(hh.muni, hh.age, hh.size, hh.qol_start, model.observed.qol, 0.5, model.n_munis)
+    light = felt_benefit(hh.muni, hh.age, hh.size, hh.qol_start, hh.felt_factor, model.observed.qol,
+                         0.5, model.n_munis)
     np.testing.assert_array_equal(light, expected)
     assert 0 < light.sum() < hh.size.sum()
+    # With a common threshold (factor 1) the count is that of the plain threshold.
+    ones = np.ones_like(hh.felt_factor)
+    plain = model.observed.qol[hh.muni, age_class] - hh.qol_start >= 0.5
+    np.testing.assert_array_equal(
+        felt_benefit(hh.muni, hh.age, hh.size, hh.qol_start, ones, model.observed.qol, 0.5, model.n_munis),
+        np.bincount(hh.muni, weights=hh.size * plain, minlength=model.n_munis))
 
 
 def test_a_released_model_is_garbage_collected():

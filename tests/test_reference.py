@@ -14,7 +14,7 @@ import pytest
 
 from sim.kernels.migration import migrate
 from sim.kernels.parallel import Parallel
-from sim.kernels.sampling import build_alias_tables
+from sim.kernels.sampling import coupled_tables, proposal_tables
 from sim.model import SmartCityModel
 from sim.processes.migration import TENURE_BIN
 from sim.tools.reference import ReferenceModel, compare_flows, tables_from_model
@@ -27,13 +27,19 @@ def world() -> SmartCityModel:
     return SmartCityModel(make_config())
 
 
+def _coupled(dest: np.ndarray) -> tuple:
+    """Destination tables drawn by rejection from a proposal that differs from them (half
+    the table, half uniform), so the coupled draws' rejection path is exercised."""
+    m, t, _ = dest.shape
+    rows = dest.reshape(m * t, m)
+    return coupled_tables(rows, proposal_tables(0.5 * rows + 0.5 / m))
+
+
 def _kernel_flows(model: SmartCityModel, move_prob, dest, key: int) -> np.ndarray:
     hh = model.households
-    m, t, _ = dest.shape
-    threshold, alias = build_alias_tables(dest.reshape(m * t, m))
     flows, _ = migrate(
         hh.muni.copy(), hh.htype, hh.tenure.copy(), hh.size, hh.uid, move_prob, TENURE_BIN,
-        threshold, alias, np.uint64(key),
+        _coupled(dest), np.uint64(key),
     )
     return flows
 
@@ -111,11 +117,11 @@ def _with_threads(threads: int, fn):
 def test_migration_kernel_does_not_depend_on_thread_count() -> None:
     n, m, t = 250_000, 40, 9
     muni, htype, tenure, size, uid, move_prob, dest = _random_columns(n, m, t, seed=5)
-    threshold, alias = build_alias_tables(dest.reshape(m * t, m))
+    tables = _coupled(dest)
 
     def run():
         mu, te = muni.copy(), tenure.copy()
-        flows = migrate(mu, htype, te, size, uid, move_prob, TENURE_BIN, threshold, alias, np.uint64(3),
+        flows = migrate(mu, htype, te, size, uid, move_prob, TENURE_BIN, tables, np.uint64(3),
                         PARALLEL_EVERYWHERE.blocks_for(len(mu)))
         return (mu, te, *flows)
 

@@ -8,7 +8,8 @@ use: ``len``, iteration, indexing, ``get``, ``select``, ``agg``, ``groupby`` cou
 ``to_frame`` for pandas.
 
 Row order is not stable (removals move the last rows into the holes); an agent's
-identity is its ``unique_id``, which never changes and is never reused.
+identity is its ``unique_id`` (the ``uid`` column), which never changes and keys its
+random draws.
 """
 
 from __future__ import annotations
@@ -83,7 +84,6 @@ class ColumnAgents:
         self.view_class = view_class
         self._data = {k: np.empty(0, dtype=v) for k, v in self.dtypes.items()}
         self.n = 0
-        self.next_uid = 0
 
     # -------------------------------------------------------------- storage
     @property
@@ -110,21 +110,23 @@ class ColumnAgents:
             grown[: self.n] = arr[: self.n]
             self._data[name] = grown
 
-    def append(self, **columns: np.ndarray) -> np.ndarray:
-        """Add agents; every column except ``uid`` must be given. Returns the new uids."""
-        missing = set(self.dtypes) - set(columns) - {"uid"}
+    def append(self, **columns: np.ndarray) -> None:
+        """Add agents; every column must be given, ``uid`` included.
+
+        Identities are the caller's: the start population is numbered 0..N-1 and new
+        agents get ids derived from their parents or their cell
+        (:func:`sim.kernels.rng.derive_ids`), never the next number of a counter, so
+        that one extra birth or entry does not re-key every later agent's draws.
+        """
+        missing = set(self.dtypes) - set(columns)
         if missing:
             raise ValueError(f"append needs columns {sorted(missing)}")
-        k = len(next(iter(columns.values())))
+        k = len(columns["uid"])
         self.reserve(self.n + k)
-        uids = np.arange(self.next_uid, self.next_uid + k, dtype=np.int64)
-        self.next_uid += k
         lo, hi = self.n, self.n + k
-        self._data["uid"][lo:hi] = uids
         for name, values in columns.items():
             self._data[name][lo:hi] = values
         self.n = hi
-        return uids
 
     def remove_rows(self, rows: np.ndarray) -> None:
         """Remove agents at ``rows`` (sorted, unique) by moving the last agents into the holes."""

@@ -24,6 +24,7 @@ HOUSEHOLD_COLUMNS = {
     "htype": np.uint8,  # 3 * age class + income class, the kernel's household type
     "qol_start": np.float32,  # QoL felt at policy start (for the felt-benefit share)
     "skill": np.float32,  # persistent personal income factor; 0 = not drawn yet (labour draws it)
+    "felt_factor": np.float32,  # the household's perception threshold / qol.felt_threshold (mean 1)
 }
 
 #: Household size distribution, 2020 census (FACTS.md): 1, 2, 3, 4, 5+ persons; the 5+
@@ -110,6 +111,7 @@ def synthesize_households(
         "htype": np.zeros(n, np.uint8),
         "qol_start": np.zeros(n, np.float32),
         "skill": np.zeros(n, np.float32),
+        "felt_factor": np.ones(n, np.float32),
     }
 
 

@@ -28,6 +28,7 @@ from sim.config import SimConfig
 from sim.constants import JEONBUK_PROVINCE
 from sim.data import census
 from sim.data.region import Region
+from sim.kernels.households import felt_factors
 from sim.kernels.parallel import Parallel
 from sim.processes import demography, firms, housing, labour, migration, observation, policy
 from sim.streams import Streams
@@ -121,15 +122,18 @@ def build(region: Region, cfg: SimConfig, streams: Streams, parallel: Parallel) 
         scale,
         rng,
     )
-    households.append(**cols)
+    uid = np.arange(len(cols["muni"]), dtype=np.int64)
+    cols["felt_factor"] = felt_factors(streams.identity_key(), uid, b.qol.felt_threshold_spread)
+    households.append(uid=uid, **cols)
     young = np.bincount(cols["muni"], weights=cols["age"] < 65, minlength=m)
     grdp = census.grdp_by_sector(table, y)
     job_share0 = job_shares(grdp)
     jobs0 = e.employment_rate * young[:, None] * job_share0
     firm_agents = firm_store()
-    firm_agents.append(**synthesize_firms(census.firm_counts(table, y), jobs0, grdp, scale, rng))
+    firm_cols = synthesize_firms(census.firm_counts(table, y), jobs0, grdp, scale, rng)
+    firm_agents.append(uid=np.arange(len(firm_cols["muni"]), dtype=np.int64), **firm_cols)
     persons0 = np.bincount(cols["muni"], weights=cols["size"], minlength=m)
-    firm_state = firms.init(firm_agents, jobs0.copy(), grdp / scale, persons0)
+    firm_state = firms.init(firm_agents, jobs0.copy(), grdp / scale, persons0, streams.identity_key())
 
     # Markets at the start: wages, then prices from density and those wages.
     labour_state = labour.init(e, firm_state.jobs, firm_state.output, firm_state.productivity0,
@@ -137,7 +141,8 @@ def build(region: Region, cfg: SimConfig, streams: Streams, parallel: Parallel) 
     price = census.initial_price_index(table, y, labour_state.mean_wage)
     parents = np.bincount(cols["muni"], weights=(cols["age"] >= 20) & (cols["age"] < 45), minlength=m)
     demography_state = demography.init(
-        census.fertility_index(table, y, parents, b.demography.local_fertility), households.capacity
+        census.fertility_index(table, y, parents, b.demography.local_fertility), households.capacity,
+        firm_state.jobs.sum(axis=1), streams.identity_key(),
     )
     policy_state = policy.init(
         policy.Levers(cfg.budget, cfg.targeting, cfg.instrument, cfg.governance, cfg.lifecycle),

@@ -14,30 +14,36 @@ import numpy as np
 from numba import njit, prange
 
 from sim.kernels.parallel import chunk_bounds
-from sim.kernels.rng import uniform
-from sim.kernels.sampling import HALF_ULP_53, draw_alias, normal_quantile
+from sim.kernels.rng import agent_key, purpose_key, uniform
+from sim.kernels.sampling import HALF_ULP_53, draw_coupled, normal_quantile
+
+#: Purpose of a firm's yearly draws: 0 its productivity shock, 1 exit, 2 a relocation
+#: attempt, 3 and on the destination.
+FIRM = 1
 
 
 @njit(cache=True)
 def _firm_range(
     lo, hi, uid, muni, sector, employees, log_prod, age, key, prod_shift, prod_sigma,
-    demand_growth, labour_elasticity, exit_p, relocate_p, reloc_threshold, reloc_alias,
+    demand_growth, labour_elasticity, exit_p, relocate_p, reloc,
     jobs, output, exits, relocations,
 ):
+    prop_cdf, prop_guide, ratio, bound, cdf, guide = reloc
+    pkey = purpose_key(key, FIRM)
     for i in range(lo, hi):
         m = muni[i]
         s = sector[i]
-        u = np.uint64(uid[i])
+        ak = agent_key(pkey, np.uint64(uid[i]))
         # A normal shock from the quantile of one hashed uniform (no log/sqrt/cos per firm).
-        noise = prod_sigma * normal_quantile(uniform(key, u, np.uint64(0)) + HALF_ULP_53)
+        noise = prod_sigma * normal_quantile(uniform(ak, 0) + HALF_ULP_53)
         log_prod[i] += prod_shift[m, s] + noise
         emp = employees[i] * math.exp(labour_elasticity * noise + demand_growth[m, s])
-        if uniform(key, u, np.uint64(2)) < exit_p[s] or emp < 0.05:
+        if uniform(ak, 1) < exit_p[s] or emp < 0.05:
             employees[i] = 0.0  # exit; removed by the caller
             exits[m, s] += 1
             continue
-        if uniform(key, u, np.uint64(3)) < relocate_p:
-            d = draw_alias(reloc_threshold, reloc_alias, s, uniform(key, u, np.uint64(4)))
+        if uniform(ak, 2) < relocate_p:
+            d = draw_coupled(prop_cdf, prop_guide, ratio, bound, cdf, guide, s, ak, 3)
             if d != m:
                 relocations[m, s] += 1
                 muni[i] = d
@@ -51,8 +57,8 @@ def _firm_range(
 
 @njit(cache=True, parallel=True)
 def _firm_parallel(n, n_chunks, uid, muni, sector, employees, log_prod, age, key, prod_shift, prod_sigma,
-                   demand_growth, labour_elasticity, exit_p, relocate_p, reloc_threshold,
-                   reloc_alias, jobs, output, exits, relocations):
+                   demand_growth, labour_elasticity, exit_p, relocate_p, reloc,
+                   jobs, output, exits, relocations):
     m, s = jobs.shape
     lj = np.zeros((n_chunks, m, s))
     lo_ = np.zeros((n_chunks, m, s))
@@ -62,7 +68,7 @@ def _firm_parallel(n, n_chunks, uid, muni, sector, employees, log_prod, age, key
         lo, hi = chunk_bounds(n, n_chunks, c)
         _firm_range(lo, hi, uid, muni, sector, employees, log_prod, age, key, prod_shift,
                     prod_sigma, demand_growth, labour_elasticity, exit_p, relocate_p,
-                    reloc_threshold, reloc_alias, lj[c], lo_[c], le[c], lr[c])
+                    reloc, lj[c], lo_[c], le[c], lr[c])
     for c in range(n_chunks):
         jobs += lj[c]
         output += lo_[c]
@@ -84,8 +90,7 @@ def step_firms(
     labour_elasticity: float,
     exit_p: np.ndarray,
     relocate_p: float,
-    reloc_threshold: np.ndarray,
-    reloc_alias: np.ndarray,
+    reloc: tuple,
     n_chunks: int = 1,
 ) -> dict[str, np.ndarray]:
     """Advance every firm one year, in place.
@@ -100,7 +105,8 @@ def step_firms(
             (the idiosyncratic part; the common drift does not create jobs).
         exit_p: (S,) annual exit probability.
         relocate_p: annual probability of a relocation attempt; the destination is drawn
-            from the sector's alias table (rows of ``reloc_threshold``/``reloc_alias``, (S, M)).
+            from the sector's row of ``reloc``, (S, M) tables in the form of
+            :func:`sim.kernels.sampling.coupled_tables` (coupled draws).
         n_chunks: 1 for the serial loop, more for that many parallel chunks.
 
     Returns:
@@ -118,7 +124,7 @@ def step_firms(
     n = uid.shape[0]
     args = (uid, muni, sector, employees, log_prod, age, np.uint64(key), prod_shift,
             float(prod_sigma), demand_growth, float(labour_elasticity), exit_p,
-            float(relocate_p), reloc_threshold, reloc_alias,
+            float(relocate_p), reloc,
             out["jobs"], out["output"], out["exits"], out["relocations"])
     if n_chunks <= 1:
         _firm_range(0, n, *args)

@@ -1,8 +1,8 @@
 """Household kernels: demography, labour-market status and income, and aggregation.
 
 Each kernel is a pure function over household columns (N rows) and small per-municipality
-tables (M rows). Random numbers are hashed from (stream key, uid, draw) so results do not
-depend on the thread count. Persons are counted exactly: births and deaths are returned
+tables (M rows). Random numbers are hashed from (stream key, purpose, identity, draw)
+(:mod:`sim.kernels.rng`) so results do not depend on row order or the thread count. Persons are counted exactly: births and deaths are returned
 per municipality so that the model can check ``change = births - deaths + net moves``.
 
 Every wrapper takes ``n_chunks``: 1 runs the serial loop, more the parallel loop over
@@ -19,8 +19,16 @@ from numba import njit, prange
 
 from sim.constants import N_INCOME_CLASSES, N_TYPES
 from sim.kernels.parallel import chunk_bounds
-from sim.kernels.rng import uniform
+from sim.kernels.rng import agent_key, purpose_key, uniform
 from sim.kernels.sampling import HALF_ULP_53, normal_quantile
+
+#: Purposes of the household draws. Demography (per year): draw 0 adult deaths, 1 other
+#: members' deaths, 2 a birth, 3 a child leaving home. Labour (per year): draw 0 the
+#: employment test, 1 the sector. Skill (once per household, run-wide key): draw 0.
+EVENTS = 1
+EMPLOYMENT = 2
+SKILL = 3
+FELT = 4  # a household's perception threshold (run-wide key, draw 0)
 
 
 @njit(cache=True, inline="always")
@@ -54,31 +62,50 @@ def count_by_municipality(muni: np.ndarray, n_municipalities: int, n_chunks: int
 
 
 # --------------------------------------------------------------------------- demography
+@njit(cache=True, inline="always")
+def binomial_quantile(u: float, n: int, q: float) -> int:
+    """The Binomial(n, q) count at uniform ``u`` (inverse CDF, small n): the number of
+    deaths among ``n`` members from one draw instead of one draw per member."""
+    if n <= 0 or q <= 0.0:
+        return 0
+    if q >= 1.0:
+        return n
+    p = (1.0 - q) ** n
+    cdf = p
+    k = 0
+    r = q / (1.0 - q)
+    while u >= cdf and k < n:
+        p *= (n - k) / (k + 1) * r
+        k += 1
+        cdf += p
+    return k
+
+
 @njit(cache=True)
 def _demography_range(
     lo, hi, muni, age, size, uid, key, death_q, child_death_q, birth_p, fertility, leave_p,
     spawn, births, deaths,
 ):
+    pkey = purpose_key(key, EVENTS)
     for i in range(lo, hi):
         a = age[i]
-        s = size[i]
+        s = np.int64(size[i])
         m = muni[i]
-        u = np.uint64(uid[i])
+        ak = agent_key(pkey, np.uint64(uid[i]))
         # Deaths: the head and a partner (up to two adults) at the head's age-specific rate,
-        # other members at the child rate.
-        dead = 0
-        for p in range(s):
-            q = death_q[a] if p < 2 else child_death_q
-            if uniform(key, u, np.uint64(p)) < q:
-                dead += 1
+        # other members at the child rate; each count from one draw (draws 0 and 1).
+        adults = min(s, 2)
+        dead = binomial_quantile(uniform(ak, 0), adults, death_q[a])
+        if s > 2:
+            dead += binomial_quantile(uniform(ak, 1), s - 2, child_death_q)
         s -= dead
         deaths[m] += dead
         spawn[i] = 0
         if s > 0:
-            if uniform(key, u, np.uint64(20)) < birth_p[a] * fertility[m]:
+            if uniform(ak, 2) < birth_p[a] * fertility[m]:
                 s += 1
                 births[m] += 1
-            if s >= 3 and uniform(key, u, np.uint64(21)) < leave_p[a]:
+            if s >= 3 and uniform(ak, 3) < leave_p[a]:
                 s -= 1  # an adult child leaves and forms a household of their own
                 spawn[i] = 1
             if a < 110:
@@ -152,14 +179,14 @@ def demography(
 
 # ------------------------------------------------------------------ labour and income
 @njit(cache=True, inline="always")
-def _skill(key, u, income_sigma):
+def _skill(skill_pkey, u, income_sigma):
     """exp(income_sigma * z), z standard normal: the persistent personal income factor.
 
-    Drawn once per household from its uid (then cached in the ``skill`` column), cheaply: z is the
-    normal quantile of one hashed uniform (moved off 0 by half a step), which costs one
-    exp instead of Box-Muller's log, sqrt, cos and exp (about 3x faster).
+    Drawn once per household from its identity (then cached in the ``skill`` column),
+    cheaply: z is the normal quantile of one hashed uniform (moved off 0 by half a step),
+    one exp instead of Box-Muller's log, sqrt, cos and exp (about 3x faster).
     """
-    p = uniform(key, u, np.uint64(0)) + HALF_ULP_53
+    p = uniform(agent_key(skill_pkey, u), 0) + HALF_ULP_53
     return math.exp(income_sigma * normal_quantile(p))
 
 
@@ -169,16 +196,22 @@ def _labour_range(
     income_sigma, pension_income, income_cuts, skills, employed, sector, income, htype,
 ):
     n_sectors = sector_cdf.shape[1]
+    pkey = purpose_key(key, EMPLOYMENT)
+    skill_pkey = purpose_key(identity_key, SKILL)
     for i in range(lo, hi):
         m = muni[i]
         a = age[i]
         u = np.uint64(uid[i])
         skill = skills[i]
         if skill == 0.0:  # drawn once per household, then cached in its column
-            skill = np.float32(_skill(identity_key, u, income_sigma))
+            skill = np.float32(_skill(skill_pkey, u, income_sigma))
             skills[i] = skill
-        if a < 65 and uniform(key, u, np.uint64(0)) < employment_rate[m]:
-            v = uniform(key, u, np.uint64(1))
+        employ = False
+        if a < 65:
+            ak = agent_key(pkey, u)
+            employ = uniform(ak, 0) < employment_rate[m]
+        if employ:
+            v = uniform(ak, 1)
             k = 0
             while k < n_sectors - 1 and v >= sector_cdf[m, k]:
                 k += 1
@@ -331,7 +364,22 @@ def aggregate(
 
 # ------------------------------------------------------------------- felt benefit
 @njit(cache=True)
-def _felt_range(lo, hi, muni, age, size, qol_start, qol_now, felt_threshold, felt_persons):
+def felt_factors(identity_key: np.uint64, uid: np.ndarray, spread: float) -> np.ndarray:
+    """(N,) float32 perception-threshold factors ``exp(spread z - spread**2 / 2)`` (mean 1),
+    z standard normal from each household's identity: people differ in the QoL gain they
+    notice, so a municipality's felt-benefit share rises smoothly with its QoL gain
+    instead of all its households crossing one threshold at once."""
+    pkey = purpose_key(identity_key, FELT)
+    out = np.empty(uid.shape[0], dtype=np.float32)
+    for i in range(uid.shape[0]):
+        z = normal_quantile(uniform(agent_key(pkey, np.uint64(uid[i])), 0) + HALF_ULP_53)
+        out[i] = math.exp(spread * z - 0.5 * spread * spread)
+    return out
+
+
+@njit(cache=True)
+def _felt_range(lo, hi, muni, age, size, qol_start, felt_factor, qol_now, felt_threshold,
+                felt_persons):
     if hi <= lo:
         return
     cur = muni[lo]
@@ -342,16 +390,19 @@ def _felt_range(lo, hi, muni, age, size, qol_start, qol_now, felt_threshold, fel
             felt_persons[cur] += felt
             felt = 0
             cur = m
-        felt += size[i] * (qol_now[m, age_class(age[i])] - qol_start[i] >= felt_threshold)
+        gain = qol_now[m, age_class(age[i])] - qol_start[i]
+        felt += size[i] * (gain >= felt_threshold * felt_factor[i])
     felt_persons[cur] += felt
 
 
 @njit(cache=True, parallel=True)
-def _felt_parallel(n, n_chunks, muni, age, size, qol_start, qol_now, felt_threshold, felt_persons):
+def _felt_parallel(n, n_chunks, muni, age, size, qol_start, felt_factor, qol_now, felt_threshold,
+                   felt_persons):
     local = np.zeros((n_chunks, felt_persons.shape[0]), dtype=np.int64)
     for c in prange(n_chunks):
         lo, hi = chunk_bounds(n, n_chunks, c)
-        _felt_range(lo, hi, muni, age, size, qol_start, qol_now, felt_threshold, local[c])
+        _felt_range(lo, hi, muni, age, size, qol_start, felt_factor, qol_now, felt_threshold,
+                    local[c])
     for c in range(n_chunks):
         felt_persons += local[c]
 
@@ -361,19 +412,21 @@ def felt_benefit(
     age: np.ndarray,
     size: np.ndarray,
     qol_start: np.ndarray,
+    felt_factor: np.ndarray,
     qol_now: np.ndarray,
     felt_threshold: float,
     n_municipalities: int,
     n_chunks: int = 1,
 ) -> np.ndarray:
     """(M,) int64 persons whose household's QoL now (``qol_now`` (M, 3) at its place and
-    age class) exceeds its ``qol_start`` by at least ``felt_threshold``.
+    age class) exceeds its ``qol_start`` by at least its own threshold,
+    ``felt_threshold * felt_factor`` (``felt_factor`` (N,), see :func:`felt_factors`).
 
     A pass of its own because it needs the QoL that the aggregation's totals refresh.
     """
     out = np.zeros(n_municipalities, dtype=np.int64)
     n = muni.shape[0]
-    args = (muni, age, size, qol_start, qol_now, float(felt_threshold), out)
+    args = (muni, age, size, qol_start, felt_factor, qol_now, float(felt_threshold), out)
     if n_chunks <= 1:
         _felt_range(0, n, *args)
     else:

@@ -3,10 +3,12 @@
 Once a year the model computes, for every (origin municipality, household type), the
 probability of moving and a multinomial-logit distribution over destinations (see
 :mod:`sim.processes.migration`). Those tables are small (229 x 9 x 229). Each destination
-distribution becomes an alias table (:func:`sim.kernels.sampling.build_alias_tables`) so
-that drawing a destination costs O(1); this module passes once over the household
-columns: one hashed uniform decides whether a household moves, a second picks its
-destination.
+distribution is drawn by rejection from a fixed proposal, the start year's table
+(:func:`sim.kernels.sampling.draw_coupled`: about one proposal per mover, and twins whose
+tables differ a little pick the same destination but for about the total variation
+between their rows). This module passes once over the household columns: one hashed
+uniform decides whether a household moves, the next ones pick its destination (draws of
+purpose :data:`MOVE` of the household's identity).
 
 Notation: N households, M municipalities (origins = destinations), T household types,
 B tenure bins, K = M * T destination tables.
@@ -20,8 +22,12 @@ import numpy as np
 from numba import njit, prange
 
 from sim.kernels.parallel import chunk_bounds
-from sim.kernels.rng import bits53, uniform
-from sim.kernels.sampling import draw_alias
+from sim.kernels.rng import agent_key, bits53, purpose_key
+from sim.kernels.sampling import draw_coupled
+
+#: Purpose of the migration draws (draw 0: the move decision, draws 1, 2, ...: the
+#: destination, by :func:`sim.kernels.sampling.draw_coupled`).
+MOVE = 1
 
 
 @njit(cache=True)
@@ -34,15 +40,16 @@ def _move_cuts(move_prob):
     return cut
 
 
-#: Households per block of the two-pass loop (the movers' row buffer: 16 KB).
+#: Households per block of the two-pass loop (the movers' buffers: 32 KB).
 MOVER_BLOCK = 2048
 
 
 @njit(cache=True)
 def _migrate_range(
-    lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias, key,
+    lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key,
     flows_hh, flows_persons,
 ):
+    prop_cdf, prop_guide, ratio, bound, cdf, guide = tables
     n_types = move_prob.shape[1]
     n_bins = move_prob.shape[2]
     # Integer thresholds (a few thousand, per call): ``bits53 < cut`` decides exactly as
@@ -51,24 +58,28 @@ def _migrate_range(
     tbin = np.empty(tenure_bin.shape[0], dtype=np.int32)
     for j in range(tbin.shape[0]):
         tbin[j] = tenure_bin[j]
+    pkey = purpose_key(key, MOVE)
     # Two passes per block: the first decides who moves for every household without a
-    # branch (the row is written, the count advances only for movers), the second moves
-    # just the ~12% movers. The mispredicted branch per mover of a single loop goes, and
-    # the first pass's independent iterations overlap: about 20% less time, same result.
+    # branch (the row and agent key are written, the count advances only for movers), the
+    # second moves just the ~12% movers. The mispredicted branch per mover of a single
+    # loop goes, and the first pass's independent iterations overlap.
     movers = np.empty(MOVER_BLOCK, dtype=np.int64)
+    akeys = np.empty(MOVER_BLOCK, dtype=np.uint64)
     start = lo
     while start < hi:
         stop = min(hi, start + MOVER_BLOCK)
         count = 0
         for i in range(start, stop):
             cell = (np.int32(muni[i]) * n_types + np.int32(htype[i])) * n_bins + tbin[tenure[i]]
+            a = agent_key(pkey, np.uint64(uid[i]))
             movers[count] = i
-            count += bits53(key, np.uint64(uid[i]), np.uint64(0)) < move_cut[cell]
+            akeys[count] = a
+            count += bits53(a, 0) < move_cut[cell]
         for j in range(count):
             i = movers[j]
             o = muni[i]
             k = o * n_types + htype[i]
-            d = draw_alias(threshold, alias, k, uniform(key, np.uint64(uid[i]), np.uint64(1)))
+            d = draw_coupled(prop_cdf, prop_guide, ratio, bound, cdf, guide, k, akeys[j], 1)
             muni[i] = d
             tenure[i] = 0
             flows_hh[o, d] += 1
@@ -78,7 +89,7 @@ def _migrate_range(
 
 @njit(cache=True, parallel=True)
 def _migrate_parallel(
-    n, n_chunks, muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias, key,
+    n, n_chunks, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key,
     flows_hh, flows_persons,
 ):
     # The caller passes one block per thread (``Parallel.blocks_for``), not 16 chunks: the
@@ -92,7 +103,7 @@ def _migrate_parallel(
     for c in prange(n_chunks):
         lo, hi = chunk_bounds(n, n_chunks, c)
         _migrate_range(
-            lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias,
+            lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables,
             key, local_hh[c], local_persons[c],
         )
     for c in range(n_chunks):
@@ -108,8 +119,7 @@ def migrate(
     uid: np.ndarray,
     move_prob: np.ndarray,
     tenure_bin: np.ndarray,
-    threshold: np.ndarray,
-    alias: np.ndarray,
+    tables: tuple,
     key: np.uint64,
     n_chunks: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +133,10 @@ def migrate(
         uid: (N,) int64, stable agent ids (keys of the counter-based RNG).
         move_prob: (M, T, B) float64, probability of moving this year.
         tenure_bin: (256,) int64, maps tenure years to a bin in [0, B).
-        threshold, alias: (M * T, M) alias tables from :func:`build_alias_tables`.
+        tables: the destination tables, rows (M * T) over destinations (M):
+            ``(prop_cdf, prop_guide, ratio, bound, cdf, guide)``, the fixed proposal's
+            inverse CDF, this year's ratios to it and their row bounds, and this year's
+            inverse CDF (:func:`sim.kernels.sampling.coupled_tables`).
         key: uint64 stream key of this year's migration draws.
         n_chunks: 1 for the serial loop, more for that many parallel blocks.
 
@@ -132,13 +145,13 @@ def migrate(
         (column), in agents and in persons; the diagonal holds moves within a municipality.
 
     The result does not depend on the number of threads (each draw is a hash of the
-    household's uid, and the flow counters are integers).
+    household's identity, and the flow counters are integers).
     """
     m = move_prob.shape[0]
     flows_hh = np.zeros((m, m), dtype=np.int64)
     flows_persons = np.zeros((m, m), dtype=np.int64)
     n = muni.shape[0]
-    args = (muni, htype, tenure, size, uid, move_prob, tenure_bin, threshold, alias, np.uint64(key))
+    args = (muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, np.uint64(key))
     if n_chunks <= 1:
         _migrate_range(0, n, *args, flows_hh, flows_persons)
     else:

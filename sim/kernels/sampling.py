@@ -1,8 +1,11 @@
-"""Sampling helpers for the kernels: alias tables and the standard normal quantile.
+"""Sampling helpers: inverse-CDF tables, the standard normal and Poisson quantiles.
 
-Both turn hashed uniforms (:mod:`sim.kernels.rng`) into draws: an alias table (Vose 1991)
-draws one of M categories in O(1) from one uniform; the normal quantile turns one uniform
-into a standard normal (one draw per normal, so the draw keys stay simple).
+All turn hashed uniforms (:mod:`sim.kernels.rng`) into draws by inversion, one uniform per
+draw: a category of M by its cumulative table (:func:`build_cdf_tables`,
+:func:`draw_cdf`), a standard normal by its quantile (:func:`normal_quantile`), a Poisson
+count by its quantile (:func:`poisson_quantile`). Inversion is monotone in the uniform,
+so a draw changes only when its inputs move past a boundary: twins that share uniforms
+stay in step where their states are close.
 """
 
 from __future__ import annotations
@@ -12,72 +15,168 @@ import math
 import numpy as np
 from numba import njit
 
+from sim.kernels.rng import uniform
+
 #: Half the spacing of 53-bit uniforms: added to a uniform in [0, 1) to keep it off 0.
 HALF_ULP_53 = 0.5 / 9007199254740992.0
 
 
 @njit(cache=True)
-def build_alias_tables(prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Alias tables for each row of ``prob``.
+def build_cdf_tables(prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative tables and guide tables for inverse-CDF draws from each row of ``prob``.
+
+    Inverse-CDF sampling maps a uniform to the first column whose cumulative probability
+    exceeds it. It is monotone in the uniform and continuous in the probabilities: when
+    a row changes a little, only the uniforms near the moved boundaries change their
+    draw, which is what keeps same-seed twins in step (an alias table can re-pair all its
+    columns after a tiny change). The guide table (Chen & Asau 1974) makes a draw cost
+    about two comparisons instead of a binary search.
 
     Args:
         prob: (K, M) float64, each row non-negative and summing to 1.
 
     Returns:
-        threshold: (K, M) float64 in [0, 1]; keep column j if the fractional draw is below.
-        alias: (K, M) int32; otherwise take this column.
+        cdf: (K, M) float64 cumulative probabilities; from the last positive column on
+            exactly 1.0, so zero-probability columns after it are never drawn.
+        guide: (K, M) int32; ``guide[k, g]`` is the first column with ``cdf > g / M``.
     """
     k_rows, m = prob.shape
-    threshold = np.ones((k_rows, m))
-    alias = np.empty((k_rows, m), dtype=np.int32)
-    small = np.empty(m, dtype=np.int64)
-    large = np.empty(m, dtype=np.int64)
-    scaled = np.empty(m)
+    cdf = np.empty((k_rows, m))
+    guide = np.empty((k_rows, m), dtype=np.int32)
     for k in range(k_rows):
-        n_small = 0
-        n_large = 0
+        acc = 0.0
+        last = 0
         for j in range(m):
-            alias[k, j] = j
-            scaled[j] = prob[k, j] * m
-            if scaled[j] < 1.0:
-                small[n_small] = j
-                n_small += 1
-            else:
-                large[n_large] = j
-                n_large += 1
-        while n_small > 0 and n_large > 0:
-            n_small -= 1
-            s = small[n_small]
-            n_large -= 1
-            g = large[n_large]
-            threshold[k, s] = scaled[s]
-            alias[k, s] = g
-            scaled[g] = (scaled[g] + scaled[s]) - 1.0
-            if scaled[g] < 1.0:
-                small[n_small] = g
-                n_small += 1
-            else:
-                large[n_large] = g
-                n_large += 1
-        # Leftovers are 1 up to rounding: keep them.
-        for i in range(n_large):
-            threshold[k, large[i]] = 1.0
-        for i in range(n_small):
-            threshold[k, small[i]] = 1.0
-    return threshold, alias
+            p = prob[k, j]
+            if p > 0.0:
+                acc += p
+                last = j
+            cdf[k, j] = acc
+        total = acc if acc > 0.0 else 1.0
+        for j in range(m):
+            cdf[k, j] = 1.0 if j >= last else min(cdf[k, j] / total, 1.0)
+        j = 0
+        for g in range(m):
+            x = g / m
+            while j < m - 1 and cdf[k, j] <= x:
+                j += 1
+            guide[k, g] = j
+    return cdf, guide
 
 
 @njit(cache=True, inline="always")
-def draw_alias(threshold: np.ndarray, alias: np.ndarray, k: int, u: float) -> int:
-    """Draw a column of alias table ``k`` from one uniform ``u`` in [0, 1)."""
-    m = threshold.shape[1]
-    x = u * m
-    j = int(x)
-    if j >= m:
-        j = m - 1
-    if x - j < threshold[k, j]:
-        return j
-    return alias[k, j]
+def draw_cdf(cdf: np.ndarray, guide: np.ndarray, k: int, u: float) -> int:
+    """The column of row ``k`` that uniform ``u`` in [0, 1) falls into (inverse CDF)."""
+    m = cdf.shape[1]
+    g = int(u * m)
+    if g >= m:
+        g = m - 1
+    j = guide[k, g]
+    while j < m - 1 and cdf[k, j] <= u:
+        j += 1
+    return j
+
+
+#: Coupled draws: rows whose probabilities exceed the fixed proposal's by more than this
+#: factor anywhere, and draws not accepted within MAX_TRIES proposals, fall back to the
+#: current row's inverse CDF (still an exact draw from it, just not coupled).
+COUPLING_MAX_RATIO = 8.0
+MAX_TRIES = 24
+
+
+def coupling_tables(prob: np.ndarray, proposal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For :func:`draw_coupled`: the ratios ``prob / proposal`` (K, M) and each row's bound
+    (K,), their maximum (infinite where ``prob`` has mass the proposal lacks)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(proposal > 0, prob / np.where(proposal > 0, proposal, 1.0), 0.0)
+    bound = ratio.max(axis=1)
+    bound[((prob > 0) & (proposal <= 0)).any(axis=1)] = np.inf
+    return ratio, np.maximum(bound, 1e-300)
+
+
+def coupled_tables(prob: np.ndarray, proposal: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple:
+    """The tables of :func:`draw_coupled` for this year's probabilities ``prob`` (K, M) and
+    a fixed ``proposal`` ``(prob0, cdf0, guide0)`` (:func:`proposal_tables` of a start
+    table, the same in every run of a seed): ``(cdf0, guide0, ratio, bound, cdf, guide)``."""
+    prop, prop_cdf, prop_guide = proposal
+    ratio, bound = coupling_tables(prob, prop)
+    cdf, guide = build_cdf_tables(prob)
+    return (prop_cdf, prop_guide, ratio, bound, cdf, guide)
+
+
+def proposal_tables(prob: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A fixed proposal for :func:`coupled_tables`: probabilities (K, M) and their
+    inverse-CDF and guide tables."""
+    prob = np.ascontiguousarray(prob, dtype=float)
+    return (prob, *build_cdf_tables(prob))
+
+
+@njit(cache=True, inline="always")
+def draw_coupled(
+    prop_cdf: np.ndarray, prop_guide: np.ndarray, ratio: np.ndarray, bound: np.ndarray,
+    cdf: np.ndarray, guide: np.ndarray, k: int, akey: np.uint64, first: int,
+) -> int:
+    """A draw from row ``k`` of the current table by rejection from a fixed proposal.
+
+    Proposals come from the proposal's inverse CDF (``prop_cdf``, ``prop_guide``), which
+    is the same in every run of a seed (the start year's table); proposal j is accepted
+    when a second uniform is below ``ratio[k, j] / bound[k]``. Twins whose current tables
+    differ a little share the proposals and differ only where an acceptance test falls
+    between their two ratios: about the total variation between the rows, the least any
+    coupling can do (an inverse CDF over M columns changes draws at every boundary a
+    perturbation shifts, up to M times more). Draws ``first``, ``first + 1``, ... of the
+    agent key are used, two per proposal. Exact: accepted proposals and the fallback are
+    both distributed as the current row.
+    """
+    c = bound[k]
+    if c <= COUPLING_MAX_RATIO:
+        for t in range(MAX_TRIES):
+            j = draw_cdf(prop_cdf, prop_guide, k, uniform(akey, first + 2 * t))
+            if uniform(akey, first + 2 * t + 1) * c < ratio[k, j]:
+                return j
+    return draw_cdf(cdf, guide, k, uniform(akey, first + 2 * MAX_TRIES))
+
+
+@njit(cache=True)
+def draw_coupled_many(tables: tuple, row: int, akeys: np.ndarray, first: int) -> np.ndarray:
+    """(K,) int64 coupled draws from table ``row`` for agent keys ``akeys`` (K,)."""
+    prop_cdf, prop_guide, ratio, bound, cdf, guide = tables
+    out = np.empty(akeys.shape[0], dtype=np.int64)
+    for i in range(akeys.shape[0]):
+        out[i] = draw_coupled(prop_cdf, prop_guide, ratio, bound, cdf, guide, row, akeys[i], first)
+    return out
+
+
+@njit(cache=True)
+def draw_cdf_many(cdf: np.ndarray, guide: np.ndarray, u: np.ndarray, row: int = 0) -> np.ndarray:
+    """(K,) int64 columns of table ``row`` at uniforms ``u`` (K,)."""
+    out = np.empty(u.shape[0], dtype=np.int64)
+    for i in range(u.shape[0]):
+        out[i] = draw_cdf(cdf, guide, row, u[i])
+    return out
+
+
+@njit(cache=True)
+def normal_quantile_array(u: np.ndarray) -> np.ndarray:
+    """(K,) standard normals from uniforms (K,) in [0, 1), each moved off 0 by half a step."""
+    out = np.empty(u.shape[0])
+    for i in range(u.shape[0]):
+        out[i] = normal_quantile(u[i] + HALF_ULP_53)
+    return out
+
+
+def poisson_quantile(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Poisson(``lam``) counts as the inverse CDF of uniforms ``u`` (same shapes): the
+    count moves only when ``u`` crosses a quantile, so a small change of ``lam`` rarely
+    changes it (counter-based, CRN-friendly; NumPy's generator consumes a variable
+    number of uniforms per draw, which desynchronises every later draw)."""
+    from scipy.stats import poisson
+
+    lam = np.asarray(lam, dtype=float)
+    out = np.zeros(np.broadcast(u, lam).shape, dtype=np.int64)
+    pos = lam > 0
+    out[pos] = np.maximum(poisson.ppf(np.broadcast_to(u, out.shape)[pos], lam[pos]), 0).astype(np.int64)
+    return out
 
 
 # Acklam's rational approximation of the standard normal quantile (relative error < 1.2e-9).

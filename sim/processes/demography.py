@@ -35,9 +35,18 @@ from sim.agents.columns import ColumnAgents
 from sim.config import DemographyParams
 from sim.constants import RATE_BASE_YEAR
 from sim.kernels.households import demography as demography_kernel
+from sim.kernels.households import felt_factors
 from sim.kernels.parallel import Parallel
+from sim.kernels.rng import agent_keys, derive_ids, uniforms
+from sim.kernels.sampling import coupled_tables, draw_coupled_many, proposal_tables
 
 AGES = np.arange(256)
+#: Purposes of the demography stream's draws outside the kernel (its own: EVENTS = 1).
+CHILD = 11  # a new household's id, from its parent's
+CHILD_AGE = 12  # its head's age
+IMMIGRATION = 13  # the phase of the immigration credit
+IMMIGRANT = 14  # an immigrant household's id, from its arrival number
+IMMIGRANT_DRAWS = 15  # its size (draw 0), age (1), municipality (2 and on)
 
 
 @dataclass
@@ -50,6 +59,13 @@ class DemographyState:
         births, deaths: (M,) int64 persons born and died this year.
         immigrants: (M,) int64 persons arrived from abroad this year.
         spawn: (capacity,) uint8 scratch column: 1 where an adult child left home.
+        immigration_credit: expected immigrant households not yet arrived, in [0, 1)
+            after each year (error diffusion: twins whose expectations differ a little
+            differ by at most one household at any time).
+        immigrant_households: immigrant households so far; the k-th has an id and draws
+            of its own, whatever year it arrives.
+        placement: the start's placement table (1, M) of immigrants (by jobs) with its
+            inverse CDF and guide: the fixed proposal of their coupled placement.
     """
 
     fertility_index: np.ndarray
@@ -57,14 +73,28 @@ class DemographyState:
     deaths: np.ndarray
     immigrants: np.ndarray
     spawn: np.ndarray
+    immigration_credit: float
+    immigrant_households: int
+    placement: tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def init(fertility_index: np.ndarray, capacity: int) -> DemographyState:
-    """No events yet; ``capacity`` is the household store's row capacity."""
+def init(fertility_index: np.ndarray, capacity: int, jobs: np.ndarray,
+         identity_key: np.uint64) -> DemographyState:
+    """No events yet; ``capacity`` is the household store's row capacity, ``jobs`` (M,)
+    the start's jobs (where immigrants go), ``identity_key`` the run's key of persistent
+    draws (the immigration phase)."""
     m = len(fertility_index)
     zeros = np.zeros(m, dtype=np.int64)
+    phase = float(uniforms(identity_key, IMMIGRATION, np.zeros(1, np.int64))[0])
     return DemographyState(fertility_index, zeros, zeros.copy(), zeros.copy(),
-                           np.zeros(capacity, dtype=np.uint8))
+                           np.zeros(capacity, dtype=np.uint8), phase, 0,
+                           proposal_tables(_placement(jobs)))
+
+
+def _placement(jobs: np.ndarray) -> np.ndarray:
+    """(1, M) where immigrant households settle: in proportion to jobs."""
+    jobs = np.maximum(jobs, 0.0)
+    return (jobs / jobs.sum())[None, :]
 
 
 def rate_tables(d: DemographyParams, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -87,7 +117,8 @@ def step(
     jobs: np.ndarray,
     qol: np.ndarray,
     key: np.uint64,
-    rng: np.random.Generator,
+    identity_key: np.uint64,
+    felt_spread: float,
     parallel: Parallel,
 ) -> None:
     """Deaths, births, leaving home, ageing and immigration for ``year``.
@@ -96,7 +127,12 @@ def step(
         persons: (M,) persons at the last observation (agent units): scales immigration.
         jobs: (M,) jobs now: where immigrants settle.
         qol: (M, 3) QoL by age class at the last observation: new households' baseline.
-        key, rng: the demography stream's counter key and generator for this year.
+        key: the demography stream's key for this year. Every draw is keyed by it, a
+            purpose and an identity (:mod:`sim.kernels.rng`): a new household's id and
+            age by its parent's id.
+        identity_key: the run's key of persistent draws: the k-th immigrant household's
+            id, place, size and age; new households' perception thresholds.
+        felt_spread: ``qol.felt_threshold_spread`` (new households' thresholds).
     """
     hh = households
     death_q, birth_p, leave_p = rate_tables(d, year)
@@ -110,41 +146,58 @@ def step(
     parents = np.flatnonzero(spawn)
     dissolved = np.flatnonzero(hh.size == 0)
     # New households of adult children: same place, aged 20-34, one person.
+    n = len(parents)
+    uid = derive_ids(key, CHILD, hh.uid[parents])
     new = {
+        "uid": uid,
         "muni": hh.muni[parents].copy(),
-        "age": rng.integers(20, 35, len(parents)).astype(np.uint8),
-        "size": np.ones(len(parents), np.uint8),
-        "tenure": np.zeros(len(parents), np.uint8),
-        "employed": np.zeros(len(parents), np.uint8),
-        "sector": np.full(len(parents), -1, np.int8),
-        "income": np.zeros(len(parents), np.float32),
-        "htype": np.zeros(len(parents), np.uint8),
+        "age": (20 + np.floor(uniforms(key, CHILD_AGE, uid) * 15)).astype(np.uint8),
+        "size": np.ones(n, np.uint8),
+        "tenure": np.zeros(n, np.uint8),
+        "employed": np.zeros(n, np.uint8),
+        "sector": np.full(n, -1, np.int8),
+        "income": np.zeros(n, np.float32),
+        "htype": np.zeros(n, np.uint8),
         "qol_start": hh.qol_start[parents].copy(),
-        "skill": np.zeros(len(parents), np.float32),
+        "skill": np.zeros(n, np.float32),
+        "felt_factor": felt_factors(identity_key, uid, felt_spread),
     }
     hh.remove_rows(dissolved)
-    if len(parents):
+    if n:
         hh.append(**new)
-    state.immigrants = immigrate(hh, d.immigration_rate, persons, jobs, qol, rng)
+    state.immigrants = immigrate(state, hh, d.immigration_rate, persons, jobs, qol, identity_key,
+                                 felt_spread)
 
 
 def immigrate(
-    households: ColumnAgents, rate: float, persons: np.ndarray, jobs: np.ndarray,
-    qol: np.ndarray, rng: np.random.Generator,
+    state: DemographyState, households: ColumnAgents, rate: float, persons: np.ndarray,
+    jobs: np.ndarray, qol: np.ndarray, identity_key: np.uint64, felt_spread: float,
 ) -> np.ndarray:
-    """Add this year's households from abroad; return (M,) immigrant persons (agent units)."""
+    """Add this year's households from abroad; return (M,) immigrant persons (agent units).
+
+    The number of households is the whole part of the expected arrivals accumulated over
+    the years (``immigration_credit``); the k-th immigrant household of the run has its
+    own id and draws (municipality by jobs, coupled to the start's placement; size; age),
+    so one more or fewer arrival changes only that household."""
     m = len(persons)
     if rate <= 0:
         return np.zeros(m, dtype=np.int64)
-    n_households = rng.poisson(rate * float(persons.sum()) / 1.3)  # 1.3 persons per immigrant household
+    credit = state.immigration_credit + rate * float(persons.sum()) / 1.3  # 1.3 persons each
+    n_households = int(np.floor(credit))
+    state.immigration_credit = credit - n_households
     if n_households == 0:
         return np.zeros(m, dtype=np.int64)
-    jobs = np.maximum(jobs, 0.0)
-    muni = rng.choice(m, size=n_households, p=jobs / jobs.sum()).astype(np.int16)
-    size = np.where(rng.random(n_households) < 0.3, 2, 1).astype(np.uint8)
+    slots = state.immigrant_households + np.arange(n_households, dtype=np.int64)
+    state.immigrant_households += n_households
+    uid = derive_ids(identity_key, IMMIGRANT, slots)
+    tables = coupled_tables(_placement(jobs), state.placement)
+    akeys = agent_keys(identity_key, IMMIGRANT_DRAWS, uid)
+    muni = draw_coupled_many(tables, 0, akeys, 2).astype(np.int16)
+    size = np.where(uniforms(identity_key, IMMIGRANT_DRAWS, uid, 0) < 0.3, 2, 1).astype(np.uint8)
     households.append(
+        uid=uid,
         muni=muni,
-        age=rng.integers(20, 40, n_households).astype(np.uint8),
+        age=(20 + np.floor(uniforms(identity_key, IMMIGRANT_DRAWS, uid, 1) * 20)).astype(np.uint8),
         size=size,
         tenure=np.zeros(n_households, np.uint8),
         employed=np.zeros(n_households, np.uint8),
@@ -153,5 +206,6 @@ def immigrate(
         htype=np.zeros(n_households, np.uint8),
         qol_start=qol[muni, 0].astype(np.float32),
         skill=np.zeros(n_households, np.float32),
+        felt_factor=felt_factors(identity_key, uid, felt_spread),
     )
     return np.bincount(muni, weights=size, minlength=m).astype(np.int64)

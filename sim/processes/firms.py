@@ -21,7 +21,15 @@ from sim.agents.columns import ColumnAgents
 from sim.config import EconomyParams
 from sim.kernels.firms import step_firms
 from sim.kernels.parallel import Parallel
-from sim.kernels.sampling import build_alias_tables
+from sim.kernels.rng import derive_ids, uniforms
+from sim.kernels.sampling import coupled_tables, normal_quantile_array, proposal_tables
+
+#: Purposes of the firms stream's draws outside the kernel (its own: FIRM = 1).
+ENTRY = 11  # the number of entrants in a (municipality, sector) cell
+ENTRANT = 12  # an entrant's id, from its cell and slot
+ENTRANT_DRAWS = 13  # its size (draw 0) and productivity (draw 1)
+#: Entrant slots per cell over a run (ids are derived from cell * SLOTS + slot).
+SLOTS = 1 << 24
 
 
 @dataclass
@@ -36,6 +44,14 @@ class FirmState:
         output: (M, S) value added, million KRW a year per agent unit.
         productivity0: (S,) national value added per worker at the start, million KRW.
         demand_persons: (M,) persons a year ago (agent units), the base of local demand.
+        entry_credit: (M, S) expected entrants not yet arrived, in [0, 1) after each year:
+            a cell's entrants are the whole part of its accumulated expectation (error
+            diffusion), so twins whose expectations differ a little differ by at most one
+            entrant at any time, instead of by independent Poisson draws every year.
+        entries: (M, S) int64 entrants so far: entrant k of a cell has id and draws of
+            its own (from the cell and k).
+        reloc_proposal: the start's relocation table (S, M) with its inverse CDF and
+            guide: the fixed proposal of relocation draws (coupled like migration's).
     """
 
     agents: ColumnAgents
@@ -43,13 +59,28 @@ class FirmState:
     output: np.ndarray
     productivity0: np.ndarray
     demand_persons: np.ndarray
+    entry_credit: np.ndarray
+    entries: np.ndarray
+    reloc_proposal: tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def init(agents: ColumnAgents, jobs: np.ndarray, output: np.ndarray, persons: np.ndarray) -> FirmState:
+def init(agents: ColumnAgents, jobs: np.ndarray, output: np.ndarray, persons: np.ndarray,
+         identity_key: np.uint64) -> FirmState:
     """The firms at the start: ``agents`` synthesized from the census, ``jobs`` and
-    ``output`` (M, S) in agent units, ``persons`` (M,) at the start."""
+    ``output`` (M, S) in agent units, ``persons`` (M,) at the start; ``identity_key`` (the
+    run's key of persistent traits) draws each cell's entry phase."""
+    m, s = jobs.shape
     productivity0 = output.sum(axis=0) / np.maximum(jobs.sum(axis=0), 1e-9)
-    return FirmState(agents, jobs, output, productivity0, persons.astype(float))
+    phase = uniforms(identity_key, ENTRY, np.arange(m * s, dtype=np.int64)).reshape(m, s)
+    reloc = _relocation_probabilities(jobs)
+    return FirmState(agents, jobs, output, productivity0, persons.astype(float), phase,
+                     np.zeros((m, s), dtype=np.int64), proposal_tables(reloc))
+
+
+def _relocation_probabilities(jobs: np.ndarray) -> np.ndarray:
+    """(S, M) where a relocating firm of each sector goes: in proportion to the sector's jobs."""
+    p = jobs.T + 1e-9
+    return p / p.sum(axis=1, keepdims=True)
 
 
 def step(
@@ -59,7 +90,7 @@ def step(
     persons: np.ndarray,
     tech_shift: np.ndarray,
     key: np.uint64,
-    rng: np.random.Generator,
+    identity_key: np.uint64,
     parallel: Parallel,
 ) -> None:
     """One year of firms.
@@ -67,7 +98,10 @@ def step(
     Args:
         area_km2: (M,) municipal areas. persons: (M,) persons now (agent units).
         tech_shift: (M, S) this year's change of log productivity from smart-city tech.
-        key, rng: the firms stream's counter key and generator for this year.
+        key: the firms stream's key for this year (a firm's yearly draws are keyed by
+            it, a purpose and its id, :mod:`sim.kernels.rng`).
+        identity_key: the run's key of persistent traits (an entrant's id, size and
+            productivity: the k-th entrant of a cell is the same whatever year it enters).
     """
     f = state.agents
     m, s = state.jobs.shape
@@ -82,17 +116,15 @@ def step(
     demand_growth = demand[:, None] * np.asarray(e.demand_elasticity)[None, :]
     demand_growth = demand_growth + e.labour_elasticity * tech_shift
     # Relocation destinations: proportional to the sector's current jobs.
-    reloc_p = state.jobs.T + 1e-9
-    reloc_p = reloc_p / reloc_p.sum(axis=1, keepdims=True)
-    threshold, alias = build_alias_tables(reloc_p)
+    reloc = coupled_tables(_relocation_probabilities(state.jobs), state.reloc_proposal)
     out = step_firms(
         f.uid, f.muni, f.sector, f.employees, f.log_prod, f.age, key,
         prod_shift, e.productivity_sigma, demand_growth, e.labour_elasticity,
-        np.asarray(e.exit_rate, dtype=float), e.relocation_rate, threshold, alias,
+        np.asarray(e.exit_rate, dtype=float), e.relocation_rate, reloc,
         parallel.chunks_for(f.n),
     )
     f.remove_rows(np.flatnonzero(f.employees == 0))
-    _enter(state, e, out, demand, rng)
+    _enter(state, e, out, demand, identity_key)
     state.jobs = _cell_sum(f.muni, f.sector, f.employees, m, s)
     state.output = _cell_sum(f.muni, f.sector, f.employees * np.exp(f.log_prod.astype(float)), m, s)
 
@@ -102,18 +134,30 @@ def _cell_sum(muni, sector, values, m, s):
     return np.bincount(cell, weights=values, minlength=m * s).reshape(m, s)
 
 
-def _enter(state: FirmState, e: EconomyParams, out: dict, demand: np.ndarray, rng: np.random.Generator) -> None:
-    """New firms: expected entries = entry rate x firms present x (1 + demand growth)."""
+def _enter(state: FirmState, e: EconomyParams, out: dict, demand: np.ndarray, key: np.uint64) -> None:
+    """New firms: expected entries = entry rate x firms present x (1 + demand growth).
+
+    A cell's entrants are the whole part of its expected entries accumulated over the
+    years (``entry_credit``, error diffusion from a random phase): in expectation the
+    entry rate, and a small change of a cell's expectation moves an entry by a year at
+    most. Entrant k of a cell has an id and draws of its own (from the cell and k), so
+    no other cell's or year's entrants are re-drawn."""
     f = state.agents
     m, s = state.jobs.shape
     counts = np.bincount(f.muni.astype(np.int64) * s + f.sector, minlength=m * s).reshape(m, s)
     rate = np.asarray(e.entry_rate)[None, :] * np.exp(demand)[:, None]
-    n_new = rng.poisson(np.maximum(counts, 0.2) * rate)
-    n_new = np.where(out["jobs"] + counts > 0, n_new, 0)
+    lam = np.where(out["jobs"] + counts > 0, np.maximum(counts, 0.2) * rate, 0.0)
+    credit = state.entry_credit + lam
+    n_new = np.floor(credit).astype(np.int64)
+    state.entry_credit = credit - n_new
     total = int(n_new.sum())
     if total == 0:
         return
-    cells = np.repeat(np.arange(m * s), n_new.ravel())
+    n_new = n_new.ravel()
+    cells = np.repeat(np.arange(m * s), n_new)
+    slot = np.repeat(state.entries.ravel(), n_new) + np.arange(total) - np.repeat(np.cumsum(n_new) - n_new, n_new)
+    state.entries += n_new.reshape(m, s)
+    uid = derive_ids(key, ENTRANT, cells.astype(np.int64) * SLOTS + slot)
     muni = (cells // s).astype(np.int16)
     sector = (cells % s).astype(np.int8)
     # Entrants start at the cell's mean size (on average) and slightly below its mean
@@ -123,10 +167,13 @@ def _enter(state: FirmState, e: EconomyParams, out: dict, demand: np.ndarray, rn
     mean_lp = np.log(np.maximum(out["output"].ravel(), 1e-9) / np.maximum(jobs, 1e-9))
     lp_fallback = np.log(np.maximum(state.productivity0, 1.0))[cells % s]
     lp = np.where(jobs[cells] > 0, mean_lp[cells], lp_fallback) - 0.05
+    z_size = normal_quantile_array(uniforms(key, ENTRANT_DRAWS, uid, 0))
+    z_prod = normal_quantile_array(uniforms(key, ENTRANT_DRAWS, uid, 1))
     f.append(
+        uid=uid,
         muni=muni,
         sector=sector,
-        employees=(mean_size[cells] * rng.lognormal(-0.125, 0.5, total)).astype(np.float32),
-        log_prod=(lp + rng.normal(0, 0.2, total)).astype(np.float32),
+        employees=(mean_size[cells] * np.exp(-0.125 + 0.5 * z_size)).astype(np.float32),
+        log_prod=(lp + 0.2 * z_prod).astype(np.float32),
         age=np.zeros(total, np.uint8),
     )

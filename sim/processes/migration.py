@@ -56,7 +56,7 @@ from sim.config import MigrationParams
 from sim.constants import TYPE_AGE_CLASS, TYPE_INCOME_CLASS
 from sim.kernels.migration import migrate
 from sim.kernels.parallel import Parallel
-from sim.kernels.sampling import build_alias_tables
+from sim.kernels.sampling import coupled_tables, proposal_tables
 
 #: Tenure (years at the current home) -> bin: 0-1, 2-4, 5-9, 10+.
 TENURE_BIN = np.minimum(np.searchsorted([2, 5, 10], np.arange(256), side="right"), 3).astype(np.int64)
@@ -74,6 +74,10 @@ class MigrationState:
         network: (M, M) decayed stock of earlier movers (households), origin x destination.
         flows_hh, flows_persons: (M, M) int64 moves of the last year in agents and
             persons, origin x destination (the diagonal: moves within a municipality).
+        proposal: the start year's destination table, (M * T, M) probabilities with
+            their inverse-CDF and guide tables: the fixed proposal of every year's
+            destination draws, the same in every run of a seed (so that twins pick the
+            same destinations, :func:`sim.kernels.sampling.draw_coupled`).
     """
 
     amenity: np.ndarray
@@ -82,6 +86,7 @@ class MigrationState:
     network: np.ndarray
     flows_hh: np.ndarray
     flows_persons: np.ndarray
+    proposal: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -200,8 +205,17 @@ def init(
     zeros_mm = np.zeros((m, m), dtype=np.int64)
     state = MigrationState(np.zeros(m), np.zeros(m), np.zeros(m), np.zeros((m, m)),
                            zeros_mm, zeros_mm.copy())
-    if not p.equilibrium_start:
-        return state
+    if p.equilibrium_start:
+        _equilibrium(state, p, service_weights, households, c, world, tol, max_iter)
+    _, dest = choice_tables(p, service_weights, c, state.amenity, state.network, world)
+    prob = dest.reshape(-1, m)
+    state.proposal = proposal_tables(prob)
+    return state
+
+
+def _equilibrium(state: MigrationState, p: MigrationParams, service_weights, households,
+                 c: Conditions, world, tol: float, max_iter: int) -> None:
+    m = world.n
     hh = households
     t = len(TYPE_AGE_CLASS)
     b = len(p.tenure_multiplier)
@@ -228,7 +242,6 @@ def init(
     state.amenity_base = amenity.copy()
     state.amenity_shift = amenity_shift(p, world.codes)
     state.amenity = state.amenity_base + state.amenity_shift
-    return state
 
 
 def amenity_shift(p: MigrationParams, codes: np.ndarray) -> np.ndarray:
@@ -262,10 +275,10 @@ def step(
     hh = households
     move_prob, dest = choice_tables(p, service_weights, c, state.amenity, state.network, world)
     m, t, _ = dest.shape
-    threshold, alias = build_alias_tables(dest.reshape(m * t, m))
+    tables = coupled_tables(dest.reshape(m * t, m), state.proposal)
     state.flows_hh, state.flows_persons = migrate(
         hh.muni, hh.htype, hh.tenure, hh.size, hh.uid, move_prob, TENURE_BIN,
-        threshold, alias, key, parallel.blocks_for(hh.n),
+        tables, key, parallel.blocks_for(hh.n),
     )
     off = state.flows_hh.astype(float)
     np.fill_diagonal(off, 0.0)

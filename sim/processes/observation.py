@@ -116,8 +116,8 @@ def observe(
                                     totals["persons_by_type"])
     if set_baseline:
         hh.qol_start[:] = qol[hh.muni, age_class_of(hh.age)]
-    felt = felt_benefit(hh.muni, hh.age, hh.size, hh.qol_start, qol, q.felt_threshold,
-                        n_municipalities, chunks)
+    felt = felt_benefit(hh.muni, hh.age, hh.size, hh.qol_start, hh.felt_factor, qol,
+                        q.felt_threshold, n_municipalities, chunks)
     return Observed(
         households_by_type=totals["households_by_type"],
         persons_by_type=totals["persons_by_type"],

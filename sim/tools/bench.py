@@ -15,6 +15,8 @@ Measures, on the machine it runs on (which it prints):
    extrapolated linearly beyond (the plot marks extrapolated points).
 
 ``--json`` prints one JSON object; ``--plot PATH`` writes the scaling plot.
+``--precision`` runs the precision checks of paired effects instead
+(:mod:`sim.tools.precision`).
 
 An argparse tool, not a Hydra app: it measures the machine on fixed configurations (built
 with :func:`sim.config.make_config`), and its options (``--quick``, ``--json``,
@@ -39,7 +41,7 @@ import numpy as np
 
 from sim.kernels.migration import migrate
 from sim.kernels.parallel import DEFAULT
-from sim.kernels.sampling import build_alias_tables
+from sim.kernels.sampling import coupled_tables
 from sim.processes.migration import TENURE_BIN
 
 KERNEL_SIZES = (10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000, 21_000_000)
@@ -123,7 +125,7 @@ def default_run(years: int = 20) -> dict[str, float]:
     return {"scale": scale, "years": years, "wall_seconds": wall, **inner}
 
 
-def time_kernel(muni, htype, tenure, size, uid, move_prob, threshold, alias, repeats: int) -> float:
+def time_kernel(muni, htype, tenure, size, uid, move_prob, coupled, repeats: int) -> float:
     """Fastest of ``repeats`` migration passes, in seconds (on copies: the inputs stay as
     they are). The minimum, not the median: on a shared machine the other processes only
     ever add time, so the fastest pass is the best estimate of the kernel's own cost."""
@@ -131,7 +133,7 @@ def time_kernel(muni, htype, tenure, size, uid, move_prob, threshold, alias, rep
     for r in range(repeats):
         mu, te = muni.copy(), tenure.copy()
         t0 = time.perf_counter()
-        migrate(mu, htype, te, size, uid, move_prob, TENURE_BIN, threshold, alias, np.uint64(1000 + r),
+        migrate(mu, htype, te, size, uid, move_prob, TENURE_BIN, coupled, np.uint64(1000 + r),
                 DEFAULT.blocks_for(len(mu)))
         times.append(time.perf_counter() - t0)
     return float(np.min(times))
@@ -187,10 +189,11 @@ def run(scale: float, years: int, ref_households: int, quick: bool, plot: Path |
     # ---- The migration kernel alone, on the real columns and this year's tables.
     tables = tables_from_model(model)
     m, t, _ = tables.dest.shape
-    threshold, alias = build_alias_tables(tables.dest.reshape(m * t, m))
+    dest = tables.dest.reshape(m * t, m)
+    coupled = coupled_tables(dest, model.migration.proposal)  # as the model draws them
     hh = model.households
     cols = {k: getattr(hh, k) for k in ("muni", "htype", "tenure", "size", "uid")}
-    sec = time_kernel(**cols, move_prob=tables.move_prob, threshold=threshold, alias=alias, repeats=7)
+    sec = time_kernel(**cols, move_prob=tables.move_prob, coupled=coupled, repeats=7)
     info["migration_kernel_seconds"] = sec
     info["migration_households_per_s"] = len(hh) / sec
     info["peak_rss_gb"] = peak_rss_gb()  # build + years + kernel timing, before the reference
@@ -206,8 +209,8 @@ def run(scale: float, years: int, ref_households: int, quick: bool, plot: Path |
     kernel_series = {}
     for n in sizes:
         sub = sample_columns(cols, n, rng)
-        kernel_series[n] = time_kernel(**sub, move_prob=tables.move_prob, threshold=threshold,
-                                       alias=alias, repeats=7 if n < 10_000_000 else 3)
+        kernel_series[n] = time_kernel(**sub, move_prob=tables.move_prob, coupled=coupled,
+                                       repeats=7 if n < 10_000_000 else 3)
         del sub
     info["kernel_seconds_by_households"] = kernel_series
 
@@ -220,15 +223,14 @@ def run(scale: float, years: int, ref_households: int, quick: bool, plot: Path |
         if side_by_side:  # the kernel first, before a million Python objects fill the heap
             mu, te = sub["muni"].copy(), sub["tenure"].copy()
             fast, _ = migrate(mu, sub["htype"], te, sub["size"], sub["uid"], tables.move_prob,
-                              TENURE_BIN, threshold, alias, np.uint64(77), DEFAULT.blocks_for(n))
-            kernel_sec = time_kernel(**sub, move_prob=tables.move_prob, threshold=threshold,
-                                     alias=alias, repeats=7)
+                              TENURE_BIN, coupled, np.uint64(77), DEFAULT.blocks_for(n))
+            kernel_sec = time_kernel(**sub, move_prob=tables.move_prob, coupled=coupled, repeats=7)
             cpu = []
             for r in range(7):
                 mu, te = sub["muni"].copy(), sub["tenure"].copy()
                 c0 = time.process_time()
                 migrate(mu, sub["htype"], te, sub["size"], sub["uid"], tables.move_prob, TENURE_BIN,
-                        threshold, alias, np.uint64(r), DEFAULT.blocks_for(n))
+                        coupled, np.uint64(r), DEFAULT.blocks_for(n))
                 cpu.append(time.process_time() - c0)
             kernel_cpu = float(np.min(cpu))
         t0 = time.perf_counter()
@@ -286,7 +288,7 @@ def scaling_plot(
 
     fig, ax = subplots(figsize=(6.5, 4.5))
     n_k = np.array(sorted(kernel))
-    ax.loglog(n_k, [kernel[n] for n in n_k], "o-", label="Numba kernel (alias tables, hashed RNG)")
+    ax.loglog(n_k, [kernel[n] for n in n_k], "o-", label="Numba kernel (inverse-CDF tables, hashed RNG)")
     n_r = np.array(sorted(reference))
     s_r = np.array([reference[n] for n in n_r])
     ax.loglog(n_r, s_r, "s-", color="C3", label="plain Mesa reference (measured)")
@@ -355,7 +357,25 @@ def main(argv: list[str] | None = None) -> None:
                         help="households in the side-by-side comparison (1 M; 100 k with --quick)")
     parser.add_argument("--plot", type=Path, default=None, help="write the scaling plot here")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    prec = parser.add_argument_group("precision of paired effects (--precision)")
+    prec.add_argument("--precision", action="store_true",
+                      help="run the precision checks instead (sim/tools/precision.py)")
+    prec.add_argument("--seeds", type=int, default=3, help="seeds of the continuity and dose checks (3)")
+    prec.add_argument("--variance-seeds", type=int, default=6, help="seeds of the variance ratios (6)")
+    prec.add_argument("--precision-years", type=int, default=20, help="simulated years (20)")
+    prec.add_argument("--precision-scale", type=float, default=None,
+                      help="households per agent (default: the run default)")
+    prec.add_argument("--jobs", type=int, default=2, help="parallel runs (2)")
+    prec.add_argument("--dir", type=Path, default=Path("multirun/precision"),
+                      help="where the runs and precision.md go (resumable)")
     args = parser.parse_args(argv)
+    if args.precision:
+        from sim.tools import precision
+
+        result = precision.main(args.dir, args.seeds, args.variance_seeds, args.precision_years,
+                                args.precision_scale, args.jobs)
+        print(precision.dumps(result) if args.json else precision.markdown(result))
+        return
     scale, years = args.scale, args.years
     if args.quick:
         scale, years = (20.0 if args.scale == 1.0 else args.scale), min(years, 2)

@@ -12,8 +12,9 @@ and writes into ``SWEEP_DIR``:
 - ``effects.csv``: final-year effect of each scenario (and swept setting) against the
   baseline (``no_investment``), from *paired seeds*: runs with equal seeds share random
   numbers, so the per-seed differences cancel most of the noise (common random numbers).
-  Mean difference, its standard deviation, and a t-based 95 % confidence interval;
-  the unpaired standard error is reported beside it for comparison;
+  Mean difference, its standard deviation, and a t-based 95 % confidence interval; the
+  paired and unpaired standard errors, their variance ratio and the minimum detectable
+  effect (95 %, 80 % power) beside it;
 - ``figures/``: PNG and SVG figures (see :mod:`sim.tools.compare_plots`), and ``summary.md``
   listing the figures and the table of effects.
 
@@ -260,6 +261,17 @@ def final_year_wide(national: pd.DataFrame, params: Sequence[str]) -> pd.DataFra
     return meta.join(wide).reset_index()
 
 
+def minimum_detectable_effect(se: float, n: int, level: float = 0.95, power: float = 0.8) -> float:
+    """The smallest true effect that ``n`` pairs with standard error ``se`` detect with a
+    two-sided t test at 1 - ``level`` with probability ``power``:
+    ``(t(1 - alpha/2, n-1) + t(power, n-1)) x se``."""
+    from scipy import stats
+
+    if n < 2 or not math.isfinite(se):
+        return math.nan
+    return float((stats.t.ppf(0.5 + level / 2, n - 1) + stats.t.ppf(power, n - 1)) * se)
+
+
 def paired_effects(
     gathered: Gathered, baseline: str = BASELINE, metrics: Sequence[str] | None = None,
     level: float = 0.95,
@@ -270,8 +282,12 @@ def paired_effects(
     value of every swept parameter that also varies among the baseline runs). For each
     condition and metric: ``n`` pairs, ``mean`` difference (treatment - baseline), ``sd``
     of the differences, ``ci_low``/``ci_high`` (t interval at ``level``), the means of
-    both arms, ``relative_pct`` (mean difference / baseline mean) and ``se_unpaired``
-    (the standard error that ignoring the pairing would give). Empty if no baseline runs.
+    both arms, ``relative_pct`` (mean difference / baseline mean), ``se_paired`` (sd /
+    sqrt(n)), ``se_unpaired`` (the standard error that ignoring the pairing would give),
+    ``variance_ratio`` (se_paired^2 / se_unpaired^2: what the pairing leaves of the
+    noise) and ``mde`` (the minimum detectable effect: the smallest true effect this many
+    pairs detect with a two-sided test at 1 - ``level`` and 80 % power, ``(t(1 - a/2) +
+    t(0.8)) x se_paired`` with n - 1 degrees of freedom). Empty if no baseline runs.
     """
     params = gathered.params
     wide = final_year_wide(gathered.national, params)
@@ -308,6 +324,7 @@ def paired_effects(
             half = _t_crit(n - 1, level) * sd / math.sqrt(n) if n > 1 else math.nan
             se_unpaired = (math.sqrt(np.var(tv, ddof=1) / n + np.var(bv, ddof=1) / n)
                            if n > 1 else math.nan)
+            se_paired = sd / math.sqrt(n) if n > 1 else math.nan
             bmean = float(np.mean(bv))
             rows.append({
                 "condition": condition, "scenario": first["scenario"],
@@ -316,7 +333,9 @@ def paired_effects(
                 "ci_low": mean - half, "ci_high": mean + half,
                 "baseline_mean": bmean, "treatment_mean": float(np.mean(tv)),
                 "relative_pct": 100 * mean / bmean if bmean else math.nan,
-                "se_unpaired": se_unpaired,
+                "se_paired": se_paired, "se_unpaired": se_unpaired,
+                "variance_ratio": (se_paired / se_unpaired) ** 2 if se_unpaired > 0 else math.nan,
+                "mde": minimum_detectable_effect(se_paired, n, level),
             })
     return pd.DataFrame(rows)
 
@@ -342,9 +361,18 @@ def municipal_effects(gathered: Gathered, baseline: str = BASELINE) -> pd.DataFr
 # ---------------------------------------------------------------------------- summary
 
 
+def _display_scale(metric: str, row: pd.Series) -> float:
+    factor = HEADLINE[metric][2]
+    if factor is None:
+        return 100 / row["baseline_mean"] if row["baseline_mean"] else math.nan
+    return factor
+
+
 def effects_markdown(effects: pd.DataFrame, metrics: Sequence[str] = tuple(HEADLINE)) -> str:
     """A Markdown table: one row per condition, one column per headline metric,
-    ``mean [ci_low, ci_high]`` in display units."""
+    ``mean [ci_low, ci_high] (MDE x)`` in display units: the effect, its 95 % interval and
+    the minimum detectable effect of the sweep (an effect smaller than the MDE may be
+    there and go undetected)."""
     if effects.empty:
         return "_No effects computed (see the notes below)._\n"
     metrics = [m for m in metrics if m in set(effects["metric"])]
@@ -355,12 +383,35 @@ def effects_markdown(effects: pd.DataFrame, metrics: Sequence[str] = tuple(HEADL
         cells = [condition.replace("|", "\\|"), str(int(g["n"].iloc[0]))]
         for m in metrics:
             r = g.loc[m]
-            if HEADLINE[m][2] is None:
-                scale = 100 / r["baseline_mean"] if r["baseline_mean"] else math.nan
-            else:
-                scale = HEADLINE[m][2]
-            cells.append(_ci_text(r["mean"] * scale, r["ci_low"] * scale, r["ci_high"] * scale))
+            scale = _display_scale(m, r)
+            text = _ci_text(r["mean"] * scale, r["ci_low"] * scale, r["ci_high"] * scale)
+            if "mde" in r and math.isfinite(r["mde"]):
+                text += f" (MDE {abs(r['mde'] * scale):.2g})"
+            cells.append(text)
         lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def precision_markdown(effects: pd.DataFrame, metrics: Sequence[str] = tuple(HEADLINE)) -> str:
+    """A Markdown table of how precise each headline effect is: paired and unpaired
+    standard errors (display units), their variance ratio and the minimum detectable
+    effect, one row per condition and metric."""
+    if effects.empty or "se_paired" not in effects:
+        return ""
+    metrics = [m for m in metrics if m in set(effects["metric"])]
+    lines = ["| condition | metric | SE paired | SE unpaired | variance ratio | MDE (95 %, 80 % power) |",
+             "|---|---|---|---|---|---|"]
+    for condition, group in effects.groupby("condition", sort=False):
+        g = group.set_index("metric")
+        for m in metrics:
+            r = g.loc[m]
+            scale = abs(_display_scale(m, r))
+            ratio = r["variance_ratio"]
+            lines.append(
+                f"| {condition.replace('|', chr(92) + '|')} | {HEADLINE[m][0]} ({HEADLINE[m][1]}) | "
+                f"{r['se_paired'] * scale:.3g} | {r['se_unpaired'] * scale:.3g} | "
+                f"{ratio:.3f} | {abs(r['mde']) * scale:.3g} |" if math.isfinite(ratio) else
+                f"| {condition} | {HEADLINE[m][0]} | n/a | n/a | n/a | n/a |")
     return "\n".join(lines) + "\n"
 
 
@@ -412,11 +463,21 @@ def compare(
         "## Final-year effects against the baseline",
         "",
         "Mean difference (scenario - baseline) over paired seeds (equal seeds share random "
-        "numbers), with a 95 % t confidence interval in brackets. National output is in "
-        "% of the baseline. All effects for every metric: `effects.csv`; all runs, years "
-        "and metrics: `comparison.parquet`.",
+        "numbers), with a 95 % t confidence interval in brackets and, in parentheses, the "
+        "minimum detectable effect (MDE) of this sweep: the smallest true effect it finds "
+        "with 80 % probability at the 5 % level. An interval that includes 0 says nothing "
+        "about effects below the MDE; add seeds to lower it. National output is in % of "
+        "the baseline. All effects for every metric: `effects.csv`; all runs, years and "
+        "metrics: `comparison.parquet`.",
         "",
         effects_markdown(effects),
+        "## Precision of the pairing",
+        "",
+        "Standard errors of the effects with the pairing (paired seeds) and without it "
+        "(independent runs), and the variance ratio between them: the share of the "
+        "run-to-run noise that the common random numbers leave (docs/experiments.md).",
+        "",
+        precision_markdown(effects),
         "## Figures",
         "",
     ]
