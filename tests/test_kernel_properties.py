@@ -187,14 +187,13 @@ def test_parallel_and_serial_paths_agree(pop) -> None:
     results = []
     for parallel in (False, True):
         mu, te = muni.copy(), tenure.copy()
-        fh = np.zeros((m, m), dtype=np.int64)
-        fp = np.zeros((m, m), dtype=np.int64)
-        args = (mu, htype, te, size, uid, move_prob, TENURE_BIN, tables, key, fh, fp)
+        flows = np.zeros((m, m), dtype=np.int64)
+        args = (mu, htype, te, size, uid, move_prob, TENURE_BIN, tables, key, flows)
         if parallel:
             _migrate_parallel(len(mu), 16, *args)
         else:
             _migrate_range(0, len(mu), *args)
-        results.append((mu, te, fh, fp))
+        results.append((mu, te, flows))
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
 

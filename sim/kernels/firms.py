@@ -28,7 +28,7 @@ def _firm_range(
     demand_growth, labour_elasticity, exit_p, relocate_p, reloc,
     jobs, output, exits, relocations,
 ):
-    prop_cdf, prop_guide, ratio, bound, cdf, guide = reloc
+    prop_alias, accept, coupled, cdf, guide = reloc
     pkey = purpose_key(key, FIRM)
     for i in range(lo, hi):
         m = muni[i]
@@ -43,7 +43,7 @@ def _firm_range(
             exits[m, s] += 1
             continue
         if uniform(ak, 2) < relocate_p:
-            d = draw_coupled(prop_cdf, prop_guide, ratio, bound, cdf, guide, s, ak, 3)
+            d = draw_coupled(prop_alias, accept, coupled, cdf, guide, s, ak, 3)
             if d != m:
                 relocations[m, s] += 1
                 muni[i] = d

@@ -42,14 +42,15 @@ def _move_cuts(move_prob):
 
 #: Households per block of the two-pass loop (the movers' buffers: 32 KB).
 MOVER_BLOCK = 2048
+#: A household in the packed flow counter (persons fill the low 32 bits).
+_ONE_HOUSEHOLD = np.int64(1) << np.int64(32)
 
 
 @njit(cache=True)
 def _migrate_range(
-    lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key,
-    flows_hh, flows_persons,
+    lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key, flows,
 ):
-    prop_cdf, prop_guide, ratio, bound, cdf, guide = tables
+    prop_alias, accept, coupled, cdf, guide = tables
     n_types = move_prob.shape[1]
     n_bins = move_prob.shape[2]
     # Integer thresholds (a few thousand, per call): ``bits53 < cut`` decides exactly as
@@ -79,36 +80,32 @@ def _migrate_range(
             i = movers[j]
             o = muni[i]
             k = o * n_types + htype[i]
-            d = draw_coupled(prop_cdf, prop_guide, ratio, bound, cdf, guide, k, akeys[j], 1)
+            d = draw_coupled(prop_alias, accept, coupled, cdf, guide, k, akeys[j], 1)
             muni[i] = d
             tenure[i] = 0
-            flows_hh[o, d] += 1
-            flows_persons[o, d] += size[i]
+            # One counter per cell: households in the high 32 bits, persons in the low.
+            flows[o, d] += _ONE_HOUSEHOLD + np.int64(size[i])
         start = stop
 
 
 @njit(cache=True, parallel=True)
 def _migrate_parallel(
-    n, n_chunks, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key,
-    flows_hh, flows_persons,
+    n, n_chunks, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key, flows,
 ):
     # The caller passes one block per thread (``Parallel.blocks_for``), not 16 chunks: the
-    # per-block (M, M) flow tables are large (two of 229 x 229 int64 each), and zeroing and
-    # adding 16 of them cost more than moving a million households. The split may depend
-    # on the thread count because nothing here depends on the split: each household's
-    # draws are hashed from its uid, and the flows are integer counts, exact in any order.
-    m = flows_hh.shape[0]
-    local_hh = np.zeros((n_chunks, m, m), dtype=np.int64)
-    local_persons = np.zeros((n_chunks, m, m), dtype=np.int64)
+    # per-block (M, M) flow tables are large (229 x 229 int64 each), and zeroing and adding
+    # 16 of them cost more than moving a million households. The split may depend on the
+    # thread count because nothing here depends on the split: each household's draws are
+    # hashed from its identity, and the flows are integer counts, exact in any order.
+    m = flows.shape[0]
+    local = np.zeros((n_chunks, m, m), dtype=np.int64)
     for c in prange(n_chunks):
         lo, hi = chunk_bounds(n, n_chunks, c)
         _migrate_range(
-            lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables,
-            key, local_hh[c], local_persons[c],
+            lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key, local[c],
         )
     for c in range(n_chunks):
-        flows_hh += local_hh[c]
-        flows_persons += local_persons[c]
+        flows += local[c]
 
 
 def migrate(
@@ -134,9 +131,9 @@ def migrate(
         move_prob: (M, T, B) float64, probability of moving this year.
         tenure_bin: (256,) int64, maps tenure years to a bin in [0, B).
         tables: the destination tables, rows (M * T) over destinations (M):
-            ``(prop_cdf, prop_guide, ratio, bound, cdf, guide)``, the fixed proposal's
-            inverse CDF, this year's ratios to it and their row bounds, and this year's
-            inverse CDF (:func:`sim.kernels.sampling.coupled_tables`).
+            ``(prop_alias, accept, coupled, cdf, guide)``: the fixed proposal's packed
+            alias table, this year's acceptance probabilities and coupled rows, and this
+            year's inverse CDF (:func:`sim.kernels.sampling.coupled_tables`).
         key: uint64 stream key of this year's migration draws.
         n_chunks: 1 for the serial loop, more for that many parallel blocks.
 
@@ -148,12 +145,11 @@ def migrate(
     household's identity, and the flow counters are integers).
     """
     m = move_prob.shape[0]
-    flows_hh = np.zeros((m, m), dtype=np.int64)
-    flows_persons = np.zeros((m, m), dtype=np.int64)
+    flows = np.zeros((m, m), dtype=np.int64)
     n = muni.shape[0]
     args = (muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, np.uint64(key))
     if n_chunks <= 1:
-        _migrate_range(0, n, *args, flows_hh, flows_persons)
+        _migrate_range(0, n, *args, flows)
     else:
-        _migrate_parallel(n, n_chunks, *args, flows_hh, flows_persons)
-    return flows_hh, flows_persons
+        _migrate_parallel(n, n_chunks, *args, flows)
+    return flows >> 32, flows & 0xFFFFFFFF

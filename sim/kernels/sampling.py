@@ -1,11 +1,11 @@
 """Sampling helpers: inverse-CDF tables, the standard normal and Poisson quantiles.
 
-All turn hashed uniforms (:mod:`sim.kernels.rng`) into draws by inversion, one uniform per
-draw: a category of M by its cumulative table (:func:`build_cdf_tables`,
-:func:`draw_cdf`), a standard normal by its quantile (:func:`normal_quantile`), a Poisson
-count by its quantile (:func:`poisson_quantile`). Inversion is monotone in the uniform,
-so a draw changes only when its inputs move past a boundary: twins that share uniforms
-stay in step where their states are close.
+All turn hashed uniforms (:mod:`sim.kernels.rng`) into draws: a category of M by its
+cumulative table (:func:`build_cdf_tables`, :func:`draw_cdf`), or by rejection from a
+fixed proposal when the draw must stay coupled across twin runs (:func:`draw_coupled`),
+and a standard normal by its quantile (:func:`normal_quantile`). Both inversion and the
+coupled draw change a draw only when its inputs move past a boundary: twins that share
+uniforms stay in step where their states are close.
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.kernels.rng import uniform
+from sim.kernels.rng import draw64, uniform
 
 #: Half the spacing of 53-bit uniforms: added to a uniform in [0, 1) to keep it off 0.
 HALF_ULP_53 = 0.5 / 9007199254740992.0
+_LOW32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+_INV32 = 1.0 / 4294967296.0  # 2**-32
 
 
 @njit(cache=True)
@@ -64,6 +67,70 @@ def build_cdf_tables(prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return cdf, guide
 
 
+@njit(cache=True)
+def build_alias_tables(prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Alias tables (Vose 1991) for each row of ``prob`` (K, M): ``threshold`` (K, M) in
+    [0, 1] and ``alias`` (K, M) int32. O(1) draws, but a small change of a row can re-pair
+    all its columns, so they serve only tables that never change during a run (the fixed
+    proposals of :func:`draw_coupled`)."""
+    k_rows, m = prob.shape
+    threshold = np.ones((k_rows, m))
+    alias = np.empty((k_rows, m), dtype=np.int32)
+    small = np.empty(m, dtype=np.int64)
+    large = np.empty(m, dtype=np.int64)
+    scaled = np.empty(m)
+    for k in range(k_rows):
+        n_small = 0
+        n_large = 0
+        for j in range(m):
+            alias[k, j] = j
+            scaled[j] = prob[k, j] * m
+            if scaled[j] < 1.0:
+                small[n_small] = j
+                n_small += 1
+            else:
+                large[n_large] = j
+                n_large += 1
+        while n_small > 0 and n_large > 0:
+            n_small -= 1
+            s = small[n_small]
+            n_large -= 1
+            g = large[n_large]
+            threshold[k, s] = scaled[s]
+            alias[k, s] = g
+            scaled[g] = (scaled[g] + scaled[s]) - 1.0
+            if scaled[g] < 1.0:
+                small[n_small] = g
+                n_small += 1
+            else:
+                large[n_large] = g
+                n_large += 1
+        for i in range(n_large):  # leftovers are 1 up to rounding: keep them
+            threshold[k, large[i]] = 1.0
+        for i in range(n_small):
+            threshold[k, small[i]] = 1.0
+    return threshold, alias
+
+
+def packed_alias(prob: np.ndarray) -> np.ndarray:
+    """(K, M) uint64 alias tables, one word per cell: the keep-threshold in 32-bit fixed
+    point (high half) and the alias column (low half), so a draw reads one word."""
+    threshold, alias = build_alias_tables(np.ascontiguousarray(prob, dtype=float))
+    t32 = np.minimum(np.floor(threshold * 4294967296.0), 4294967295.0).astype(np.uint64)
+    return (t32 << np.uint64(32)) | alias.astype(np.uint64)
+
+
+@njit(cache=True, inline="always")
+def draw_packed_alias(table: np.ndarray, k: int, x: np.uint64) -> int:
+    """The column of packed alias row ``k`` at 32 random bits ``x``."""
+    y = x * np.uint64(table.shape[1])
+    j = np.int64(y >> _S32)
+    word = table[k, j]
+    if (y & _LOW32) < (word >> _S32):
+        return j
+    return np.int64(word & _LOW32)
+
+
 @njit(cache=True, inline="always")
 def draw_cdf(cdf: np.ndarray, guide: np.ndarray, k: int, u: float) -> int:
     """The column of row ``k`` that uniform ``u`` in [0, 1) falls into (inverse CDF)."""
@@ -85,74 +152,72 @@ MAX_TRIES = 24
 
 
 def coupling_tables(prob: np.ndarray, proposal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For :func:`draw_coupled`: the ratios ``prob / proposal`` (K, M) and each row's bound
-    (K,), their maximum (infinite where ``prob`` has mass the proposal lacks)."""
+    """For :func:`draw_coupled`: the acceptance probabilities (K, M) float32 of proposal j
+    in row k, ``(prob / proposal) / bound`` with ``bound`` the row's largest ratio, and
+    whether each row (K,) is drawn by rejection (its bound at most COUPLING_MAX_RATIO and
+    no mass the proposal lacks) or from its own inverse CDF."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(proposal > 0, prob / np.where(proposal > 0, proposal, 1.0), 0.0)
     bound = ratio.max(axis=1)
-    bound[((prob > 0) & (proposal <= 0)).any(axis=1)] = np.inf
-    return ratio, np.maximum(bound, 1e-300)
+    lacking = ((prob > 0) & (proposal <= 0)).any(axis=1)
+    coupled = ~lacking & (bound <= COUPLING_MAX_RATIO) & (bound > 0)
+    accept = (ratio / np.where(bound > 0, bound, 1.0)[:, None]).astype(np.float32)
+    return accept, coupled
 
 
-def coupled_tables(prob: np.ndarray, proposal: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple:
+def coupled_tables(prob: np.ndarray, proposal: tuple[np.ndarray, np.ndarray]) -> tuple:
     """The tables of :func:`draw_coupled` for this year's probabilities ``prob`` (K, M) and
-    a fixed ``proposal`` ``(prob0, cdf0, guide0)`` (:func:`proposal_tables` of a start
-    table, the same in every run of a seed): ``(cdf0, guide0, ratio, bound, cdf, guide)``."""
-    prop, prop_cdf, prop_guide = proposal
-    ratio, bound = coupling_tables(prob, prop)
+    a fixed ``proposal`` ``(prob0, packed_alias0)`` (:func:`proposal_tables` of a start
+    table, the same in every run of a seed): ``(alias0, accept, coupled, cdf, guide)``."""
+    prop, prop_alias = proposal
+    accept, coupled = coupling_tables(prob, prop)
     cdf, guide = build_cdf_tables(prob)
-    return (prop_cdf, prop_guide, ratio, bound, cdf, guide)
+    return (prop_alias, accept, coupled, cdf, guide)
 
 
-def proposal_tables(prob: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A fixed proposal for :func:`coupled_tables`: probabilities (K, M) and their
-    inverse-CDF and guide tables."""
+def proposal_tables(prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed proposal for :func:`coupled_tables`: probabilities (K, M) and their packed
+    alias tables (:func:`packed_alias`)."""
     prob = np.ascontiguousarray(prob, dtype=float)
-    return (prob, *build_cdf_tables(prob))
+    return (prob, packed_alias(prob))
 
 
 @njit(cache=True, inline="always")
 def draw_coupled(
-    prop_cdf: np.ndarray, prop_guide: np.ndarray, ratio: np.ndarray, bound: np.ndarray,
-    cdf: np.ndarray, guide: np.ndarray, k: int, akey: np.uint64, first: int,
+    prop_alias: np.ndarray, accept: np.ndarray, coupled: np.ndarray, cdf: np.ndarray,
+    guide: np.ndarray, k: int, akey: np.uint64, first: int,
 ) -> int:
     """A draw from row ``k`` of the current table by rejection from a fixed proposal.
 
-    Proposals come from the proposal's inverse CDF (``prop_cdf``, ``prop_guide``), which
-    is the same in every run of a seed (the start year's table); proposal j is accepted
-    when a second uniform is below ``ratio[k, j] / bound[k]``. Twins whose current tables
-    differ a little share the proposals and differ only where an acceptance test falls
-    between their two ratios: about the total variation between the rows, the least any
-    coupling can do (an inverse CDF over M columns changes draws at every boundary a
-    perturbation shifts, up to M times more). Draws ``first``, ``first + 1``, ... of the
-    agent key are used, two per proposal. Exact: accepted proposals and the fallback are
-    both distributed as the current row.
+    Proposals come from the proposal's alias table (``prop_alias``, packed), which is the
+    same in every run of a seed (the start year's table; an alias table may re-pair its
+    columns when its row changes, but this one never changes); proposal j is accepted
+    with probability ``accept[k, j]`` (:func:`coupling_tables`). Twins whose current
+    tables differ a little share the proposals and differ only where an acceptance test
+    falls between their two probabilities: about the total variation between the rows,
+    the least any coupling can do (an inverse CDF over M columns changes draws at every
+    boundary a perturbation shifts, up to M times more). Proposal t uses 64-bit draw
+    ``first + t`` of the agent key, its high 32 bits for the proposal, its low 32 bits
+    for the test. Exact up to the 2**-32 resolution of the proposal's thresholds:
+    accepted proposals and the fallback (rows not coupled, or no acceptance within
+    MAX_TRIES) are both distributed as the current row.
     """
-    c = bound[k]
-    if c <= COUPLING_MAX_RATIO:
+    if coupled[k]:
         for t in range(MAX_TRIES):
-            j = draw_cdf(prop_cdf, prop_guide, k, uniform(akey, first + 2 * t))
-            if uniform(akey, first + 2 * t + 1) * c < ratio[k, j]:
+            h = draw64(akey, first + t)
+            j = draw_packed_alias(prop_alias, k, h >> _S32)
+            if float(h & _LOW32) * _INV32 < accept[k, j]:
                 return j
-    return draw_cdf(cdf, guide, k, uniform(akey, first + 2 * MAX_TRIES))
+    return draw_cdf(cdf, guide, k, uniform(akey, first + MAX_TRIES))
 
 
 @njit(cache=True)
 def draw_coupled_many(tables: tuple, row: int, akeys: np.ndarray, first: int) -> np.ndarray:
     """(K,) int64 coupled draws from table ``row`` for agent keys ``akeys`` (K,)."""
-    prop_cdf, prop_guide, ratio, bound, cdf, guide = tables
+    prop_alias, accept, coupled, cdf, guide = tables
     out = np.empty(akeys.shape[0], dtype=np.int64)
     for i in range(akeys.shape[0]):
-        out[i] = draw_coupled(prop_cdf, prop_guide, ratio, bound, cdf, guide, row, akeys[i], first)
-    return out
-
-
-@njit(cache=True)
-def draw_cdf_many(cdf: np.ndarray, guide: np.ndarray, u: np.ndarray, row: int = 0) -> np.ndarray:
-    """(K,) int64 columns of table ``row`` at uniforms ``u`` (K,)."""
-    out = np.empty(u.shape[0], dtype=np.int64)
-    for i in range(u.shape[0]):
-        out[i] = draw_cdf(cdf, guide, row, u[i])
+        out[i] = draw_coupled(prop_alias, accept, coupled, cdf, guide, row, akeys[i], first)
     return out
 
 
@@ -162,20 +227,6 @@ def normal_quantile_array(u: np.ndarray) -> np.ndarray:
     out = np.empty(u.shape[0])
     for i in range(u.shape[0]):
         out[i] = normal_quantile(u[i] + HALF_ULP_53)
-    return out
-
-
-def poisson_quantile(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Poisson(``lam``) counts as the inverse CDF of uniforms ``u`` (same shapes): the
-    count moves only when ``u`` crosses a quantile, so a small change of ``lam`` rarely
-    changes it (counter-based, CRN-friendly; NumPy's generator consumes a variable
-    number of uniforms per draw, which desynchronises every later draw)."""
-    from scipy.stats import poisson
-
-    lam = np.asarray(lam, dtype=float)
-    out = np.zeros(np.broadcast(u, lam).shape, dtype=np.int64)
-    pos = lam > 0
-    out[pos] = np.maximum(poisson.ppf(np.broadcast_to(u, out.shape)[pos], lam[pos]), 0).astype(np.int64)
     return out
 
 
