@@ -19,12 +19,13 @@ from numba import njit, prange
 
 from sim.constants import N_INCOME_CLASSES, N_TYPES
 from sim.kernels.parallel import chunk_bounds
-from sim.kernels.rng import agent_key, purpose_key, uniform
+from sim.kernels.rng import agent_key, purpose_key, uniform, uniform_pair
 from sim.kernels.sampling import HALF_ULP_53, normal_quantile
 
-#: Purposes of the household draws. Demography (per year): draw 0 adult deaths, 1 other
-#: members' deaths, 2 a birth, 3 a child leaving home. Labour (per year): draw 0 the
-#: employment test, 1 the sector. Skill (once per household, run-wide key): draw 0.
+#: Purposes of the household draws. Demography (per year): draw 0 (halves: adult deaths,
+#: other members' deaths), draw 1 (halves: a birth, a child leaving home). Labour (per
+#: year): draw 0 (halves: the employment test, the sector). Skill and the felt threshold
+#: (once per household, run-wide key): draw 0.
 EVENTS = 1
 EMPLOYMENT = 2
 SKILL = 3
@@ -34,11 +35,7 @@ FELT = 4  # a household's perception threshold (run-wide key, draw 0)
 @njit(cache=True, inline="always")
 def age_class(age: int) -> int:
     """0 for a head aged < 40, 1 for 40-64, 2 for 65+."""
-    if age >= 65:
-        return 2
-    if age >= 40:
-        return 1
-    return 0
+    return (age >= 40) + (age >= 65)
 
 
 # ------------------------------------------------------------------------------ counting
@@ -62,15 +59,15 @@ def count_by_municipality(muni: np.ndarray, n_municipalities: int, n_chunks: int
 
 
 # --------------------------------------------------------------------------- demography
-@njit(cache=True, inline="always")
-def binomial_quantile(u: float, n: int, q: float) -> int:
-    """The Binomial(n, q) count at uniform ``u`` (inverse CDF, small n): the number of
-    deaths among ``n`` members from one draw instead of one draw per member."""
+@njit(cache=True)
+def _binomial_tail(u: float, n: int, q: float, p0: float) -> int:
+    """The Binomial(n, q) count at ``u`` >= ``p0`` = (1 - q)**n (the rare path of
+    :func:`binomial_quantile`, not inlined so that its division stays out of the loop)."""
     if n <= 0 or q <= 0.0:
         return 0
     if q >= 1.0:
         return n
-    p = (1.0 - q) ** n
+    p = p0
     cdf = p
     k = 0
     r = q / (1.0 - q)
@@ -81,35 +78,59 @@ def binomial_quantile(u: float, n: int, q: float) -> int:
     return k
 
 
+@njit(cache=True, inline="always")
+def binomial_quantile(u: float, n: int, q: float, p0: float) -> int:
+    """The Binomial(n, q) count at uniform ``u`` (inverse CDF, small n), ``p0`` being
+    (1 - q)**n: the number of deaths among ``n`` members from one draw instead of one
+    draw per member (mostly none: one comparison; ``p0`` = 1 when n = 0 or q = 0)."""
+    if u < p0:
+        return 0
+    return _binomial_tail(u, n, q, p0)
+
+
 @njit(cache=True)
 def _demography_range(
     lo, hi, muni, age, size, uid, key, death_q, child_death_q, birth_p, fertility, leave_p,
     spawn, births, deaths,
 ):
     pkey = purpose_key(key, EVENTS)
+    # Probabilities that nobody dies: (1 - q)**n for one and two adults by age, and for
+    # 0..255 other members at the child rate (one comparison for most households).
+    survive1 = 1.0 - death_q
+    survive2 = survive1 * survive1
+    child_p0 = np.empty(256)
+    child_p0[0] = 1.0
+    for n in range(1, 256):
+        child_p0[n] = child_p0[n - 1] * (1.0 - child_death_q)
     for i in range(lo, hi):
         a = age[i]
         s = np.int64(size[i])
         m = muni[i]
         ak = agent_key(pkey, np.uint64(uid[i]))
         # Deaths: the head and a partner (up to two adults) at the head's age-specific rate,
-        # other members at the child rate; each count from one draw (draws 0 and 1).
+        # other members at the child rate; each count from one 32-bit uniform (the two
+        # halves of draw 0).
+        # Written without branches on the household's size, age or events (unpredictable
+        # from one household to the next, they cost more than the draws: 21 -> 12 ns).
+        u_adult, u_child = uniform_pair(ak, 0)
         adults = min(s, 2)
-        dead = binomial_quantile(uniform(ak, 0), adults, death_q[a])
-        if s > 2:
-            dead += binomial_quantile(uniform(ak, 1), s - 2, child_death_q)
+        p0 = survive2[a] if adults == 2 else survive1[a]
+        dead = binomial_quantile(u_adult, adults, death_q[a], p0)
+        others = max(s - 2, 0)
+        dead += binomial_quantile(u_child, others, child_death_q, child_p0[others])
         s -= dead
         deaths[m] += dead
-        spawn[i] = 0
-        if s > 0:
-            if uniform(ak, 2) < birth_p[a] * fertility[m]:
-                s += 1
-                births[m] += 1
-            if s >= 3 and uniform(ak, 3) < leave_p[a]:
-                s -= 1  # an adult child leaves and forms a household of their own
-                spawn[i] = 1
-            if a < 110:
-                age[i] = a + 1
+        # A birth, and an adult child leaving to form a household of their own (the halves
+        # of draw 1), for households still alive; as arithmetic on the tests' outcomes.
+        alive = s > 0
+        u_birth, u_leave = uniform_pair(ak, 1)
+        born = alive & (u_birth < birth_p[a] * fertility[m])
+        s += born
+        leaves = alive & (s >= 3) & (u_leave < leave_p[a])
+        s -= leaves
+        births[m] += born
+        spawn[i] = leaves
+        age[i] = a + (alive & (a < 110))
         size[i] = s
 
 
@@ -206,28 +227,21 @@ def _labour_range(
         if skill == 0.0:  # drawn once per household, then cached in its column
             skill = np.float32(_skill(skill_pkey, u, income_sigma))
             skills[i] = skill
-        employ = False
-        if a < 65:
-            ak = agent_key(pkey, u)
-            employ = uniform(ak, 0) < employment_rate[m]
-        if employ:
-            v = uniform(ak, 1)
-            k = 0
-            while k < n_sectors - 1 and v >= sector_cdf[m, k]:
-                k += 1
-            employed[i] = 1
-            sector[i] = k
-            y = wage[m, k] * skill
-        else:
-            employed[i] = 0
-            sector[i] = -1
-            y = pension_income * math.sqrt(skill)
+        # The employment test and the sector (the halves of draw 0), for heads under 65;
+        # as arithmetic on the tests' outcomes, without branches on age or employment
+        # (unpredictable from one household to the next, they cost more than the draw).
+        w, v = uniform_pair(agent_key(pkey, u), 0)
+        employ = (a < 65) & (w < employment_rate[m])
+        k = 0
+        for j in range(n_sectors - 1):  # the sector whose cumulative share v falls in
+            k += v >= sector_cdf[m, j]
+        earned = wage[m, k] * skill
+        pension = pension_income * math.sqrt(skill)
+        y = earned if employ else pension
+        employed[i] = employ
+        sector[i] = k if employ else -1
         income[i] = y
-        ic = 0
-        if y >= income_cuts[0]:
-            ic = 1
-        if y >= income_cuts[1]:
-            ic = 2
+        ic = (y >= income_cuts[0]) + (y >= income_cuts[1])
         htype[i] = age_class(a) * N_INCOME_CLASSES + ic
 
 

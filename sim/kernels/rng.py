@@ -87,6 +87,19 @@ def draw64(akey: np.uint64, index: int) -> np.uint64:
     return mix64(akey + (np.uint64(index) + _ONE) * _C3)
 
 
+_LOW32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+_INV32 = 1.0 / 4294967296.0  # 2**-32
+
+
+@njit(cache=True, inline="always")
+def uniform_pair(akey: np.uint64, index: int) -> tuple[float, float]:
+    """Two uniforms in [0, 1) with 32 bits each, the halves of draw ``index``: for event
+    probabilities far above 2**-32 (deaths, births, employment), one hash instead of two."""
+    h = draw64(akey, index)
+    return float(h >> _S32) * _INV32, float(h & _LOW32) * _INV32
+
+
 @njit(cache=True)
 def derive_ids(key: np.uint64, purpose: int, sources: np.ndarray) -> np.ndarray:
     """(K,) int64 identities of new agents, one per source identity (K,) int64/uint64.
