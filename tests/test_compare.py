@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.tools import compare as cmp
 from sim import io
 from sim.data.synthetic import make_synthetic
+from sim.tools import compare as cmp
 
 ROOT = Path(__file__).resolve().parent.parent
 YEARS = (2015, 2016, 2017)
