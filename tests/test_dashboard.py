@@ -151,6 +151,14 @@ def test_asset_list_is_read_from_the_installed_solara(tmp_path: Path) -> None:
     assert server.environment(asset_dir=tmp_path)["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(tmp_path)
 
 
+def test_docs_show_the_dashboard() -> None:
+    readme = (ROOT / "README.md").read_text()
+    page = (ROOT / "docs" / "dashboard.md").read_text()
+    assert "python -m sim.dashboard" in readme and "docs/dashboard.md" in readme
+    for image in re.findall(r"\((?:docs/)?(img/dashboard_\w+\.png)\)", readme + page):
+        assert (ROOT / "docs" / image).exists(), image
+
+
 def test_dashboard_command_refuses_bad_options() -> None:
     out = subprocess.run([sys.executable, "-m", "sim.dashboard", "--port", "70000"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -315,6 +323,19 @@ def test_explore_page_in_a_browser(page, dashboard: str, shots: Path) -> None:
     expect(_status(page)).to_contain_text("year 2017")
     expect(page.locator(".headline-effects")).to_contain_text("Urban-rural QoL gap")
 
+    # play a few years, pause
+    page.get_by_role("button", name="▶").click()
+    expect(_status(page)).to_contain_text(re.compile(r"year 202[1-9]"), timeout=60_000)
+    page.get_by_role("button", name="❚❚").click()
+    expect(step).to_be_enabled()
+    page.wait_for_timeout(1000)  # a step under way when Pause was pressed ends
+    year = re.search(r"year (\d{4})", _status(page).inner_text()).group(1)
+    expect(page.locator(".map-caption")).to_contain_text(f", {year}:")
+    expect(page.locator(".headline-effects")).to_contain_text(f"in {year}")
+    settled = korea_map.screenshot()
+    page.wait_for_timeout(500)
+    assert korea_map.screenshot() == settled, "the map still changes after Pause"
+
     # hover: Korean and English names
     box = korea_map.locator("canvas, svg").first.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.62, box["y"] + box["height"] * 0.45)
@@ -330,14 +351,16 @@ def test_explore_page_in_a_browser(page, dashboard: str, shots: Path) -> None:
     page.get_by_label("Directory").wait_for()
     page.get_by_role("tab", name="Explore").click()
     expect(_status(page)).to_contain_text("status_quo_2018 against no_investment")
-    expect(_status(page)).to_contain_text("year 2017")
+    expect(_status(page)).to_contain_text(f"year {year}")
     expect(page.locator(".v-navigation-drawer .v-select__selection").first).to_have_text(
         "status_quo_2018")
 
     # a layer and the twin difference
     page.get_by_label("Map").click(force=True)
     page.get_by_role("option", name="QoL", exact=True).click()
-    expect(page.locator(".map-caption")).to_contain_text("QoL (QoL points), 2017")
+    expect(page.locator(".map-caption")).to_contain_text(f"QoL (QoL points), {year}")
+    page.get_by_text("difference from twin").click()
+    expect(page.locator(".map-caption")).to_contain_text(f"QoL minus twin (QoL points), {year}")
 
     # a bad value: a clear message on the page, never a traceback
     budget = page.get_by_label("Budget (KRW a year)")

@@ -209,7 +209,8 @@ def KoreaMap(run: runs.DashboardRun) -> None:
         with solara.Div(classes=["korea-map"]):
             solara.widgets.VegaLite.element(spec=spec)
         lo, hi = runs.finite_range(table["value"])
-        solara.Text(f"{layer.label} ({unit}), {run.year}: {lo:,.3g} to {hi:,.3g}",
+        solara.Text(f"{layer.label}{' minus twin' if compare else ''} ({unit}), {run.year}: "
+                    f"{lo:,.3g} to {hi:,.3g}",
                     classes=["map-caption"], style="font-size: 12px; color: #555")
 
 
