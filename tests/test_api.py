@@ -8,6 +8,8 @@ experiments/python_api runs.
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -152,6 +154,21 @@ def test_importing_sim_stays_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0 and out.stdout.strip() == "sim.api", out.stderr
     assert api.simulate is sim.simulate
+
+
+@pytest.mark.parametrize("doc", ["docs/python.md", "README.md"])
+def test_the_documented_python_is_python_of_this_api(doc: str) -> None:
+    """Every Python block of the page parses and every ``sim.<name>(`` it calls exists
+    (the example below runs the same study end to end)."""
+    text = (ROOT / doc).read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert blocks
+    for block in blocks:
+        if not block.lstrip().startswith(">>>"):
+            ast.parse(block)
+    for name in set(re.findall(r"\bsim\.(\w+)\(", text)):
+        assert hasattr(sim, name), f"{doc} calls sim.{name}, which does not exist"
+    assert "sim.simulate(" in text and "SmartCityModel(" in text
 
 
 @pytest.mark.slow
