@@ -162,7 +162,7 @@ def test_docs_show_the_dashboard() -> None:
 def test_dashboard_command_refuses_bad_options() -> None:
     out = subprocess.run([sys.executable, "-m", "sim.dashboard", "--port", "70000"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert out.returncode == 2 and "--port 70000: must be in 0-65535" in out.stderr
+    assert out.returncode == 2 and "--port 70000: must be in 1-65535" in out.stderr
 
 
 # ------------------------------------------------------------------------ in a browser

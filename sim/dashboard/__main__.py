@@ -31,8 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="Solara asset cache (default $SIM_SOLARA_ASSETS or the user cache; "
                    "fill it with python -m sim.dashboard.assets)")
     args = p.parse_args(argv)
-    if not 0 <= args.port <= 65535:
-        p.error(f"--port {args.port}: must be in 0-65535")
+    if not 1 <= args.port <= 65535:
+        p.error(f"--port {args.port}: must be in 1-65535")
     if args.years is not None and args.years <= 0:
         p.error(f"--years {args.years}: must be positive")
     # this package's messages only: Solara and reacton log every render at INFO

@@ -145,9 +145,7 @@ class DashboardRun(mesa.Model):
         self.error: str | None = None
         self.treated: SmartCityModel | None = None
         self.twin: SmartCityModel | None = None
-        params = {"scenario": scenario, "beliefs": beliefs, "budget_krw": budget_krw,
-                  "seed": seed, "scale": scale, "start_year": start_year, "region": region,
-                  "years": years}
+        params = {**self.inputs, "region": region, "years": years}
         params = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in params.items()}
         try:
             cfg = config_for(overrides, **params)
