@@ -124,18 +124,22 @@ def test_choropleth_spec_centres_diverging_layers() -> None:
 
 
 def test_study_directory_reading(tmp_path: Path) -> None:
+    root = tmp_path / "studies"
+    study_dir = root / "claims_only"
+    study_dir.mkdir(parents=True)
+    (root / "not_a_study").mkdir()
     with pytest.raises(studies.StudyError, match="no such directory"):
-        studies.open_study(tmp_path / "nope")
+        studies.open_study(root / "nope")
     with pytest.raises(studies.StudyError, match="python -m sim.compare"):
-        studies.open_study(tmp_path)
-    (tmp_path / "report.md").write_text("# Claims\n")
-    pd.DataFrame({"claim": ["c1"], "verdict": ["supported"]}).to_csv(tmp_path / "claims.csv",
+        studies.open_study(root / "not_a_study")
+    (study_dir / "report.md").write_text("# Claims\n")
+    pd.DataFrame({"claim": ["c1"], "verdict": ["supported"]}).to_csv(study_dir / "claims.csv",
                                                                        index=False)
-    study = studies.open_study(tmp_path)
+    study = studies.open_study(study_dir)
     assert study.files == ["report.md", "claims.csv"] and study.effects is None
     assert study.claims["verdict"].tolist() == ["supported"]
     assert "No effects.csv" in study.effects_markdown()
-    assert studies.find_studies([tmp_path.parent], depth=1) == [tmp_path.resolve()]
+    assert studies.find_studies([root, tmp_path / "missing"]) == [study_dir.resolve()]
 
 
 def test_asset_list_is_read_from_the_installed_solara(tmp_path: Path) -> None:
