@@ -10,14 +10,23 @@ docs/architecture.md has the table of which process reads and writes which state
 Randomness: one run seed (:class:`~sim.streams.Streams`); each process draws from its
 own stream for each year, so two runs with the same seed share their random numbers
 process by process and year by year (common random numbers).
+
+The Mesa way: the model can also be built from keyword parameters
+(``SmartCityModel(scenario="trouble_shooter", seed=1, years=5)``, mapped onto the config
+by :mod:`sim.parameters`), it stops (``running`` False) after ``run.years`` steps, and its
+``datacollector`` (a ``mesa.DataCollector``, collected at the start and after every step)
+has the national output columns as model reporters and the municipal output columns as
+agent reporters of the Municipality agents. So ``mesa.batch_run(SmartCityModel, ...)``
+and Mesa's visualisation work with it (docs/python.md).
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import mesa
 import numpy as np
@@ -27,6 +36,7 @@ from sim.config import SimConfig
 from sim.data import Region, load_region
 from sim.data import world as world_builder
 from sim.kernels.parallel import DEFAULT, Parallel, prefer_passive_waiting
+from sim.parameters import config_for
 from sim.processes import demography, firms, housing, labour, migration, observation, policy
 from sim.streams import Streams
 
@@ -37,19 +47,61 @@ SCHEDULE = ("policy", "firms", "labour", "demography", "migration", "housing", "
 class SmartCityModel(mesa.Model):
     """Households, firms and municipalities of a region responding to a policy scenario.
 
+    Built either from a config, ``SmartCityModel(cfg)``, or the Mesa way from keyword
+    parameters, ``SmartCityModel(scenario="trouble_shooter", seed=1)``: each keyword is
+    the command-line override of :data:`sim.parameters.PARAMETERS` (``seed`` ->
+    ``run.seed``), composed and checked by :func:`sim.config.make_config` like
+    ``python -m sim``, so a bad value raises the same :class:`~sim.config.ConfigError`.
+
     Args:
-        cfg: the validated configuration (see :mod:`sim.config`).
-        region: the region to run on; loaded from ``cfg.region`` when omitted.
+        cfg: the validated configuration (see :mod:`sim.config`); None to build it from
+            the keyword parameters below.
+        region: the region to run on; loaded from ``cfg.region`` when omitted. Without
+            ``cfg`` it may also be a region option's name ("korea", "synthetic").
         parallel: when kernels use threads (:class:`~sim.kernels.parallel.Parallel`);
             results do not depend on it.
+        scenario, beliefs, seed, years, scale, start_year, budget_krw: keyword parameters
+            (None keeps the config default); see :data:`sim.parameters.PARAMETERS`.
+        overrides: more command-line overrides (``["governance=province_led"]``).
+        values: a nested mapping merged on top (see :func:`sim.config.make_config`).
 
     Attributes (the states, each owned by one process; see docs/architecture.md):
         world: static facts of the municipalities. households: the household agents.
         firms, labour, demography, migration, housing, policy: the processes' states.
         observed: last observation's household totals and QoL. records: the outputs.
+        datacollector: the same outputs as a ``mesa.DataCollector``.
+        running: False once ``cfg.run.years`` years are simulated (``mesa.batch_run``
+            and Mesa's visualisation stop there; ``step()`` itself does not refuse).
     """
 
-    def __init__(self, cfg: SimConfig, region: Region | None = None, *, parallel: Parallel = DEFAULT):
+    def __init__(
+        self,
+        cfg: SimConfig | None = None,
+        region: Region | str | None = None,
+        *,
+        parallel: Parallel = DEFAULT,
+        scenario: str | None = None,
+        beliefs: str | None = None,
+        seed: int | None = None,
+        years: int | None = None,
+        scale: float | None = None,
+        start_year: int | None = None,
+        budget_krw: float | None = None,
+        overrides: Sequence[str] = (),
+        values: Mapping[str, Any] | None = None,
+    ):
+        params = {"scenario": scenario, "beliefs": beliefs, "seed": seed, "years": years,
+                  "scale": scale, "start_year": start_year, "budget_krw": budget_krw}
+        if cfg is None:
+            if isinstance(region, str) or region is None:
+                params["region"], region = region, None
+            else:  # a Region object: run on it, and let the config name it
+                params["region"] = region.name
+            cfg = config_for(overrides, values, **params)
+        elif isinstance(region, str) or overrides or values or any(
+                v is not None for v in params.values()):
+            raise TypeError("SmartCityModel takes either a config (cfg, optionally a Region) "
+                            "or keyword parameters, not both")
         super().__init__(seed=cfg.run.seed)
         prefer_passive_waiting()
         t0 = time.perf_counter()
@@ -120,6 +172,7 @@ class SmartCityModel(mesa.Model):
         with self._timed("observation"):
             self.observed = self._observe()
             self._record()
+        self.running = elapsed < self.cfg.run.years
 
     @contextmanager
     def _timed(self, process: str) -> Iterator[None]:
@@ -139,6 +192,12 @@ class SmartCityModel(mesa.Model):
             firms=self.firms, housing=self.housing, migration=self.migration,
             demography=self.demography, policy=self.policy, services=self.service_levels(),
         )
+        # The DataCollector reads the rows just recorded (columns as lists, one item per
+        # municipality in index order), so it costs a few lookups per value, not a recount.
+        self._latest_municipal = {c: v.tolist() for c, v in self.records.municipal[-1].items()}
+        if len(self.records.national) == 1:  # a fresh Recorder: its columns are known now
+            self.datacollector = _datacollector(self.records)
+        self.datacollector.collect(self)
 
     def reset_records(self) -> None:
         """Observe the households as they are now and start the output records afresh
@@ -196,6 +255,26 @@ class SmartCityModel(mesa.Model):
         only when no more agents will be created for this model.
         """
         release(self)
+
+
+def _datacollector(records: observation.Recorder) -> mesa.DataCollector:
+    """A ``mesa.DataCollector`` of the model's output rows: one model reporter per column
+    of ``national.parquet`` and one agent reporter (of the Municipality agents) per column
+    of ``municipalities.parquet``, each reading the latest row the Recorder wrote, so
+    ``get_model_vars_dataframe()`` and ``get_agent_vars_dataframe()`` hold the parquet
+    tables (one Mesa step per simulated year, step 0 the start)."""
+    national, municipal = list(records.national[0]), list(records.municipal[0].columns)
+
+    def model_reporter(column: str):
+        return lambda m: m.records.national[-1][column]
+
+    def agent_reporter(column: str):
+        return lambda a: a.model._latest_municipal[column][a.index]
+
+    return mesa.DataCollector(
+        model_reporters={c: model_reporter(c) for c in national},
+        agent_reporters={c: agent_reporter(c) for c in municipal},
+    )
 
 
 def release(model: mesa.Model) -> None:

@@ -1,0 +1,316 @@
+"""What the Explore page runs and shows, without any UI: a scenario stepped next to its
+same-seed ``no_investment`` twin, the options of its controls, and its map layers.
+
+:class:`DashboardRun` is a ``mesa.Model`` built from keyword parameters, so Mesa's
+SolaraViz controls create, step and reset it like any Mesa model. It catches bad
+settings instead of raising: a run that could not be built has an ``error`` message
+for the page and ``running`` False, so a bad value in a control never becomes a
+traceback. Settings go through :func:`sim.parameters.config_for`, so the page refuses
+exactly what ``python -m sim`` refuses, with the same words.
+
+The control options come from the config folders at run time (``configs/scenario/``,
+and ``configs/beliefs/`` if that group exists), and the map layers from the columns the
+municipal output has, so a new option or output column appears without code here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim.catalogue import MUNICIPAL
+from sim.config import CONFIG_DIR, ConfigError, SimConfig
+from sim.data import RegionDataError
+from sim.model import SmartCityModel, release
+from sim.parameters import PARAMETERS, config_for
+
+BASELINE = "no_investment"
+#: Finest scale the dashboard runs: it holds two models (scenario and twin) per browser
+#: session and rebuilds both on every reset.
+MIN_SCALE = 10.0
+#: Label of each control, by keyword parameter (also used to name it in messages).
+LABELS: dict[str, str] = {
+    "scenario": "Scenario",
+    "beliefs": "Beliefs",
+    "budget_krw": "Budget (KRW a year)",
+    "seed": "Seed",
+    "scale": "Scale (households per agent)",
+    "start_year": "Start year",
+}
+
+
+def options(group: str) -> list[str]:
+    """The options of a config group (``configs/<group>/*.yaml``); [] if there is no such
+    group."""
+    folder = CONFIG_DIR / group
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def defaults() -> dict[str, Any]:
+    """The controls' start values: the configured defaults, and the TS scenario."""
+    cfg = config_for()
+    scenarios = options("scenario")
+    return {
+        "scenario": "trouble_shooter" if "trouble_shooter" in scenarios else scenarios[0],
+        "budget_krw": f"{cfg.budget.annual_krw:g}",
+        "seed": str(cfg.run.seed),
+        "scale": f"{cfg.run.scale:g}",
+        "start_year": str(cfg.run.start_year),
+    }
+
+
+def model_params(
+    region: str = "korea", years: int | None = None, values: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The ``model_params`` of Mesa's SolaraViz for :class:`DashboardRun`: a select per
+    config group, a text field per number (typed as on the command line, so any value
+    can be tried and a bad one is explained), and the fixed region and horizon. The
+    controls start at ``values`` (a run's :attr:`DashboardRun.inputs`) where given, else
+    at :func:`defaults`."""
+    start = defaults()
+    start.update({k: str(v) for k, v in (values or {}).items() if k in start and v is not None})
+    params: dict[str, Any] = {
+        "scenario": {"type": "Select", "value": start["scenario"], "values": options("scenario"),
+                     "label": LABELS["scenario"]},
+    }
+    beliefs = options("beliefs")
+    if beliefs:  # the group comes with the beliefs issue; no control before it exists
+        chosen = (values or {}).get("beliefs")
+        params["beliefs"] = {"type": "Select", "value": chosen if chosen in beliefs else beliefs[0],
+                             "values": beliefs, "label": LABELS["beliefs"]}
+    for name in ("budget_krw", "seed", "scale", "start_year"):
+        params[name] = {"type": "InputText", "value": start[name], "label": LABELS[name]}
+    params["region"] = region
+    params["years"] = years
+    return params
+
+
+def describe_error(err: BaseException) -> str:
+    """A message for the page: the config helper's message (the command line's), each
+    setting also named by its control, plus the parser's reason if it gives one."""
+    text = str(err).removeprefix("invalid configuration:").strip()
+    reason = err
+    while reason.__cause__ is not None:
+        reason = reason.__cause__
+    detail = str(reason).splitlines()[0].strip() if reason is not err else ""
+    if detail and detail not in text:
+        text = f"{text}: {detail}"
+    lines = []
+    for line in text.splitlines():
+        line = line.strip()
+        for name, label in LABELS.items():
+            if re.search(rf"(^|\s){re.escape(PARAMETERS[name])}=", line):
+                line = f"{label}: {line}"
+                break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+class DashboardRun(mesa.Model):
+    """A scenario and its same-seed ``no_investment`` twin, built and stepped together.
+
+    Keyword parameters as :data:`sim.parameters.PARAMETERS` (the text controls pass
+    strings, parsed like command-line values; a blank field keeps the default).
+
+    Attributes:
+        treated: the scenario's model (None if the settings are refused).
+        twin: the ``no_investment`` model of the same settings and seed (None if the
+            scenario is itself ``no_investment``, or the settings are refused).
+        error: why the settings were refused, for the page; None if built.
+    """
+
+    def __init__(
+        self,
+        scenario: str = "trouble_shooter",
+        beliefs: str | None = None,
+        budget_krw: str | float | None = None,
+        seed: str | int | None = None,
+        scale: str | float | None = None,
+        start_year: str | int | None = None,
+        region: str = "korea",
+        years: int | None = None,
+        overrides: Sequence[str] = (),
+    ):
+        super().__init__()  # its own random numbers are unused: the two models have theirs
+        #: the settings as given (the controls show them again)
+        self.inputs = {"scenario": scenario, "beliefs": beliefs, "budget_krw": budget_krw,
+                       "seed": seed, "scale": scale, "start_year": start_year}
+        self.error: str | None = None
+        self.treated: SmartCityModel | None = None
+        self.twin: SmartCityModel | None = None
+        params = {**self.inputs, "region": region, "years": years}
+        params = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in params.items()}
+        try:
+            cfg = config_for(overrides, **params)
+            if cfg.run.scale < MIN_SCALE:
+                raise ConfigError(f"run.scale={cfg.run.scale:g}: the dashboard runs at scale "
+                                  f">= {MIN_SCALE:g} (it holds a scenario and its twin); finer "
+                                  "runs: python -m sim run.scale=...")
+            twin_cfg = (config_for(overrides, **{**params, "scenario": BASELINE})
+                        if cfg.scenario.name != BASELINE else None)
+            self.treated = SmartCityModel(cfg)
+            self.twin = SmartCityModel(twin_cfg) if twin_cfg is not None else None
+        except (ConfigError, RegionDataError) as err:
+            self.release()
+            self.error = describe_error(err)
+            self.running = False
+
+    def step(self) -> None:
+        """One simulated year of both models."""
+        if self.treated is None or not self.treated.running:
+            self.running = False
+            return
+        self.treated.step()
+        if self.twin is not None:
+            self.twin.step()
+        self.running = self.treated.running
+
+    def release(self) -> None:
+        """Let both models be garbage-collected (Mesa 3.3.1 keeps every model with agents
+        alive otherwise); call when the page drops this run."""
+        for model in (self.treated, self.twin):
+            if model is not None:
+                release(model)
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def cfg(self) -> SimConfig | None:
+        return self.treated.cfg if self.treated is not None else None
+
+    @property
+    def baseline(self) -> SmartCityModel | None:
+        """The model effects are measured against: the twin, or the run itself if it is
+        the baseline scenario."""
+        return self.twin if self.twin is not None else self.treated
+
+    def years_recorded(self) -> int:
+        """Rows both models hold (they step in turn, so one may be a year ahead)."""
+        if self.treated is None:
+            return 0
+        return min(len(self.treated.records.national), len(self.baseline.records.national))
+
+    @property
+    def year(self) -> int | None:
+        n = self.years_recorded()
+        return self.cfg.run.start_year + n - 1 if n else None
+
+    def national(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The national rows so far of the scenario and of the twin, the same years."""
+        n = self.years_recorded()
+        return (pd.DataFrame(self.treated.records.national[:n]),
+                pd.DataFrame(self.baseline.records.national[:n]))
+
+    def municipal(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """Municipal rows of the start, of now, and of the twin now (same year)."""
+        n = self.years_recorded()
+        rec, base = self.treated.records.municipal, self.baseline.records.municipal
+        return rec[0], rec[n - 1], base[n - 1]
+
+    def invested(self) -> np.ndarray:
+        """(M,) investment each municipality received so far, KRW."""
+        n = self.years_recorded()
+        return np.sum([f["investment_krw"].to_numpy() for f in self.treated.records.municipal[:n]],
+                      axis=0)
+
+
+# ------------------------------------------------------------------------- map layers
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A map layer: what is coloured, in which units.
+
+    Attributes:
+        key: its id. label: shown in the layer select and legend.
+        column: the municipal output column it needs (the layer is offered only if the
+            output has it).
+        kind: "change" (% since the start), "cumulative" (sum over the years so far) or
+            "level" (this year's value).
+        unit, factor: level unit and factor (from the metric catalogue).
+        effect_unit, effect_factor: the same for the difference from the twin (None:
+            relative, in %).
+    """
+
+    key: str
+    label: str
+    column: str
+    kind: str
+    unit: str
+    factor: float
+    effect_unit: str
+    effect_factor: float | None
+
+
+#: Layers that are not one column's level.
+_DERIVED = (
+    Layer("population_change", "Population change", "population", "change",
+          "% since start", 100.0, "% of twin", None),
+    Layer("investment_total", "Investment so far", "investment_krw", "cumulative",
+          "KRW billion", 1e-9, "KRW billion", 1e-9),
+)
+#: Columns shown as levels, in this order, when the output has them; welfare arrives
+#: with the beliefs issue (its metric entry is then taken from the catalogue).
+_LEVELS = ("qol", "felt_benefit_share", "welfare_krw_per_household", "jobs", "wage")
+
+
+def layers(columns: Sequence[str]) -> list[Layer]:
+    """The map layers the municipal output ``columns`` allow, the default first."""
+    have = set(columns)
+    out = [layer for layer in _DERIVED if layer.column in have]
+    for col in _LEVELS:
+        if col not in have:
+            continue
+        if col in MUNICIPAL:
+            m = MUNICIPAL[col]
+            out.append(Layer(col, m.label, col, "level", m.level_unit, m.level_factor,
+                             m.effect_unit, m.effect_factor))
+        else:  # a column the catalogue does not know yet: shown in its own units
+            words = col.replace("_krw", " (KRW)").replace("_per_", " per ").replace("_", " ")
+            out.append(Layer(col, words[:1].upper() + words[1:], col, "level", "", 1.0, "", 1.0))
+    return out
+
+
+def layer_table(run: DashboardRun, layer: Layer, difference: bool = False) -> pd.DataFrame:
+    """One row per municipality: ``code``, ``name``, ``province`` and ``value`` of
+    ``layer`` now, in display units; with ``difference``, the scenario minus its twin."""
+    start, now, twin = run.municipal()
+    if layer.kind == "change":
+        level = now[layer.column].to_numpy() / np.maximum(start[layer.column].to_numpy(), 1e-9) - 1
+        value = level * layer.factor
+        if difference:
+            value = (now[layer.column].to_numpy() / np.maximum(twin[layer.column].to_numpy(), 1e-9)
+                     - 1) * 100
+    elif layer.kind == "cumulative":
+        value = run.invested() * layer.factor  # the twin invests nothing: level = difference
+    else:
+        x = now[layer.column].to_numpy(dtype=float)
+        if difference:
+            b = twin[layer.column].to_numpy(dtype=float)
+            value = ((x - b) * layer.effect_factor if layer.effect_factor is not None
+                     else 100 * (x - b) / np.where(b == 0, np.nan, b))
+        else:
+            value = x * layer.factor
+    return pd.DataFrame({"code": now["code"].to_numpy(), "name": now["name"].to_numpy(),
+                         "province": now["province"].to_numpy(), "value": value})
+
+
+def layer_unit(layer: Layer, difference: bool) -> str:
+    return layer.effect_unit if difference else layer.unit
+
+
+def diverging(layer: Layer, difference: bool) -> bool:
+    """Whether the layer's colours should be centred on zero."""
+    return difference or layer.kind == "change"
+
+
+def finite_range(values: np.ndarray) -> tuple[float, float]:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return (float(v.min()), float(v.max())) if len(v) else (math.nan, math.nan)

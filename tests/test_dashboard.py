@@ -1,0 +1,413 @@
+"""The dashboard: its parts without a browser, then the real thing in headless Chromium.
+
+The browser tests start ``python -m sim.dashboard`` as a user would, drive it with
+Playwright and Debian's ``chromium`` (no browser download: ``executable_path``), change
+the scenario, step, and check that the map and a series change; a bad value gets a
+clear message on the page, never a traceback; the Study page opens a compared sweep.
+They need chromium and a complete Solara asset cache (``python -m sim.dashboard.assets``;
+``.ci/run`` installs both). Missing either is a failure naming what to do, except with
+``SIM_SKIP_BROWSER=1`` (local runs without a browser), where those tests are skipped.
+Screenshots go to ``$SIM_SCREENSHOTS`` (``docs/img`` to refresh the docs' images), else
+to a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.config import ConfigError
+from sim.dashboard import assets, figures, names, runs, server, studies
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("SIM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+SKIP_BROWSER = os.environ.get("SIM_SKIP_BROWSER") == "1"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+TINY = {"region": "synthetic", "scale": "20", "years": 3,
+        "overrides": ["region.n_municipalities=12", "region.seed=1", "behaviour=default"]}
+
+
+# ------------------------------------------------------------------ without a browser
+
+
+def test_controls_come_from_the_config_folders() -> None:
+    params = runs.model_params()
+    assert params["scenario"]["values"] == runs.options("scenario")
+    assert "trouble_shooter" in params["scenario"]["values"]
+    assert ("beliefs" in params) == bool(runs.options("beliefs"))  # only if the group exists
+    assert runs.options("no_such_group") == []
+    assert {params[k]["type"] for k in ("budget_krw", "seed", "scale", "start_year")} == {"InputText"}
+    assert runs.DashboardRun(**{k: (v["value"] if isinstance(v, dict) else v)
+                                for k, v in params.items()}, overrides=["run.years=1"]).error is None
+
+
+def test_map_layers_follow_the_output_columns() -> None:
+    columns = ["code", "population", "investment_krw", "qol", "felt_benefit_share"]
+    keys = [layer.key for layer in runs.layers(columns)]
+    assert keys == ["population_change", "investment_total", "qol", "felt_benefit_share"]
+    with_welfare = runs.layers([*columns, "welfare_krw_per_household"])
+    assert "welfare_krw_per_household" in [layer.key for layer in with_welfare]
+
+
+def test_a_run_steps_with_its_twin_and_gives_its_layers() -> None:
+    run = runs.DashboardRun(scenario="trouble_shooter", **TINY)
+    assert run.error is None and run.twin.cfg.scenario.name == "no_investment"
+    assert run.twin.cfg.run.seed == run.treated.cfg.run.seed
+    while run.running:
+        run.step()
+    assert run.year == 2018 and run.steps == 3
+    national, twin = run.national()
+    assert list(national["year"]) == list(twin["year"]) == [2015, 2016, 2017, 2018]
+    for layer in runs.layers(list(run.municipal()[1].columns)):
+        for difference in (False, True):
+            table = runs.layer_table(run, layer, difference)
+            assert len(table) == 12 and table["value"].notna().all(), layer.key
+    invested = runs.layer_table(run, runs.layers(["investment_krw"])[0])
+    assert invested["value"].sum() == pytest.approx(3 * 5e11 * 1e-9)
+    run.release()
+    baseline = runs.DashboardRun(scenario="no_investment", **TINY)
+    assert baseline.twin is None and baseline.baseline is baseline.treated
+
+
+@pytest.mark.parametrize("setting, shown", [
+    ({"budget_krw": "-1"}, "Budget (KRW a year): budget.annual_krw=-1.0: must be >= 0"),
+    ({"start_year": "2013"}, "Start year: run.start_year=2013: no census data"),
+    ({"budget_krw": "lots"}, "could not be converted to Float"),
+    ({"scale": "2"}, "the dashboard runs at scale >= 10"),
+    ({"seed": "-1"}, "Seed: run.seed=-1: must be >= 0"),
+])
+def test_bad_settings_give_a_message_not_an_exception(setting, shown) -> None:
+    run = runs.DashboardRun(**{**TINY, **setting})
+    assert run.error is not None and shown in run.error
+    assert not run.running and run.treated is None
+    run.step()  # a refused run does nothing
+    assert run.steps == 1 and run.treated is None
+
+
+def test_describe_error_keeps_the_config_helpers_words() -> None:
+    err = ConfigError("invalid configuration:\n  run.years=0: must be a positive number of years")
+    assert runs.describe_error(err) == "run.years=0: must be a positive number of years"
+
+
+def test_korean_names_cover_every_municipality() -> None:
+    table = names.load()
+    assert len(table) == 229 and table["code"].is_unique
+    assert (table["name_ko"].str.len() > 0).all()
+    assert table.set_index("code").loc["11010", "name_ko"] == "종로구"
+    features = figures.region_shapes("korea")
+    assert len(features) == 229
+    assert features[0]["properties"]["label"] == "종로구 Jongno-gu"
+
+
+def test_choropleth_spec_centres_diverging_layers() -> None:
+    features = figures.region_shapes("synthetic", 12, 1)
+    codes = [f["properties"]["code"] for f in features]
+    table = pd.DataFrame({"code": codes, "value": [float(i) - 5 for i in range(12)]})
+    spec = figures.choropleth_spec(features, table, title="t", unit="u", diverging=True)
+    low, high = spec["encoding"]["color"]["scale"]["domain"]
+    assert high > 0 and low == -high
+    assert [d["properties"]["value"] for d in spec["data"]["values"]] == list(table["value"])
+    tooltip = [t["field"] for t in spec["encoding"]["tooltip"]]
+    assert tooltip == ["properties.label", "properties.area", "properties.value"]
+
+
+def test_study_directory_reading(tmp_path: Path) -> None:
+    root = tmp_path / "studies"
+    study_dir = root / "claims_only"
+    study_dir.mkdir(parents=True)
+    (root / "not_a_study").mkdir()
+    with pytest.raises(studies.StudyError, match="no such directory"):
+        studies.open_study(root / "nope")
+    with pytest.raises(studies.StudyError, match="python -m sim.compare"):
+        studies.open_study(root / "not_a_study")
+    (study_dir / "report.md").write_text("# Claims\n")
+    pd.DataFrame({"claim": ["c1"], "verdict": ["supported"]}).to_csv(study_dir / "claims.csv",
+                                                                       index=False)
+    study = studies.open_study(study_dir)
+    assert study.files == ["report.md", "claims.csv"] and study.effects is None
+    assert study.claims["verdict"].tolist() == ["supported"]
+    assert "No effects.csv" in study.effects_markdown()
+    assert studies.find_studies([root, tmp_path / "missing"]) == [study_dir.resolve()]
+
+
+def test_asset_list_is_read_from_the_installed_solara(tmp_path: Path) -> None:
+    specs = assets.required()
+    assert any(s.startswith("@widgetti/solara-vuetify") for s in specs)
+    assert {"requirejs", "vega", "vega-lite", "vega-embed"} <= {s.rsplit("@", 1)[0] for s in specs}
+    assert assets.missing(tmp_path) == specs
+    env = server.environment(asset_dir=tmp_path)  # incomplete: Solara's CDN as usual
+    assert "SOLARA_ASSETS_PROXY_CACHE_DIR" not in env and env["SOLARA_APP"] == "sim.dashboard.app"
+    for spec in specs:
+        (tmp_path / spec).mkdir(parents=True)
+        (tmp_path / spec / "package.json").write_text("{}")
+    assert server.environment(asset_dir=tmp_path)["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(tmp_path)
+
+
+def test_docs_show_the_dashboard() -> None:
+    readme = (ROOT / "README.md").read_text()
+    page = (ROOT / "docs" / "dashboard.md").read_text()
+    assert "python -m sim.dashboard" in readme and "docs/dashboard.md" in readme
+    for image in re.findall(r"\((?:docs/)?(img/dashboard_\w+\.png)\)", readme + page):
+        assert (ROOT / "docs" / image).exists(), image
+
+
+def test_dashboard_command_refuses_bad_options() -> None:
+    out = subprocess.run([sys.executable, "-m", "sim.dashboard", "--port", "70000"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "--port 70000: must be in 1-65535" in out.stderr
+
+
+# ------------------------------------------------------------------------ in a browser
+
+
+def _browser_problems() -> list[str]:
+    problems = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problems.append("the playwright package is missing: pip install -e '.[dev]'")
+    if not Path(CHROMIUM).exists():
+        problems.append(f"no chromium at {CHROMIUM}: apt-get install -y chromium "
+                        "(or set SIM_CHROMIUM to a Chromium binary)")
+    gone = assets.missing()
+    if gone:
+        problems.append(f"the Solara asset cache {assets.default_dir()} lacks {', '.join(gone)}: "
+                        "python -m sim.dashboard.assets (or set SIM_SOLARA_ASSETS)")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def browser_ready() -> None:
+    problems = _browser_problems()
+    if problems and SKIP_BROWSER:
+        pytest.skip("SIM_SKIP_BROWSER=1: " + "; ".join(problems))
+    if problems:
+        pytest.fail("the browser test cannot run (set SIM_SKIP_BROWSER=1 to skip it "
+                    "locally):\n  " + "\n  ".join(problems), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = Path(os.environ.get("SIM_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+@pytest.fixture(scope="module")
+def study_dir(tmp_path_factory: pytest.TempPathFactory, browser_ready: None) -> Path:
+    """A compared Korea sweep (3 scenarios x 2 seeds, 3 years, coarse) with a claims
+    report beside it, the files the Study page shows."""
+    from sim.__main__ import run_simulation
+    from sim.config import compose
+    from sim.tools.compare import compare
+
+    root = tmp_path_factory.mktemp("studies") / "ts_quick"
+    for scenario in ("no_investment", "trouble_shooter", "status_quo_2018"):
+        for seed in (0, 1):
+            run_simulation(compose([f"scenario={scenario}", f"run.seed={seed}", "run.years=3",
+                                    "run.scale=1000", "run.progress=false", "run.plots=false"]),
+                           root / f"{scenario}_{seed}")
+    compare(root, formats=("png",))
+    pd.DataFrame({"claim": ["TS narrows the urban-rural QoL gap"],
+                  "verdict": ["supported in 2 of 2 seeds"]}).to_csv(root / "claims.csv", index=False)
+    (root / "report.md").write_text("# Claims report\n\nThe TS claim holds in this quick sweep.\n")
+    return root
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dashboard(study_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``python -m sim.dashboard`` on a free port, as the README starts it."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim.dashboard", "--port", str(port), "--host", "127.0.0.1",
+             "--studies", str(study_dir.parent)],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the dashboard did not start:\n{log.read_text()[-3000:]}")
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    assert "Traceback" not in log.read_text(), log.read_text()[-4000:]
+
+
+@pytest.fixture
+def page(dashboard: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1500, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        outside: list[str] = []
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(
+            (dashboard, "data:", "blob:")) else None)
+        yield page
+        browser.close()
+    assert not outside, f"the page fetched from outside the server: {outside[:5]}"
+
+
+def _status(page):
+    return page.locator(".run-status")
+
+
+def _changes(locator, before: bytes, what: str, timeout: float = 10.0) -> None:
+    """Wait until ``locator`` looks different from the screenshot ``before``."""
+    deadline = time.monotonic() + timeout
+    while locator.screenshot() == before:
+        assert time.monotonic() < deadline, f"{what} did not change"
+        locator.page.wait_for_timeout(100)
+
+
+@pytest.mark.slow
+def test_explore_page_in_a_browser(page, dashboard: str, shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(dashboard, wait_until="domcontentloaded")
+    step = page.get_by_role("button", name="Step", exact=True)
+    step.wait_for(state="visible")
+    expect(_status(page)).to_contain_text("trouble_shooter against no_investment")
+    expect(_status(page)).to_contain_text("year 2015")
+    korea_map = page.locator(".korea-map")
+    korea_map.locator("canvas, svg").first.wait_for()
+
+    # another scenario, then Reset builds it (and its twin)
+    page.get_by_label("Scenario").click(force=True)
+    page.get_by_role("option", name="status_quo_2018").click()
+    page.get_by_role("button", name="Reset").click()
+    expect(_status(page)).to_contain_text("status_quo_2018 against no_investment")
+    expect(_status(page)).to_contain_text("year 2015")
+    page.wait_for_timeout(800)  # the map redraws after a 100 ms debounce
+
+    series = page.locator(".national-series")
+    series.locator("canvas, svg").first.wait_for()
+    map_before, series_before = korea_map.screenshot(), series.screenshot()
+    t0 = time.perf_counter()
+    step.click()
+    expect(_status(page)).to_contain_text("year 2016")
+    _changes(korea_map, map_before, "the map")
+    _changes(series, series_before, "the national series")
+    redraw = time.perf_counter() - t0
+    print(f"\nstep and redraw of map and series at the default scale: {redraw:.2f} s")
+    assert redraw < 10, f"a step took {redraw:.1f} s to redraw"
+    step.click()
+    expect(_status(page)).to_contain_text("year 2017")
+    expect(page.locator(".headline-effects")).to_contain_text("Urban-rural QoL gap")
+
+    # play a few years, pause
+    page.get_by_role("button", name="▶").click()
+    expect(_status(page)).to_contain_text(re.compile(r"year 202[1-9]"), timeout=60_000)
+    page.get_by_role("button", name="❚❚").click()
+    expect(step).to_be_enabled()
+    page.wait_for_timeout(1000)  # a step under way when Pause was pressed ends
+    year = re.search(r"year (\d{4})", _status(page).inner_text()).group(1)
+    expect(page.locator(".map-caption")).to_contain_text(f", {year}:")
+    expect(page.locator(".headline-effects")).to_contain_text(f"in {year}")
+    settled = korea_map.screenshot()
+    page.wait_for_timeout(500)
+    assert korea_map.screenshot() == settled, "the map still changes after Pause"
+
+    # hover: Korean and English names
+    box = korea_map.locator("canvas, svg").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.62, box["y"] + box["height"] * 0.45)
+    tooltip = page.locator("#vg-tooltip-element")
+    expect(tooltip).to_be_visible()
+    expect(tooltip).to_contain_text(re.compile(r"[가-힣]+\S* [A-Z][a-z]"))
+    page.screenshot(path=str(shots / "dashboard_explore.png"))
+    page.mouse.move(5, 5)
+    page.evaluate("document.getElementById('vg-tooltip-element')?.classList.remove('visible')")
+
+    # the run survives a visit to the other page, controls included
+    page.get_by_role("tab", name="Study").click()
+    page.get_by_label("Directory").wait_for()
+    page.get_by_role("tab", name="Explore").click()
+    expect(_status(page)).to_contain_text("status_quo_2018 against no_investment")
+    expect(_status(page)).to_contain_text(f"year {year}")
+    expect(page.locator(".v-navigation-drawer .v-select__selection").first).to_have_text(
+        "status_quo_2018")
+
+    # a layer and the twin difference
+    page.get_by_label("Map").click(force=True)
+    page.get_by_role("option", name="QoL", exact=True).click()
+    expect(page.locator(".map-caption")).to_contain_text(f"QoL (QoL points), {year}")
+    page.get_by_text("difference from twin").click()
+    expect(page.locator(".map-caption")).to_contain_text(f"QoL minus twin (QoL points), {year}")
+
+    # a bad value: a clear message on the page, never a traceback
+    budget = page.get_by_label("Budget (KRW a year)")
+    budget.fill("-1")
+    budget.press("Enter")
+    page.get_by_role("button", name="Reset").click()
+    error = page.locator(".config-error")
+    expect(error).to_contain_text("Budget (KRW a year): budget.annual_krw=-1.0: must be >= 0")
+    step.click()  # a refused run does not step: Mesa's controls switch off
+    expect(step).to_be_disabled()
+    expect(error).to_contain_text("budget.annual_krw=-1.0")
+    assert "Traceback" not in page.locator("body").inner_text()
+    page.screenshot(path=str(shots / "dashboard_error.png"))
+    budget.fill("1e12")
+    budget.press("Enter")
+    page.get_by_role("button", name="Reset").click()
+    expect(_status(page)).to_contain_text("budget KRW 1,000 billion a year")
+    expect(error).to_have_count(0)
+
+
+@pytest.mark.slow
+def test_study_page_in_a_browser(page, dashboard: str, study_dir: Path, shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 1500, "height": 1150})
+    page.goto(dashboard + "study", wait_until="domcontentloaded")
+    effects = page.locator(".study-effects")
+    expect(effects).to_contain_text("trouble_shooter")
+    expect(effects).to_contain_text("Urban-rural QoL gap")
+    page.screenshot(path=str(shots / "dashboard_study.png"))
+    page.get_by_role("tab", name="Maps").click()
+    page.locator(".study-map canvas, .study-map svg").first.wait_for()
+    expect(page.locator(".study-ranking").first).to_contain_text(re.compile(r"[가-힣]"))
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(shots / "dashboard_study_map.png"))
+    page.get_by_role("tab", name="Figures").click()
+    expect(page.locator(".study-figure")).to_be_visible()
+    page.get_by_role("tab", name="Claims").click()
+    expect(page.locator(".claims")).to_contain_text("supported in 2 of 2 seeds")
+    expect(page.locator(".study-report")).to_contain_text("The TS claim holds")
+
+    directory = page.get_by_label("Directory")
+    directory.fill(str(study_dir / "no_such_study"))
+    page.get_by_role("button", name="Open").click()
+    expect(page.locator(".study-error")).to_contain_text("no such directory")
+    assert "Traceback" not in page.locator("body").inner_text()
