@@ -56,6 +56,9 @@ class RunConfig:
     seed: int = 0  # the one run seed; every process spawns its own stream from it
     progress: bool = True  # progress bar over simulated years
     plots: bool = True  # write plots/ at the end
+    # Yearly rate at which cost-effectiveness discounts welfare and money; 4.5 % is the
+    # social discount rate of Korea's preliminary feasibility studies (KDI PIMAC).
+    discount_rate: float = 0.045
 
 
 @dataclass
@@ -306,6 +309,8 @@ def validate(cfg: SimConfig) -> None:
             f"run.scale={cfg.run.scale}: at most {MAX_SCALE:g} real households per agent "
             "(coarser leaves the smallest municipalities with next to no agents)"
         )
+    if not (math.isfinite(cfg.run.discount_rate) and 0 <= cfg.run.discount_rate <= 0.5):
+        problems.append(f"run.discount_rate={cfg.run.discount_rate}: a yearly rate in [0, 0.5]")
     if cfg.run.seed < 0:
         problems.append(f"run.seed={cfg.run.seed}: must be >= 0")
     if not cfg.budget.annual_krw >= 0:

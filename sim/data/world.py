@@ -172,9 +172,10 @@ def build(region: Region, cfg: SimConfig, streams: Streams, parallel: Parallel) 
 
 def migration_conditions(
     observed: observation.Observed, services: np.ndarray, policy_state: policy.PolicyState,
-    labour_state: labour.LabourState, housing_state: housing.HousingState,
+    labour_state: labour.LabourState, housing_state: housing.HousingState, trend: float = 1.0,
 ) -> migration.Conditions:
-    """What movers weigh, gathered from the states that own it."""
+    """What movers weigh, gathered from the states that own it (``trend``: the common
+    productivity trend since the start)."""
     return migration.Conditions(
         persons=observed.persons,
         qol=observed.qol,
@@ -186,4 +187,5 @@ def migration_conditions(
         dwellings=housing_state.units,
         vacant=housing_state.vacant,
         vacancy0=housing_state.vacancy0,
+        trend=trend,
     )

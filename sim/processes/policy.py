@@ -89,6 +89,8 @@ class PolicyState:
             output (at least KRW 1 B) so that a tiny sector cannot explode: the
             denominator of tech effects.
         investment_krw: (M,) national + local money received this year, KRW.
+        private_krw: (M,) private co-investment this year, KRW (not part of
+            ``investment_krw``, which is the public money every scenario spends equally).
         investment_total_krw: (M,) the same, summed over the run.
         dwellings_built: (M,) dwellings built this year.
         pots: this year's pots as (amount incl. match, members (M,) bool) pairs.
@@ -103,6 +105,7 @@ class PolicyState:
     attachment: np.ndarray
     output0: np.ndarray
     investment_krw: np.ndarray
+    private_krw: np.ndarray
     investment_total_krw: np.ndarray
     dwellings_built: np.ndarray
     pots: list[tuple[float, np.ndarray]]
@@ -164,6 +167,7 @@ def init(levers: Levers, world, region_name: str, output: np.ndarray, scale: flo
         attachment=np.zeros(m),
         output0=output0,
         investment_krw=np.zeros(m),
+        private_krw=np.zeros(m),
         investment_total_krw=np.zeros(m),
         dwellings_built=np.zeros(m),
         pots=[],
