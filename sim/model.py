@@ -32,6 +32,7 @@ import mesa
 import numpy as np
 
 from sim.agents.municipality import Municipality
+from sim.beliefs import resolve
 from sim.config import SimConfig
 from sim.data import Region, load_region
 from sim.data import world as world_builder
@@ -105,6 +106,7 @@ class SmartCityModel(mesa.Model):
         super().__init__(seed=cfg.run.seed)
         prefer_passive_waiting()
         t0 = time.perf_counter()
+        cfg = resolve(cfg)  # lever magnitudes left null are the beliefs' (sim.beliefs)
         self.cfg = cfg
         self.params = cfg.behaviour
         self.region = region or load_region(
@@ -115,7 +117,7 @@ class SmartCityModel(mesa.Model):
         self.year = self.start_year
         self.streams = Streams(int(cfg.run.seed))
         self.parallel = parallel
-        self.levers = policy.Levers(cfg.budget, cfg.targeting, cfg.instrument, cfg.governance, cfg.lifecycle)
+        self.levers = policy.Levers.of(cfg)
         self.timings: dict[str, list[float]] = defaultdict(list)
 
         self.municipalities = Municipality.create_agents(
@@ -152,7 +154,8 @@ class SmartCityModel(mesa.Model):
             housing.add_dwellings(self.housing, self.policy.dwellings_built)
         with self._timed("firms"):
             firms.step(self.firms, e, self.world.area_km2, self.observed.persons,
-                       self.policy.tech_shift, s.key("firms", y), s.identity_key(), self.parallel)
+                       self.policy.tech_shift, self.policy.tech_index, self.cfg.beliefs.tech,
+                       s.key("firms", y), s.identity_key(), self.parallel)
         with self._timed("labour"):
             labour.step(self.labour, self.households, e, self.firms.jobs, self.firms.output,
                         self.firms.productivity0, self.observed.labour_force(), elapsed,

@@ -40,6 +40,7 @@ import pandas as pd
 
 from sim import io
 from sim.catalogue import HEADLINE
+from sim.tools import twins
 
 log = logging.getLogger("sim.compare")
 
@@ -213,6 +214,7 @@ def gather(sweep_dir: Path, baseline: str = BASELINE) -> Gathered:
     base_params = [p for p in params
                    if len({json.dumps(v, default=str) for v in _values(base_runs, p)}) > 1]
     national, municipal = [], []
+    twin_inputs: dict[str, tuple[Run, pd.DataFrame, pd.DataFrame | None]] = {}
     for run in runs:
         ident = {
             "run": str(run.path.relative_to(sweep_dir)),
@@ -225,22 +227,66 @@ def gather(sweep_dir: Path, baseline: str = BASELINE) -> Gathered:
         nat = pd.read_parquet(run.path / "national.parquet")
         tidy = nat.melt(id_vars="year", var_name="metric", value_name="value")
         national.append(tidy.assign(**ident))
-        mun = pd.read_parquet(
-            run.path / "municipalities.parquet",
-            columns=["year", "code", "name", "province", "kind", "population", "qol",
-                     "investment_krw"],
-        )
+        mun = pd.read_parquet(run.path / "municipalities.parquet")
+        wanted = ["year", "code", "name", "province", "kind", "population", "qol", "investment_krw"]
+        last = mun[mun["year"] == mun["year"].max()]
+        class_cols = [c for pair in twins.CLASS_COLUMNS for c in pair]
+        by_class = (last[["code", "population", *class_cols]].copy()
+                    if set(class_cols) <= set(mun.columns) else None)
+        series = [c for c in ("year", "welfare_krw_total", "investment_krw") if c in nat.columns]
+        twin_inputs[ident["run"]] = (run, nat[series].copy(), by_class)
+        mun = mun[wanted]
         final = mun[mun["year"] == mun["year"].max()].drop(columns="investment_krw")
         invested = mun.groupby("code")["investment_krw"].sum().rename("investment_krw_total")
         final = final.merge(invested, left_on="code", right_index=True)
         municipal.append(final.assign(**ident))
         del nat, mun
     id_cols = ["run", "scenario", "seed", *params, "condition"]
+    national += _twin_rows(twin_inputs, national, baseline, base_params)
     nat_df = pd.concat(national, ignore_index=True)
     nat_df = nat_df[[*id_cols, "year", "metric", "value"]]
     mun_df = pd.concat(municipal, ignore_index=True)
     mun_df = mun_df[[*id_cols, *[c for c in mun_df.columns if c not in id_cols]]]
     return Gathered(nat_df, mun_df, params, region, incomplete)
+
+
+def _twin_rows(inputs: dict[str, tuple[Run, pd.DataFrame, pd.DataFrame | None]],
+               national: list[pd.DataFrame], baseline: str,
+               base_params: Sequence[str]) -> list[pd.DataFrame]:
+    """Final-year rows of the twin metrics (:mod:`sim.tools.twins`) of every run against
+    the baseline run with the same seed (and the same baseline parameters); runs without
+    a twin, or written before the metrics' columns existed, get none."""
+    def key(run: Run) -> str:
+        return json.dumps([run.seed, *[run.config.get(p) for p in base_params]], default=str)
+
+    twins_of = {key(r): name for name, (r, _, _) in inputs.items() if r.scenario == baseline}
+    ids = {frame["run"].iloc[0]: frame.iloc[0] for frame in national}
+    out = []
+    for name, (run, series, by_class) in inputs.items():
+        twin = twins_of.get(key(run))
+        if twin is None:
+            continue
+        _, twin_series, twin_class = inputs[twin]
+        values = {}
+        if by_class is not None and twin_class is not None:
+            threshold = run.config.get("behaviour.qol.felt_threshold")
+            spread = run.config.get("behaviour.qol.felt_threshold_spread", 0.5)
+            if threshold is not None:
+                values["felt_benefit_paired"] = twins.felt_benefit_paired(
+                    by_class, twin_class, float(threshold), float(spread))
+        if {"welfare_krw_total", "investment_krw"} <= set(series.columns) <= set(twin_series.columns) | {"year"}:
+            rate = float(run.config.get("run.discount_rate", 0.0))
+            values["cost_effectiveness_paired"] = (
+                0.0 if run.scenario == baseline  # against itself: nothing bought, nothing spent
+                else twins.cost_effectiveness_paired(series, twin_series, rate))
+        if not values:
+            continue
+        ident = ids[name]
+        year = int(series["year"].max())
+        frame = pd.DataFrame({"year": year, "metric": list(values), "value": list(values.values())})
+        out.append(frame.assign(**{c: ident[c] for c in ident.index
+                                   if c not in ("year", "metric", "value")}))
+    return out
 
 
 # ---------------------------------------------------------------------------- effects
