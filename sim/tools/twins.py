@@ -67,16 +67,21 @@ def felt_benefit_paired(run: pd.DataFrame, twin: pd.DataFrame, threshold: float,
     return noticed / total if total > 0 else math.nan
 
 
-def cost_effectiveness_paired(run: pd.DataFrame, twin: pd.DataFrame, rate: float) -> float:
-    """Discounted cumulative welfare gain over the twin per discounted KRW spent; NaN
-    when nothing was spent. ``run`` and ``twin`` are national tables (year, welfare_krw_total,
-    investment_krw)."""
+def cost_effectiveness_series(run: pd.DataFrame, twin: pd.DataFrame, rate: float) -> pd.Series:
+    """By year: discounted welfare gain over the twin, summed from the start to that
+    year, per discounted KRW spent up to it; NaN while nothing has been spent. ``run``
+    and ``twin`` are national tables (year, welfare_krw_total, investment_krw)."""
     a = run.set_index("year").sort_index()
     b = twin.set_index("year").reindex(a.index)
-    t = a.index.to_numpy() - a.index.min()
-    d = (1.0 + rate) ** -t.astype(float)
-    spent = float((d * a["investment_krw"].to_numpy()).sum())
-    if spent <= 0:
-        return math.nan
-    gain = a["welfare_krw_total"].to_numpy() - b["welfare_krw_total"].to_numpy()
-    return float((d * gain).sum() / spent)
+    t = (a.index.to_numpy() - a.index.min()).astype(float)
+    d = (1.0 + rate) ** -t
+    spent = np.cumsum(d * a["investment_krw"].to_numpy())
+    gain = np.cumsum(d * (a["welfare_krw_total"].to_numpy() - b["welfare_krw_total"].to_numpy()))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(spent > 0, gain / np.where(spent > 0, spent, 1.0), np.nan)
+    return pd.Series(ratio, index=a.index)
+
+
+def cost_effectiveness_paired(run: pd.DataFrame, twin: pd.DataFrame, rate: float) -> float:
+    """:func:`cost_effectiveness_series` over the whole run (its last year)."""
+    return float(cost_effectiveness_series(run, twin, rate).iloc[-1])
