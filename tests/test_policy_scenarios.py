@@ -102,8 +102,12 @@ def test_every_policy_parameter_is_documented() -> None:
     from sim.policy import config as pc
 
     text = (Path(CONFIG_DIR).parent / "docs" / "scenarios.md").read_text()
+    from sim import beliefs as bl
+
     sections = [BudgetConfig, pc.TargetingConfig, pc.InstrumentConfig, pc.Recipe,
-                pc.GovernanceConfig, pc.LifecycleConfig]
+                pc.GovernanceConfig, pc.LifecycleConfig, pc.Programme, pc.ResearchCentre,
+                bl.BeliefsConfig, bl.ServiceEfficiencyBeliefs, bl.GovernanceBeliefs,
+                bl.LifecycleBeliefs, bl.TechBeliefs, bl.PrivateBeliefs, bl.LearningBeliefs]
     missing = [f"{c.__name__}.{f.name}" for c in sections for f in dataclasses.fields(c)
                if f"`{f.name}" not in text and f".{f.name}" not in text]
     assert not missing, f"docs/scenarios.md does not describe {missing}"
