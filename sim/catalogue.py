@@ -86,9 +86,13 @@ MUNICIPAL: dict[str, Metric] = {
 #: The headline national metrics of effect tables and figures, in order.
 HEADLINE_METRICS = (
     "population", "capital_region_share", "jeonbuk_population", "urban_rural_qol_gap",
-    "qol_mean", "qol_theil", "felt_benefit_share", "felt_benefit_paired", "shrinking_municipalities",
-    "output", "welfare_krw_total", "cost_effectiveness_paired",
+    "qol_mean", "qol_theil", "felt_benefit_share", "shrinking_municipalities", "output",
 )
+#: The metrics of a sweep's effect tables and figures: the headline metrics of a run,
+#: welfare, and the measures that exist only against the same-seed twin
+#: (:mod:`sim.tools.twins`).
+COMPARE_METRICS = (*HEADLINE_METRICS, "felt_benefit_paired", "welfare_krw_total",
+                   "cost_effectiveness_paired")
 #: The national series of a run's figure, in panel order (a 3 x 3 grid).
 PANEL_METRICS = (
     "population", "capital_region_share", "jeonbuk_population", "urban_rural_qol_gap",
@@ -97,7 +101,7 @@ PANEL_METRICS = (
 
 #: column -> (label, effect unit, effect factor) of the headline metrics.
 HEADLINE: dict[str, tuple[str, str, float | None]] = {
-    k: (NATIONAL[k].label, NATIONAL[k].effect_unit, NATIONAL[k].effect_factor) for k in HEADLINE_METRICS
+    k: (NATIONAL[k].label, NATIONAL[k].effect_unit, NATIONAL[k].effect_factor) for k in COMPARE_METRICS
 }
 #: column -> (panel title, level unit, level factor) of the national figure.
 NATIONAL_PANELS: dict[str, tuple[str, str, float]] = {

@@ -355,10 +355,10 @@ def step(
         return pot - paid
 
     if national > 0:
+        state.national_spent += national
         rc = inst.research_centre
-        if plan.host >= 0:
-            centre = national * rc.share * (1.0 + match)
-            state.investment_krw[plan.host] += centre
+        if plan.host >= 0:  # the research centre takes its share of the year's money first
+            state.investment_krw[plan.host] += national * rc.share * (1.0 + match)
             national -= national * rc.share
         if plan.targeting.rule == "programmes":
             allocations, private_base = _programme_money(state, levers, national * (1.0 + match),
@@ -379,7 +379,6 @@ def step(
                 build_money += allocation.split(pot, score, mask & members, plan.max_sites,
                                                 persons.astype(float))
             allocations = [(build_money, instruments.recipe_names(inst, world))]
-        state.national_spent += national
     state.assets.age(funded, life.decay_rate, year, life.service_life_years)
     state.dwellings_built = np.zeros(m)
     learning = learning_factor(state, levers)
