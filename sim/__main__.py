@@ -29,7 +29,8 @@ def run_simulation(cfg: DictConfig, out_dir: Path) -> Path:
     from sim import io
 
     typed = to_typed(cfg)  # fails here, before any simulation, on impossible settings
-    resolved = OmegaConf.to_container(cfg, resolve=True)
+    # The manifest records the config the model runs: the beliefs filled in (sim.beliefs).
+    resolved = OmegaConf.to_container(OmegaConf.structured(typed), resolve=True)
     out_dir = Path(out_dir)
     if io.is_complete(out_dir, resolved):
         log.info("%s already holds a complete run of this config; skipping", out_dir)

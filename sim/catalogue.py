@@ -59,6 +59,14 @@ NATIONAL: dict[str, Metric] = {
     "jobs": Metric("Jobs", "Jobs", "million", 1e-6, "thousand", 1e-3),
     "investment_krw": Metric("Smart-city investment", "Smart-city investment", "KRW billion a year",
                              1e-9, "KRW billion a year", 1e-9),
+    "welfare_krw_total": Metric("Welfare", "Welfare against the start (log-sum, money)",
+                                "KRW trillion a year", 1e-12, "KRW billion a year", 1e-9),
+    "felt_benefit_paired": Metric("Felt benefit vs twin", "People who notice the policy",
+                                  "% of people", 100, "percentage points", 100),
+    "cost_effectiveness_paired": Metric("Welfare per KRW", "Discounted welfare gain per KRW spent",
+                                        "KRW per KRW", 1, "KRW per KRW", 1),
+    "private_investment_krw": Metric("Private co-investment", "Private co-investment",
+                                     "KRW billion a year", 1e-9, "KRW billion a year", 1e-9),
     "births": Metric("Births", "Births", "thousand a year", 1e-3, "thousand a year", 1e-3),
     "deaths": Metric("Deaths", "Deaths", "thousand a year", 1e-3, "thousand a year", 1e-3),
 }
@@ -80,6 +88,11 @@ HEADLINE_METRICS = (
     "population", "capital_region_share", "jeonbuk_population", "urban_rural_qol_gap",
     "qol_mean", "qol_theil", "felt_benefit_share", "shrinking_municipalities", "output",
 )
+#: The metrics of a sweep's effect tables and figures: the headline metrics of a run,
+#: welfare, and the measures that exist only against the same-seed twin
+#: (:mod:`sim.tools.twins`).
+COMPARE_METRICS = (*HEADLINE_METRICS, "felt_benefit_paired", "welfare_krw_total",
+                   "cost_effectiveness_paired")
 #: The national series of a run's figure, in panel order (a 3 x 3 grid).
 PANEL_METRICS = (
     "population", "capital_region_share", "jeonbuk_population", "urban_rural_qol_gap",
@@ -88,7 +101,7 @@ PANEL_METRICS = (
 
 #: column -> (label, effect unit, effect factor) of the headline metrics.
 HEADLINE: dict[str, tuple[str, str, float | None]] = {
-    k: (NATIONAL[k].label, NATIONAL[k].effect_unit, NATIONAL[k].effect_factor) for k in HEADLINE_METRICS
+    k: (NATIONAL[k].label, NATIONAL[k].effect_unit, NATIONAL[k].effect_factor) for k in COMPARE_METRICS
 }
 #: column -> (panel title, level unit, level factor) of the national figure.
 NATIONAL_PANELS: dict[str, tuple[str, str, float]] = {

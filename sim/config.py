@@ -23,6 +23,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
+from sim.beliefs import BeliefsConfig, resolve, validate_beliefs
 from sim.constants import CENSUS_YEARS
 from sim.policy.config import (
     GovernanceConfig,
@@ -56,6 +57,9 @@ class RunConfig:
     seed: int = 0  # the one run seed; every process spawns its own stream from it
     progress: bool = True  # progress bar over simulated years
     plots: bool = True  # write plots/ at the end
+    # Yearly rate at which cost-effectiveness discounts welfare and money; 4.5 % is the
+    # social discount rate of Korea's preliminary feasibility studies (KDI PIMAC).
+    discount_rate: float = 0.045
 
 
 @dataclass
@@ -131,6 +135,10 @@ class EconomyParams:
     exit_rate: list[float] = field(default_factory=lambda: [0.04, 0.05, 0.08, 0.07])
     entry_rate: list[float] = field(default_factory=lambda: [0.04, 0.05, 0.08, 0.08])
     relocation_rate: float = 0.005
+    # Share of each sector's entrants that choose their place nationally (footloose),
+    # weighing tech capital and knowledge agglomeration (beliefs.tech); the rest enter
+    # where the sector already is. An assumption: knowledge firms are the most mobile.
+    footloose_share: list[float] = field(default_factory=lambda: [0.0, 0.3, 0.1, 0.5])
     wage_tightness: float = 0.3  # wage elasticity w.r.t. jobs per worker
     wage_passthrough: float = 0.5  # wage elasticity w.r.t. local productivity
     mean_wage: float = 38.0  # million KRW per worker per year (2015)
@@ -162,7 +170,8 @@ class QolParams:
         ]
     )
     component_weights: list[float] = field(default_factory=lambda: [0.6, 0.2, 0.2])  # services, jobs, housing
-    felt_threshold: float = 1.0  # QoL points that a household perceives as a gain (mean)
+    # QoL points a household perceives as a gain (mean); null: beliefs.felt_threshold.
+    felt_threshold: float | None = None
     # Spread (log s.d.) of the threshold across households: people differ in what they
     # notice, so the felt-benefit share rises smoothly with QoL gains. 0: one threshold.
     felt_threshold_spread: float = 0.5
@@ -189,6 +198,7 @@ class SimConfig:
     governance: GovernanceConfig = field(default_factory=GovernanceConfig)
     lifecycle: LifecycleConfig = field(default_factory=LifecycleConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+    beliefs: BeliefsConfig = field(default_factory=BeliefsConfig)
 
 
 @dataclass
@@ -306,6 +316,8 @@ def validate(cfg: SimConfig) -> None:
             f"run.scale={cfg.run.scale}: at most {MAX_SCALE:g} real households per agent "
             "(coarser leaves the smallest municipalities with next to no agents)"
         )
+    if not (math.isfinite(cfg.run.discount_rate) and 0 <= cfg.run.discount_rate <= 0.5):
+        problems.append(f"run.discount_rate={cfg.run.discount_rate}: a yearly rate in [0, 0.5]")
     if cfg.run.seed < 0:
         problems.append(f"run.seed={cfg.run.seed}: must be >= 0")
     if not cfg.budget.annual_krw >= 0:
@@ -320,7 +332,10 @@ def validate(cfg: SimConfig) -> None:
     if not 0 <= cfg.budget.local_match_rate <= 5:
         problems.append(f"budget.local_match_rate={cfg.budget.local_match_rate}: must be in [0, 5]")
     problems += _validate_behaviour(cfg.behaviour)
-    problems += validate_policy(cfg)
+    belief_problems = validate_beliefs(cfg.beliefs)
+    problems += belief_problems
+    if not belief_problems:  # lever magnitudes left null are the beliefs' (sim.beliefs.resolve)
+        problems += validate_policy(resolve(cfg))
     problems += _non_finite(cfg)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
@@ -385,6 +400,9 @@ def _validate_behaviour(b: BehaviourConfig) -> list[str]:
     check_len("economy.demand_elasticity", e.demand_elasticity, 4)
     check_len("economy.exit_rate", e.exit_rate, 4)
     check_len("economy.entry_rate", e.entry_rate, 4)
+    check_len("economy.footloose_share", e.footloose_share, 4)
+    if any(not 0 <= x <= 1 for x in e.footloose_share):
+        p.append(f"behaviour.economy.footloose_share={e.footloose_share}: shares in [0, 1]")
     if not 0 < e.employment_rate <= e.max_employment_rate <= 1:
         p.append("behaviour.economy: need 0 < employment_rate <= max_employment_rate <= 1")
     if e.mean_wage <= 0:
@@ -393,7 +411,7 @@ def _validate_behaviour(b: BehaviourConfig) -> list[str]:
     if len(q.service_weights) != 3 or any(len(r) != 6 for r in q.service_weights):
         p.append("behaviour.qol.service_weights: needs 3 rows (age classes) of 6 domain weights")
     check_len("qol.component_weights", q.component_weights, 3)
-    if not (math.isfinite(q.felt_threshold) and q.felt_threshold >= 0):
+    if q.felt_threshold is not None and not (math.isfinite(q.felt_threshold) and q.felt_threshold >= 0):
         p.append(f"behaviour.qol.felt_threshold={q.felt_threshold}: QoL points, must be >= 0")
     if not (math.isfinite(q.felt_threshold_spread) and 0 <= q.felt_threshold_spread <= 3):
         p.append(f"behaviour.qol.felt_threshold_spread={q.felt_threshold_spread}: must be in [0, 3] "
@@ -409,4 +427,4 @@ def to_typed(cfg: DictConfig) -> SimConfig:
         raise ConfigError("the configuration was not composed on the sim schema "
                           "(configs/config.yaml lists `sim_schema` first in its defaults)")
     validate(typed)
-    return typed
+    return resolve(typed)

@@ -63,3 +63,28 @@ def young_to_old(households_by_type: np.ndarray) -> np.ndarray:
     old = households_by_type[:, 6:9].sum(axis=1).astype(float)
     undefined = np.where(young > 0, np.inf, np.nan)
     return np.divide(young, old, out=undefined, where=old > 0)
+
+
+def logsum(utility: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log(sum(exp(utility))) along ``axis``, computed stably: the expected maximum
+    utility of a logit choice over the alternatives (up to Euler's constant)."""
+    u = np.asarray(utility, dtype=float)
+    top = np.max(u, axis=axis, keepdims=True)
+    return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(u - top), axis=axis))
+
+
+def welfare_krw(delta_logsum: np.ndarray, income_by_type: np.ndarray, money: np.ndarray) -> np.ndarray:
+    """(M,) money-metric welfare change by municipality, in the units of ``income_by_type``.
+
+    A household of type t in municipality m whose choice set's log-sum changed by
+    ``delta_logsum[m, t]`` utility units is as well off as with ``delta_logsum[m, t] x
+    income / money[t]`` more income a year (its marginal utility of income is
+    ``money[t] / income``, from the utility's income term): the compensating variation
+    against the start. Summed over the households of each municipality.
+
+    Args:
+        delta_logsum: (M, T) log-sum now minus at the start.
+        income_by_type: (M, T) household income of each cell (any money unit a year).
+        money: (T,) the income coefficient of each type (utility per log of income).
+    """
+    return (delta_logsum * income_by_type / np.asarray(money)[None, :]).sum(axis=1)

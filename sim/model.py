@@ -32,6 +32,7 @@ import mesa
 import numpy as np
 
 from sim.agents.municipality import Municipality
+from sim.beliefs import resolve
 from sim.config import SimConfig
 from sim.data import Region, load_region
 from sim.data import world as world_builder
@@ -105,6 +106,7 @@ class SmartCityModel(mesa.Model):
         super().__init__(seed=cfg.run.seed)
         prefer_passive_waiting()
         t0 = time.perf_counter()
+        cfg = resolve(cfg)  # lever magnitudes left null are the beliefs' (sim.beliefs)
         self.cfg = cfg
         self.params = cfg.behaviour
         self.region = region or load_region(
@@ -115,7 +117,7 @@ class SmartCityModel(mesa.Model):
         self.year = self.start_year
         self.streams = Streams(int(cfg.run.seed))
         self.parallel = parallel
-        self.levers = policy.Levers(cfg.budget, cfg.targeting, cfg.instrument, cfg.governance, cfg.lifecycle)
+        self.levers = policy.Levers.of(cfg)
         self.timings: dict[str, list[float]] = defaultdict(list)
 
         self.municipalities = Municipality.create_agents(
@@ -134,7 +136,7 @@ class SmartCityModel(mesa.Model):
         self.housing = start.housing
         self.policy = start.policy
         self.observed = start.observed
-        self.records = observation.Recorder()
+        self.records = observation.Recorder(cfg.run.discount_rate)
         self._record()
         self.timings["build"].append(time.perf_counter() - t0)
 
@@ -152,14 +154,15 @@ class SmartCityModel(mesa.Model):
             housing.add_dwellings(self.housing, self.policy.dwellings_built)
         with self._timed("firms"):
             firms.step(self.firms, e, self.world.area_km2, self.observed.persons,
-                       self.policy.tech_shift, s.key("firms", y), s.identity_key(), self.parallel)
+                       self.policy.tech_shift, self.policy.tech_index, self.cfg.beliefs.tech,
+                       s.key("firms", y), s.identity_key(), self.parallel)
         with self._timed("labour"):
             labour.step(self.labour, self.households, e, self.firms.jobs, self.firms.output,
                         self.firms.productivity0, self.observed.labour_force(), elapsed,
                         s.key("labour", y), s.identity_key(), self.parallel)
         with self._timed("demography"):
             demography.step(self.demography, self.households, p.demography, y,
-                            self.observed.persons, self.firms.jobs.sum(axis=1), self.observed.qol,
+                            self.observed.persons, self.firms.jobs.sum(axis=1),
                             s.key("demography", y), s.identity_key(),
                             p.qol.felt_threshold_spread, self.parallel)
         with self._timed("migration"):
@@ -183,7 +186,8 @@ class SmartCityModel(mesa.Model):
     def _observe(self) -> observation.Observed:
         return observation.observe(
             self.households, self.params.qol, self.service_levels(), self.labour.employment_rate,
-            self.labour.mean_wage, self.housing.price, self.world.n, self.parallel,
+            self.labour.mean_wage, self.housing.price, self._trend(), self.observed.reference,
+            self.world.n, self.parallel,
         )
 
     def _record(self) -> None:
@@ -191,6 +195,7 @@ class SmartCityModel(mesa.Model):
             self.year, self.scale, self.world, self.observed, labour=self.labour,
             firms=self.firms, housing=self.housing, migration=self.migration,
             demography=self.demography, policy=self.policy, services=self.service_levels(),
+            money=migration.money_coefficients(self.params.migration),
         )
         # The DataCollector reads the rows just recorded (columns as lists, one item per
         # municipality in index order), so it costs a few lookups per value, not a recount.
@@ -204,7 +209,7 @@ class SmartCityModel(mesa.Model):
         from this year: for studies (and tests) that edit the start state by hand, e.g.
         move every household out of a municipality, before the first step."""
         self.observed = self._observe()
-        self.records = observation.Recorder()
+        self.records = observation.Recorder(self.cfg.run.discount_rate)
         self._record()
 
     # ------------------------------------------------------------ derived state
@@ -224,15 +229,21 @@ class SmartCityModel(mesa.Model):
     def migration_conditions(self) -> migration.Conditions:
         """The municipal conditions movers weigh now (from the states that own them)."""
         return world_builder.migration_conditions(
-            self.observed, self.service_levels(), self.policy, self.labour, self.housing
+            self.observed, self.service_levels(), self.policy, self.labour, self.housing,
+            self._trend(),
         )
+
+    def _trend(self) -> float:
+        """The common productivity trend since the start, exp(drift x years)."""
+        return float(np.exp(self.params.economy.productivity_drift * (self.year - self.start_year)))
 
     def choice_tables(self) -> tuple[np.ndarray, np.ndarray]:
         """This year's move probabilities (M, T, B) and destination probabilities (M, T, M)."""
-        return migration.choice_tables(
+        move_prob, dest, _ = migration.choice_tables(
             self.params.migration, self.params.qol.service_weights, self.migration_conditions(),
-            self.migration.amenity, self.migration.network, self.world,
+            self.migration.amenity, self.migration.network, self.world, self.migration.anchors,
         )
+        return move_prob, dest
 
     # ------------------------------------------------------------------ running
     def run(self, years: int | None = None, progress: bool = False) -> None:

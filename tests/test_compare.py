@@ -205,6 +205,18 @@ def test_real_sweep_is_compared_at_the_end_of_the_multirun(tmp_path: Path) -> No
     tidy = pd.read_parquet(sweep_dir / "comparison.parquet")
     assert tidy.groupby("run")["year"].nunique().eq(3).all()
     assert (sweep_dir / "figures" / "map_trouble_shooter.png").exists()
+    # The measures against the twin: every run, every year; the baseline's are 0.
+    twin = tidy[tidy["metric"].isin(["felt_benefit_paired", "cost_effectiveness_paired"])]
+    assert twin.groupby(["run", "metric"])["year"].nunique().eq(3).all()
+    assert (twin.loc[twin["scenario"] == "no_investment", "value"] == 0).all()
+    felt = twin[(twin["metric"] == "felt_benefit_paired") & (twin["scenario"] == "trouble_shooter")]
+    assert (felt["value"] >= 0).all() and felt["value"].max() > 0
+    # Effects in another year, beside the final year's.
+    assert subprocess.run([sys.executable, "-m", "sim.compare", str(sweep_dir), "--year", "2016",
+                           "--no-figures"], cwd=ROOT, capture_output=True, timeout=300).returncode == 0
+    in_2016 = pd.read_csv(sweep_dir / "effects_2016.csv")
+    assert set(in_2016["metric"]) >= {"felt_benefit_paired", "population"}
+    assert (sweep_dir / "summary_2016.md").read_text().count("Effects in 2016") == 1
 
 
 def test_sweep_callbacks_are_configured_and_the_warm_up_compiles_in_process() -> None:

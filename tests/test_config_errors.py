@@ -76,14 +76,28 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("weight-nan", ["behaviour.qol.component_weights=[0.6,nan,0.2]"], ["component_weights[1]=nan", "finite"]),
     ("targeting-rule", ["targeting.rule=bogus"], ["targeting.rule='bogus'", "allowed"]),
     ("instrument-kind", ["instrument.kind=bogus"], ["instrument.kind='bogus'", "allowed"]),
-    ("governance-kind", ["governance.kind=bogus"], ["governance.kind='bogus'", "allowed"]),
-    ("lifecycle-kind", ["lifecycle.kind=bogus"], ["lifecycle.kind='bogus'", "allowed"]),
+    ("governance-level", ["governance.level=bogus"], ["governance.level='bogus'", "allowed"]),
+    ("recipe-design", ["instrument.living_lab.design=bogus"], ["instrument.living_lab.design='bogus'", "allowed"]),
+    # -- beliefs: each named, with its range
+    ("belief-range", ["beliefs.tech.firm_attraction=-1"], ["beliefs.tech.firm_attraction=-1", "must be in"]),
+    ("belief-overhead", ["beliefs.governance.overhead_centre=1.5"], ["beliefs.governance.overhead_centre", "must be in"]),
+    ("belief-option", ["beliefs=bogus"], ["beliefs", "bogus"]),
+    ("lever-over-belief", ["governance.overhead=1.2"], ["governance.overhead=1.2", "[0, 1)"]),
+    # -- the 2018 programmes
+    ("programme-recipe", ["scenario=status_quo_2018", "targeting.programmes.0.recipe=bogus"],
+     ["targeting.programmes[0].recipe='bogus'", "allowed"]),
+    ("programme-site-unknown", ["scenario=status_quo_2018", "targeting.programmes.1.sites=[22060,99999]"],
+     ["'99999'", "5-digit"]),
+    ("programme-weights", ["scenario=status_quo_2018", "targeting.programmes.0.site_weights=[1]"],
+     ["targeting.programmes[0].site_weights", "1 weights for 2 sites"]),
+    ("programmes-without-instrument", ["targeting=sites_2018", "instrument=tech_test_bed"],
+     ["targeting.rule='programmes'", "instrument=programmes"]),
     # -- named sites: municipality codes that do not exist
     ("named-site-unknown",
-     ["targeting=sites_2018", "instrument=place_based", "targeting.sites=[99999]", "targeting.site_weights=[]"],
+     ["targeting.rule=named_sites", "instrument=place_based", "targeting.sites=[99999]"],
      ["targeting.sites", "'99999'", "5-digit"]),
     ("named-site-typo-among-real",
-     ["targeting=sites_2018", "instrument=place_based", "targeting.sites=[29010,2101]", "targeting.site_weights=[]"],
+     ["targeting.rule=named_sites", "instrument=place_based", "targeting.sites=[29010,2101]"],
      ["targeting.sites", "'2101'"]),
     ("named-sites-empty", ["targeting.rule=named_sites", "instrument=place_based"], ["targeting.sites", "named_sites"]),
 ]
@@ -158,7 +172,7 @@ SUBPROCESS_CASES = {
     "start-year-no-census": ["run.start_year=2012"],
     "unknown-scenario": ["scenario=moonshot"],
     "years-not-int": ["run.years=abc"],
-    "named-site-unknown": ["targeting=sites_2018", "instrument=place_based", "targeting.sites=[99999]",
+    "named-site-unknown": ["targeting.rule=named_sites", "instrument=place_based", "targeting.sites=[99999]",
                            "targeting.site_weights=[]"],
 }
 

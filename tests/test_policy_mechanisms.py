@@ -58,28 +58,42 @@ def test_smart_village_raises_services_in_receiving_gun_only() -> None:
 def test_unfunded_assets_decay_funded_do_not() -> None:
     reg = AssetRegistry()
     reg.add([0, 1], [SERVICE, SERVICE], [0, 0], [100.0, 100.0], [100.0, 100.0], 2016, "x")
-    for _ in range(3):
-        reg.age(np.array([1.0, 0.0]), decay_rate=0.15)
+    for year in (2017, 2018, 2019):
+        reg.age(np.array([1.0, 0.0]), decay_rate=0.15, year=year, service_life=8)
     assert reg.condition[0] == 1.0
     assert reg.condition[1] == pytest.approx(0.85**3)
     k = reg.capital_by(SERVICE, 2, len(SERVICE_DOMAINS))
     assert k[0, 0] == 100.0 and k[1, 0] == pytest.approx(100 * 0.85**3)
 
 
+def test_every_asset_retires_at_the_end_of_its_service_life() -> None:
+    """Operation keeps an asset's condition, but not beyond its service life."""
+    reg = AssetRegistry()
+    reg.add([0, 1], [SERVICE, SERVICE], [0, 0], [100.0, 100.0], [100.0, 100.0], 2016, "x")
+    for year in range(2017, 2016 + 8):
+        reg.age(np.array([1.0, 0.0]), decay_rate=0.15, year=year, service_life=8)
+    assert reg.condition[0] == 1.0 and reg.condition[1] > 0  # 7 years old: still working
+    reg.age(np.array([1.0, 0.0]), decay_rate=0.15, year=2024, service_life=8)
+    assert np.all(reg.condition == 0)  # 8 years old: retired, operated or not
+
+
 @pytest.mark.parametrize("lifecycle", ["build_only", "package"])
 def test_lifecycle_operation_in_the_model(lifecycle: str) -> None:
-    """Package: first-year assets are still like new after two more years (operation paid
-    from the budget); build-only: they lost 15% a year."""
+    """Package: first-year assets keep their condition but for the share of operation
+    money that overhead absorbs (operation bears overhead like building); build-only:
+    they lose decay_rate a year."""
     m = model_for("scenario=trouble_shooter", f"lifecycle={lifecycle}")
     m.step()
     first = len(m.policy.assets)
     m.step()
     m.step()
     cond = m.policy.assets.condition[:first]
+    decay, overhead = m.cfg.lifecycle.decay_rate, m.cfg.governance.overhead
+    assert 0 < overhead < 1 and decay > 0
     if lifecycle == "package":
-        assert np.allclose(cond, 1.0)
+        assert np.allclose(cond, (1 - decay * overhead) ** 2)
     else:
-        assert np.allclose(cond, 0.85**2)
+        assert np.allclose(cond, (1 - decay) ** 2)
 
 
 def test_services_fall_after_the_horizon_without_operation() -> None:
@@ -91,7 +105,7 @@ def test_services_fall_after_the_horizon_without_operation() -> None:
     m.step()
     assert m.policy.investment_krw.sum() == 0
     k1 = m.policy.assets.capital_by(SERVICE, m.n_munis, len(SERVICE_DOMAINS))
-    assert k0.sum() > 0 and np.allclose(k1, 0.85 * k0)
+    assert k0.sum() > 0 and np.allclose(k1, (1 - m.cfg.lifecycle.decay_rate) * k0)
     got = k0 > 0
     assert np.array_equal(m.policy.services > 0, got)
 

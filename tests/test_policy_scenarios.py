@@ -71,8 +71,9 @@ def test_scenario_runs_on_korea(scenario: str) -> None:
     m = _run_and_check(compose(scenario, "korea", "run.scale=1000"), years=2)
     t = m.region.table
     got = set(t["code"][m.policy.investment_total_krw > 0])
-    if scenario == "status_quo_2018":
-        assert got == set(m.cfg.targeting.sites)
+    if scenario == "status_quo_2018":  # the five programmes' sites, and no other
+        sites = {c for prog in m.cfg.targeting.programmes for c in prog.sites}
+        assert got == sites
     if scenario == "smart_village":
         assert got and all(c.startswith("35") for c in got)
         assert set(t["kind"][m.policy.investment_total_krw > 0]) == {"gun"}
@@ -101,8 +102,12 @@ def test_every_policy_parameter_is_documented() -> None:
     from sim.policy import config as pc
 
     text = (Path(CONFIG_DIR).parent / "docs" / "scenarios.md").read_text()
+    from sim import beliefs as bl
+
     sections = [BudgetConfig, pc.TargetingConfig, pc.InstrumentConfig, pc.Recipe,
-                pc.GovernanceConfig, pc.LifecycleConfig]
+                pc.GovernanceConfig, pc.LifecycleConfig, pc.Programme, pc.ResearchCentre,
+                bl.BeliefsConfig, bl.ServiceEfficiencyBeliefs, bl.GovernanceBeliefs,
+                bl.LifecycleBeliefs, bl.TechBeliefs, bl.PrivateBeliefs, bl.LearningBeliefs]
     missing = [f"{c.__name__}.{f.name}" for c in sections for f in dataclasses.fields(c)
                if f"`{f.name}" not in text and f".{f.name}" not in text]
     assert not missing, f"docs/scenarios.md does not describe {missing}"

@@ -44,7 +44,7 @@ PARAMETERS = (
     "behaviour.economy.wage_tightness",
     "behaviour.housing.price_elasticity",
     "behaviour.housing.pipeline_half_life",
-    "behaviour.qol.felt_threshold",
+    "beliefs.felt_threshold",
 )
 SPREAD = 0.5
 #: Fixed ranges instead of +-SPREAD, for parameters the calibration leaves weakly

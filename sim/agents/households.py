@@ -22,7 +22,7 @@ HOUSEHOLD_COLUMNS = {
     "sector": np.int8,  # 0 agriculture, 1 manufacturing, 2 services, 3 knowledge; -1 none
     "income": np.float32,  # million KRW a year
     "htype": np.uint8,  # 3 * age class + income class, the kernel's household type
-    "qol_start": np.float32,  # QoL felt at policy start (for the felt-benefit share)
+    "felt_class": np.uint8,  # age class when the household entered: its QoL weights for felt benefit
     "skill": np.float32,  # persistent personal income factor; 0 = not drawn yet (labour draws it)
     "felt_factor": np.float32,  # the household's perception threshold / qol.felt_threshold (mean 1)
 }
@@ -42,7 +42,7 @@ YOUNG_HEAD_SHARE = 0.33
 
 class Household(AgentView):
     """One household agent: ``muni``, ``age``, ``size``, ``tenure``, ``employed``,
-    ``sector``, ``income``, ``htype``, ``qol_start`` (see ``HOUSEHOLD_COLUMNS``)."""
+    ``sector``, ``income``, ``htype``, ``felt_class`` (see ``HOUSEHOLD_COLUMNS``)."""
 
     @property
     def municipality(self):
@@ -109,7 +109,7 @@ def synthesize_households(
         "sector": np.full(n, -1, np.int8),
         "income": np.zeros(n, np.float32),
         "htype": np.zeros(n, np.uint8),
-        "qol_start": np.zeros(n, np.float32),
+        "felt_class": np.zeros(n, np.uint8),
         "skill": np.zeros(n, np.float32),
         "felt_factor": np.ones(n, np.float32),
     }

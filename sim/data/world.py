@@ -103,7 +103,8 @@ class StartState:
 
 
 def build(region: Region, cfg: SimConfig, streams: Streams, parallel: Parallel) -> StartState:
-    """The start state of a run of ``cfg`` on ``region`` (see the module docstring)."""
+    """The start state of a run of ``cfg`` (resolved: :func:`sim.beliefs.resolve`) on
+    ``region`` (see the module docstring)."""
     b = cfg.behaviour
     e = b.economy
     scale = float(cfg.run.scale)
@@ -144,10 +145,8 @@ def build(region: Region, cfg: SimConfig, streams: Streams, parallel: Parallel) 
         census.fertility_index(table, y, parents, b.demography.local_fertility), households.capacity,
         firm_state.jobs.sum(axis=1), streams.identity_key(),
     )
-    policy_state = policy.init(
-        policy.Levers(cfg.budget, cfg.targeting, cfg.instrument, cfg.governance, cfg.lifecycle),
-        world, region.name, firm_state.output, scale,
-    )
+    policy_state = policy.init(policy.Levers.of(cfg), world, region.name, firm_state.output,
+                               scale, persons0)
 
     # Households take jobs and incomes, are counted, and feel their QoL: the baseline.
     labour.step(labour_state, households, e, firm_state.jobs, firm_state.output,
@@ -172,9 +171,10 @@ def build(region: Region, cfg: SimConfig, streams: Streams, parallel: Parallel) 
 
 def migration_conditions(
     observed: observation.Observed, services: np.ndarray, policy_state: policy.PolicyState,
-    labour_state: labour.LabourState, housing_state: housing.HousingState,
+    labour_state: labour.LabourState, housing_state: housing.HousingState, trend: float = 1.0,
 ) -> migration.Conditions:
-    """What movers weigh, gathered from the states that own it."""
+    """What movers weigh, gathered from the states that own it (``trend``: the common
+    productivity trend since the start)."""
     return migration.Conditions(
         persons=observed.persons,
         qol=observed.qol,
@@ -186,4 +186,5 @@ def migration_conditions(
         dwellings=housing_state.units,
         vacant=housing_state.vacant,
         vacancy0=housing_state.vacancy0,
+        trend=trend,
     )

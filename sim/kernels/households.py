@@ -296,38 +296,41 @@ def labour_status(
 @njit(cache=True)
 def _aggregate_range(
     lo, hi, muni, size, htype, employed, sector, income, hh_by_type, persons_by_type,
-    workers_by_sector, income_sum,
+    workers_by_sector, income_by_type,
 ):
-    # Households mostly come in runs of one municipality: income is summed in a register
-    # over a run (no store-to-load chain on one address), and the data-dependent branches
-    # are replaced by arithmetic. Together about 3x faster.
+    # Households mostly come in runs of one municipality: income is summed in registers
+    # (one per type) over a run, not into memory per household, and the data-dependent
+    # branches are replaced by arithmetic.
     if hi <= lo:
         return
+    n_types = hh_by_type.shape[1]
+    inc = np.zeros(n_types)
     cur = muni[lo]
-    inc = 0.0
     for i in range(lo, hi):
         m = muni[i]
         if m != cur:
-            income_sum[cur] += inc
-            inc = 0.0
+            for t in range(n_types):
+                income_by_type[cur, t] += inc[t]
+                inc[t] = 0.0
             cur = m
         t = htype[i]
         hh_by_type[m, t] += 1
         persons_by_type[m, t] += size[i]
         workers_by_sector[m, sector[i]] += employed[i]  # sector -1 (no job) adds 0 to the last
-        inc += income[i]
-    income_sum[cur] += inc
+        inc[t] += income[i]
+    for t in range(n_types):
+        income_by_type[cur, t] += inc[t]
 
 
 @njit(cache=True, parallel=True)
 def _aggregate_parallel(n, n_chunks, muni, size, htype, employed, sector, income,
-                        hh_by_type, persons_by_type, workers_by_sector, income_sum):
+                        hh_by_type, persons_by_type, workers_by_sector, income_by_type):
     m, t = hh_by_type.shape
     s = workers_by_sector.shape[1]
     l_hh = np.zeros((n_chunks, m, t), dtype=np.int64)
     l_p = np.zeros((n_chunks, m, t), dtype=np.int64)
     l_w = np.zeros((n_chunks, m, s), dtype=np.int64)
-    l_inc = np.zeros((n_chunks, m))
+    l_inc = np.zeros((n_chunks, m, t))
     for c in prange(n_chunks):
         lo, hi = chunk_bounds(n, n_chunks, c)
         _aggregate_range(lo, hi, muni, size, htype, employed, sector, income,
@@ -336,7 +339,7 @@ def _aggregate_parallel(n, n_chunks, muni, size, htype, employed, sector, income
         hh_by_type += l_hh[c]
         persons_by_type += l_p[c]
         workers_by_sector += l_w[c]
-        income_sum += l_inc[c]
+        income_by_type += l_inc[c]
 
 
 def aggregate(
@@ -354,21 +357,21 @@ def aggregate(
 
     Returns a dict of arrays (agent units): ``households_by_type`` and
     ``persons_by_type`` (M, T) int64, ``workers_by_sector`` (M, S) int64 and
-    ``income_sum`` (M,) float64. Income sums are accumulated in float64 per chunk of a
-    fixed chunking, so the result does not depend on the thread count. The felt-benefit
-    count needs the QoL refreshed from these totals, so it is a pass of its own
-    (:func:`felt_benefit`).
+    ``income_by_type`` (M, T) float64 (million KRW a year). Income sums are accumulated in
+    float64 per chunk of a fixed chunking, so the result does not depend on the thread
+    count. The felt-benefit count needs the QoL refreshed from these totals, so it is a
+    pass of its own (:func:`felt_benefit`).
     """
     m = n_municipalities
     out = {
         "households_by_type": np.zeros((m, N_TYPES), dtype=np.int64),
         "persons_by_type": np.zeros((m, N_TYPES), dtype=np.int64),
         "workers_by_sector": np.zeros((m, n_sectors), dtype=np.int64),
-        "income_sum": np.zeros(m),
+        "income_by_type": np.zeros((m, N_TYPES)),
     }
     n = muni.shape[0]
     args = (muni, size, htype, employed, sector, income, out["households_by_type"],
-            out["persons_by_type"], out["workers_by_sector"], out["income_sum"])
+            out["persons_by_type"], out["workers_by_sector"], out["income_by_type"])
     if n_chunks <= 1:
         _aggregate_range(0, n, *args)
     else:
@@ -392,7 +395,7 @@ def felt_factors(identity_key: np.uint64, uid: np.ndarray, spread: float) -> np.
 
 
 @njit(cache=True)
-def _felt_range(lo, hi, muni, age, size, qol_start, felt_factor, qol_now, felt_threshold,
+def _felt_range(lo, hi, muni, size, felt_class, felt_factor, qol_now, qol_start, felt_threshold,
                 felt_persons):
     if hi <= lo:
         return
@@ -404,43 +407,46 @@ def _felt_range(lo, hi, muni, age, size, qol_start, felt_factor, qol_now, felt_t
             felt_persons[cur] += felt
             felt = 0
             cur = m
-        gain = qol_now[m, age_class(age[i])] - qol_start[i]
+        c = felt_class[i]
+        gain = qol_now[m, c] - qol_start[m, c]
         felt += size[i] * (gain >= felt_threshold * felt_factor[i])
     felt_persons[cur] += felt
 
 
 @njit(cache=True, parallel=True)
-def _felt_parallel(n, n_chunks, muni, age, size, qol_start, felt_factor, qol_now, felt_threshold,
-                   felt_persons):
+def _felt_parallel(n, n_chunks, muni, size, felt_class, felt_factor, qol_now, qol_start,
+                   felt_threshold, felt_persons):
     local = np.zeros((n_chunks, felt_persons.shape[0]), dtype=np.int64)
     for c in prange(n_chunks):
         lo, hi = chunk_bounds(n, n_chunks, c)
-        _felt_range(lo, hi, muni, age, size, qol_start, felt_factor, qol_now, felt_threshold,
-                    local[c])
+        _felt_range(lo, hi, muni, size, felt_class, felt_factor, qol_now, qol_start,
+                    felt_threshold, local[c])
     for c in range(n_chunks):
         felt_persons += local[c]
 
 
 def felt_benefit(
     muni: np.ndarray,
-    age: np.ndarray,
     size: np.ndarray,
-    qol_start: np.ndarray,
+    felt_class: np.ndarray,
     felt_factor: np.ndarray,
     qol_now: np.ndarray,
+    qol_start: np.ndarray,
     felt_threshold: float,
     n_municipalities: int,
     n_chunks: int = 1,
 ) -> np.ndarray:
-    """(M,) int64 persons whose household's QoL now (``qol_now`` (M, 3) at its place and
-    age class) exceeds its ``qol_start`` by at least its own threshold,
-    ``felt_threshold * felt_factor`` (``felt_factor`` (N,), see :func:`felt_factors`).
+    """(M,) int64 persons who feel their place got better: the QoL of their municipality
+    now (``qol_now`` (M, 3)) exceeds its QoL at the start (``qol_start`` (M, 3)), both for
+    the age class the household had when it entered (``felt_class`` (N,): its weights
+    held fixed, so ageing alone changes nothing), by at least the household's own
+    threshold ``felt_threshold * felt_factor`` (:func:`felt_factors`).
 
     A pass of its own because it needs the QoL that the aggregation's totals refresh.
     """
     out = np.zeros(n_municipalities, dtype=np.int64)
     n = muni.shape[0]
-    args = (muni, age, size, qol_start, felt_factor, qol_now, float(felt_threshold), out)
+    args = (muni, size, felt_class, felt_factor, qol_now, qol_start, float(felt_threshold), out)
     if n_chunks <= 1:
         _felt_range(0, n, *args)
     else:

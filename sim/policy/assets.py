@@ -6,7 +6,8 @@ reach the ground after overhead, times the instrument's efficiency), its nominal
 (what operation is costed on), the year built and its condition (1 new, 0 worn out).
 
 Condition falls by ``decay_rate`` a year times the unfunded share of its operation
-(build-only: all of it); a fully operated asset keeps its condition. The state the
+(build-only: all of it); a fully operated asset keeps its condition, but every asset
+retires (condition 0) at the end of its service life, operated or not. The state the
 model reads is the condition-weighted capital per municipality and target
 (:meth:`AssetRegistry.capital`).
 """
@@ -59,10 +60,12 @@ class AssetRegistry:
         """(A,) KRW a year to operate each asset: ``rate`` x cost x condition (what still works)."""
         return rate * self.cost * self.condition
 
-    def age(self, funded: np.ndarray, decay_rate: float) -> None:
-        """One year of wear. ``funded`` (A,) is the share of each asset's operation paid for."""
+    def age(self, funded: np.ndarray, decay_rate: float, year: int, service_life: float) -> None:
+        """One year of wear in ``year``. ``funded`` (A,) is the share of each asset's
+        operation paid for; assets ``service_life`` years old or more retire."""
         if len(self):
             self.condition *= 1.0 - decay_rate * (1.0 - np.clip(funded, 0.0, 1.0))
+            self.condition[year - self.year >= service_life] = 0.0
 
     def capital_by(self, target: int, m: int, n_index: int) -> np.ndarray:
         """(m, n_index) condition-weighted effective capital of one target kind (KRW)."""

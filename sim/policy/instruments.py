@@ -2,15 +2,17 @@
 
 An instrument is a *recipe* (:class:`sim.policy.config.Recipe`): shares of the money for
 sector productivity (``tech_share``), co-design with residents (``attachment_share``),
-dwellings (``housing_share``), and the rest for services, either in fixed domains or in
-the domains the TS system picks from residents' felt deficits. ``place_based`` (the
-brief's combination) gives gun the smart-village recipe, innovation-city hosts the living
-lab and everyone else TS services.
+dwellings (``housing_share``), plans and studies (``plan_share``, counted but building
+nothing) and the rest for services, either in fixed domains or in the domains the TS
+system picks from residents' felt deficits. ``place_based`` (the brief's combination)
+uses the recipes its config names for gun, innovation-city hosts and everyone else;
+``programmes`` the recipe of each programme.
 
-The money that reaches the ground is ``build x (1 - governance.overhead)``; services
-also scale with the recipe's ``service_efficiency`` (technology-push services are
-assumed to meet felt needs half as well as services residents chose; co-designed ones
-a little better). What that capital does to the model's state is in
+The capital that reaches the ground is the build money after the fixed planning cost
+of the project, times the delivery factor of the governance (overhead, capture,
+capacity; :func:`sim.processes.policy.delivery_factor`); services also scale with the
+recipe's ``service_efficiency`` (a belief by design) and with what learning has done to
+the design's costs. What that capital does to the model's state is in
 :mod:`sim.processes.policy` (saturating effects per resident and per KRW of sector output).
 """
 
@@ -20,6 +22,7 @@ import numpy as np
 
 from sim.constants import SECTORS, SERVICE_DOMAINS
 from sim.policy.assets import ATTACHMENT, SERVICE, TECH, AssetRegistry
+from sim.policy.config import DESIGNS
 
 
 def felt_service_deficits(
@@ -48,60 +51,96 @@ def choose_ts_domains(
     return [int(i) for i in np.argsort(-d, kind="stable")[:n]]
 
 
-def recipe_of(instrument, world, i: int) -> tuple[str, object]:
-    """(name, Recipe) the instrument uses in municipality ``i``."""
+def recipe_names(instrument, world) -> np.ndarray:
+    """(M,) the recipe (a field name of the instrument config) each municipality gets.
+
+    ``place_based`` maps places to the recipes its settings name
+    (``place_based_innovation_city``, ``place_based_gun``, ``place_based_other``);
+    every other kind is itself the recipe's name."""
     if instrument.kind != "place_based":
-        return instrument.kind, getattr(instrument, instrument.kind)
-    if world.innovation_city[i]:
-        return "living_lab", instrument.living_lab
-    if world.is_gun[i]:
-        return "smart_village", instrument.smart_village
-    return "ts_living_services", instrument.ts_living_services
+        return np.full(world.n, instrument.kind, dtype=object)
+    return np.where(
+        world.innovation_city, instrument.place_based_innovation_city,
+        np.where(world.is_gun, instrument.place_based_gun, instrument.place_based_other),
+    ).astype(object)
 
 
 def build(
-    instrument, money: np.ndarray, overhead: float, assets: AssetRegistry, year: int, world,
+    instrument, money: np.ndarray, recipes: np.ndarray, delivery: np.ndarray,
+    fixed_cost: float, learning: np.ndarray, assets: AssetRegistry, year: int, world,
     levels: np.ndarray, persons_by_class: np.ndarray, service_weights: list[list[float]],
-) -> np.ndarray:
-    """Turn build money (M,) KRW into assets; returns dwellings built (M,).
+) -> tuple[np.ndarray, np.ndarray]:
+    """Turn build money (M,) KRW into assets.
 
-    Each receiving municipality gets one asset per target it funds this year. ``levels``
-    (M, 6) are the service levels before this year's building, ``persons_by_class``
-    (M, 3) the residents by age class of the head (the TS choice weighs them).
+    Args:
+        recipes: (M,) recipe name per municipality (:func:`recipe_names`).
+        delivery: (M,) share of build money that reaches the ground as capital.
+        fixed_cost: KRW each funded project spends on its own planning first.
+        learning: (M, D) service points per KRW relative to the first deployment, by
+            design (DESIGNS): what learning by doing has done to costs so far.
+        levels: (M, 6) service levels before this year's building; ``persons_by_class``
+            (M, 3) residents by age class of the head (the TS choice weighs them).
+
+    Returns:
+        dwellings built (M,), and (M, D) bool: which municipality deployed services of
+        which design this year (one deployment each, for learning).
     """
     dwellings = np.zeros(world.n)
+    deployed = np.zeros((world.n, len(DESIGNS)), dtype=bool)
     rows: dict[str, list] = {k: [] for k in ("muni", "target", "index", "capital", "cost", "instrument")}
 
-    def add(i, target, index, cost, efficiency, name):
+    def add(i, target, index, cost, capital, name):
         rows["muni"].append(i)
         rows["target"].append(target)
         rows["index"].append(index)
         rows["cost"].append(cost)
-        rows["capital"].append(cost * (1.0 - overhead) * efficiency)
+        rows["capital"].append(capital)
         rows["instrument"].append(name)
 
     for i in np.flatnonzero(money > 0):
-        name, r = recipe_of(instrument, world, int(i))
-        x = float(money[i])
+        name = str(recipes[i])
+        r = getattr(instrument, name)
+        x = max(float(money[i]) - fixed_cost, 0.0)
+        if x <= 0:
+            continue
+        ground = x * float(delivery[i])
         if r.tech_share > 0:
-            add(i, TECH, SECTORS.index(r.tech_sector), x * r.tech_share, 1.0, name)
+            add(i, TECH, SECTORS.index(r.tech_sector), x * r.tech_share, ground * r.tech_share, name)
         if r.attachment_share > 0:
-            add(i, ATTACHMENT, 0, x * r.attachment_share, 1.0, name)
+            add(i, ATTACHMENT, 0, x * r.attachment_share, ground * r.attachment_share, name)
         if r.housing_share > 0:
-            dwellings[i] += x * r.housing_share * (1.0 - overhead) / instrument.krw_per_dwelling
-        service = x * (1.0 - r.tech_share - r.attachment_share - r.housing_share)
-        if service <= 0:
+            dwellings[i] += ground * r.housing_share / instrument.krw_per_dwelling
+        share = 1.0 - r.tech_share - r.attachment_share - r.housing_share - r.plan_share
+        if share <= 1e-12:
             continue
         if r.service_domains:
             domains = [SERVICE_DOMAINS.index(d) for d in r.service_domains]
         else:
             domains = choose_ts_domains(persons_by_class[i], service_weights, levels[i],
                                         instrument.ts_domains)
+        design = DESIGNS.index(r.design)
+        deployed[i, design] = True
+        efficiency = r.service_efficiency * learning[i, design]
         for d in domains:
-            add(i, SERVICE, d, service / len(domains), r.service_efficiency, name)
+            add(i, SERVICE, d, x * share / len(domains), ground * share * efficiency / len(domains), name)
     if rows["muni"]:
         assets.add(
             rows["muni"], rows["target"], rows["index"], rows["capital"], rows["cost"],
             year, np.array(rows["instrument"], dtype=object),
         )
+    return dwellings, deployed
+
+
+def build_private(
+    money: np.ndarray, tech_sector: np.ndarray, housing_share: np.ndarray,
+    krw_per_dwelling: float, assets: AssetRegistry, year: int,
+) -> np.ndarray:
+    """Private co-investment (M,) KRW: ``housing_share`` (M,) of it builds dwellings, the
+    rest tech capital of each place's ``tech_sector`` (M,) index (private money pays no
+    public overhead). Returns dwellings built (M,)."""
+    idx = np.flatnonzero(money > 0)
+    tech = money[idx] * (1.0 - housing_share[idx])
+    assets.add(idx, np.full(len(idx), TECH), tech_sector[idx], tech, tech, year, "private")
+    dwellings = np.zeros(len(money))
+    dwellings[idx] = money[idx] * housing_share[idx] / krw_per_dwelling
     return dwellings

@@ -20,8 +20,7 @@ each municipality's change in persons is births - deaths + net internal moves +
 immigrants, exactly.
 
 Reads: persons by municipality (last observation) and jobs (firms, for where immigrants
-settle), QoL by municipality and age class (the felt-benefit baseline of new
-households). Writes: its own :class:`DemographyState` and the household rows (adds and
+settle). Writes: its own :class:`DemographyState` and the household rows (adds and
 removes households; ``age`` and ``size`` of every household).
 """
 
@@ -115,7 +114,6 @@ def step(
     year: int,
     persons: np.ndarray,
     jobs: np.ndarray,
-    qol: np.ndarray,
     key: np.uint64,
     identity_key: np.uint64,
     felt_spread: float,
@@ -126,7 +124,6 @@ def step(
     Args:
         persons: (M,) persons at the last observation (agent units): scales immigration.
         jobs: (M,) jobs now: where immigrants settle.
-        qol: (M, 3) QoL by age class at the last observation: new households' baseline.
         key: the demography stream's key for this year. Every draw is keyed by it, a
             purpose and an identity (:mod:`sim.kernels.rng`): a new household's id and
             age by its parent's id.
@@ -158,20 +155,20 @@ def step(
         "sector": np.full(n, -1, np.int8),
         "income": np.zeros(n, np.float32),
         "htype": np.zeros(n, np.uint8),
-        "qol_start": hh.qol_start[parents].copy(),
+        "felt_class": np.zeros(n, np.uint8),  # heads aged 20-34
         "skill": np.zeros(n, np.float32),
         "felt_factor": felt_factors(identity_key, uid, felt_spread),
     }
     hh.remove_rows(dissolved)
     if n:
         hh.append(**new)
-    state.immigrants = immigrate(state, hh, d.immigration_rate, persons, jobs, qol, identity_key,
+    state.immigrants = immigrate(state, hh, d.immigration_rate, persons, jobs, identity_key,
                                  felt_spread)
 
 
 def immigrate(
     state: DemographyState, households: ColumnAgents, rate: float, persons: np.ndarray,
-    jobs: np.ndarray, qol: np.ndarray, identity_key: np.uint64, felt_spread: float,
+    jobs: np.ndarray, identity_key: np.uint64, felt_spread: float,
 ) -> np.ndarray:
     """Add this year's households from abroad; return (M,) immigrant persons (agent units).
 
@@ -204,7 +201,7 @@ def immigrate(
         sector=np.full(n_households, -1, np.int8),
         income=np.zeros(n_households, np.float32),
         htype=np.zeros(n_households, np.uint8),
-        qol_start=qol[muni, 0].astype(np.float32),
+        felt_class=np.zeros(n_households, np.uint8),  # heads aged 20-39
         skill=np.zeros(n_households, np.float32),
         felt_factor=felt_factors(identity_key, uid, felt_spread),
     )

@@ -4,10 +4,16 @@ Productivity drifts and responds to agglomeration (log jobs per km2 against the 
 mean) and to spill-overs from smart-city tech investment (the policy's ``tech_shift``).
 Local demand for a sector's output follows population with a sector elasticity (services
 live on local demand, manufacturing much less). Exits are replaced by entrants in
-proportion to the sector's local presence and demand.
+proportion to the sector's local presence and demand; the footloose share of each
+sector's entrants (``economy.footloose_share``), and relocating firms, choose their place
+nationally: a location choice, as in UrbanSim's employment location model, in which a
+place's pull is its presence times ``exp(firm_attraction x tech-capital index)`` and, for
+knowledge firms, its share of the sector's jobs to the power ``knowledge_agglomeration -
+1`` (beliefs.tech; 1: no extra pull, above 1 increasing returns). With no tech capital
+and proportional agglomeration the choice reproduces where firms already enter.
 
-Reads: persons by municipality (last observation), the policy's ``tech_shift``, the
-municipalities' areas. Writes: its own :class:`FirmState` (the firm columns and their
+Reads: persons by municipality (last observation), the policy's ``tech_shift`` and
+``tech_index``, the municipalities' areas. Writes: its own :class:`FirmState` (the firm columns and their
 per-municipality totals).
 """
 
@@ -18,7 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.agents.columns import ColumnAgents
+from sim.beliefs import TechBeliefs
 from sim.config import EconomyParams
+from sim.constants import SECTORS
 from sim.kernels.firms import step_firms
 from sim.kernels.parallel import Parallel
 from sim.kernels.rng import derive_ids, uniforms
@@ -77,10 +85,42 @@ def init(agents: ColumnAgents, jobs: np.ndarray, output: np.ndarray, persons: np
                      np.zeros((m, s), dtype=np.int64), proposal_tables(reloc))
 
 
-def _relocation_probabilities(jobs: np.ndarray) -> np.ndarray:
-    """(S, M) where a relocating firm of each sector goes: in proportion to the sector's jobs."""
+def _relocation_probabilities(jobs: np.ndarray, pull: np.ndarray | None = None) -> np.ndarray:
+    """(S, M) where a relocating firm of each sector goes: in proportion to the sector's
+    jobs times the location pull (M, S) (:func:`location_pull`)."""
     p = jobs.T + 1e-9
+    if pull is not None:
+        p = p * pull.T
     return p / p.sum(axis=1, keepdims=True)
+
+
+#: The sector whose footloose firms feel knowledge agglomeration.
+KNOWLEDGE = SECTORS.index("knowledge")
+
+
+def location_pull(tech_index: np.ndarray, jobs: np.ndarray, tech: TechBeliefs) -> np.ndarray:
+    """(M, S) how much more a place draws footloose firms than its presence alone:
+    ``exp(firm_attraction x tech_index)``, and for knowledge firms also (the place's
+    share of the sector's jobs) ** (knowledge_agglomeration - 1), normalised to a jobs-
+    weighted mean of 1 per sector (only ratios matter)."""
+    pull = np.exp(tech.firm_attraction * tech_index)
+    if tech.knowledge_agglomeration != 1.0:
+        k = jobs[:, KNOWLEDGE]
+        share = np.maximum(k / max(float(k.sum()), 1e-12), 1e-9)
+        pull[:, KNOWLEDGE] *= share ** (tech.knowledge_agglomeration - 1.0)
+    weights = jobs + 1e-9
+    return pull / ((pull * weights).sum(axis=0) / weights.sum(axis=0))
+
+
+def footloose_entries(expected: np.ndarray, pull: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """(M, S) expected entry (firms or their jobs) after the footloose ``share`` (S,) of
+    each sector's entry re-chose its place: that part of the sector's national total goes
+    to places in proportion to expected x pull; the sector's total is unchanged, and with
+    a uniform pull nothing moves."""
+    weighted = expected * pull
+    total = expected.sum(axis=0)
+    chosen = np.where(weighted.sum(axis=0) > 0, total / np.maximum(weighted.sum(axis=0), 1e-300), 0.0)
+    return (1.0 - share) * expected + share * weighted * chosen
 
 
 def step(
@@ -89,6 +129,8 @@ def step(
     area_km2: np.ndarray,
     persons: np.ndarray,
     tech_shift: np.ndarray,
+    tech_index: np.ndarray,
+    tech: TechBeliefs,
     key: np.uint64,
     identity_key: np.uint64,
     parallel: Parallel,
@@ -98,6 +140,8 @@ def step(
     Args:
         area_km2: (M,) municipal areas. persons: (M,) persons now (agent units).
         tech_shift: (M, S) this year's change of log productivity from smart-city tech.
+        tech_index: (M, S) the policy's tech-capital index (0-1), what footloose firms see.
+        tech: the beliefs about firm attraction and knowledge agglomeration.
         key: the firms stream's key for this year (a firm's yearly draws are keyed by
             it, a purpose and its id, :mod:`sim.kernels.rng`).
         identity_key: the run's key of persistent traits (an entrant's id, size and
@@ -115,8 +159,9 @@ def step(
     state.demand_persons = persons
     demand_growth = demand[:, None] * np.asarray(e.demand_elasticity)[None, :]
     demand_growth = demand_growth + e.labour_elasticity * tech_shift
-    # Relocation destinations: proportional to the sector's current jobs.
-    reloc = coupled_tables(_relocation_probabilities(state.jobs), state.reloc_proposal)
+    # Relocation destinations: the sector's current jobs times the location pull.
+    pull = location_pull(tech_index, state.jobs, tech)
+    reloc = coupled_tables(_relocation_probabilities(state.jobs, pull), state.reloc_proposal)
     out = step_firms(
         f.uid, f.muni, f.sector, f.employees, f.log_prod, f.age, key,
         prod_shift, e.productivity_sigma, demand_growth, e.labour_elasticity,
@@ -124,7 +169,7 @@ def step(
         parallel.chunks_for(f.n),
     )
     f.remove_rows(np.flatnonzero(f.employees == 0))
-    _enter(state, e, out, demand, identity_key)
+    _enter(state, e, out, demand, pull, identity_key)
     state.jobs = _cell_sum(f.muni, f.sector, f.employees, m, s)
     state.output = _cell_sum(f.muni, f.sector, f.employees * np.exp(f.log_prod.astype(float)), m, s)
 
@@ -134,8 +179,11 @@ def _cell_sum(muni, sector, values, m, s):
     return np.bincount(cell, weights=values, minlength=m * s).reshape(m, s)
 
 
-def _enter(state: FirmState, e: EconomyParams, out: dict, demand: np.ndarray, key: np.uint64) -> None:
-    """New firms: expected entries = entry rate x firms present x (1 + demand growth).
+def _enter(state: FirmState, e: EconomyParams, out: dict, demand: np.ndarray, pull: np.ndarray,
+           key: np.uint64) -> None:
+    """New firms: expected entries = entry rate x firms present x (1 + demand growth),
+    of which the footloose share re-chooses its place by the location pull
+    (:func:`footloose_entries`).
 
     A cell's entrants are the whole part of its expected entries accumulated over the
     years (``entry_credit``, error diffusion from a random phase): in expectation the
@@ -147,6 +195,11 @@ def _enter(state: FirmState, e: EconomyParams, out: dict, demand: np.ndarray, ke
     counts = np.bincount(f.muni.astype(np.int64) * s + f.sector, minlength=m * s).reshape(m, s)
     rate = np.asarray(e.entry_rate)[None, :] * np.exp(demand)[:, None]
     lam = np.where(out["jobs"] + counts > 0, np.maximum(counts, 0.2) * rate, 0.0)
+    # Footloose entry re-chooses places for entrant *jobs* (an entrant is as large as the
+    # firms where it enters), so a sector's entrant jobs are conserved wherever they go.
+    size = np.where(counts > 0, np.maximum(out["jobs"], 0) / np.maximum(counts, 1), 1.0)
+    size = np.maximum(size, 1e-6)
+    lam = footloose_entries(lam * size, pull, np.asarray(e.footloose_share, dtype=float)) / size
     credit = state.entry_credit + lam
     n_new = np.floor(credit).astype(np.int64)
     state.entry_credit = credit - n_new

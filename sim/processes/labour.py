@@ -57,11 +57,16 @@ def wages(
     labour_force: np.ndarray, tightness0: np.ndarray, years_elapsed: int,
 ) -> np.ndarray:
     """(M, S) wages, million KRW a year, from jobs and output (M, S), the sectors' national
-    productivity at the start (S,), the labour force (M,) and its start tightness (M,)."""
-    prod = output / np.maximum(jobs, 1e-9)
-    rel_prod = np.where(jobs > 0, prod / productivity0[None, :], 1.0)
-    tight = jobs.sum(axis=1) / labour_force / np.maximum(tightness0, 1e-9)
+    productivity at the start (S,), the labour force (M,) and its start tightness (M,).
+
+    Wages grow with the common productivity trend, exp(drift x years), and with local
+    productivity relative to that trend's path (elasticity ``wage_passthrough``), so that
+    productivity above the trend (agglomeration, smart-city tech) raises wages and the
+    trend itself is counted once."""
     drift = np.exp(e.productivity_drift * years_elapsed)
+    prod = output / np.maximum(jobs, 1e-9)
+    rel_prod = np.where(jobs > 0, prod / (productivity0[None, :] * drift), 1.0)
+    tight = jobs.sum(axis=1) / labour_force / np.maximum(tightness0, 1e-9)
     return (
         e.mean_wage
         * drift

@@ -75,9 +75,16 @@ class MigrationState:
         flows_hh, flows_persons: (M, M) int64 moves of the last year in agents and
             persons, origin x destination (the diagonal: moves within a municipality).
         proposal: the start year's destination table, (M * T, M) probabilities with
-            their inverse-CDF and guide tables: the fixed proposal of every year's
-            destination draws, the same in every run of a seed (so that twins pick the
-            same destinations, :func:`sim.kernels.sampling.draw_coupled`).
+            their packed alias table: the fixed proposal of every year's destination
+            draws, the same in every run of a seed (so that twins pick the same
+            destinations, :func:`sim.kernels.sampling.draw_coupled`).
+        anchors: the start's national wage and service levels the utility is measured
+            from (:class:`Anchors`).
+        logsum0: (M, T) the start's log-sum (expected maximum utility) of each origin and
+            household type.
+        welfare: (M, T) this year's log-sum minus the start's: the change of what the
+            choice set from each municipality is worth to each type, in utility units
+            (:func:`sim.metrics.welfare_krw` turns it into KRW).
     """
 
     amenity: np.ndarray
@@ -86,7 +93,10 @@ class MigrationState:
     network: np.ndarray
     flows_hh: np.ndarray
     flows_persons: np.ndarray
-    proposal: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    proposal: tuple[np.ndarray, np.ndarray] | None = None
+    anchors: Anchors | None = None
+    logsum0: np.ndarray | None = None
+    welfare: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,8 @@ class Conditions:
         mean_wage, employment_rate: (M,) from the labour market.
         price, dwellings, vacant, vacancy0: (M,) from housing: price index, dwellings,
             empty dwellings, and the vacancy rate at the start.
+        trend: the common productivity trend since the start, exp(drift x years) (wages
+            are valued net of it, so shared growth leaves the log-sum welfare alone).
     """
 
     persons: np.ndarray
@@ -114,6 +126,30 @@ class Conditions:
     dwellings: np.ndarray
     vacant: np.ndarray
     vacancy0: np.ndarray
+    trend: float = 1.0
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """The start's national levels that the utility's wage and service terms are measured
+    from (any constant would give the same choices; fixed ones make the log-sum welfare
+    comparable across years and scenarios).
+
+    Attributes:
+        wage: persons-weighted mean wage at the start, million KRW a year.
+        services: (3,) persons-weighted mean service index by age class at the start.
+    """
+
+    wage: float
+    services: np.ndarray
+
+
+def anchors_now(c: Conditions, service_weights: list[list[float]]) -> Anchors:
+    """The national levels of conditions ``c`` (the start's become the fixed anchors)."""
+    pop = np.maximum(c.persons.astype(float), 1.0)
+    services = c.services @ np.asarray(service_weights).T
+    return Anchors(float(np.average(c.mean_wage, weights=pop)),
+                   np.average(services, axis=0, weights=pop))
 
 
 def choice_tables(
@@ -123,19 +159,24 @@ def choice_tables(
     amenity: np.ndarray,
     network: np.ndarray,
     world,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Move probabilities (M, T, B) and destination probabilities (M, T, M).
+    anchors: Anchors | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Move probabilities (M, T, B), destination probabilities (M, T, M) and each origin
+    and type's log-sum, the expected maximum utility of the destination choice (M, T).
 
     ``service_weights`` (3, 6) are the QoL weights of the domains by age class; ``world``
-    gives distances, provinces and the capital region.
+    gives distances, provinces and the capital region; wages (net of the common trend)
+    and services are measured from ``anchors`` (the start's national levels; this
+    year's when None, as at the start itself).
     """
     m = world.n
     a_idx, i_idx = TYPE_AGE_CLASS, TYPE_INCOME_CLASS
     pop = np.maximum(c.persons.astype(float), 1.0)
     services = c.services @ np.asarray(service_weights).T  # (M, 3)
-    svc_mean = np.average(services, axis=0, weights=pop)
+    anchors = anchors or anchors_now(c, service_weights)
+    svc_mean = anchors.services
     wage = c.mean_wage
-    log_wage = np.log(wage / np.average(wage, weights=pop))
+    log_wage = np.log(wage / (anchors.wage * c.trend))
     log_emp = np.log(np.maximum(c.employment_rate, 1e-3))
     log_price = np.log(np.maximum(c.price, 1e-6))
     log_size = np.log(np.maximum(c.dwellings, 1.0))  # homes to move into
@@ -164,9 +205,11 @@ def choice_tables(
         + p.network * np.log1p(m * share)
     )  # (M, M)
     logits = v_origin[:, None, :] + v_dest[None, :, :]  # (M, T, M)
-    logits -= logits.max(axis=2, keepdims=True)
-    dest = np.exp(logits)
-    dest /= dest.sum(axis=2, keepdims=True)
+    top = logits.max(axis=2, keepdims=True)
+    dest = np.exp(logits - top)
+    total = dest.sum(axis=2, keepdims=True)
+    dest /= total
+    logsum = (top + np.log(total))[:, :, 0]
 
     qol_mean = np.average(c.qol, axis=0, weights=pop)
     gap = np.maximum(0.0, qol_mean[None, :] - c.qol) / 10.0  # (M, 3)
@@ -178,7 +221,17 @@ def choice_tables(
         * np.asarray(p.tenure_multiplier)[None, None, :]
         * np.exp(push)[:, :, None]
     )
-    return np.minimum(prob, 0.95), dest
+    return np.minimum(prob, 0.95), dest, logsum
+
+
+def money_coefficients(p: MigrationParams) -> np.ndarray:
+    """(T,) the utility of a log unit of income for each household type: the wage term
+    of heads under 65; for heads 65+, whose income is not a wage, the housing-cost term
+    (a 1 % cheaper home valued like 1 % more income), averaged over income classes. The
+    same coefficients turn log-sum changes into KRW (welfare) and service valuations into
+    utility."""
+    by_age = np.array([p.beta_wage[0], p.beta_wage[1], float(np.mean(p.beta_housing))])
+    return np.maximum(by_age[TYPE_AGE_CLASS], 1e-6)
 
 
 def init(
@@ -205,11 +258,13 @@ def init(
     zeros_mm = np.zeros((m, m), dtype=np.int64)
     state = MigrationState(np.zeros(m), np.zeros(m), np.zeros(m), np.zeros((m, m)),
                            zeros_mm, zeros_mm.copy())
+    state.anchors = anchors_now(c, service_weights)
     if p.equilibrium_start:
         _equilibrium(state, p, service_weights, households, c, world, tol, max_iter)
-    _, dest = choice_tables(p, service_weights, c, state.amenity, state.network, world)
-    prob = dest.reshape(-1, m)
-    state.proposal = proposal_tables(prob)
+    _, dest, state.logsum0 = choice_tables(p, service_weights, c, state.amenity, state.network,
+                                           world, state.anchors)
+    state.welfare = np.zeros_like(state.logsum0)
+    state.proposal = proposal_tables(dest.reshape(-1, m))
     return state
 
 
@@ -225,7 +280,8 @@ def _equilibrium(state: MigrationState, p: MigrationParams, service_weights, hou
     memory = p.network_memory
     amenity = np.zeros(m)
     for _ in range(max_iter):
-        move_prob, dest = choice_tables(p, service_weights, c, amenity, state.network, world)
+        move_prob, dest, _ = choice_tables(p, service_weights, c, amenity, state.network, world,
+                                           state.anchors)
         movers = (persons * move_prob).sum(axis=2)  # (M, T) expected moving persons
         flows = np.einsum("ot,otd->od", movers, dest)
         np.fill_diagonal(flows, 0.0)
@@ -273,7 +329,9 @@ def step(
     if half_life > 0 and state.amenity_shift.any():
         state.amenity = state.amenity_base + state.amenity_shift * 0.5 ** (years_elapsed / half_life)
     hh = households
-    move_prob, dest = choice_tables(p, service_weights, c, state.amenity, state.network, world)
+    move_prob, dest, logsum = choice_tables(p, service_weights, c, state.amenity, state.network,
+                                            world, state.anchors)
+    state.welfare = logsum - state.logsum0
     m, t, _ = dest.shape
     tables = coupled_tables(dest.reshape(m * t, m), state.proposal)
     state.flows_hh, state.flows_persons = migrate(

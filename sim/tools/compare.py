@@ -40,6 +40,7 @@ import pandas as pd
 
 from sim import io
 from sim.catalogue import HEADLINE
+from sim.tools import twins
 
 log = logging.getLogger("sim.compare")
 
@@ -213,6 +214,7 @@ def gather(sweep_dir: Path, baseline: str = BASELINE) -> Gathered:
     base_params = [p for p in params
                    if len({json.dumps(v, default=str) for v in _values(base_runs, p)}) > 1]
     national, municipal = [], []
+    twin_inputs: dict[str, tuple[Run, pd.DataFrame, pd.DataFrame | None]] = {}
     for run in runs:
         ident = {
             "run": str(run.path.relative_to(sweep_dir)),
@@ -225,22 +227,67 @@ def gather(sweep_dir: Path, baseline: str = BASELINE) -> Gathered:
         nat = pd.read_parquet(run.path / "national.parquet")
         tidy = nat.melt(id_vars="year", var_name="metric", value_name="value")
         national.append(tidy.assign(**ident))
-        mun = pd.read_parquet(
-            run.path / "municipalities.parquet",
-            columns=["year", "code", "name", "province", "kind", "population", "qol",
-                     "investment_krw"],
-        )
+        mun = pd.read_parquet(run.path / "municipalities.parquet")
+        wanted = ["year", "code", "name", "province", "kind", "population", "qol", "investment_krw"]
+        class_cols = [c for pair in twins.CLASS_COLUMNS for c in pair]
+        by_class = (mun[["year", "code", "population", *class_cols]].copy()
+                    if set(class_cols) <= set(mun.columns) else None)
+        series = [c for c in ("year", "welfare_krw_total", "investment_krw") if c in nat.columns]
+        twin_inputs[ident["run"]] = (run, nat[series].copy(), by_class)
+        mun = mun[wanted]
         final = mun[mun["year"] == mun["year"].max()].drop(columns="investment_krw")
         invested = mun.groupby("code")["investment_krw"].sum().rename("investment_krw_total")
         final = final.merge(invested, left_on="code", right_index=True)
         municipal.append(final.assign(**ident))
         del nat, mun
     id_cols = ["run", "scenario", "seed", *params, "condition"]
+    national += _twin_rows(twin_inputs, national, baseline, base_params)
     nat_df = pd.concat(national, ignore_index=True)
     nat_df = nat_df[[*id_cols, "year", "metric", "value"]]
     mun_df = pd.concat(municipal, ignore_index=True)
     mun_df = mun_df[[*id_cols, *[c for c in mun_df.columns if c not in id_cols]]]
     return Gathered(nat_df, mun_df, params, region, incomplete)
+
+
+def _twin_rows(inputs: dict[str, tuple[Run, pd.DataFrame, pd.DataFrame | None]],
+               national: list[pd.DataFrame], baseline: str,
+               base_params: Sequence[str]) -> list[pd.DataFrame]:
+    """Rows (every year) of the twin metrics (:mod:`sim.tools.twins`) of every run
+    against the baseline run with the same seed (and the same baseline parameters); runs
+    without a twin, or written before the metrics' columns existed, get none."""
+    def key(run: Run) -> str:
+        return json.dumps([run.seed, *[run.config.get(p) for p in base_params]], default=str)
+
+    twins_of = {key(r): name for name, (r, _, _) in inputs.items() if r.scenario == baseline}
+    ids = {frame["run"].iloc[0]: frame.iloc[0] for frame in national}
+    out = []
+    for name, (run, series, by_class) in inputs.items():
+        twin = twins_of.get(key(run))
+        if twin is None:
+            continue
+        _, twin_series, twin_class = inputs[twin]
+        rows: list[tuple[int, str, float]] = []
+        threshold = run.config.get("behaviour.qol.felt_threshold")
+        if by_class is not None and twin_class is not None and threshold is not None:
+            spread = float(run.config.get("behaviour.qol.felt_threshold_spread", 0.5))
+            for year, frame in by_class.groupby("year"):
+                other = twin_class[twin_class["year"] == year]
+                if len(other):
+                    rows.append((int(year), "felt_benefit_paired",
+                                 twins.felt_benefit_paired(frame, other, float(threshold), spread)))
+        if {"welfare_krw_total", "investment_krw"} <= set(series.columns) & set(twin_series.columns):
+            rate = float(run.config.get("run.discount_rate", 0.0))
+            ce = twins.cost_effectiveness_series(series, twin_series, rate)
+            if run.scenario == baseline:  # against itself: nothing bought, nothing spent
+                ce = ce.fillna(0.0) * 0.0
+            rows += [(int(y), "cost_effectiveness_paired", float(v)) for y, v in ce.items()]
+        if not rows:
+            continue
+        ident = ids[name]
+        frame = pd.DataFrame(rows, columns=["year", "metric", "value"])
+        out.append(frame.assign(**{c: ident[c] for c in ident.index
+                                   if c not in ("year", "metric", "value")}))
+    return out
 
 
 # ---------------------------------------------------------------------------- effects
@@ -252,9 +299,16 @@ def _t_crit(df: int, level: float = 0.95) -> float:
     return float(stats.t.ppf(0.5 + level / 2, df)) if df > 0 else math.nan
 
 
-def final_year_wide(national: pd.DataFrame, params: Sequence[str]) -> pd.DataFrame:
-    """One row per run: its id columns and every metric's final-year value."""
-    final = national[national["year"] == national.groupby("run")["year"].transform("max")]
+def final_year_wide(national: pd.DataFrame, params: Sequence[str], year: int | None = None) -> pd.DataFrame:
+    """One row per run: its id columns and every metric's final-year value (or its value
+    in ``year``)."""
+    if year is None:
+        final = national[national["year"] == national.groupby("run")["year"].transform("max")]
+    else:
+        final = national[national["year"] == year]
+        if final.empty:
+            raise CompareError(f"no run has year {year} (years {int(national['year'].min())}-"
+                               f"{int(national['year'].max())})")
     ids = ["run", "scenario", "seed", *params, "condition"]
     wide = final.pivot_table(index="run", columns="metric", values="value", aggfunc="first")
     meta = final.drop_duplicates("run").set_index("run")[[c for c in ids if c != "run"]]
@@ -274,9 +328,9 @@ def minimum_detectable_effect(se: float, n: int, level: float = 0.95, power: flo
 
 def paired_effects(
     gathered: Gathered, baseline: str = BASELINE, metrics: Sequence[str] | None = None,
-    level: float = 0.95,
+    level: float = 0.95, year: int | None = None,
 ) -> pd.DataFrame:
-    """Final-year effect of every condition against ``baseline``, paired by seed.
+    """Final-year (or ``year``'s) effect of every condition against ``baseline``, paired by seed.
 
     Each treatment run is paired with the baseline run of the same seed (and the same
     value of every swept parameter that also varies among the baseline runs). For each
@@ -290,7 +344,7 @@ def paired_effects(
     t(0.8)) x se_paired`` with n - 1 degrees of freedom). Empty if no baseline runs.
     """
     params = gathered.params
-    wide = final_year_wide(gathered.national, params)
+    wide = final_year_wide(gathered.national, params, year)
     metrics = list(metrics) if metrics else sorted(gathered.national["metric"].unique())
     metrics = [m for m in metrics if m in wide.columns]
     base = wide[wide["scenario"] == baseline]
@@ -426,25 +480,33 @@ def _ci_text(mean: float, low: float, high: float) -> str:
 
 def compare(
     sweep_dir: Path, *, baseline: str = BASELINE, heatmap: Sequence[str] | None = None,
-    formats: Sequence[str] = ("png", "svg"), figures: bool = True,
+    formats: Sequence[str] = ("png", "svg"), figures: bool = True, year: int | None = None,
 ) -> Path:
-    """Gather ``sweep_dir``, write the tables, figures and ``summary.md``; return its path."""
+    """Gather ``sweep_dir``, write the tables, figures and ``summary.md``; return its path.
+
+    With ``year``, the effects are those of that year (e.g. the last year of spending)
+    and go to ``effects_<year>.csv`` and ``summary_<year>.md``, beside the final year's."""
     from sim.tools import compare_plots as cp
 
     sweep_dir = Path(sweep_dir)
     g = gather(sweep_dir, baseline)
     io.write_parquet(g.national, sweep_dir / "comparison.parquet")
     io.write_parquet(g.municipal, sweep_dir / "municipal_final.parquet")
-    effects = paired_effects(g, baseline)
+    effects = paired_effects(g, baseline, year=year)
+    suffix = "" if year is None else f"_{year}"
     if not effects.empty:
-        io.atomic_write(sweep_dir / "effects.csv", lambda tmp: effects.to_csv(tmp, index=False))
+        io.atomic_write(sweep_dir / f"effects{suffix}.csv", lambda tmp: effects.to_csv(tmp, index=False))
     n_conditions = g.national["condition"].nunique()
     notes: list[str] = []
     made: list[tuple[str, Path]] = []
-    fig_dir = sweep_dir / "figures"
+    fig_dir = sweep_dir / f"figures{suffix}"
     if figures:
+        maps = municipal_effects(g, baseline) if year is None else pd.DataFrame()
         made, notes = cp.all_figures(g, effects, fig_dir, baseline=baseline, heatmap=heatmap,
-                                     formats=tuple(formats), municipal=municipal_effects(g, baseline))
+                                     formats=tuple(formats), municipal=maps,
+                                     when="Final-year" if year is None else str(year))
+        if year is not None:
+            notes.append("maps show the final year only: see summary.md")
     seeds = g.national.groupby("condition")["seed"].nunique()
     text = [
         f"# Sweep comparison: {sweep_dir.name}\n",
@@ -460,7 +522,8 @@ def compare(
         f"- Baseline: `{baseline}`; years {int(g.national['year'].min())}-"
         f"{int(g.national['year'].max())}",
         "",
-        "## Final-year effects against the baseline",
+        "## Final-year effects against the baseline" if year is None
+        else f"## Effects in {year} against the baseline",
         "",
         "Mean difference (scenario - baseline) over paired seeds (equal seeds share random "
         "numbers), with a 95 % t confidence interval in brackets and, in parentheses, the "
@@ -487,7 +550,7 @@ def compare(
         text.append("- none")
     if notes:
         text += ["", "## Notes", ""] + [f"- {n}" for n in notes]
-    summary = sweep_dir / "summary.md"
+    summary = sweep_dir / f"summary{suffix}.md"
     io.atomic_write(summary, lambda tmp: tmp.write_text("\n".join(text) + "\n"))
     log.info("compared %d runs in %s: %s", g.national["run"].nunique(), sweep_dir, summary)
     return summary
@@ -505,12 +568,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="two swept parameters for the heat map (default: the two swept)")
     parser.add_argument("--formats", default="png,svg", help="figure formats, comma-separated")
     parser.add_argument("--no-figures", action="store_true", help="tables and summary only")
+    parser.add_argument("--year", type=int, help="effects in this year instead of the final one "
+                        "(written to effects_<year>.csv and summary_<year>.md)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     try:
         summary = compare(args.sweep_dir, baseline=args.baseline, heatmap=args.heatmap,
                           formats=tuple(f for f in args.formats.split(",") if f),
-                          figures=not args.no_figures)
+                          figures=not args.no_figures, year=args.year)
     except CompareError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -294,8 +294,9 @@ def _slug(text: str) -> str:
 
 def all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
                 heatmap: Sequence[str] | None, formats: tuple[str, ...],
-                municipal: pd.DataFrame) -> tuple[list[tuple[str, Path]], list[str]]:
-    """Write every figure the sweep supports into ``fig_dir``.
+                municipal: pd.DataFrame, when: str = "Final-year") -> tuple[list[tuple[str, Path]], list[str]]:
+    """Write every figure the sweep supports into ``fig_dir`` (``when`` names the year of
+    the effects in captions, e.g. "2025").
 
     Returns ``(caption, path)`` of each figure (first format) and notes on skipped ones.
     """
@@ -323,7 +324,7 @@ def all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
             f"no `{baseline}` runs in the sweep: effects, maps and effect figures skipped "
             f"(add scenario={baseline} with the same seeds, or choose `--baseline`)")
     elif effects["condition"].nunique() <= 3 * MAX_CONDITIONS_PER_FIGURE:
-        add(f"Final-year effects against {baseline} with 95 % CIs (paired seeds)",
+        add(f"{when} effects against {baseline} with 95 % CIs (paired seeds)",
             effects_forest(effects, baseline), "effects")
     else:
         notes.append("effects figure skipped: too many conditions; see effects.csv")
@@ -331,7 +332,7 @@ def all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
     numeric = [p for p in g.params if pd.api.types.is_numeric_dtype(g.national[p])
                and not pd.api.types.is_bool_dtype(g.national[p])]
     if not effects.empty and len(g.params) == 1 and numeric:
-        add(f"Final-year effect against {baseline} by {numeric[0]}",
+        add(f"{when} effect against {baseline} by {numeric[0]}",
             effect_vs_parameter(effects, numeric[0], baseline), f"effect_vs_{_slug(numeric[0])}")
 
     axes = list(heatmap) if heatmap else (list(g.params) if len(g.params) == 2 else None)
@@ -349,7 +350,7 @@ def all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
                     sel = e["metric"] == m
                     e.loc[sel, "value"] = e.loc[sel, "mean"] * HEADLINE[m][2]
                 table = e
-                title = f"Final-year effect against {baseline} over {x} x {y} (mean of paired seeds)"
+                title = f"{when} effect against {baseline} over {x} x {y} (mean of paired seeds)"
                 label = "difference from baseline"
             else:
                 final = g.national[g.national["year"] == g.national["year"].max()]

@@ -1,0 +1,239 @@
+"""The contested magnitudes of the comparison, as explicit beliefs.
+
+How well a smart service meets felt needs, what selecting and running projects costs,
+how assets age, what technology does for firms, what private money follows public
+money, how fast costs fall with experience, how much households value services and what
+change they notice: no census measures these, and each decides which scenario wins. So
+none of them is a number in the mechanisms. They are here, in one config group
+(``configs/beliefs``): ``neutral`` (the default: the same value for every design and
+every level of government unless a source says otherwise), ``brief`` (the 2018 brief's
+view) and ``sceptic`` (technology works, services are valued little, provinces are
+captured). docs/scenarios.md lists every value with its source.
+
+The levers (``instrument``, ``governance``, ``lifecycle``, ``behaviour.qol``) leave
+these magnitudes empty (null) and :func:`resolve` fills them from the beliefs, by a
+recipe's ``design`` and a governance's ``level``, before the model is built. A study
+that wants one lever to differ sets it on the lever (``governance.overhead=0.2``); a
+value set there wins over the beliefs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+
+
+@dataclass
+class ServiceEfficiencyBeliefs:
+    """Service points per KRW, relative to ``instrument.cost_per_point_krw``, by how a
+    service is designed (a recipe's ``design``): how well what is built meets the needs
+    residents feel."""
+
+    tech_push: float = 1.0  # technology-led (test beds, platforms)
+    standard: float = 1.0  # specified by the centre for residents (regeneration)
+    resident_chosen: float = 1.0  # residents name the problem (TS system)
+    co_designed: float = 1.0  # residents design and test it (living lab)
+    village: float = 1.0  # rural package (demand-responsive transport, telemedicine)
+
+
+@dataclass
+class GovernanceBeliefs:
+    """What selecting and running projects costs, and how well selectors know needs, by
+    who selects (a governance's ``level``: centre, province or joint)."""
+
+    overhead_centre: float = 0.08  # share of money absorbed by selection and reporting
+    overhead_province: float = 0.08
+    overhead_joint: float = 0.08
+    need_noise_centre: float = 0.35  # s.d. of the log error in the need the selector sees
+    need_noise_province: float = 0.2
+    need_noise_joint: float = 0.2
+    need_noise_persistence: float = 0.8  # yearly correlation of a place's error
+    capacity_bias_centre: float = 0.5  # scores x planning capacity ** this
+    capacity_bias_province: float = 0.5
+    capacity_bias_joint: float = 0.5
+    planning_cost_krw: float = 3.5e8  # fixed KRW per project a province plans itself
+    capacity_exponent: float = 0.1  # provinces implement at capacity ** this (small ones weaker)
+    capture_loss: float = 0.05  # share of a block grant lost to capture
+
+
+@dataclass
+class LifecycleBeliefs:
+    """How smart assets age and what operating them costs."""
+
+    operating_cost_rate: float = 0.12  # yearly O&M per KRW of capital
+    decay_rate: float = 0.15  # yearly loss of condition without funded operation
+    service_life_years: float = 8.0  # assets retire after this many years, operated or not
+
+
+@dataclass
+class TechBeliefs:
+    """What technology investment does to productivity and where firms go."""
+
+    tech_return: float = 0.10  # log productivity per KRW of tech capital per KRW of output
+    tech_max: float = 0.20  # ceiling of the productivity level effect, log points
+    # Log-odds of a footloose firm choosing a place per unit of its tech-capital index
+    # (1 - exp(-tech capital / sector output), 0-1): test beds as a draw for firms.
+    firm_attraction: float = 1.0
+    # Location elasticity of footloose knowledge firms to the sector's local jobs share:
+    # 1 proportional (no extra pull), > 1 increasing returns (concentration wins).
+    knowledge_agglomeration: float = 1.0
+
+
+@dataclass
+class PrivateBeliefs:
+    """Private co-investment where a programme invites it (the national pilot cities)."""
+
+    leverage: float = 0.3  # private KRW per public KRW
+    lag_years: int = 3  # years from public money to the private money it draws
+
+
+@dataclass
+class LearningBeliefs:
+    """Learning by doing: the cost of a service design falls with its deployments."""
+
+    rate: float = 0.10  # unit-cost fall per doubling of cumulative deployments
+    spillover: float = 0.33  # weight of other provinces' deployments in a province's learning
+    research_centre_rate: float = 0.10  # learning rate of the designs a research centre studies
+    research_centre_spillover: float = 0.5  # their spillover weight across provinces
+    # Deployments of each design before the programme (Korea's U-City districts and
+    # integrated platforms): the experience learning starts from.
+    prior_deployments: float = 100.0
+
+
+@dataclass
+class BeliefsConfig:
+    """The contested magnitudes (``configs/beliefs``: ``neutral``, the default, ``brief``
+    and ``sceptic``; docs/scenarios.md lists every value with its source). Lever settings
+    left empty (null) take their value from here (:func:`resolve`)."""
+
+    name: str = "neutral"
+    service_efficiency: ServiceEfficiencyBeliefs = field(default_factory=ServiceEfficiencyBeliefs)
+    governance: GovernanceBeliefs = field(default_factory=GovernanceBeliefs)
+    lifecycle: LifecycleBeliefs = field(default_factory=LifecycleBeliefs)
+    tech: TechBeliefs = field(default_factory=TechBeliefs)
+    private: PrivateBeliefs = field(default_factory=PrivateBeliefs)
+    learning: LearningBeliefs = field(default_factory=LearningBeliefs)
+    # Willingness to pay for 1 s.d. (15 points) better services, share of income: sets the
+    # migration choice's service coefficients (behaviour.migration.beta_services is used
+    # only when this is null). 0.03: migration-based amenity valuations.
+    service_wtp: float | None = 0.03
+    felt_threshold: float = 2.7  # QoL points a household notices (0.3 s.d. of QoL)
+    note: str = ""
+
+
+#: Service points of one standard deviation of a service index (the WTP's unit).
+SERVICE_SD_POINTS = 15.0
+
+
+def service_coefficients(wtp: float, money: np.ndarray) -> list[float]:
+    """Migration service coefficients (per 10 points, by age class) that value 1 s.d.
+    of services at ``wtp`` of income: ``beta = wtp * money / (15 / 10)``, with ``money``
+    (3,) the utility of a log unit of income by age class."""
+    return [float(wtp * m / (SERVICE_SD_POINTS / 10.0)) for m in money]
+
+
+def money_by_age_class(migration) -> np.ndarray:
+    """(3,) the utility of a log unit of income by age class of the head: the wage term
+    under 65, the mean housing-cost term at 65+ (their income is not a wage)."""
+    return np.array([migration.beta_wage[0], migration.beta_wage[1],
+                     float(np.mean(migration.beta_housing))])
+
+
+def resolve(cfg):
+    """A copy of the SimConfig ``cfg`` with every lever magnitude left null filled from
+    ``cfg.beliefs``: recipe service efficiencies by design, governance magnitudes by
+    level, lifecycle ageing, tech returns, the felt threshold and (with
+    ``beliefs.service_wtp``) the migration service coefficients. Idempotent."""
+    b = cfg.beliefs
+    inst = cfg.instrument
+    recipes = {}
+    for f in fields(inst):
+        r = getattr(inst, f.name)
+        if hasattr(r, "design") and r.service_efficiency is None:
+            # An unknown design stays null; validation names it.
+            value = getattr(b.service_efficiency, r.design, None)
+            recipes[f.name] = replace(r, service_efficiency=None if value is None else float(value))
+    inst = replace(
+        inst, **recipes,
+        tech_return=_or(inst.tech_return, b.tech.tech_return),
+        tech_max=_or(inst.tech_max, b.tech.tech_max),
+    )
+    g, gb = cfg.governance, b.governance
+
+    def by_level(name: str):  # an unknown level stays null; validation names it
+        return getattr(gb, f"{name}_{g.level}", None)
+
+    gov = replace(
+        g,
+        need_noise=_or(g.need_noise, by_level("need_noise")),
+        overhead=_or(g.overhead, by_level("overhead")),
+        capacity_bias=_or(g.capacity_bias, by_level("capacity_bias")),
+        need_noise_persistence=_or(g.need_noise_persistence, gb.need_noise_persistence),
+        planning_cost_krw=_or(g.planning_cost_krw, gb.planning_cost_krw),
+        capacity_exponent=_or(g.capacity_exponent, gb.capacity_exponent),
+        capture_loss=_or(g.capture_loss, gb.capture_loss),
+    )
+    life, lb = cfg.lifecycle, b.lifecycle
+    life = replace(
+        life,
+        decay_rate=_or(life.decay_rate, lb.decay_rate),
+        operating_cost_rate=_or(life.operating_cost_rate, lb.operating_cost_rate),
+        service_life_years=_or(life.service_life_years, lb.service_life_years),
+    )
+    behaviour = cfg.behaviour
+    qol = replace(behaviour.qol, felt_threshold=_or(behaviour.qol.felt_threshold, b.felt_threshold))
+    mig = behaviour.migration
+    if b.service_wtp is not None:
+        mig = replace(mig, beta_services=service_coefficients(b.service_wtp, money_by_age_class(mig)))
+    behaviour = replace(behaviour, qol=qol, migration=mig)
+    return replace(cfg, instrument=inst, governance=gov, lifecycle=life, behaviour=behaviour)
+
+
+def _or(value, default):
+    return default if value is None else value
+
+
+def validate_beliefs(b: BeliefsConfig) -> list[str]:
+    """Problems with the beliefs, each naming the setting and what is allowed."""
+    p: list[str] = []
+
+    def check(name: str, value, lo: float, hi: float) -> None:
+        if not (isinstance(value, int | float) and math.isfinite(value) and lo <= value <= hi):
+            p.append(f"beliefs.{name}={value}: must be in [{lo:g}, {hi:g}]")
+
+    for f in fields(b.service_efficiency):
+        check(f"service_efficiency.{f.name}", getattr(b.service_efficiency, f.name), 0, 10)
+    g = b.governance
+    for f in fields(g):
+        v = getattr(g, f.name)
+        if f.name.startswith("overhead") or f.name == "capture_loss":
+            check(f"governance.{f.name}", v, 0, 0.95)
+        elif f.name == "need_noise_persistence":
+            check(f"governance.{f.name}", v, 0, 0.999)
+        elif f.name == "planning_cost_krw":
+            check(f"governance.{f.name}", v, 0, 1e12)
+        else:
+            check(f"governance.{f.name}", v, 0, 5)
+    life = b.lifecycle
+    check("lifecycle.operating_cost_rate", life.operating_cost_rate, 0, 2)
+    check("lifecycle.decay_rate", life.decay_rate, 0, 1)
+    check("lifecycle.service_life_years", life.service_life_years, 1, 200)
+    t = b.tech
+    check("tech.tech_return", t.tech_return, 0, 10)
+    check("tech.tech_max", t.tech_max, 0, 3)
+    check("tech.firm_attraction", t.firm_attraction, 0, 20)
+    check("tech.knowledge_agglomeration", t.knowledge_agglomeration, 0, 3)
+    check("private.leverage", b.private.leverage, 0, 10)
+    check("private.lag_years", b.private.lag_years, 0, 30)
+    lr = b.learning
+    check("learning.rate", lr.rate, 0, 0.9)
+    check("learning.spillover", lr.spillover, 0, 1)
+    check("learning.research_centre_rate", lr.research_centre_rate, 0, 0.9)
+    check("learning.research_centre_spillover", lr.research_centre_spillover, 0, 1)
+    check("learning.prior_deployments", lr.prior_deployments, 1, 1e6)
+    if b.service_wtp is not None:
+        check("service_wtp", b.service_wtp, 0, 2)
+    check("felt_threshold", b.felt_threshold, 0, 50)
+    return p
