@@ -118,6 +118,10 @@ class DemographyParams:
     birth_trend_until: int = 2023
     leave_home_rate: float = 0.04  # an adult child of a 3+ household with head 45+ leaves
     mortality_improvement: float = 0.02  # yearly log decline of mortality from 2015
+    # Scale the year's birth and death rates so national births and deaths follow
+    # Statistics Korea's series (sim/data/korea/vital_statistics.csv) in the years it has;
+    # later years keep the last scaling (docs/model.md, demography).
+    vital_statistics: bool = True
     immigration_rate: float = 0.0015  # net arrivals from abroad per resident a year
 
 
@@ -139,6 +143,10 @@ class EconomyParams:
     # weighing tech capital and knowledge agglomeration (beliefs.tech); the rest enter
     # where the sector already is. An assumption: knowledge firms are the most mobile.
     footloose_share: list[float] = field(default_factory=lambda: [0.0, 0.3, 0.1, 0.5])
+    # Commuting: workers look for work in j with weight exp(-km / commute_km) x jobs_j
+    # (docs/model.md, labour); 0: everyone works where they live. 5 km: about 37 % of
+    # workers look beyond their municipality (2020 census: 33 % of commuters and students).
+    commute_km: float = 5.0
     wage_tightness: float = 0.3  # wage elasticity w.r.t. jobs per worker
     wage_passthrough: float = 0.5  # wage elasticity w.r.t. local productivity
     mean_wage: float = 38.0  # million KRW per worker per year (2015)
@@ -155,6 +163,9 @@ class HousingParams:
     # halving every pipeline_half_life years (docs/model.md, housing).
     pipeline_weight: float = 1.0  # 0: no census pipeline, only price-driven building
     pipeline_half_life: float = 10.0  # years
+    # Designated new towns and large housing districts (sim/data/korea/new_towns.csv) are
+    # built on their own schedule, and taken out of the census pipeline (docs/data.md).
+    new_towns: bool = True
 
 
 @dataclass
@@ -405,6 +416,8 @@ def _validate_behaviour(b: BehaviourConfig) -> list[str]:
         p.append(f"behaviour.economy.footloose_share={e.footloose_share}: shares in [0, 1]")
     if not 0 < e.employment_rate <= e.max_employment_rate <= 1:
         p.append("behaviour.economy: need 0 < employment_rate <= max_employment_rate <= 1")
+    if not (math.isfinite(e.commute_km) and 0 <= e.commute_km <= 200):
+        p.append(f"behaviour.economy.commute_km={e.commute_km}: km, must be in [0, 200] (0: no commuting)")
     if e.mean_wage <= 0:
         p.append(f"behaviour.economy.mean_wage={e.mean_wage}: must be > 0")
     q = b.qol

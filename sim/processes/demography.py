@@ -19,6 +19,13 @@ municipalities in proportion to their jobs. They are counted as ``immigrants``, 
 each municipality's change in persons is births - deaths + net internal moves +
 immigrants, exactly.
 
+Vital statistics: with ``vital_statistics`` (the default) the year's birth and death
+rates are scaled so that national births and deaths follow Statistics Korea's series
+(``sim/data/korea/vital_statistics.csv``, 2010-2025; the synthetic region in proportion
+to its population), each factor set from last year's events at the unscaled rates; after
+the series ends the last factors stay. The municipal pattern (age structure, fertility
+index) is the model's; only the national level is the data's.
+
 Reads: persons by municipality (last observation) and jobs (firms, for where immigrants
 settle). Writes: its own :class:`DemographyState` and the household rows (adds and
 removes households; ``age`` and ``size`` of every household).
@@ -26,7 +33,7 @@ removes households; ``age`` and ``size`` of every household).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -65,6 +72,13 @@ class DemographyState:
             of its own, whatever year it arrives.
         placement: the start's placement table (1, M) of immigrants (by jobs) with its
             inverse CDF and guide: the fixed proposal of their coupled placement.
+        targets: year -> (births, deaths) the national totals should follow (agent
+            units; empty: no alignment), from Statistics Korea's series.
+        birth_factor, death_factor: this year's scaling of the birth and death rates.
+        base_births, base_deaths: last year's births and deaths per unit of the birth
+            rate and of the mortality multiplier actually applied: the denominators of
+            next year's factors. None before the first year. previous_base: the
+            year before's (their ratio extrapolates the base's drift with ageing).
     """
 
     fertility_index: np.ndarray
@@ -75,19 +89,75 @@ class DemographyState:
     immigration_credit: float
     immigrant_households: int
     placement: tuple[np.ndarray, np.ndarray, np.ndarray]
+    targets: dict[int, tuple[float, float]] = field(default_factory=dict)
+    birth_factor: float = 1.0
+    death_factor: float = 1.0
+    base_births: float | None = None
+    base_deaths: float | None = None
+    previous_base: tuple[float | None, float | None] = (None, None)
 
 
 def init(fertility_index: np.ndarray, capacity: int, jobs: np.ndarray,
-         identity_key: np.uint64) -> DemographyState:
+         identity_key: np.uint64, targets: dict[int, tuple[float, float]] | None = None,
+         ) -> DemographyState:
     """No events yet; ``capacity`` is the household store's row capacity, ``jobs`` (M,)
     the start's jobs (where immigrants go), ``identity_key`` the run's key of persistent
-    draws (the immigration phase)."""
+    draws (the immigration phase), ``targets`` the national births and deaths to follow
+    (year -> (births, deaths), agent units)."""
     m = len(fertility_index)
     zeros = np.zeros(m, dtype=np.int64)
     phase = float(uniforms(identity_key, IMMIGRATION, np.zeros(1, np.int64))[0])
     return DemographyState(fertility_index, zeros, zeros.copy(), zeros.copy(),
                            np.zeros(capacity, dtype=np.uint8), phase, 0,
-                           proposal_tables(_placement(jobs)))
+                           proposal_tables(_placement(jobs)), dict(targets or {}))
+
+
+def align_to_vital_statistics(state: DemographyState, households: ColumnAgents,
+                              d: DemographyParams, year: int) -> None:
+    """Set this year's birth and death factors so that national births and deaths meet
+    ``state.targets[year]``; a year without a target keeps the factors.
+
+    In the first year the expected events are computed from the households (heads'
+    ages, sizes and places); later, from last year's events per unit of the unscaled
+    rates (``base_births``, ``base_deaths``), moved on by their growth over the year
+    before (the population ages steadily), so the totals meet the series within a few
+    per cent."""
+    target = state.targets.get(year)
+    if target is None:
+        return
+    births, deaths = target
+    birth, improvement = rate_scalars(d, year)
+    if state.base_births is None:
+        expected_births, expected_deaths = expected_events(state, households, d, year)
+        base_b, base_d = expected_births / max(birth, 1e-12), expected_deaths / improvement
+    else:  # last year's base, moved on by its own trend over the year before (ageing)
+        base_b = state.base_births * _trend(state.base_births, state.previous_base[0])
+        base_d = state.base_deaths * _trend(state.base_deaths, state.previous_base[1])
+    if base_b > 0:
+        state.birth_factor = births / (base_b * birth)
+    if base_d > 0:
+        state.death_factor = deaths / (base_d * improvement)
+
+
+def _trend(now: float, before: float | None) -> float:
+    """Yearly growth of a base, ``now / before``, kept within +-10 % (1 when unknown)."""
+    if not before or before <= 0:
+        return 1.0
+    return float(np.clip(now / before, 0.9, 1.1))
+
+
+def expected_events(state: DemographyState, households: ColumnAgents, d: DemographyParams,
+                    year: int) -> tuple[float, float]:
+    """Expected births and deaths of ``year`` at the unscaled rates (agent units): a
+    numpy pass over the households, run once, in the first year that is aligned."""
+    hh = households
+    death_q, birth_p, _ = rate_tables(d, year)
+    age = hh.age.astype(np.int64)
+    size = hh.size.astype(np.int64)
+    adults = np.bincount(age, weights=np.minimum(size, 2), minlength=256)[:256]
+    others = float(np.maximum(size - 2, 0).sum())
+    mothers = np.bincount(age, weights=state.fertility_index[hh.muni], minlength=256)[:256]
+    return float(mothers @ birth_p), float(adults @ death_q + others * d.child_mortality)
 
 
 def _placement(jobs: np.ndarray) -> np.ndarray:
@@ -96,13 +166,21 @@ def _placement(jobs: np.ndarray) -> np.ndarray:
     return (jobs / jobs.sum())[None, :]
 
 
-def rate_tables(d: DemographyParams, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(256,) death, birth and leaving-home probabilities by the head's age in ``year``."""
-    improvement = np.exp(-d.mortality_improvement * (year - RATE_BASE_YEAR))
-    death_q = np.minimum(1.0, d.mortality_a * improvement * np.exp(d.mortality_b * AGES))
+def rate_scalars(d: DemographyParams, year: int) -> tuple[float, float]:
+    """The birth rate of a head aged 20-44 and the mortality multiplier in ``year``
+    (before any alignment to the vital statistics)."""
+    improvement = float(np.exp(-d.mortality_improvement * (year - RATE_BASE_YEAR)))
     years = min(year, d.birth_trend_until) - RATE_BASE_YEAR
-    birth = d.birth_rate * np.exp(d.birth_trend * years)
-    birth_p = np.where((AGES >= 20) & (AGES < 45), min(birth, 1.0), 0.0)
+    return float(d.birth_rate * np.exp(d.birth_trend * years)), improvement
+
+
+def rate_tables(d: DemographyParams, year: int, birth_factor: float = 1.0,
+                death_factor: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(256,) death, birth and leaving-home probabilities by the head's age in ``year``,
+    birth and adult death rates scaled by the alignment factors."""
+    birth, improvement = rate_scalars(d, year)
+    death_q = np.minimum(1.0, d.mortality_a * improvement * death_factor * np.exp(d.mortality_b * AGES))
+    birth_p = np.where((AGES >= 20) & (AGES < 45), min(birth * birth_factor, 1.0), 0.0)
     leave_p = np.where(AGES >= 45, d.leave_home_rate, 0.0)
     return death_q, birth_p, leave_p
 
@@ -132,7 +210,9 @@ def step(
         felt_spread: ``qol.felt_threshold_spread`` (new households' thresholds).
     """
     hh = households
-    death_q, birth_p, leave_p = rate_tables(d, year)
+    if d.vital_statistics and state.targets:
+        align_to_vital_statistics(state, hh, d, year)
+    death_q, birth_p, leave_p = rate_tables(d, year, state.birth_factor, state.death_factor)
     if len(state.spawn) < hh.n:
         state.spawn = np.zeros(hh.capacity, dtype=np.uint8)
     spawn = state.spawn[: hh.n]
@@ -140,6 +220,11 @@ def step(
         hh.muni, hh.age, hh.size, hh.uid, key, death_q, d.child_mortality, birth_p,
         state.fertility_index, leave_p, spawn, len(persons), parallel.chunks_for(hh.n),
     )
+    # Events per unit of the unscaled rates (next year's alignment denominators).
+    birth, improvement = rate_scalars(d, year)
+    state.previous_base = (state.base_births, state.base_deaths)
+    state.base_births = float(state.births.sum()) / max(state.birth_factor * birth, 1e-12)
+    state.base_deaths = float(state.deaths.sum()) / (state.death_factor * improvement)
     parents = np.flatnonzero(spawn)
     dissolved = np.flatnonzero(hh.size == 0)
     # New households of adult children: same place, aged 20-34, one person.
