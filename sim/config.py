@@ -51,7 +51,7 @@ class RegionConfig:
 
 @dataclass
 class RunConfig:
-    start_year: int = 2015  # a census year: 2010, 2015 or 2020
+    start_year: int = 2020  # a census year: 2010, 2015 or 2020 (default: the latest)
     years: int = 20  # simulated years
     scale: float = 100.0  # real households per household agent (1 = one agent each)
     seed: int = 0  # the one run seed; every process spawns its own stream from it

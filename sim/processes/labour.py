@@ -47,7 +47,8 @@ def commuting(distance_km: np.ndarray, jobs: np.ndarray, commute_km: float) -> n
         return np.eye(m)
     w = np.exp(-distance_km / commute_km) * np.maximum(jobs, 0.0)[None, :]
     total = w.sum(axis=1, keepdims=True)
-    return np.where(total > 0, w / np.maximum(total, 1e-300), np.eye(m))
+    reach = total > 1e-300  # a reach with (numerically) no jobs keeps its workers at home
+    return np.where(reach, w / np.where(reach, total, 1.0), np.eye(m))
 
 
 def crossing_share(c: np.ndarray, labour_force: np.ndarray) -> float:

@@ -75,11 +75,23 @@ def growth_metrics(pred: np.ndarray, obs: np.ndarray, pop_start: np.ndarray,
 
 
 def naive_forecasts(table: pd.DataFrame, y0: int, y1: int) -> dict[str, np.ndarray]:
-    """``zero_change`` and ``persistence`` (the previous period's growth) for y0->y1."""
+    """``zero_change``, ``persistence`` (the previous period's growth) and, where the
+    census reaches two periods back, ``damped_persistence`` for y0->y1: the previous
+    period's mean growth plus k times each place's growth relative to it, with k the
+    slope of relative growth on the relative growth of the period before (fitted on the
+    past only: for 2020->2025, 2015->2020 on 2010->2015)."""
     from sim.tools.calibrate import census_growth
 
-    prev = census_growth(table, 2 * y0 - y1, y0)
-    return {"zero_change": np.zeros(len(table)), "persistence": prev}
+    a = 2 * y0 - y1
+    prev = census_growth(table, a, y0)
+    out = {"zero_change": np.zeros(len(table)), "persistence": prev}
+    b = 2 * a - y0
+    if f"pop_{b}" in table:
+        before = census_growth(table, b, a)
+        x, y = before - before.mean(), prev - prev.mean()
+        k = float((x * y).sum() / max((x * x).sum(), 1e-12))
+        out["damped_persistence"] = prev.mean() + k * (prev - prev.mean())
+    return out
 
 
 # ------------------------------------------------------------------------------- runs
