@@ -89,6 +89,9 @@ class MigrationParams:
     beta_size: float = 1.0  # log dwellings at destination (more homes, more to move into)
     beta_vacancy: float = 0.5  # log of the vacancy rate relative to the start (empty homes)
     beta_capital: list[float] = field(default_factory=lambda: [0.3, -0.1, -0.2])  # capital-region term
+    # A county (gun) term by age class: return to the countryside (귀농·귀촌, 494,569
+    # people in 2020, FACTS.md) at 40-64 and 65+. 0 (no term) unless calibrated.
+    beta_rural: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
     distance_decay: float = 1.2  # on log(1 + km / 10)
     same_province: float = 1.0  # bonus for staying in the province
     stay_local: float = 1.0  # bonus for moving within the same municipality
@@ -373,7 +376,8 @@ def _validate_behaviour(b: BehaviourConfig) -> list[str]:
             p.append(f"behaviour.{name}: needs {n} values, got {len(values)}")
 
     m = b.migration
-    for name in ("move_rate", "beta_wage", "beta_jobs", "beta_services", "beta_capital", "beta_housing"):
+    for name in ("move_rate", "beta_wage", "beta_jobs", "beta_services", "beta_capital", "beta_rural",
+                 "beta_housing"):
         check_len(f"migration.{name}", getattr(m, name), 3)
     check_len("migration.tenure_multiplier", m.tenure_multiplier, 4)
     if any(not 0 <= r <= 1 for r in m.move_rate):

@@ -50,6 +50,9 @@ ABC_SPACE: tuple[Param, ...] = (
     # the 40-64 term is searched below zero and the 20-39 one above.
     Param("migration.beta_capital[0]", 0.0, 1.5),
     Param("migration.beta_capital[1]", -1.0, 0.3),
+    # Return to the countryside at older ages (FACTS.md: 494,569 people in 2020).
+    Param("migration.beta_rural[1]", -0.5, 1.5),
+    Param("migration.beta_rural[2]", -0.5, 1.5),
     Param("migration.beta_vacancy", 0.0, 3.0),
     Param("migration.distance_decay", 0.3, 3.0),
     Param("migration.same_province", 0.0, 3.0),
