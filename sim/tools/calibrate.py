@@ -202,13 +202,14 @@ class Simulated:
     pop_end: np.ndarray  # (S, M) population at the end
     in_rate: np.ndarray  # (S, M) in-migrants per person a year
     national: list = field(default_factory=list)  # one national frame per seed
+    household_growth: np.ndarray | None = None  # (S, M) log household growth over the run
 
 
 def simulate(cfgs: list[SimConfig], region=None) -> Simulated:
     """Run each config to the end and collect growth, flows and national series."""
     from sim.model import SmartCityModel
 
-    growth, pop_end, in_rate, national = [], [], [], []
+    growth, pop_end, in_rate, national, hh_growth = [], [], [], [], []
     for cfg in cfgs:
         model = SmartCityModel(cfg, region=region)
         model.run()
@@ -218,11 +219,15 @@ def simulate(cfgs: list[SimConfig], region=None) -> Simulated:
         p1 = mun.loc[mun["year"] == last, "population"].to_numpy(float)
         inflow = mun[mun["year"] > first].groupby("code", sort=False)["in_migrants"].sum()
         growth.append(np.log(np.maximum(p1, 1.0) / np.maximum(p0, 1.0)))
+        h0 = mun.loc[mun["year"] == first, "households"].to_numpy(float)
+        h1 = mun.loc[mun["year"] == last, "households"].to_numpy(float)
+        hh_growth.append(np.log(np.maximum(h1, 1.0) / np.maximum(h0, 1.0)))
         pop_end.append(p1)
         in_rate.append(inflow.to_numpy(float) / np.maximum(p0, 1.0) / max(last - first, 1))
         national.append(model.records.national_frame())
         model.release()  # otherwise every evaluated model stays in memory (Mesa 3.3.1)
-    return Simulated(np.array(growth), np.array(pop_end), np.array(in_rate), national)
+    return Simulated(np.array(growth), np.array(pop_end), np.array(in_rate), national,
+                     np.array(hh_growth))
 
 
 def _band(x: float, lo: float, hi: float) -> float:

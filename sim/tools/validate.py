@@ -156,6 +156,11 @@ def run_validation(typed: SimConfig, seeds: list[int], trends: str, out_dir: Pat
         result[key] = growth_metrics(pred, obs, p_start, p_end)
         result[key]["seed_sd_of_growth"] = float(sim.growth.std(axis=0).mean())
         predictions[key] = pred
+        if f"households_{y0}" in table and f"households_{y1}" in table:  # 2015->2020 only
+            h0, h1 = (table[f"households_{y}"].to_numpy(float) for y in (y0, y1))
+            result[key]["households"] = growth_metrics(
+                sim.household_growth.mean(axis=0), np.log(h1 / h0), h0, h1)
+            predictions[f"{key}_households"] = sim.household_growth.mean(axis=0)
         # The previous period (in sample for a 2015 start: the calibration period) and
         # the capital-region path.
         a = 2 * y0 - y1
@@ -167,6 +172,9 @@ def run_validation(typed: SimConfig, seeds: list[int], trends: str, out_dir: Pat
                 g_past, census_growth(table, a, y0), table[f"pop_{a}"].to_numpy(float),
                 table[f"pop_{y0}"].to_numpy(float))
         paths[key] = _capital_path([past, sim] if past is not None else [sim])
+    if f"households_{y0}" in table and f"households_{y1}" in table:
+        h0, h1 = (table[f"households_{y}"].to_numpy(float) for y in (y0, y1))
+        result["naive_households"] = {"zero_change": growth_metrics(np.zeros(len(h0)), np.log(h1 / h0), h0, h1)}
     result["naive"] = {}
     for name, pred in naive_forecasts(table, y0, y1).items() if 2 * y0 - y1 >= 2010 else []:
         result["naive"][name] = growth_metrics(pred, obs, p_start, p_end)
@@ -209,6 +217,15 @@ def summary_markdown(result: dict[str, Any]) -> str:
              "| forecast | RMSE | MAE | Spearman | ARD | mean error |", "|---|---|---|---|---|---|"]
     lines += [f"| {name} | {fmt(m['rmse'])} | {fmt(m['mae'])} | {fmt(m['spearman'])} | "
               f"{fmt(m['ard'])} | {fmt(m['bias'])} |" for name, m in rows]
+    households = [(k, result[k]["households"]) for k in ("model", "model_amenity_trends")
+                  if k in result and "households" in result[k]]
+    if households:
+        lines += ["", "Log household growth per municipality (census households):", "",
+                  "| forecast | RMSE | Spearman | mean error |", "|---|---|---|---|"]
+        lines += [f"| {name} | {fmt(m['rmse'])} | {fmt(m['spearman'])} | {fmt(m['bias'])} |"
+                  for name, m in households]
+        lines += [f"| naive: {name} | {fmt(m['rmse'])} | {fmt(m['spearman'])} | {fmt(m['bias'])} |"
+                  for name, m in result.get("naive_households", {}).items()]
     bar = result["bar"]
     verdict = {True: "yes", False: "no"}
     lines += ["", "The bar (model = default behaviour):", "",
