@@ -161,3 +161,35 @@ def test_posterior_draws_are_valid_behaviour() -> None:
     for behaviour in abc.posterior_draws(3, seed=1):
         cfg = make_config([*BASE, "region=synthetic"], {"behaviour": behaviour})
         assert cfg.behaviour.migration.move_rate[0] >= cfg.behaviour.migration.move_rate[1]
+
+
+def test_abc_refinement_stays_in_the_box_and_is_seeded() -> None:
+    accepted = pd.DataFrame(abc.design(20, seed=1))
+    a, b = abc.perturbations(accepted, 40, seed=2), abc.perturbations(accepted, 40, seed=2)
+    assert a == b
+    for point in a:
+        for p in abc.ABC_SPACE:
+            assert p.low <= point[p.path] <= p.high
+
+
+def test_abc_run_accepts_the_closest_and_resumes_without_redoing(tmp_path, monkeypatch) -> None:
+    """A cheap stand-in distance (squared distance to the box's centre): the accepted
+    sets are the smallest distances of both rounds, and a rerun evaluates nothing."""
+    calls = []
+
+    def fake(index, point, seeds, scale):
+        calls.append(index)
+        d = sum(((point[p.path] - (p.low + p.high) / 2) / (p.high - p.low)) ** 2 for p in abc.ABC_SPACE)
+        return {"index": index, **point, "d_total": d, "seconds": 0.0}
+
+    monkeypatch.setattr(abc, "_evaluate", fake)
+    post = tmp_path / "posterior.csv"
+    kw = dict(seeds=1, scale=1.0, jobs=1, accept=0.2, sampler_seed=0, posterior=post, progress=False)
+    accepted = abc.run(30, refine=20, **kw)
+    trials = pd.read_csv(post.with_suffix(".trials.csv"))
+    assert len(accepted) == 6 and sorted(calls) == list(range(50))
+    assert accepted["d_total"].max() <= trials["d_total"].nsmallest(6).max() + 1e-12
+    assert accepted["d_total"].max() <= trials[trials["index"] < 30]["d_total"].nsmallest(6).max()
+    calls.clear()
+    again = abc.run(30, refine=20, **kw)
+    assert calls == [] and again["index"].tolist() == accepted["index"].tolist()

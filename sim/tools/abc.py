@@ -66,21 +66,42 @@ ABC_SPACE: tuple[Param, ...] = (
 POSTERIOR = Path(__file__).resolve().parents[2] / "configs" / "behaviour" / "posterior.csv"
 
 
+def _from_unit(u: float, p: Param) -> float:
+    if p.log:
+        return float(math.exp(math.log(p.low) + u * (math.log(p.high) - math.log(p.low))))
+    return float(p.low + u * (p.high - p.low))
+
+
+def _to_unit(x: float, p: Param) -> float:
+    if p.log:
+        return (math.log(x) - math.log(p.low)) / (math.log(p.high) - math.log(p.low))
+    return (x - p.low) / (p.high - p.low)
+
+
 def design(n: int, seed: int, space: tuple[Param, ...] = ABC_SPACE) -> list[dict[str, float]]:
     """``n`` parameter sets from a seeded Latin hypercube over the prior box."""
     from scipy.stats import qmc
 
     unit = qmc.LatinHypercube(d=len(space), seed=seed).random(n)
-    out = []
-    for row in unit:
-        point = {}
-        for u, p in zip(row, space, strict=True):
-            if p.log:
-                point[p.path] = float(math.exp(math.log(p.low) + u * (math.log(p.high) - math.log(p.low))))
-            else:
-                point[p.path] = float(p.low + u * (p.high - p.low))
-        out.append(point)
-    return out
+    return [{p.path: _from_unit(u, p) for u, p in zip(row, space, strict=True)} for row in unit]
+
+
+def perturbations(accepted: pd.DataFrame, n: int, seed: int,
+                  space: tuple[Param, ...] = ABC_SPACE) -> list[dict[str, float]]:
+    """``n`` refinement proposals (the second round of a population Monte Carlo ABC,
+    Beaumont et al. 2009): a parent drawn uniformly from the accepted sets, moved by a
+    normal kernel with twice their variance in each coordinate of the unit box,
+    reflected back into the prior box. Seeded and a function of the accepted sets only,
+    so a resumed run proposes the same points."""
+    rng = np.random.default_rng([seed, 7919])
+    unit = np.array([[_to_unit(float(r[p.path]), p) for p in space] for _, r in accepted.iterrows()])
+    sd = np.sqrt(2.0) * unit.std(axis=0) + 1e-3
+    parents = unit[rng.integers(0, len(unit), n)]
+    moved = parents + rng.normal(size=parents.shape) * sd
+    moved = np.abs(moved)  # reflect at 0 ...
+    moved = 1.0 - np.abs(1.0 - moved)  # ... and at 1
+    moved = np.clip(moved, 0.0, 1.0)
+    return [{p.path: _from_unit(float(u), p) for u, p in zip(row, space, strict=True)} for row in moved]
 
 
 def _evaluate(index: int, point: dict[str, float], seeds: int, scale: float) -> dict[str, Any]:
@@ -93,25 +114,18 @@ def _evaluate(index: int, point: dict[str, float], seeds: int, scale: float) -> 
             "seconds": time.perf_counter() - t0}
 
 
-def run(n: int, *, seeds: int, scale: float, jobs: int, accept: float, sampler_seed: int,
-        posterior: Path = POSTERIOR, progress: bool = True) -> pd.DataFrame:
-    """Evaluate the design (resuming from ``<posterior>.trials.csv``), write the accepted
-    sets to ``posterior``, return them (best first)."""
+def _evaluate_all(points: dict[int, dict[str, float]], trials_path: Path, *, seeds: int,
+                  scale: float, jobs: int, desc: str, progress: bool) -> None:
+    """Evaluate the points not yet in ``trials_path``, appending each row when done."""
     from joblib import Parallel, delayed
 
-    posterior = Path(posterior)
-    trials_path = posterior.with_suffix(".trials.csv")
-    posterior.parent.mkdir(parents=True, exist_ok=True)
-    points = design(n, sampler_seed)
-    done = set()
-    if trials_path.exists():
-        done = set(pd.read_csv(trials_path)["index"].astype(int))
-    todo = [(i, p) for i, p in enumerate(points) if i not in done]
+    done = set(pd.read_csv(trials_path)["index"].astype(int)) if trials_path.exists() else set()
+    todo = [(i, p) for i, p in points.items() if i not in done]
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=n, initial=len(done), desc="ABC design points", unit="pt")
+        bar = tqdm(total=len(points), initial=len(points) - len(todo), desc=desc, unit="pt")
     header = not trials_path.exists()
     with open(trials_path, "a", newline="") as fh:
         writer = None
@@ -127,10 +141,36 @@ def run(n: int, *, seeds: int, scale: float, jobs: int, accept: float, sampler_s
                 bar.update(1)
     if bar is not None:
         bar.close()
+
+
+def _best(trials_path: Path, below: int, k: int) -> pd.DataFrame:
     trials = pd.read_csv(trials_path)
-    trials = trials[trials["index"] < n].drop_duplicates("index")
-    k = max(1, int(round(accept * len(trials))))
-    accepted = trials.nsmallest(k, "d_total").reset_index(drop=True)
+    trials = trials[trials["index"] < below].drop_duplicates("index")
+    return trials.nsmallest(k, "d_total").reset_index(drop=True)
+
+
+def run(n: int, *, seeds: int, scale: float, jobs: int, accept: float, sampler_seed: int,
+        refine: int = 0, posterior: Path = POSTERIOR, progress: bool = True) -> pd.DataFrame:
+    """Evaluate the design (resuming from ``<posterior>.trials.csv``), write the accepted
+    sets to ``posterior``, return them (best first).
+
+    Round 1: ``n`` prior draws; the ``accept`` share with the smallest distance is
+    accepted. With ``refine`` > 0, round 2 evaluates ``refine`` perturbations of round 1's
+    accepted sets (:func:`perturbations`) and the accepted sample is the same number of
+    smallest distances among all ``n + refine`` evaluated sets."""
+    posterior = Path(posterior)
+    trials_path = posterior.with_suffix(".trials.csv")
+    posterior.parent.mkdir(parents=True, exist_ok=True)
+    k = max(1, int(round(accept * n)))
+    first = dict(enumerate(design(n, sampler_seed)))
+    _evaluate_all(first, trials_path, seeds=seeds, scale=scale, jobs=jobs,
+                  desc="ABC round 1 (prior)", progress=progress)
+    accepted = _best(trials_path, n, k)
+    if refine > 0:
+        second = dict(enumerate(perturbations(accepted, refine, sampler_seed), start=n))
+        _evaluate_all(second, trials_path, seeds=seeds, scale=scale, jobs=jobs,
+                      desc="ABC round 2 (refinement)", progress=progress)
+        accepted = _best(trials_path, n + refine, k)
     accepted.insert(0, "rank", np.arange(1, len(accepted) + 1))
     accepted.to_csv(posterior, index=False)
     return accepted

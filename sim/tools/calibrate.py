@@ -508,7 +508,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="approximate Bayesian computation instead of the TPE search: N prior "
                          "draws (Latin hypercube), the best --abc-accept share kept as the "
                          "posterior sample (sim/tools/abc.py)")
-    ap.add_argument("--abc-accept", type=float, default=0.1, help="accepted share (default 0.1)")
+    ap.add_argument("--abc-accept", type=float, default=0.1,
+                    help="accepted share of the N prior draws (default 0.1)")
+    ap.add_argument("--abc-refine", type=int, default=0, metavar="M",
+                    help="a second round: M perturbations of the accepted sets; the accepted "
+                         "sample is then the same number of best among all N + M (default 0)")
     ap.add_argument("--jobs", type=int, default=2, help="parallel workers of --abc (default 2)")
     ap.add_argument("--posterior", type=Path, default=ROOT / "configs/behaviour/posterior.csv",
                     help="where --abc writes the accepted sets (trials beside it, resumable)")
@@ -611,14 +615,16 @@ def _abc(args, argv) -> int:
     t0 = time.perf_counter()
     accepted = abc.run(args.abc, seeds=args.seeds, scale=args.scale, jobs=args.jobs,
                        accept=args.abc_accept, sampler_seed=args.sampler_seed,
+                       refine=args.abc_refine,
                        posterior=args.posterior)
     summary_path = args.posterior.with_suffix(".summary.json")
-    abc.write_summary(accepted, args.abc, summary_path)
+    abc.write_summary(accepted, args.abc + args.abc_refine, summary_path)
     best = accepted.iloc[0]
     today = dt.date.today().isoformat()
     if not args.abc_no_default:
-        note = (f"calibrated {today} on census 2010->2015 by `{command.strip()}` (rejection ABC: "
-                f"{args.abc} Latin-hypercube prior draws x {args.seeds} seeds, scale {args.scale:g}, "
+        note = (f"calibrated {today} on census 2010->2015 by `{command.strip()}` (ABC: "
+                f"{args.abc} Latin-hypercube prior draws + {args.abc_refine} refinement proposals x "
+                f"{args.seeds} seeds, scale {args.scale:g}, "
                 f"best {len(accepted)} accepted as the posterior sample {args.posterior.name}); "
                 f"this is the accepted set with the smallest distance, {best['d_total']:.4f}")
         header = ("Calibrated behavioural parameters (written by sim/calibrate.py --abc; do not edit by hand).\n"
