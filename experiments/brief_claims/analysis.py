@@ -39,7 +39,9 @@ def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if k == 0 else max(0.0, centre - half)  # exact at the ends, not 1e-17 off
+    high = 1.0 if k == n else min(1.0, centre + half)
+    return low, high
 
 
 def contrasts(outcomes: pd.DataFrame, claim: Claim, year: int) -> pd.DataFrame:
@@ -206,8 +208,9 @@ def break_even(v: np.ndarray, holds: np.ndarray, bins: int = 5) -> dict[str, flo
     binned = math.nan
     if len(edges) > 2:
         idx = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, len(edges) - 2)
-        centres = np.array([v[idx == i].mean() for i in range(len(edges) - 1)])
-        shares = np.array([holds[idx == i].mean() for i in range(len(edges) - 1)])
+        filled = [i for i in range(len(edges) - 1) if (idx == i).any()]
+        centres = np.array([v[idx == i].mean() for i in filled])
+        shares = np.array([holds[idx == i].mean() for i in filled])
         for i in range(len(shares) - 1):
             s0, s1 = shares[i] - 0.5, shares[i + 1] - 0.5
             if s0 == 0:
