@@ -21,6 +21,8 @@ import pandas as pd
 
 from sim.tools.claims import CLAIMS, Claim, display_difference
 
+#: Fewest worlds for feature scores and break-even values (trees on fewer say nothing).
+MIN_SCORED = 6
 CLAIM_COLUMNS = ["claim", "outcome", "share_holds", "ci_low", "ci_high", "n_worlds"]
 #: Regret outcomes: metric -> sign (+1 higher is better, -1 lower is better).
 REGRET_METRICS = {
@@ -252,11 +254,12 @@ def regret(outcomes: pd.DataFrame, year: int,
 
 
 def discovery(outcomes: pd.DataFrame, worlds: pd.DataFrame, params: Sequence[str], year: int,
-              claims: Sequence[Claim] = CLAIMS, threshold: float = 0.8,
-              seed: int = 0) -> dict[str, Any]:
+              claims: Sequence[Claim] = CLAIMS, threshold: float = 0.8, seed: int = 0,
+              bounds: dict[str, tuple[float, float]] | None = None) -> dict[str, Any]:
     """For each claim in ``year``: PRIM box of the failing worlds, feature scores and the
     break-even value of the top-scored parameter. Returns ``prim`` (label -> result),
-    ``boxes`` (prim_boxes.csv rows), ``scores`` and ``breakeven`` frames."""
+    ``boxes`` (prim_boxes.csv rows), ``scores`` and ``breakeven`` frames. ``bounds`` (the
+    space's ranges) replace the sampled min and max as each box's reference range."""
     prim_out, boxes, scores, breakeven = {}, [], [], []
     x_all = worlds.set_index("world")[list(params)]
     for c in claims:
@@ -266,6 +269,9 @@ def discovery(outcomes: pd.DataFrame, worlds: pd.DataFrame, params: Sequence[str
         x = x_all.loc[d["world"].to_numpy()]
         holds = d["holds"].to_numpy(dtype=bool)
         result = prim_box(x, ~holds, threshold=threshold)
+        if result is not None and bounds:
+            result["range"] |= {k: [float(lo), float(hi)] for k, (lo, hi) in bounds.items()
+                                if k in result["range"]}
         prim_out[c.label] = ({"outcome": c.metric, "year": year, "status": "box"} | result
                              if result is not None else
                              {"outcome": c.metric, "year": year, "n": int(len(holds)),
@@ -273,7 +279,10 @@ def discovery(outcomes: pd.DataFrame, worlds: pd.DataFrame, params: Sequence[str
                               "status": "holds in every world" if holds.all() else
                               "fails in every world" if not holds.any() else "too few worlds"})
         boxes += prim_rows(c.label, c.metric, year, result)
-        fs = feature_scores(x, holds, seed=seed).assign(claim=c.label, outcome=c.metric, year=year)
+        fs = (feature_scores(x, holds, seed=seed) if len(holds) >= MIN_SCORED else
+              pd.DataFrame({"parameter": list(x.columns), "score": np.nan, "ks": np.nan,
+                            "ks_p": np.nan}))
+        fs = fs.assign(claim=c.label, outcome=c.metric, year=year)
         scores.append(fs)
         if fs["score"].notna().any():
             top = str(fs.sort_values("score", ascending=False)["parameter"].iloc[0])

@@ -331,8 +331,10 @@ def all_figures(sweep: Path, *, table: pd.DataFrame, disc: dict[str, Any],
         from sim.tools.compare_plots import difference_maps
 
         eff = map_effects(maps, map_scenario, "no_investment")
-        fig = difference_maps(eff, map_scenario, region.boundaries(), "no_investment",
-                              int(maps["world"].nunique()))
+        n = int(maps["world"].nunique())
+        fig = difference_maps(eff, map_scenario, region.boundaries(), "no_investment", n)
+        fig.suptitle(f"{map_scenario} vs its same-seed no_investment twin, final year "
+                     f"(mean of {n} worlds)", fontsize=13)
         figs["map"] = rel(save(fig, fig_dir / f"map_{map_scenario}"))
     import matplotlib.pyplot as plt
 

@@ -166,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     io.atomic_write(sweep / "claims.csv", lambda tmp: table.to_csv(tmp, index=False))
     final = max(years)
     disc = analysis.discovery(outcomes, design, params, final, threshold=args.threshold,
-                              seed=sp.design_seed)
+                              seed=sp.design_seed,
+                              bounds={q.key: (q.low, q.high) for q in sp.params})
     io.atomic_write(sweep / "prim_boxes.csv", lambda tmp: disc["boxes"].to_csv(tmp, index=False))
     io.write_json(disc["prim"], sweep / "prim.json")
     io.atomic_write(sweep / "feature_scores.csv", lambda tmp: disc["scores"].to_csv(tmp, index=False))
