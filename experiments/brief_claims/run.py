@@ -184,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs_total": len(finished) * len(scenarios), "worlds_total": len(finished),
         "jobs": args.jobs, "cpus": os.cpu_count(), "base_overrides": base,
         "runs_per_s": runs_now / sim_wall if runs_now and sim_wall > 0 else None,
+        "simulate_s_per_run": sim_wall / runs_now if runs_now else None,
         "run_s_mean": sum(run_secs) / len(run_secs) if run_secs else None,
         "world_s_mean": sum(d["seconds"] for d in done) / len(done) if done else None,
     })
