@@ -36,13 +36,14 @@ def test_resume_loses_and_redoes_nothing(tmp_path: Path) -> None:
     sweep = tmp_path / "study"
     first = _main(sweep, "--worlds", "3")
     assert first["worlds_computed"] == [0, 1, 2] and first["runs"] == 6
-    kept = {w: worlds.world_path(sweep, w).stat().st_mtime_ns for w in (0, 2)}
-    # a world lost, and a kill in the middle of writing another (a stray temporary file)
+    kept = worlds.world_path(sweep, 0).stat().st_mtime_ns
+    # a world lost in a kill mid-write (its temporary file left behind), another damaged
     worlds.world_path(sweep, 1).unlink()
-    (sweep / "worlds" / "w00001.parquet.tmp").write_bytes(b"partial")
+    (sweep / "worlds" / ".w00001.parquet.x1y2z3.tmp").write_bytes(b"partial")
+    worlds.world_path(sweep, 2).write_bytes(b"not a parquet file")
     second = _main(sweep, "--worlds", "3")
-    assert second["worlds_computed"] == [1] and second["runs"] == 2
-    assert {w: worlds.world_path(sweep, w).stat().st_mtime_ns for w in (0, 2)} == kept
+    assert second["worlds_computed"] == [1, 2] and second["runs"] == 4
+    assert worlds.world_path(sweep, 0).stat().st_mtime_ns == kept
     third = _main(sweep, "--worlds", "3")
     assert third["worlds_computed"] == [] and third["runs"] == 0
     out = pd.read_parquet(sweep / "outcomes.parquet")
