@@ -213,7 +213,7 @@ def write_report(sweep: Path, *, table: pd.DataFrame, disc: dict[str, Any], reg:
         + (f", behaviour from the posterior `{settings['posterior']}`" if settings.get("posterior") else "")
         + "); sampled values: `worlds.csv`",
         f"- Scenarios: {', '.join(settings['scenarios'])}; every scenario of a world shares its "
-        "run seed (the world index), and twin metrics are against the same-seed `no_investment` run",
+        "run seed (`run_seed` in `worlds.csv`), and twin metrics are against the same-seed `no_investment` run",
         f"- Runs: {settings['runs']} (`{' '.join(settings['base'])}`); outcomes in "
         f"{', '.join(map(str, sorted(table['year'].unique()))) if len(table) else 'n/a'}: "
         "`outcomes.parquet`",

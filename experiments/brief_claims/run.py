@@ -59,6 +59,9 @@ def parser() -> argparse.ArgumentParser:
                    help="comma-separated scenarios (default: every configs/scenario/*.yaml)")
     p.add_argument("--mid-year", type=int, default=None,
                    help="a second outcome year (default: halfway; 0: final year only)")
+    p.add_argument("--fixed-seed", type=int, default=None,
+                   help="one run seed for every world (default: the world index); either way "
+                   "all scenarios of a world share it")
     p.add_argument("--threshold", type=float, default=0.8, help="PRIM's minimum box density")
     p.add_argument("--map-scenario", default="brief_combined",
                    help="scenario whose effects the map shows (against no_investment)")
@@ -121,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
             scenarios = [worlds.BASELINE, *scenarios]
         space.check_against_config(sp, base)
         years = outcome_years(base, args.mid_year)
-        design = space.design(sp, n_worlds)
+        if args.fixed_seed is not None and args.fixed_seed < 0:
+            raise space.StudyConfigError(f"--fixed-seed={args.fixed_seed}: must be >= 0")
+        design = space.design(sp, n_worlds, run_seed=args.fixed_seed)
     except (space.StudyConfigError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -170,16 +170,19 @@ def overrides(point: dict[str, float], space: Space) -> list[str]:
     return out
 
 
-def design(space: Space, n: int, seed: int | None = None) -> pd.DataFrame:
+def design(space: Space, n: int, seed: int | None = None,
+           run_seed: int | None = None) -> pd.DataFrame:
     """``n`` worlds: a seeded Latin hypercube over the space (scipy.stats.qmc), one row per
-    world with ``world``, ``run_seed`` (= world index: scenarios of a world share it) and
-    each parameter under its dotted key; with a posterior, ``posterior_row`` too."""
+    world with ``world``, ``run_seed`` (the world index, or ``run_seed`` for all: the
+    scenarios of a world share it either way) and each parameter under its dotted key;
+    with a posterior, ``posterior_row`` too."""
     from scipy.stats import qmc
 
     seed = space.design_seed if seed is None else seed
     d = len(space.params) + (1 if space.posterior is not None else 0)
     u = qmc.LatinHypercube(d=d, seed=seed).random(n)
-    frame = pd.DataFrame({"world": np.arange(n), "run_seed": np.arange(n)})
+    seeds = np.arange(n) if run_seed is None else np.full(n, int(run_seed))
+    frame = pd.DataFrame({"world": np.arange(n), "run_seed": seeds})
     for j, p in enumerate(space.params):
         v = p.low + u[:, j] * (p.high - p.low)
         frame[p.key] = np.round(v).astype(int) if p.integer else v
