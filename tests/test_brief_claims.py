@@ -211,3 +211,15 @@ def test_posterior_rows_per_world(tmp_path: Path) -> None:
                               values)
     assert cfg.behaviour.migration.network == pytest.approx(
         post["migration.network"].iloc[int(row["posterior_row"])])
+
+
+def test_wilson_interval_holds_the_share_and_narrows_with_n() -> None:
+    for n in (1, 7, 50, 200):
+        widths = []
+        for k in range(n + 1):
+            low, high = analysis.wilson(k, n)
+            assert 0.0 <= low <= k / n <= high <= 1.0
+            widths.append(high - low)
+        assert max(widths) <= analysis.wilson(n // 2, n)[1] - analysis.wilson(n // 2, n)[0] + 1e-12
+    assert analysis.wilson(100, 200)[1] - analysis.wilson(100, 200)[0] < \
+        analysis.wilson(5, 10)[1] - analysis.wilson(5, 10)[0]
