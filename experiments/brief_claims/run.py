@@ -192,7 +192,15 @@ def main(argv: list[str] | None = None) -> int:
         "simulate_s_per_run": sim_wall / runs_now if runs_now else None,
         "run_s_mean": sum(run_secs) / len(run_secs) if run_secs else None,
         "world_s_mean": sum(d["seconds"] for d in done) / len(done) if done else None,
+        # CPU seconds hardly depend on other work on the machine (wall seconds do): with
+        # one Numba thread per worker, a world's CPU time is its wall time on an idle core
+        "run_cpu_s_mean": (sum(c for d in done for c in d["run_cpu_seconds"].values())
+                           / len(run_secs)) if run_secs else None,
+        "world_cpu_s_mean": sum(d["cpu_seconds"] for d in done) / len(done) if done else None,
     })
+    if done:  # what 2,000 runs (200 worlds x 10) would take on `jobs` idle cores
+        per_run = timing["world_cpu_s_mean"] / len(scenarios)
+        timing["estimate_2000_runs_idle_s"] = round(2000 * per_run / max(1, args.jobs), 1)
     region = None
     try:
         from sim.data import load_region

@@ -112,11 +112,12 @@ def _parse(text: str) -> int | float | str:
     return text
 
 
-def run_scenario(cfg) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
-    """One run in memory: (national, municipal frames, felt threshold, seconds)."""
+def run_scenario(cfg) -> tuple[pd.DataFrame, pd.DataFrame, float, float, float]:
+    """One run in memory: (national, municipal frames, felt threshold, wall seconds, CPU
+    seconds of this process: with one Numba thread, the wall time on an idle core)."""
     from sim.model import SmartCityModel
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model = SmartCityModel(cfg, region=_region(cfg.region.name, cfg.region.n_municipalities,
                                                cfg.region.seed))
     try:
@@ -126,7 +127,7 @@ def run_scenario(cfg) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
         threshold = float(model.cfg.behaviour.qol.felt_threshold)  # resolved from the beliefs
     finally:
         model.release()
-    return national, municipal, threshold, time.perf_counter() - t0
+    return national, municipal, threshold, time.perf_counter() - t0, time.process_time() - c0
 
 
 def outcome_rows(national: pd.DataFrame, municipal: pd.DataFrame, twin_national: pd.DataFrame,
@@ -161,10 +162,11 @@ def simulate_world(task: WorldTask) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     scenarios = [BASELINE, *[s for s in task.scenarios if s != BASELINE]]
-    runs, seconds = {}, {}
+    runs, seconds, cpu = {}, {}, {}
+    c0 = time.process_time()
     for scenario in scenarios:
         cfg = world_config(task.base, scenario, task.seed, task.overrides, task.values)
-        nat, mun, threshold, secs = run_scenario(cfg)
+        nat, mun, threshold, secs, cpu[scenario] = run_scenario(cfg)
         runs[scenario] = (nat, mun, threshold, float(cfg.behaviour.qol.felt_threshold_spread),
                           float(cfg.run.discount_rate))
         seconds[scenario] = secs
@@ -186,7 +188,7 @@ def simulate_world(task: WorldTask) -> dict[str, Any]:
     io.atomic_write(world_path(task.out_dir, task.world),
                     lambda tmp: table.to_parquet(tmp, index=False))
     return {"world": task.world, "seconds": time.perf_counter() - t0,
-            "run_seconds": seconds}
+            "cpu_seconds": time.process_time() - c0, "run_seconds": seconds, "run_cpu_seconds": cpu}
 
 
 def run_worlds(tasks: Sequence[WorldTask], n_jobs: int = 1, progress: bool = True) -> list[dict]:
