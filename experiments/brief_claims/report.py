@@ -219,7 +219,8 @@ def write_report(sweep: Path, *, table: pd.DataFrame, disc: dict[str, Any], reg:
         "`outcomes.parquet`",
         f"- Wall time: {_num(timing.get('wall_s'), '.0f')} s for {timing.get('runs', 0)} runs "
         f"computed now ({_num(timing.get('runs_per_s'), '.3g')} runs/s, "
-        f"{_num(timing.get('run_s_mean'), '.3g')} s a run in a worker, with "
+        f"{_num(timing.get('run_s_mean'), '.3g')} s wall and "
+        f"{_num(timing.get('run_cpu_s_mean'), '.3g')} CPU s a run in a worker, with "
         f"{settings['jobs']} jobs); `timing.json`",
         "",
         "A claim *holds* in a world when its paired difference is on the claimed side (strictly);"
