@@ -172,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     final = max(years)
     disc = analysis.discovery(outcomes, design, params, final, threshold=args.threshold,
                               seed=sp.design_seed,
-                              bounds={q.key: (q.low, q.high) for q in sp.params})
+                              bounds={q.key: (min(q.low, design[q.key].min()),  # posterior
+                                              max(q.high, design[q.key].max()))  # values may
+                                      for q in sp.params})  # lie outside the space's range
     io.atomic_write(sweep / "prim_boxes.csv", lambda tmp: disc["boxes"].to_csv(tmp, index=False))
     io.write_json(disc["prim"], sweep / "prim.json")
     io.atomic_write(sweep / "feature_scores.csv", lambda tmp: disc["scores"].to_csv(tmp, index=False))
