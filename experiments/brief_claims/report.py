@@ -238,7 +238,11 @@ def write_report(sweep: Path, *, table: pd.DataFrame, disc: dict[str, Any], reg:
               " has the limits and quasi-p values, `prim.json` the peeling trajectories.", "",
               prim_section(disc["prim"], figs.get("prim", {})), ""]
     scores = disc["scores"]
-    if len(scores):
+    if len(scores) and not scores["score"].notna().any():
+        lines += ["## What decides each claim (feature scores)", "",
+                  "Too few worlds with both outcomes for feature scores and break-even values "
+                  "(at least 6 are needed).", ""]
+    elif len(scores):
         lines += ["## What decides each claim (feature scores)", "",
                   "Extra-trees importance of each assumption for holds/fails "
                   "(ema_workbench feature scoring) and the Kolmogorov-Smirnov distance between the"
