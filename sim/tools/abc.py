@@ -206,3 +206,42 @@ def summary(accepted: pd.DataFrame, trials: int) -> dict[str, Any]:
 
 def write_summary(accepted: pd.DataFrame, trials: int, path: Path) -> None:
     Path(path).write_text(json.dumps(summary(accepted, trials), indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sim.calibrate --abc N ...``: the posterior sample, its summary, and the
+    best set as the default behaviour (unless ``--abc-no-default``)."""
+    import datetime as dt
+    import sys
+
+    from sim.tools.calibrate import parser, write_behaviour_yaml
+
+    args = parser().parse_args(argv)
+    if args.region != "korea":
+        raise SystemExit("--abc runs on the Korea census only")
+    if not 0 < args.abc_accept <= 1:
+        raise SystemExit("--abc-accept must be in (0, 1]")
+    command = "python -m sim.calibrate " + " ".join(argv if argv is not None else sys.argv[1:])
+    t0 = time.perf_counter()
+    accepted = run(args.abc, seeds=args.seeds, scale=args.scale, jobs=args.jobs,
+                       accept=args.abc_accept, sampler_seed=args.sampler_seed,
+                       refine=args.abc_refine,
+                       posterior=args.posterior)
+    summary_path = args.posterior.with_suffix(".summary.json")
+    write_summary(accepted, args.abc + args.abc_refine, summary_path)
+    best = accepted.iloc[0]
+    today = dt.date.today().isoformat()
+    if not args.abc_no_default:
+        note = (f"calibrated {today} on census 2010->2015 by `{command.strip()}` (ABC: "
+                f"{args.abc} Latin-hypercube prior draws + {args.abc_refine} refinement proposals x "
+                f"{args.seeds} seeds, scale {args.scale:g}, "
+                f"best {len(accepted)} accepted as the posterior sample {args.posterior.name}); "
+                f"this is the accepted set with the smallest distance, {best['d_total']:.4f}")
+        header = ("Calibrated behavioural parameters (written by sim/calibrate.py --abc; do not edit by hand).\n"
+                  "The best set of the ABC posterior sample (configs/behaviour/posterior.csv);\n"
+                  "see docs/validation.md. Unlisted parameters keep the schema defaults of sim/config.py.")
+        write_behaviour_yaml(args.out, behaviour_of(best), note, header)
+    print(f"ABC: {args.abc} draws, {len(accepted)} accepted (distance {best['d_total']:.3f} to "
+          f"{accepted['d_total'].max():.3f}) in {time.perf_counter() - t0:.0f} s; wrote "
+          f"{args.posterior}, {summary_path}" + ("" if args.abc_no_default else f", {args.out}"))
+    return 0

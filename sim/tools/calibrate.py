@@ -475,7 +475,9 @@ def trends_only(args, region, command: str, today: str) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The options of ``python -m sim.calibrate`` (the TPE search, the amenity trends and
+    ``--abc``, which :func:`sim.tools.abc.main` runs)."""
     ap = argparse.ArgumentParser(prog="python -m sim.calibrate", description=__doc__.split("\n")[0])
     ap.add_argument("--trials", type=int, default=120, help="Optuna trials (default 120)")
     ap.add_argument("--seeds", type=int, default=2, help="runs per trial, seeds 0..K-1 (default 2)")
@@ -518,9 +520,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="where --abc writes the accepted sets (trials beside it, resumable)")
     ap.add_argument("--abc-no-default", action="store_true",
                     help="keep --out as it is (do not make the best accepted set the default)")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = parser()
     args = ap.parse_args(argv)
     if args.abc:
-        return _abc(args, argv)
+        ap.error("--abc runs through python -m sim.calibrate (sim.tools.abc.main)")
     if args.trials < 1 or args.seeds < 1:
         ap.error("--trials and --seeds must be >= 1")
 
@@ -600,40 +607,6 @@ def main(argv: list[str] | None = None) -> int:
     write_json(_finite(record), args.record)
     print(f"best objective {best_obj['total']:.4f} (defaults {history[0]['objective']['total']:.4f}); "
           f"wrote {args.out} and {args.record}")
-    return 0
-
-
-def _abc(args, argv) -> int:
-    """``--abc N``: the posterior sample, its summary, and the best set as the default."""
-    from sim.tools import abc
-
-    if args.region != "korea":
-        raise SystemExit("--abc runs on the Korea census only")
-    if not 0 < args.abc_accept <= 1:
-        raise SystemExit("--abc-accept must be in (0, 1]")
-    command = "python -m sim.calibrate " + " ".join(argv if argv is not None else sys.argv[1:])
-    t0 = time.perf_counter()
-    accepted = abc.run(args.abc, seeds=args.seeds, scale=args.scale, jobs=args.jobs,
-                       accept=args.abc_accept, sampler_seed=args.sampler_seed,
-                       refine=args.abc_refine,
-                       posterior=args.posterior)
-    summary_path = args.posterior.with_suffix(".summary.json")
-    abc.write_summary(accepted, args.abc + args.abc_refine, summary_path)
-    best = accepted.iloc[0]
-    today = dt.date.today().isoformat()
-    if not args.abc_no_default:
-        note = (f"calibrated {today} on census 2010->2015 by `{command.strip()}` (ABC: "
-                f"{args.abc} Latin-hypercube prior draws + {args.abc_refine} refinement proposals x "
-                f"{args.seeds} seeds, scale {args.scale:g}, "
-                f"best {len(accepted)} accepted as the posterior sample {args.posterior.name}); "
-                f"this is the accepted set with the smallest distance, {best['d_total']:.4f}")
-        header = ("Calibrated behavioural parameters (written by sim/calibrate.py --abc; do not edit by hand).\n"
-                  "The best set of the ABC posterior sample (configs/behaviour/posterior.csv);\n"
-                  "see docs/validation.md. Unlisted parameters keep the schema defaults of sim/config.py.")
-        write_behaviour_yaml(args.out, abc.behaviour_of(best), note, header)
-    print(f"ABC: {args.abc} draws, {len(accepted)} accepted (distance {best['d_total']:.3f} to "
-          f"{accepted['d_total'].max():.3f}) in {time.perf_counter() - t0:.0f} s; wrote "
-          f"{args.posterior}, {summary_path}" + ("" if args.abc_no_default else f", {args.out}"))
     return 0
 
 
