@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "experiments"))
 
-from brief_claims import analysis, run, space, worlds  # noqa: E402
+from brief_claims import analysis, noise, run, space, worlds  # noqa: E402
 
 from sim.tools.claims import Claim  # noqa: E402
 
@@ -223,3 +223,18 @@ def test_wilson_interval_holds_the_share_and_narrows_with_n() -> None:
         assert max(widths) <= analysis.wilson(n // 2, n)[1] - analysis.wilson(n // 2, n)[0] + 1e-12
     assert analysis.wilson(100, 200)[1] - analysis.wilson(100, 200)[0] < \
         analysis.wilson(5, 10)[1] - analysis.wilson(5, 10)[0]
+
+
+def test_noise_table_separates_what_the_seed_could_give() -> None:
+    """Seed-only worlds with sd 1 around 0: a study world 5 above holds beyond noise, one
+    0.5 above is within it, one 5 below fails beyond it."""
+    up = Claim("A beats B", "A", "B", "m", +1, "u", 1)
+    rng = np.random.default_rng(0)
+    noise_a = list(rng.normal(0.0, 1.0, 40))
+    floor = _outcomes(noise_a, [0.0] * 40)
+    study = _outcomes([5.0, 0.5, -5.0, 6.0], [0.0] * 4)
+    t = noise.noise_table(study, floor, [2040], claims=(up,)).iloc[0]
+    assert t["seed_sd"] == pytest.approx(np.std(noise_a, ddof=1))
+    assert t["share_holds_beyond_noise"] == pytest.approx(0.5)
+    assert t["share_fails_beyond_noise"] == pytest.approx(0.25)
+    assert t["share_within_noise"] == pytest.approx(0.25)
