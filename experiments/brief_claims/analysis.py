@@ -168,6 +168,9 @@ def feature_scores(x: pd.DataFrame, holds: np.ndarray, seed: int = 0) -> pd.Data
         scores, _ = get_ex_feature_scores(x.reset_index(drop=True).astype(float),
                                              holds.astype(int),
                                              mode=RuleInductionType.CLASSIFICATION,
+                                             # ema_workbench's default, int(0.6 x features),
+                                             # is 0 for a one-parameter space
+                                             max_features=max(1, int(0.6 * len(cols))),
                                              random_state=seed)
     score = scores.iloc[:, 0].reindex(cols)
     ks = [ks_2samp(x.loc[holds, c], x.loc[~holds, c]) for c in cols]
