@@ -188,8 +188,9 @@ def regret_section(reg: pd.DataFrame) -> str:
     if reg.empty:
         return "No regret table (fewer than two scenarios)."
     out = []
-    for metric, g in reg.groupby("metric", sort=False):
+    for (metric, year), g in reg.groupby(["metric", "year"], sort=False):
         label, factor = REGRET_DISPLAY.get(metric, (metric, 1.0))
+        label = f"{label}, {int(year)}"
         t = pd.DataFrame({"scenario": g["scenario"],
                           "max regret": g["max_regret"] * factor,
                           "mean regret": g["mean_regret"] * factor,
@@ -268,7 +269,7 @@ def write_report(sweep: Path, *, table: pd.DataFrame, disc: dict[str, Any], reg:
                   "Where the share of worlds in which the claim holds crosses 50 % along its most "
                   "important assumption (n/a: it does not cross inside the sampled range); "
                   "`breakeven.csv`.", "", md_table(t), ""]
-    lines += [f"## Regret across worlds ({final})", "", regret_section(reg), "",
+    lines += ["## Regret across worlds", "", regret_section(reg), "",
               "`regret.csv` has every scenario and metric.", ""]
     if "tradeoff" in figs:
         lines += ["## Trade-off", "", f"![trade-off]({figs['tradeoff']})", ""]
