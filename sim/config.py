@@ -51,7 +51,7 @@ class RegionConfig:
 
 @dataclass
 class RunConfig:
-    start_year: int = 2015  # a census year: 2010, 2015 or 2020
+    start_year: int = 2020  # a census year: 2010, 2015 or 2020 (default: the latest)
     years: int = 20  # simulated years
     scale: float = 100.0  # real households per household agent (1 = one agent each)
     seed: int = 0  # the one run seed; every process spawns its own stream from it
@@ -89,6 +89,9 @@ class MigrationParams:
     beta_size: float = 1.0  # log dwellings at destination (more homes, more to move into)
     beta_vacancy: float = 0.5  # log of the vacancy rate relative to the start (empty homes)
     beta_capital: list[float] = field(default_factory=lambda: [0.3, -0.1, -0.2])  # capital-region term
+    # A county (gun) term by age class: return to the countryside (귀농·귀촌, 494,569
+    # people in 2020, FACTS.md) at 40-64 and 65+. 0 (no term) unless calibrated.
+    beta_rural: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
     distance_decay: float = 1.2  # on log(1 + km / 10)
     same_province: float = 1.0  # bonus for staying in the province
     stay_local: float = 1.0  # bonus for moving within the same municipality
@@ -118,6 +121,10 @@ class DemographyParams:
     birth_trend_until: int = 2023
     leave_home_rate: float = 0.04  # an adult child of a 3+ household with head 45+ leaves
     mortality_improvement: float = 0.02  # yearly log decline of mortality from 2015
+    # Scale the year's birth and death rates so national births and deaths follow
+    # Statistics Korea's series (sim/data/korea/vital_statistics.csv) in the years it has;
+    # later years keep the last scaling (docs/model.md, demography).
+    vital_statistics: bool = True
     immigration_rate: float = 0.0015  # net arrivals from abroad per resident a year
 
 
@@ -139,6 +146,10 @@ class EconomyParams:
     # weighing tech capital and knowledge agglomeration (beliefs.tech); the rest enter
     # where the sector already is. An assumption: knowledge firms are the most mobile.
     footloose_share: list[float] = field(default_factory=lambda: [0.0, 0.3, 0.1, 0.5])
+    # Commuting: workers look for work in j with weight exp(-km / commute_km) x jobs_j
+    # (docs/model.md, labour); 0: everyone works where they live. 5 km: about 37 % of
+    # workers look beyond their municipality (2020 census: 33 % of commuters and students).
+    commute_km: float = 5.0
     wage_tightness: float = 0.3  # wage elasticity w.r.t. jobs per worker
     wage_passthrough: float = 0.5  # wage elasticity w.r.t. local productivity
     mean_wage: float = 38.0  # million KRW per worker per year (2015)
@@ -155,6 +166,9 @@ class HousingParams:
     # halving every pipeline_half_life years (docs/model.md, housing).
     pipeline_weight: float = 1.0  # 0: no census pipeline, only price-driven building
     pipeline_half_life: float = 10.0  # years
+    # Designated new towns and large housing districts (sim/data/korea/new_towns.csv) are
+    # built on their own schedule, and taken out of the census pipeline (docs/data.md).
+    new_towns: bool = True
 
 
 @dataclass
@@ -301,7 +315,12 @@ def validate(cfg: SimConfig) -> None:
         problems.append(f"region.name={cfg.region.name!r}: allowed 'korea', 'synthetic'")
     if cfg.region.n_municipalities < 6:
         problems.append(f"region.n_municipalities={cfg.region.n_municipalities}: must be >= 6")
-    if cfg.run.start_year not in CENSUS_YEARS:
+    if cfg.run.start_year == 2025:
+        problems.append(
+            "run.start_year=2025: the 2025 census in the package has population only (no "
+            f"households, dwellings or firms yet; docs/data.md); allowed {list(CENSUS_YEARS)}"
+        )
+    elif cfg.run.start_year not in CENSUS_YEARS:
         problems.append(
             f"run.start_year={cfg.run.start_year}: no census data; allowed {list(CENSUS_YEARS)}"
         )
@@ -362,7 +381,8 @@ def _validate_behaviour(b: BehaviourConfig) -> list[str]:
             p.append(f"behaviour.{name}: needs {n} values, got {len(values)}")
 
     m = b.migration
-    for name in ("move_rate", "beta_wage", "beta_jobs", "beta_services", "beta_capital", "beta_housing"):
+    for name in ("move_rate", "beta_wage", "beta_jobs", "beta_services", "beta_capital", "beta_rural",
+                 "beta_housing"):
         check_len(f"migration.{name}", getattr(m, name), 3)
     check_len("migration.tenure_multiplier", m.tenure_multiplier, 4)
     if any(not 0 <= r <= 1 for r in m.move_rate):
@@ -405,6 +425,8 @@ def _validate_behaviour(b: BehaviourConfig) -> list[str]:
         p.append(f"behaviour.economy.footloose_share={e.footloose_share}: shares in [0, 1]")
     if not 0 < e.employment_rate <= e.max_employment_rate <= 1:
         p.append("behaviour.economy: need 0 < employment_rate <= max_employment_rate <= 1")
+    if not (math.isfinite(e.commute_km) and 0 <= e.commute_km <= 200):
+        p.append(f"behaviour.economy.commute_km={e.commute_km}: km, must be in [0, 200] (0: no commuting)")
     if e.mean_wage <= 0:
         p.append(f"behaviour.economy.mean_wage={e.mean_wage}: must be > 0")
     q = b.qol

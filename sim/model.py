@@ -159,7 +159,7 @@ class SmartCityModel(mesa.Model):
         with self._timed("labour"):
             labour.step(self.labour, self.households, e, self.firms.jobs, self.firms.output,
                         self.firms.productivity0, self.observed.labour_force(), elapsed,
-                        s.key("labour", y), s.identity_key(), self.parallel)
+                        s.key("labour", y), s.identity_key(), self.parallel, self.world.distance_km)
         with self._timed("demography"):
             demography.step(self.demography, self.households, p.demography, y,
                             self.observed.persons, self.firms.jobs.sum(axis=1),
@@ -171,7 +171,7 @@ class SmartCityModel(mesa.Model):
                            s.key("migration", y), self.parallel)
         with self._timed("housing"):
             housing.step(self.housing, p.housing, self.households.muni, self.scale, elapsed,
-                         self.parallel)
+                         self.parallel, y)
         with self._timed("observation"):
             self.observed = self._observe()
             self._record()

@@ -22,13 +22,14 @@ import pytest
 import sim
 from sim import api
 from sim.__main__ import run_simulation
-from sim.config import ConfigError, compose, make_config
+from sim.config import ConfigError, RunConfig, compose, make_config
 from sim.model import SmartCityModel
 from sim.parameters import PARAMETERS, overrides_for
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The tiny world of tests/conftest.py, as keyword parameters plus the remaining overrides.
 KEYWORDS = {"region": "synthetic", "scale": 20, "years": 3}
+S = RunConfig().start_year  # the default start (the latest census)
 REST = ["region.n_municipalities=12", "region.seed=1", "behaviour=default",
         "run.progress=false", "run.plots=false"]
 TINY = ["region=synthetic", "run.scale=20", "run.years=3", *REST]
@@ -70,7 +71,7 @@ def test_datacollector_holds_the_parquet_tables_and_running_stops_the_model() ->
     model = SmartCityModel(scenario="trouble_shooter", **KEYWORDS, overrides=REST)
     assert model.running
     model.run_model()  # Mesa's own loop: until running is False
-    assert model.steps == 3 and model.year == 2018 and not model.running
+    assert model.steps == 3 and model.year == S + 3 and not model.running
     dc = model.datacollector
     pd.testing.assert_frame_equal(dc.get_model_vars_dataframe(), model.records.national_frame())
     agents = dc.get_agent_vars_dataframe()
@@ -96,12 +97,12 @@ def test_batch_run_over_two_scenarios_and_two_seeds() -> None:
     # model and municipal columns side by side, one row per municipality and step
     assert {"population", "capital_region_share", "code", "qol"} <= set(df.columns)
     assert df.groupby("RunId").size().eq(12 * 3).all()  # Mesa 3.3 leaves out the last step
-    assert sorted(df["year"].unique()) == [2015, 2016, 2017]
+    assert sorted(df["year"].unique()) == [S, S + 1, S + 2]
     # a name in both tables (population, investment_krw, ...) holds the municipality's
     # value, as Mesa merges the agent's row over the model's; national totals are sums
     invested = df.groupby(["scenario", "seed", "year"])["investment_krw"].sum()
     assert (invested["no_investment"] == 0).all()
-    assert np.allclose(invested["trouble_shooter"].xs(2017, level="year"), 5e11, rtol=1e-12)
+    assert np.allclose(invested["trouble_shooter"].xs(S + 2, level="year"), 5e11, rtol=1e-12)
     assert df.groupby(["RunId", "Step"])["capital_region_share"].nunique().eq(1).all()
 
 
@@ -121,12 +122,12 @@ def test_simulate_equals_the_command_line(tmp_path: Path) -> None:
     assert in_memory.path is None
     base = sim.simulate("no_investment", seed=1, **KEYWORDS, overrides=REST)
     effects = in_memory.effects(base)
-    assert list(effects.index) == [2015, 2016, 2017, 2018]
-    assert effects.loc[2015].abs().max() == 0  # nothing happened yet at the start
+    assert list(effects.index) == [S, S + 1, S + 2, S + 3]
+    assert effects.loc[S].abs().max() == 0  # nothing happened yet at the start
     table = sim.headline_effects(in_memory.national, base.national)
     assert set(table["metric"]) == set(effects.columns)
     row = table.set_index("metric").loc["felt_benefit_share"]
-    assert np.isclose(row["effect"], effects.loc[2018, "felt_benefit_share"] * 100)
+    assert np.isclose(row["effect"], effects.loc[S + 3, "felt_benefit_share"] * 100)
     with pytest.raises(sim.RunDirError, match="not a complete run"):
         sim.Result.load(tmp_path)
 

@@ -211,12 +211,13 @@ def test_real_sweep_is_compared_at_the_end_of_the_multirun(tmp_path: Path) -> No
     assert (twin.loc[twin["scenario"] == "no_investment", "value"] == 0).all()
     felt = twin[(twin["metric"] == "felt_benefit_paired") & (twin["scenario"] == "trouble_shooter")]
     assert (felt["value"] >= 0).all() and felt["value"].max() > 0
-    # Effects in another year, beside the final year's.
-    assert subprocess.run([sys.executable, "-m", "sim.compare", str(sweep_dir), "--year", "2016",
+    # Effects in another year (the first simulated one), beside the final year's.
+    y = int(tidy["year"].min()) + 1
+    assert subprocess.run([sys.executable, "-m", "sim.compare", str(sweep_dir), "--year", str(y),
                            "--no-figures"], cwd=ROOT, capture_output=True, timeout=300).returncode == 0
-    in_2016 = pd.read_csv(sweep_dir / "effects_2016.csv")
-    assert set(in_2016["metric"]) >= {"felt_benefit_paired", "population"}
-    assert (sweep_dir / "summary_2016.md").read_text().count("Effects in 2016") == 1
+    in_y = pd.read_csv(sweep_dir / f"effects_{y}.csv")
+    assert set(in_y["metric"]) >= {"felt_benefit_paired", "population"}
+    assert (sweep_dir / f"summary_{y}.md").read_text().count(f"Effects in {y}") == 1
 
 
 def test_sweep_callbacks_are_configured_and_the_warm_up_compiles_in_process() -> None:

@@ -53,6 +53,7 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("scale-inf", ["run.scale=inf"], ["run.scale=inf", "finite"]),
     ("start-year-no-census", ["run.start_year=2012"], ["run.start_year=2012", "2010, 2015, 2020"]),
     ("start-year-future", ["run.start_year=2030"], ["run.start_year=2030", "2010, 2015, 2020"]),
+    ("start-year-2025", ["run.start_year=2025"], ["run.start_year=2025", "population only"]),
     ("seed-negative", ["run.seed=-3"], ["run.seed=-3", ">= 0"]),
     ("budget-negative", ["budget.annual_krw=-1e9"], ["budget.annual_krw=-1000000000.0", ">= 0"]),
     ("budget-unit-mistake", ["budget.annual_krw=500"], ["budget.annual_krw=500.0", "unit"]),

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import make_config
 
+from sim.config import RunConfig
 from sim.model import SmartCityModel
 
 YEARS = 35
@@ -58,7 +59,8 @@ def test_progress_bar_and_one_log_line_per_year(tmp_path: Path) -> None:
     log = (run_dir / "__main__.log").read_text()
     lines = re.findall(r"\[sim\.years\]\[INFO\] - year (\d{4}) simulated in (\d+\.\d+) s", log)
     years = [int(y) for y, _ in lines]
-    assert years == list(range(2016, 2016 + YEARS)), years
+    start = RunConfig().start_year
+    assert years == list(range(start + 1, start + 1 + YEARS)), years
     assert all(float(s) >= 0 for _, s in lines)
     # The per-year lines go to the log file only, not the console.
     assert "simulated in" not in proc.stdout

@@ -204,12 +204,14 @@ def test_local_fertility_moves_births_to_high_fertility_places_not_their_number(
 
 def test_housing_pipeline_adds_census_dwellings_with_its_half_life():
     """Without price-driven building, the stock grows by exactly the census pipeline:
-    (units 2015 - units 2010) / 5 a year at the start, halving every half-life."""
+    (units at the start census - units five years before) / 5 a year at the start, halving
+    every half-life."""
     cfg = make_config(run={"years": 4, "seed": 1}, behaviour={
         "housing": {"supply_elasticity": 0.0, "pipeline_half_life": 2.0}})
     model = SmartCityModel(cfg)
     table = model.region.table
-    per_year = (table["housing_units_2015"] - table["housing_units_2010"]).clip(lower=0).to_numpy() / 5
+    s = cfg.run.start_year
+    per_year = (table[f"housing_units_{s}"] - table[f"housing_units_{s - 5}"]).clip(lower=0).to_numpy() / 5
     np.testing.assert_allclose(model.housing.completions, per_year)
     start = model.housing.units.copy()
     model.run()
@@ -219,10 +221,12 @@ def test_housing_pipeline_adds_census_dwellings_with_its_half_life():
 
 def _persons_and_building(years: int, behaviour: dict) -> tuple[np.ndarray, np.ndarray]:
     """Persons by municipality after ``years`` (seed 4), and the census building pipeline
-    relative to the 2015 stock, for a behaviour override."""
-    model = SmartCityModel(make_config(run={"years": years, "seed": 4}, behaviour=behaviour))
+    relative to the start's stock, for a behaviour override."""
+    cfg = make_config(run={"years": years, "seed": 4}, behaviour=behaviour)
+    model = SmartCityModel(cfg)
     model.run()
-    building = model.housing.completions / model.region.table["housing_units_2015"].to_numpy()
+    start_units = model.region.table[f"housing_units_{cfg.run.start_year}"].to_numpy()
+    building = model.housing.completions / start_units
     return model.persons.astype(float), building
 
 
@@ -253,9 +257,11 @@ def test_empty_dwellings_are_accounted_for():
     """New dwellings arrive empty and households fill or empty them: while no place hits
     the vacancy floor, vacant - vacant0 = (dwellings - dwellings0) - (households housed -
     households0), per municipality, in real units. The start rate is the census's."""
-    model = SmartCityModel(make_config(run={"years": 4, "seed": 2}))
+    cfg = make_config(run={"years": 4, "seed": 2})
+    model = SmartCityModel(cfg)
     table = model.region.table
-    census_rate = (table["vacant_housing_2015"] / table["housing_units_2015"]).to_numpy()
+    s = cfg.run.start_year
+    census_rate = (table[f"vacant_housing_{s}"] / table[f"housing_units_{s}"]).to_numpy()
     np.testing.assert_allclose(model.housing.vacancy0, census_rate)
     vacant0, units0 = model.housing.vacant.copy(), model.housing.units.copy()
     households0 = model.observed.households * model.scale

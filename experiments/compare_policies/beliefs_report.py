@@ -20,59 +20,19 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-
-@dataclass(frozen=True)
-class Claim:
-    """``a`` beats ``b`` on ``metric``: higher is better when ``sign`` is +1, lower when -1."""
-
-    label: str
-    a: str
-    b: str
-    metric: str
-    sign: int
-    unit: str
-    factor: float
-
-
-CLAIMS = (
-    Claim("(a) trouble_shooter beats tech_city on felt benefit (vs twin)", "trouble_shooter",
-          "tech_city", "felt_benefit_paired", +1, "pp", 100),
-    Claim("(a) trouble_shooter beats tech_city on welfare", "trouble_shooter", "tech_city",
-          "welfare_krw_total", +1, "KRW B/yr", 1e-9),
-    Claim("(b) smart villages (national) narrow the urban-rural gap more than status_quo_2018",
-          "smart_village_national", "status_quo_2018", "urban_rural_qol_gap", -1, "QoL pts", 1),
-    Claim("(c) province-led beats centre-led on felt benefit (vs twin)", "province_led",
-          "trouble_shooter", "felt_benefit_paired", +1, "pp", 100),
-    Claim("(d) the living-SOC package keeps more service than build-only", "living_soc_package",
-          "trouble_shooter", "service_mean", +1, "index pts", 1),
-    Claim("(e) brief_combined beats status_quo_2018 on capital-region share", "brief_combined",
-          "status_quo_2018", "capital_region_share", -1, "pp", 100),
-    Claim("(e) brief_combined beats status_quo_2018 on Jeonbuk population", "brief_combined",
-          "status_quo_2018", "jeonbuk_population", +1, "thousand", 1e-3),
-    Claim("(e) brief_combined beats status_quo_2018 on the urban-rural gap", "brief_combined",
-          "status_quo_2018", "urban_rural_qol_gap", -1, "QoL pts", 1),
-    Claim("(e) brief_combined beats status_quo_2018 on welfare", "brief_combined",
-          "status_quo_2018", "welfare_krw_total", +1, "KRW B/yr", 1e-9),
-    Claim("(f) status_quo_2018 beats brief_combined on national output", "status_quo_2018",
-          "brief_combined", "output", +1, "% of output", None),
-    Claim("welfare per KRW: brief_combined beats status_quo_2018 (cumulative, discounted)",
-          "brief_combined", "status_quo_2018", "cost_effectiveness_paired", +1, "KRW/KRW", 1),
-)
+from sim.tools.claims import CLAIMS, SERVICE_COLUMNS, Claim, display_difference
 
 
 def service_means(sweep: Path) -> pd.DataFrame:
     """(run, year, value): population-weighted mean of the six service levels."""
     rows = []
     for parquet in sorted(sweep.glob("*/municipalities.parquet")):
-        cols = ["year", "population"] + [f"service_{d}" for d in
-                                         ("health", "mobility", "care_education", "safety",
-                                          "digital", "environment")]
+        cols = ["year", "population", *SERVICE_COLUMNS]
         m = pd.read_parquet(parquet, columns=cols)
         level = m[cols[2:]].mean(axis=1)
         for year, g in m.assign(level=level).groupby("year"):
@@ -99,11 +59,7 @@ def contrast(wide: pd.DataFrame, claim: Claim, year: int) -> dict:
     if a is None or b is None:
         return {"n": 0}
     a, b = a.align(b, join="inner")
-    if claim.factor is None:  # relative to b, in %
-        diff = 100 * (a - b) / b
-    else:
-        diff = (a - b) * claim.factor
-    diff = diff.dropna()
+    diff = display_difference(a, b, claim).dropna()
     n = len(diff)
     mean = float(diff.mean()) if n else math.nan
     half = float(stats.t.ppf(0.975, n - 1) * diff.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan

@@ -10,6 +10,8 @@ deviation of the proxy's log across municipalities.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -105,9 +107,35 @@ def vacancy_rate(table: pd.DataFrame, start_year: int) -> np.ndarray:
 
 
 
-def housing_pipeline(table: pd.DataFrame, start_year: int) -> np.ndarray:
+#: Designated new towns and large housing districts (docs/data.md, "New towns").
+NEW_TOWNS = Path(__file__).parent / "korea" / "new_towns.csv"
+
+
+def new_town_schedule(codes, first_year: int, last_year: int,
+                      path: Path = NEW_TOWNS) -> np.ndarray:
+    """(last_year - first_year + 1, M) dwellings the listed new towns complete in each
+    calendar year, spread evenly from their first move-in to their completion year, in
+    the municipalities ``codes`` (M,); zero where a code has no new town (the synthetic
+    region)."""
+    table = pd.read_csv(path, dtype={"code": str})
+    pos = {str(c): i for i, c in enumerate(codes)}
+    out = np.zeros((last_year - first_year + 1, len(pos)))
+    for r in table.itertuples():
+        if r.code not in pos:
+            continue
+        years = np.arange(r.first_year, r.last_year + 1)
+        per_year = r.dwellings / len(years)
+        for y in years:
+            if first_year <= y <= last_year:
+                out[y - first_year, pos[r.code]] += per_year
+    return out
+
+
+def housing_pipeline(table: pd.DataFrame, start_year: int, new_towns: bool = False) -> np.ndarray:
     """(M,) dwellings completed a year at the start: the census stock's growth over the
     five years up to the start (2015->2020 for a 2020 start, 2010->2015 otherwise).
+    With ``new_towns``, minus what the listed new towns completed in those years (they
+    are scheduled on their own, :func:`new_town_schedule`, so nothing is counted twice).
 
     For a 2010 start this is the building of 2010->2015 (the supply planned by 2010,
     taken as known: the calibration is conditional on it; with the half-life the model
@@ -116,4 +144,23 @@ def housing_pipeline(table: pd.DataFrame, start_year: int) -> np.ndarray:
     """
     a, b = (2015, 2020) if census_year(start_year) >= 2020 else (2010, 2015)
     growth = table[f"housing_units_{b}"].to_numpy(dtype=float) - table[f"housing_units_{a}"].to_numpy(dtype=float)
+    if new_towns:
+        growth = growth - new_town_schedule(table["code"].astype(str), a + 1, b).sum(axis=0)
     return np.maximum(growth, 0.0) / (b - a)
+
+
+#: Statistics Korea's national births and deaths by year (docs/data.md, "Vital statistics").
+VITAL_STATISTICS = Path(__file__).parent / "korea" / "vital_statistics.csv"
+
+
+def vital_targets(region_persons: float, start_year: int, korea_persons: float,
+                  path: Path = VITAL_STATISTICS) -> dict[int, tuple[float, float]]:
+    """Year -> (births, deaths) for a region of ``region_persons`` people at the start:
+    Korea's series (``vital_statistics.csv``) times the region's share of Korea's
+    census population in ``start_year`` (``korea_persons``), so the synthetic region
+    follows Korea's rates. Only years after the start."""
+    table = pd.read_csv(path)
+    share = region_persons / max(korea_persons, 1.0)
+    rows = table[table["year"] > start_year]
+    return {int(r.year): (float(r.births) * share, float(r.deaths) * share)
+            for r in rows.itertuples()}

@@ -27,7 +27,7 @@ from sim.agents.households import (
 from sim.config import SimConfig
 from sim.constants import JEONBUK_PROVINCE
 from sim.data import census
-from sim.data.region import Region
+from sim.data.region import Region, load_korea
 from sim.kernels.households import felt_factors
 from sim.kernels.parallel import Parallel
 from sim.processes import demography, firms, housing, labour, migration, observation, policy
@@ -138,12 +138,17 @@ def build(region: Region, cfg: SimConfig, streams: Streams, parallel: Parallel) 
 
     # Markets at the start: wages, then prices from density and those wages.
     labour_state = labour.init(e, firm_state.jobs, firm_state.output, firm_state.productivity0,
-                               np.maximum(young, 1), job_share0)
+                               np.maximum(young, 1), job_share0, world.distance_km)
     price = census.initial_price_index(table, y, labour_state.mean_wage)
     parents = np.bincount(cols["muni"], weights=(cols["age"] >= 20) & (cols["age"] < 45), minlength=m)
+    targets = {}
+    if b.demography.vital_statistics:
+        korea = float(load_korea().table[f"pop_{y}"].sum())
+        real = census.vital_targets(float(cols["size"].sum()) * scale, y, korea)
+        targets = {year: (births / scale, deaths / scale) for year, (births, deaths) in real.items()}
     demography_state = demography.init(
         census.fertility_index(table, y, parents, b.demography.local_fertility), households.capacity,
-        firm_state.jobs.sum(axis=1), streams.identity_key(),
+        firm_state.jobs.sum(axis=1), streams.identity_key(), targets,
     )
     policy_state = policy.init(policy.Levers.of(cfg), world, region.name, firm_state.output,
                                scale, persons0)
@@ -151,17 +156,21 @@ def build(region: Region, cfg: SimConfig, streams: Streams, parallel: Parallel) 
     # Households take jobs and incomes, are counted, and feel their QoL: the baseline.
     labour.step(labour_state, households, e, firm_state.jobs, firm_state.output,
                 firm_state.productivity0, np.maximum(young, 1), 0,
-                streams.key("labour", y), streams.identity_key(), parallel)
+                streams.key("labour", y), streams.identity_key(), parallel, world.distance_km)
     services = policy.service_levels(world.services_base, policy_state)
     observed = observation.init(households, b.qol, services, labour_state.employment_rate,
                                 labour_state.mean_wage, price, m, parallel)
 
+    new_towns = b.housing.new_towns
+    horizon = max(y + int(cfg.run.years), 2060)  # steps beyond run.years still see it
     housing_state = housing.init(
         census.housing_units(table, y, table[f"households_{y}"].to_numpy(float)),
-        census.housing_pipeline(table, y),
+        census.housing_pipeline(table, y, new_towns),
         price,
         census.vacancy_rate(table, y),
         observed.households * scale,
+        census.new_town_schedule(table["code"].astype(str), y + 1, horizon) if new_towns else None,
+        y + 1,
     )
     conditions = migration_conditions(observed, services, policy_state, labour_state, housing_state)
     migration_state = migration.init(b.migration, b.qol.service_weights, households, conditions, world)

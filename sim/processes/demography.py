@@ -19,6 +19,14 @@ municipalities in proportion to their jobs. They are counted as ``immigrants``, 
 each municipality's change in persons is births - deaths + net internal moves +
 immigrants, exactly.
 
+Vital statistics: with ``vital_statistics`` (the default) the year's birth and death
+rates are scaled so that national births and deaths follow Statistics Korea's series
+(``sim/data/korea/vital_statistics.csv``, 2010-2025; the synthetic region in proportion
+to its population), each factor set from the year's expected events at the unscaled
+rates; after
+the series ends the last factors stay. The municipal pattern (age structure, fertility
+index) is the model's; only the national level is the data's.
+
 Reads: persons by municipality (last observation) and jobs (firms, for where immigrants
 settle). Writes: its own :class:`DemographyState` and the household rows (adds and
 removes households; ``age`` and ``size`` of every household).
@@ -26,7 +34,7 @@ removes households; ``age`` and ``size`` of every household).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -65,6 +73,9 @@ class DemographyState:
             of its own, whatever year it arrives.
         placement: the start's placement table (1, M) of immigrants (by jobs) with its
             inverse CDF and guide: the fixed proposal of their coupled placement.
+        targets: year -> (births, deaths) the national totals should follow (agent
+            units; empty: no alignment), from Statistics Korea's series.
+        birth_factor, death_factor: this year's scaling of the birth and death rates.
     """
 
     fertility_index: np.ndarray
@@ -75,19 +86,66 @@ class DemographyState:
     immigration_credit: float
     immigrant_households: int
     placement: tuple[np.ndarray, np.ndarray, np.ndarray]
+    targets: dict[int, tuple[float, float]] = field(default_factory=dict)
+    birth_factor: float = 1.0
+    death_factor: float = 1.0
 
 
 def init(fertility_index: np.ndarray, capacity: int, jobs: np.ndarray,
-         identity_key: np.uint64) -> DemographyState:
+         identity_key: np.uint64, targets: dict[int, tuple[float, float]] | None = None,
+         ) -> DemographyState:
     """No events yet; ``capacity`` is the household store's row capacity, ``jobs`` (M,)
     the start's jobs (where immigrants go), ``identity_key`` the run's key of persistent
-    draws (the immigration phase)."""
+    draws (the immigration phase), ``targets`` the national births and deaths to follow
+    (year -> (births, deaths), agent units)."""
     m = len(fertility_index)
     zeros = np.zeros(m, dtype=np.int64)
     phase = float(uniforms(identity_key, IMMIGRATION, np.zeros(1, np.int64))[0])
     return DemographyState(fertility_index, zeros, zeros.copy(), zeros.copy(),
                            np.zeros(capacity, dtype=np.uint8), phase, 0,
-                           proposal_tables(_placement(jobs)))
+                           proposal_tables(_placement(jobs)), dict(targets or {}))
+
+
+def align_to_vital_statistics(state: DemographyState, households: ColumnAgents,
+                              d: DemographyParams, year: int) -> None:
+    """Set this year's birth and death factors so that national births and deaths meet
+    ``state.targets[year]``; a year without a target keeps the factors.
+
+    The denominators are this year's expected events at the unscaled rates
+    (:func:`expected_events`), not last year's realised ones: realised events carry
+    the draws' noise, which would feed into the next year's factor and grow."""
+    target = state.targets.get(year)
+    if target is None:
+        return
+    births, deaths = target
+    expected_births, expected_deaths = expected_events(state, households, d, year)
+    if expected_births > 0:
+        state.birth_factor = births / expected_births
+    if expected_deaths > 0:
+        state.death_factor = deaths / expected_deaths
+
+
+EXPECTATION_ROWS = 400_000
+"""At most this many household rows (a systematic sample) estimate the expected events:
+the relative error is about 0.1 %, and a 1:1 Korea year does not pay for 20 M rows."""
+
+
+def expected_events(state: DemographyState, households: ColumnAgents, d: DemographyParams,
+                    year: int) -> tuple[float, float]:
+    """Expected births and deaths of ``year`` at the unscaled rates (agent units), from
+    every k-th household row (no random draws: the twins' streams are untouched)."""
+    hh = households
+    stride = max(1, hh.n // EXPECTATION_ROWS)
+    rows = slice(0, hh.n, stride)
+    age = hh.age[rows].astype(np.int64)
+    size = hh.size[rows].astype(np.int64)
+    weight = hh.n / max(len(age), 1)
+    death_q, birth_p, _ = rate_tables(d, year)
+    adults = np.bincount(age, weights=np.minimum(size, 2), minlength=256)[:256]
+    others = float(np.maximum(size - 2, 0).sum())
+    mothers = np.bincount(age, weights=state.fertility_index[hh.muni[rows]], minlength=256)[:256]
+    return (weight * float(mothers @ birth_p),
+            weight * float(adults @ death_q + others * d.child_mortality))
 
 
 def _placement(jobs: np.ndarray) -> np.ndarray:
@@ -96,13 +154,21 @@ def _placement(jobs: np.ndarray) -> np.ndarray:
     return (jobs / jobs.sum())[None, :]
 
 
-def rate_tables(d: DemographyParams, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(256,) death, birth and leaving-home probabilities by the head's age in ``year``."""
-    improvement = np.exp(-d.mortality_improvement * (year - RATE_BASE_YEAR))
-    death_q = np.minimum(1.0, d.mortality_a * improvement * np.exp(d.mortality_b * AGES))
+def rate_scalars(d: DemographyParams, year: int) -> tuple[float, float]:
+    """The birth rate of a head aged 20-44 and the mortality multiplier in ``year``
+    (before any alignment to the vital statistics)."""
+    improvement = float(np.exp(-d.mortality_improvement * (year - RATE_BASE_YEAR)))
     years = min(year, d.birth_trend_until) - RATE_BASE_YEAR
-    birth = d.birth_rate * np.exp(d.birth_trend * years)
-    birth_p = np.where((AGES >= 20) & (AGES < 45), min(birth, 1.0), 0.0)
+    return float(d.birth_rate * np.exp(d.birth_trend * years)), improvement
+
+
+def rate_tables(d: DemographyParams, year: int, birth_factor: float = 1.0,
+                death_factor: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(256,) death, birth and leaving-home probabilities by the head's age in ``year``,
+    birth and adult death rates scaled by the alignment factors."""
+    birth, improvement = rate_scalars(d, year)
+    death_q = np.minimum(1.0, d.mortality_a * improvement * death_factor * np.exp(d.mortality_b * AGES))
+    birth_p = np.where((AGES >= 20) & (AGES < 45), min(birth * birth_factor, 1.0), 0.0)
     leave_p = np.where(AGES >= 45, d.leave_home_rate, 0.0)
     return death_q, birth_p, leave_p
 
@@ -132,7 +198,9 @@ def step(
         felt_spread: ``qol.felt_threshold_spread`` (new households' thresholds).
     """
     hh = households
-    death_q, birth_p, leave_p = rate_tables(d, year)
+    if d.vital_statistics and state.targets:
+        align_to_vital_statistics(state, hh, d, year)
+    death_q, birth_p, leave_p = rate_tables(d, year, state.birth_factor, state.death_factor)
     if len(state.spawn) < hh.n:
         state.spawn = np.zeros(hh.capacity, dtype=np.uint8)
     spawn = state.spawn[: hh.n]

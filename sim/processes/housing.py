@@ -11,6 +11,12 @@ size (log dwellings) in the migration choice, so households follow the building 
 the new homes are filled. Households leaving a place empty its dwellings, so shrinking
 places accumulate vacancies, which in turn draw movers (cheap empty homes).
 
+Designated new towns and large housing districts (``sim/data/korea/new_towns.csv``:
+Sejong, the 2nd- and 3rd-generation new towns, public housing districts) add their
+planned dwellings on their own schedule (``HousingState.scheduled``), evenly from first
+move-in to completion; what they built in the census years is taken out of the
+pipeline, so nothing is counted twice (``housing.new_towns``).
+
 The price index (1 = national mean at start) changes with the log change of occupancy
 (households / dwellings) times ``price_elasticity``. Where prices rise, new dwellings are built: the stock grows by
 ``supply_elasticity`` times the log price gain of the year. Dwellings are not demolished,
@@ -41,6 +47,8 @@ class HousingState:
     Attributes:
         units: (M,) dwellings.
         completions: (M,) dwellings a year of the census building pipeline at the start.
+        scheduled: (Y, M) dwellings the listed new towns complete in each year from
+            ``schedule_start`` (the first simulated year); years beyond build none.
         price: (M,) price index (1 = national mean at the start).
         vacancy0: (M,) share of dwellings empty at the start (census).
         vacant: (M,) empty dwellings.
@@ -51,6 +59,8 @@ class HousingState:
 
     units: np.ndarray
     completions: np.ndarray
+    scheduled: np.ndarray
+    schedule_start: int
     price: np.ndarray
     vacancy0: np.ndarray
     vacant: np.ndarray
@@ -61,13 +71,17 @@ class HousingState:
 
 def init(
     units: np.ndarray, completions: np.ndarray, price: np.ndarray, vacancy0: np.ndarray,
-    households: np.ndarray,
+    households: np.ndarray, scheduled: np.ndarray | None = None, schedule_start: int = 0,
 ) -> HousingState:
     """Housing at the start: dwellings, pipeline (dwellings a year), price index and
-    vacancy rate from the census, and the start's households (real units)."""
+    vacancy rate from the census, the start's households (real units), and the new
+    towns' completions (Y, M) by year from ``schedule_start``."""
+    m = len(units)
     return HousingState(
         units=units,
         completions=completions,
+        scheduled=np.zeros((0, m)) if scheduled is None else scheduled,
+        schedule_start=schedule_start,
         price=price,
         vacancy0=vacancy0,
         vacant=vacancy0 * units,
@@ -91,6 +105,7 @@ def step(
     scale: float,
     years_elapsed: int,
     parallel: Parallel,
+    year: int | None = None,
 ) -> None:
     """Pipeline, prices, price-driven building and vacancies for one year.
 
@@ -98,9 +113,13 @@ def step(
         muni: (N,) the households' municipalities now (counted into households).
         scale: real households per household agent.
         years_elapsed: years since the start (the pipeline fades with them).
+        year: the calendar year (the new towns' schedule); None: no new towns.
     """
     elapsed = years_elapsed - 1  # the first simulated year builds at the full rate
     state.units = state.units + h.pipeline_weight * state.completions * 0.5 ** (elapsed / h.pipeline_half_life)
+    k = -1 if year is None else year - state.schedule_start
+    if 0 <= k < len(state.scheduled):
+        state.units = state.units + state.scheduled[k]
     # This year's households, counted from the agents (the observation's totals are
     # refreshed only after this step).
     m = len(state.units)

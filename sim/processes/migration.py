@@ -15,7 +15,7 @@ Destination utility for household type t = (age class a, income class i)::
                + beta_services[a] * (service index of d for class a - mean) / 10
                - beta_housing[i] * log(price_d) + beta_size * log(dwellings_d)
                + beta_vacancy * log(vacancy rate_d / vacancy rate_d at start)
-               + beta_capital[a] * capital_d - distance_decay * log(1 + km_od / 10)
+               + beta_capital[a] * capital_d + beta_rural[a] * gun_d - distance_decay * log(1 + km_od / 10)
                + same_province * [same province] + stay_local * [d == o]
                + network * log1p(M * share of o's earlier movers who went to d)
                + amenity_d
@@ -182,8 +182,10 @@ def choice_tables(
     log_size = np.log(np.maximum(c.dwellings, 1.0))  # homes to move into
     log_vacancy = np.log(c.vacant / np.maximum(c.dwellings, 1.0) / c.vacancy0)
     cap = world.capital_region.astype(float)
+    gun = world.is_gun.astype(float)
 
-    bw, bj, bs, bc = (np.asarray(x)[a_idx] for x in (p.beta_wage, p.beta_jobs, p.beta_services, p.beta_capital))
+    bw, bj, bs, bc, br = (np.asarray(x)[a_idx] for x in (p.beta_wage, p.beta_jobs, p.beta_services,
+                                                         p.beta_capital, p.beta_rural))
     bh = np.asarray(p.beta_housing)[i_idx]
     v_dest = (
         bw[:, None] * log_wage[None, :]
@@ -193,6 +195,7 @@ def choice_tables(
         + p.beta_size * log_size[None, :]
         + p.beta_vacancy * log_vacancy[None, :]
         + bc[:, None] * cap[None, :]
+        + br[:, None] * gun[None, :]
         + amenity[None, :]
     )  # (T, M)
 

@@ -202,13 +202,14 @@ class Simulated:
     pop_end: np.ndarray  # (S, M) population at the end
     in_rate: np.ndarray  # (S, M) in-migrants per person a year
     national: list = field(default_factory=list)  # one national frame per seed
+    household_growth: np.ndarray | None = None  # (S, M) log household growth over the run
 
 
 def simulate(cfgs: list[SimConfig], region=None) -> Simulated:
     """Run each config to the end and collect growth, flows and national series."""
     from sim.model import SmartCityModel
 
-    growth, pop_end, in_rate, national = [], [], [], []
+    growth, pop_end, in_rate, national, hh_growth = [], [], [], [], []
     for cfg in cfgs:
         model = SmartCityModel(cfg, region=region)
         model.run()
@@ -218,11 +219,15 @@ def simulate(cfgs: list[SimConfig], region=None) -> Simulated:
         p1 = mun.loc[mun["year"] == last, "population"].to_numpy(float)
         inflow = mun[mun["year"] > first].groupby("code", sort=False)["in_migrants"].sum()
         growth.append(np.log(np.maximum(p1, 1.0) / np.maximum(p0, 1.0)))
+        h0 = mun.loc[mun["year"] == first, "households"].to_numpy(float)
+        h1 = mun.loc[mun["year"] == last, "households"].to_numpy(float)
+        hh_growth.append(np.log(np.maximum(h1, 1.0) / np.maximum(h0, 1.0)))
         pop_end.append(p1)
         in_rate.append(inflow.to_numpy(float) / np.maximum(p0, 1.0) / max(last - first, 1))
         national.append(model.records.national_frame())
         model.release()  # otherwise every evaluated model stays in memory (Mesa 3.3.1)
-    return Simulated(np.array(growth), np.array(pop_end), np.array(in_rate), national)
+    return Simulated(np.array(growth), np.array(pop_end), np.array(in_rate), national,
+                     np.array(hh_growth))
 
 
 def _band(x: float, lo: float, hi: float) -> float:
@@ -470,7 +475,9 @@ def trends_only(args, region, command: str, today: str) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The options of ``python -m sim.calibrate`` (the TPE search, the amenity trends and
+    ``--abc``, which :func:`sim.tools.abc.main` runs)."""
     ap = argparse.ArgumentParser(prog="python -m sim.calibrate", description=__doc__.split("\n")[0])
     ap.add_argument("--trials", type=int, default=120, help="Optuna trials (default 120)")
     ap.add_argument("--seeds", type=int, default=2, help="runs per trial, seeds 0..K-1 (default 2)")
@@ -499,7 +506,28 @@ def main(argv: list[str] | None = None) -> int:
                     help="take stage 1 from this calibration record instead of rerunning it")
     ap.add_argument("--region", choices=("korea", "synthetic"), default="korea",
                     help="synthetic: a 12-municipality test world (for tests only)")
+    ap.add_argument("--abc", type=int, default=0, metavar="N",
+                    help="approximate Bayesian computation instead of the TPE search: N prior "
+                         "draws (Latin hypercube), the best --abc-accept share kept as the "
+                         "posterior sample (sim/tools/abc.py)")
+    ap.add_argument("--abc-accept", type=float, default=0.1,
+                    help="accepted share of the N prior draws (default 0.1)")
+    ap.add_argument("--abc-refine", type=int, default=0, metavar="M",
+                    help="a second round: M perturbations of the accepted sets; the accepted "
+                         "sample is then the same number of best among all N + M (default 0)")
+    ap.add_argument("--jobs", type=int, default=2, help="parallel workers of --abc (default 2)")
+    ap.add_argument("--posterior", type=Path, default=ROOT / "configs/behaviour/posterior.csv",
+                    help="where --abc writes the accepted sets (trials beside it, resumable)")
+    ap.add_argument("--abc-no-default", action="store_true",
+                    help="keep --out as it is (do not make the best accepted set the default)")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = parser()
     args = ap.parse_args(argv)
+    if args.abc:
+        ap.error("--abc runs through python -m sim.calibrate (sim.tools.abc.main)")
     if args.trials < 1 or args.seeds < 1:
         ap.error("--trials and --seeds must be >= 1")
 

@@ -75,11 +75,23 @@ def growth_metrics(pred: np.ndarray, obs: np.ndarray, pop_start: np.ndarray,
 
 
 def naive_forecasts(table: pd.DataFrame, y0: int, y1: int) -> dict[str, np.ndarray]:
-    """``zero_change`` and ``persistence`` (the previous period's growth) for y0->y1."""
+    """``zero_change``, ``persistence`` (the previous period's growth) and, where the
+    census reaches two periods back, ``damped_persistence`` for y0->y1: the previous
+    period's mean growth plus k times each place's growth relative to it, with k the
+    slope of relative growth on the relative growth of the period before (fitted on the
+    past only: for 2020->2025, 2015->2020 on 2010->2015)."""
     from sim.tools.calibrate import census_growth
 
-    prev = census_growth(table, 2 * y0 - y1, y0)
-    return {"zero_change": np.zeros(len(table)), "persistence": prev}
+    a = 2 * y0 - y1
+    prev = census_growth(table, a, y0)
+    out = {"zero_change": np.zeros(len(table)), "persistence": prev}
+    b = 2 * a - y0
+    if f"pop_{b}" in table:
+        before = census_growth(table, b, a)
+        x, y = before - before.mean(), prev - prev.mean()
+        k = float((x * y).sum() / max((x * x).sum(), 1e-12))
+        out["damped_persistence"] = prev.mean() + k * (prev - prev.mean())
+    return out
 
 
 # ------------------------------------------------------------------------------- runs
@@ -144,6 +156,11 @@ def run_validation(typed: SimConfig, seeds: list[int], trends: str, out_dir: Pat
         result[key] = growth_metrics(pred, obs, p_start, p_end)
         result[key]["seed_sd_of_growth"] = float(sim.growth.std(axis=0).mean())
         predictions[key] = pred
+        if f"households_{y0}" in table and f"households_{y1}" in table:  # 2015->2020 only
+            h0, h1 = (table[f"households_{y}"].to_numpy(float) for y in (y0, y1))
+            result[key]["households"] = growth_metrics(
+                sim.household_growth.mean(axis=0), np.log(h1 / h0), h0, h1)
+            predictions[f"{key}_households"] = sim.household_growth.mean(axis=0)
         # The previous period (in sample for a 2015 start: the calibration period) and
         # the capital-region path.
         a = 2 * y0 - y1
@@ -155,6 +172,9 @@ def run_validation(typed: SimConfig, seeds: list[int], trends: str, out_dir: Pat
                 g_past, census_growth(table, a, y0), table[f"pop_{a}"].to_numpy(float),
                 table[f"pop_{y0}"].to_numpy(float))
         paths[key] = _capital_path([past, sim] if past is not None else [sim])
+    if f"households_{y0}" in table and f"households_{y1}" in table:
+        h0, h1 = (table[f"households_{y}"].to_numpy(float) for y in (y0, y1))
+        result["naive_households"] = {"zero_change": growth_metrics(np.zeros(len(h0)), np.log(h1 / h0), h0, h1)}
     result["naive"] = {}
     for name, pred in naive_forecasts(table, y0, y1).items() if 2 * y0 - y1 >= 2010 else []:
         result["naive"][name] = growth_metrics(pred, obs, p_start, p_end)
@@ -197,6 +217,15 @@ def summary_markdown(result: dict[str, Any]) -> str:
              "| forecast | RMSE | MAE | Spearman | ARD | mean error |", "|---|---|---|---|---|---|"]
     lines += [f"| {name} | {fmt(m['rmse'])} | {fmt(m['mae'])} | {fmt(m['spearman'])} | "
               f"{fmt(m['ard'])} | {fmt(m['bias'])} |" for name, m in rows]
+    households = [(k, result[k]["households"]) for k in ("model", "model_amenity_trends")
+                  if k in result and "households" in result[k]]
+    if households:
+        lines += ["", "Log household growth per municipality (census households):", "",
+                  "| forecast | RMSE | Spearman | mean error |", "|---|---|---|---|"]
+        lines += [f"| {name} | {fmt(m['rmse'])} | {fmt(m['spearman'])} | {fmt(m['bias'])} |"
+                  for name, m in households]
+        lines += [f"| naive: {name} | {fmt(m['rmse'])} | {fmt(m['spearman'])} | {fmt(m['bias'])} |"
+                  for name, m in result.get("naive_households", {}).items()]
     bar = result["bar"]
     verdict = {True: "yes", False: "no"}
     lines += ["", "The bar (model = default behaviour):", "",

@@ -1,0 +1,303 @@
+"""From per-run outcomes to the study's answers: where each claim holds, and why not.
+
+Every function here is pure (frames in, frames out). A claim holds in a world when the
+paired difference ``sign * (a - b)`` of its outcome is strictly positive (a tie, e.g. no
+one noticing either policy, does not count as holding); the share of worlds where it
+holds gets a Wilson interval. Scenario discovery (PRIM, ema_workbench) describes the
+worlds where a claim fails as a box of assumptions; feature scores rank the
+assumptions; the break-even value of the top one is where the share holding crosses
+50 %; regret compares every scenario with the best in the same world.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.tools.claims import CLAIMS, Claim, display_difference
+
+#: Fewest worlds for feature scores and break-even values (trees on fewer say nothing).
+MIN_SCORED = 6
+CLAIM_COLUMNS = ["claim", "outcome", "share_holds", "ci_low", "ci_high", "n_worlds"]
+#: Regret outcomes: metric -> sign (+1 higher is better, -1 lower is better).
+REGRET_METRICS = {
+    "welfare_krw_total": +1, "output": +1, "felt_benefit_paired": +1,
+    "urban_rural_qol_gap": -1, "capital_region_share": -1, "jeonbuk_population": +1,
+    "service_mean": +1,
+}
+
+
+def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval of a binomial share ``k / n`` (95 % by default); (nan, nan)
+    for n = 0. It stays inside [0, 1] and is sensible at 0 and n successes."""
+    if n == 0:
+        return math.nan, math.nan
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    low = 0.0 if k == 0 else max(0.0, centre - half)  # exact at the ends, not 1e-17 off
+    high = 1.0 if k == n else min(1.0, centre + half)
+    return low, high
+
+
+def contrasts(outcomes: pd.DataFrame, claim: Claim, year: int) -> pd.DataFrame:
+    """Per world: the outcome of ``a`` and ``b``, the display difference and whether the
+    claim holds (worlds where either is missing or NaN are dropped)."""
+    at = outcomes[outcomes["year"] == year]
+    if claim.metric not in at.columns:
+        return pd.DataFrame(columns=["world", "a", "b", "diff", "holds"])
+    wide = at.pivot_table(index="world", columns="scenario", values=claim.metric, aggfunc="first")
+    if claim.a not in wide or claim.b not in wide:
+        return pd.DataFrame(columns=["world", "a", "b", "diff", "holds"])
+    a, b = wide[claim.a], wide[claim.b]
+    frame = pd.DataFrame({"a": a, "b": b}).dropna()
+    frame["diff"] = display_difference(frame["a"], frame["b"], claim)
+    frame["holds"] = claim.sign * (frame["a"] - frame["b"]) > 0
+    return frame.rename_axis("world").reset_index()
+
+
+def claims_table(outcomes: pd.DataFrame, years: Sequence[int],
+                 claims: Sequence[Claim] = CLAIMS) -> pd.DataFrame:
+    """One row per claim, outcome and year: the share of worlds where it holds, its
+    Wilson 95 % interval and the number of worlds, then the claim's parts and the
+    distribution of the paired difference (display units)."""
+    rows = []
+    for year in years:
+        for c in claims:
+            d = contrasts(outcomes, c, year)
+            n, k = len(d), int(d["holds"].sum()) if len(d) else 0
+            low, high = wilson(k, n)
+            diff = d["diff"].astype(float) if n else pd.Series(dtype=float)
+            rows.append({
+                "claim": c.label, "outcome": c.metric, "share_holds": k / n if n else math.nan,
+                "ci_low": low, "ci_high": high, "n_worlds": n, "year": int(year), "key": c.key,
+                "a": c.a, "b": c.b, "sign": c.sign, "n_holds": k, "unit": c.unit,
+                "diff_mean": float(diff.mean()) if n else math.nan,
+                "diff_p05": float(diff.quantile(0.05)) if n else math.nan,
+                "diff_median": float(diff.median()) if n else math.nan,
+                "diff_p95": float(diff.quantile(0.95)) if n else math.nan,
+            })
+    return pd.DataFrame(rows)[[*CLAIM_COLUMNS, *[k for k in rows[0] if k not in CLAIM_COLUMNS]]] \
+        if rows else pd.DataFrame(columns=CLAIM_COLUMNS)
+
+
+# ------------------------------------------------------------------ scenario discovery
+def prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8,
+             mass_min: float = 0.05) -> dict[str, Any] | None:
+    """PRIM (ema_workbench) on ``y`` (True where the claim fails): the peeling trajectory
+    and the chosen box, the one of greatest coverage among those at least ``threshold``
+    dense (else the one with the best coverage x density). None when ``y`` is all one
+    value (nothing to tell apart) or there are too few cases."""
+    y = np.asarray(y, dtype=bool)
+    if len(y) < 4 or y.all() or not y.any():
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
+
+        p = prim.Prim(x.reset_index(drop=True).astype(float), y, threshold=threshold,
+                      mass_min=mass_min)
+        box = p.find_box()
+    traj = box.peeling_trajectory.copy()
+    dense = traj[traj["density"] >= threshold]
+    if len(dense):
+        chosen = int(dense.sort_values(["coverage", "density"], ascending=False).index[0])
+    else:
+        chosen = int((traj["coverage"] * traj["density"]).idxmax())
+    lims = box.box_lims[chosen]
+    full = box.box_lims[0]
+    restricted = [c for c in x.columns if (lims[c].iloc[0] > full[c].iloc[0])
+                  or (lims[c].iloc[1] < full[c].iloc[1])]
+    qp = {}
+    try:  # quasi-p values (Bryant & Lempert 2010) per restricted side; -1: side not restricted
+        raw = box._calculate_quasi_p(chosen, restricted) if restricted else {}
+        qp = {c: max([float(v) for v in vals if v >= 0], default=math.nan) for c, vals in raw.items()}
+    except Exception:  # a courtesy: the box stands without them
+        qp = {}
+    point = traj.loc[chosen]
+    return {
+        "n": int(len(y)), "n_fail": int(y.sum()), "threshold": threshold, "chosen": chosen,
+        "coverage": float(point["coverage"]), "density": float(point["density"]),
+        "mass": float(point["mass"]), "res_dim": int(point["res_dim"]),
+        "limits": {c: [float(lims[c].iloc[0]), float(lims[c].iloc[1])] for c in restricted},
+        "range": {c: [float(full[c].iloc[0]), float(full[c].iloc[1])] for c in x.columns},
+        "quasi_p": qp,
+        "trajectory": traj[["coverage", "density", "mass", "res_dim"]].astype(float)
+                      .to_dict(orient="records"),
+    }
+
+
+def prim_rows(label: str, outcome: str, year: int, result: dict[str, Any] | None) -> list[dict]:
+    """The rows of prim_boxes.csv for one claim: one per restricted dimension of the box."""
+    if result is None:
+        return []
+    common = {"claim": label, "outcome": outcome, "year": year, "box": result["chosen"],
+              "coverage": result["coverage"], "density": result["density"],
+              "mass": result["mass"], "n_worlds": result["n"], "n_fail": result["n_fail"]}
+    if not result["limits"]:
+        return [common | {"parameter": "", "low": math.nan, "high": math.nan,
+                          "range_low": math.nan, "range_high": math.nan, "quasi_p": math.nan}]
+    return [common | {"parameter": c, "low": lo, "high": hi,
+                      "range_low": result["range"][c][0], "range_high": result["range"][c][1],
+                      "quasi_p": result["quasi_p"].get(c, math.nan)}
+            for c, (lo, hi) in result["limits"].items()]
+
+
+# ------------------------------------------------------------------ feature scores
+def feature_scores(x: pd.DataFrame, holds: np.ndarray, seed: int = 0) -> pd.DataFrame:
+    """Per parameter: an extra-trees importance (ema_workbench.analysis.feature_scoring,
+    classification of holds/fails; 0-1, summing to 1) and the regional-sensitivity
+    statistic (two-sample Kolmogorov-Smirnov distance between the parameter's values in
+    worlds where the claim holds and where it fails, with its p-value)."""
+    from scipy.stats import ks_2samp
+
+    holds = np.asarray(holds, dtype=bool)
+    cols = list(x.columns)
+    if holds.all() or not holds.any():
+        return pd.DataFrame({"parameter": cols, "score": np.nan, "ks": np.nan, "ks_p": np.nan})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis.feature_scoring import RuleInductionType, get_ex_feature_scores
+
+        scores, _ = get_ex_feature_scores(x.reset_index(drop=True).astype(float),
+                                             holds.astype(int),
+                                             mode=RuleInductionType.CLASSIFICATION,
+                                             # ema_workbench's default, int(0.6 x features),
+                                             # is 0 for a one-parameter space
+                                             max_features=max(1, int(0.6 * len(cols))),
+                                             random_state=seed)
+    score = scores.iloc[:, 0].reindex(cols)
+    ks = [ks_2samp(x.loc[holds, c], x.loc[~holds, c]) for c in cols]
+    return pd.DataFrame({"parameter": cols, "score": score.to_numpy(dtype=float),
+                         "ks": [r.statistic for r in ks], "ks_p": [r.pvalue for r in ks]})
+
+
+# ------------------------------------------------------------------ break-even
+def logistic_fit(v: np.ndarray, holds: np.ndarray) -> tuple[float, float]:
+    """Maximum-likelihood (b0, b1) of P(holds) = 1 / (1 + exp(-(b0 + b1 v))), with a
+    small ridge so that a perfectly separated sample still gives a finite fit."""
+    from scipy.optimize import minimize
+
+    v = np.asarray(v, dtype=float)
+    y = np.asarray(holds, dtype=float)
+    mu, sd = v.mean(), v.std() or 1.0
+    z = (v - mu) / sd
+
+    def nll(b):
+        eta = b[0] + b[1] * z
+        return float(np.sum(np.logaddexp(0, eta) - y * eta) + 1e-3 * (b @ b))
+
+    b = minimize(nll, np.zeros(2), method="BFGS").x
+    return float(b[0] - b[1] * mu / sd), float(b[1] / sd)
+
+
+def break_even(v: np.ndarray, holds: np.ndarray, bins: int = 5) -> dict[str, float]:
+    """Where the share of worlds holding crosses 50 % along one parameter: from a logistic
+    fit (``logistic``: -b0/b1, NaN outside the sampled range) and from quantile bins
+    (``binned``: linear interpolation between the first adjacent bins whose shares
+    straddle 50 %, NaN if none do). ``slope`` > 0: the claim holds more often above."""
+    v = np.asarray(v, dtype=float)
+    holds = np.asarray(holds, dtype=bool)
+    lo, hi = float(v.min()), float(v.max())
+    b0, b1 = logistic_fit(v, holds)
+    x50 = -b0 / b1 if b1 != 0 else math.nan
+    if not lo <= x50 <= hi:
+        x50 = math.nan
+    edges = np.unique(np.quantile(v, np.linspace(0, 1, bins + 1)))
+    binned = math.nan
+    if len(edges) > 2:
+        idx = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, len(edges) - 2)
+        filled = [i for i in range(len(edges) - 1) if (idx == i).any()]
+        centres = np.array([v[idx == i].mean() for i in filled])
+        shares = np.array([holds[idx == i].mean() for i in filled])
+        for i in range(len(shares) - 1):
+            s0, s1 = shares[i] - 0.5, shares[i + 1] - 0.5
+            if s0 == 0:
+                binned = float(centres[i])
+                break
+            if s0 * s1 < 0:
+                binned = float(centres[i] + (centres[i + 1] - centres[i]) * s0 / (s0 - s1))
+                break
+    return {"logistic": x50, "binned": binned, "slope": b1, "low": lo, "high": hi}
+
+
+# ------------------------------------------------------------------ regret
+def regret(outcomes: pd.DataFrame, year: int,
+           metrics: dict[str, int] = REGRET_METRICS) -> pd.DataFrame:
+    """Per scenario and metric: regret in each world is how far the scenario falls short
+    of the best scenario of that world (0 for the best; in the metric's own units), and
+    the table gives its maximum, mean and 90th percentile across worlds and marks the
+    scenario of least maximum regret (``minimax``)."""
+    at = outcomes[outcomes["year"] == year]
+    rows = []
+    for metric, sign in metrics.items():
+        if metric not in at.columns:
+            continue
+        wide = at.pivot_table(index="world", columns="scenario", values=metric, aggfunc="first")
+        wide = wide.dropna()
+        if wide.empty:
+            continue
+        signed = sign * wide
+        reg = signed.max(axis=1).to_numpy()[:, None] - signed
+        table = pd.DataFrame({
+            "metric": metric, "year": int(year), "scenario": reg.columns,
+            "max_regret": reg.max().to_numpy(), "mean_regret": reg.mean().to_numpy(),
+            "p90_regret": reg.quantile(0.9).to_numpy(),
+            "share_best": (reg == 0).mean().to_numpy(), "n_worlds": len(reg),
+        })
+        table["minimax"] = table["max_regret"] == table["max_regret"].min()
+        rows.append(table.sort_values("max_regret"))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def discovery(outcomes: pd.DataFrame, worlds: pd.DataFrame, params: Sequence[str], year: int,
+              claims: Sequence[Claim] = CLAIMS, threshold: float = 0.8, seed: int = 0,
+              bounds: dict[str, tuple[float, float]] | None = None) -> dict[str, Any]:
+    """For each claim in ``year``: PRIM box of the failing worlds, feature scores and the
+    break-even value of the top-scored parameter. Returns ``prim`` (label -> result),
+    ``boxes`` (prim_boxes.csv rows), ``scores`` and ``breakeven`` frames. ``bounds`` (the
+    space's ranges) replace the sampled min and max as each box's reference range."""
+    prim_out, boxes, scores, breakeven = {}, [], [], []
+    x_all = worlds.set_index("world")[list(params)]
+    for c in claims:
+        d = contrasts(outcomes, c, year)
+        if d.empty:
+            continue
+        x = x_all.loc[d["world"].to_numpy()]
+        holds = d["holds"].to_numpy(dtype=bool)
+        result = prim_box(x, ~holds, threshold=threshold)
+        if result is not None and bounds:
+            result["range"] |= {k: [float(lo), float(hi)] for k, (lo, hi) in bounds.items()
+                                if k in result["range"]}
+        prim_out[c.label] = ({"outcome": c.metric, "year": year, "status": "box"} | result
+                             if result is not None else
+                             {"outcome": c.metric, "year": year, "n": int(len(holds)),
+                              "n_fail": int((~holds).sum()),
+                              "status": "holds in every world" if holds.all() else
+                              "fails in every world" if not holds.any() else "too few worlds"})
+        boxes += prim_rows(c.label, c.metric, year, result)
+        fs = (feature_scores(x, holds, seed=seed) if len(holds) >= MIN_SCORED else
+              pd.DataFrame({"parameter": list(x.columns), "score": np.nan, "ks": np.nan,
+                            "ks_p": np.nan}))
+        fs = fs.assign(claim=c.label, outcome=c.metric, year=year)
+        scores.append(fs)
+        if fs["score"].notna().any():
+            top = str(fs.sort_values("score", ascending=False)["parameter"].iloc[0])
+            be = break_even(x[top].to_numpy(), holds)
+            breakeven.append({"claim": c.label, "outcome": c.metric, "year": year,
+                              "parameter": top, "breakeven_logistic": be["logistic"],
+                              "breakeven_binned": be["binned"],
+                              "holds_more": "above" if be["slope"] > 0 else "below",
+                              "range_low": be["low"], "range_high": be["high"],
+                              "share_holds": float(holds.mean())})
+    score_frame = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame()
+    if len(score_frame):
+        score_frame = score_frame[["claim", "outcome", "year", "parameter", "score", "ks", "ks_p"]]
+    return {"prim": prim_out, "boxes": pd.DataFrame(boxes), "scores": score_frame,
+            "breakeven": pd.DataFrame(breakeven)}

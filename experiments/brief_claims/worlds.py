@@ -1,0 +1,232 @@
+"""Simulate every scenario of one world in memory, and keep finished worlds on disk.
+
+One task per world: the worker composes each scenario's config once (cached per
+process), reuses the loaded region, runs the scenarios with the world's run seed
+(common random numbers: the ``no_investment`` twin shares every random draw it can with
+the policy runs), and reduces each run to the outcome rows of the years kept. The
+world's rows are written atomically to ``worlds/w<world>.parquet`` (its municipal map
+rows first, to ``worlds/w<world>.map.parquet``), so a killed study loses at most the
+worlds in flight, and a rerun skips every world whose file carries the same world key.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.tools.claims import service_mean
+from sim.tools.twins import cost_effectiveness_series, felt_benefit_paired
+
+BASELINE = "no_investment"
+#: Municipal columns kept for the map of where effects land (final year).
+MAP_COLUMNS = ("population", "qol")
+
+
+@dataclass(frozen=True)
+class WorldTask:
+    """Everything a worker needs for one world (picklable)."""
+
+    world: int
+    seed: int
+    overrides: tuple[str, ...]  # the world's parameter overrides
+    values: dict[str, Any] | None  # nested values merged on top (posterior behaviour)
+    base: tuple[str, ...]  # the study's run overrides (region, years, scale, ...)
+    scenarios: tuple[str, ...]
+    years: tuple[int, ...]  # years whose outcomes are kept (the final year last)
+    key: str  # world key (space.world_key): a stored world is reused only if it matches
+    out_dir: Path
+
+
+def world_path(out_dir: Path, world: int) -> Path:
+    return Path(out_dir) / "worlds" / f"w{world:05d}.parquet"
+
+
+def map_path(out_dir: Path, world: int) -> Path:
+    return Path(out_dir) / "worlds" / f"w{world:05d}.map.parquet"
+
+
+def is_done(out_dir: Path, world: int, key: str) -> bool:
+    """True if the world's file exists, is readable and was written for ``key``."""
+    path = world_path(out_dir, world)
+    if not path.exists() or not map_path(out_dir, world).exists():
+        return False
+    try:
+        keys = pd.read_parquet(path, columns=["world_key"])["world_key"].unique()
+    except Exception:  # a truncated or foreign file: redo the world
+        return False
+    return len(keys) == 1 and keys[0] == key
+
+
+@functools.lru_cache(maxsize=4)
+def _region(name: str, n: int, seed: int):
+    """The loaded region, once per process (Korea's table and distances are reused)."""
+    from sim.data import load_region
+
+    return load_region(name, n_municipalities=n, seed=seed)
+
+
+@functools.lru_cache(maxsize=64)
+def _composed(base: tuple[str, ...], scenario: str):
+    """A scenario's composed (not yet typed) config, once per process."""
+    from sim.config import compose
+
+    return compose([*base, f"scenario={scenario}", "run.progress=false", "run.plots=false"])
+
+
+def world_config(base: Sequence[str], scenario: str, seed: int, overrides: Sequence[str],
+                 values: dict[str, Any] | None = None):
+    """The validated SimConfig of one scenario in one world: the scenario's config with
+    the world's parameter overrides, its run seed and nested values, as ``python -m sim``
+    would build it from the same overrides."""
+    from omegaconf import OmegaConf
+
+    from sim.config import ConfigError, to_typed
+
+    cfg = _composed(tuple(base), scenario).copy()
+    OmegaConf.set_struct(cfg, True)
+    try:
+        for item in [*overrides, f"run.seed={int(seed)}"]:
+            key, _, text = item.partition("=")
+            OmegaConf.update(cfg, key, _parse(text), merge=True)
+        if values:
+            OmegaConf.set_struct(cfg, False)
+            cfg = OmegaConf.merge(cfg, values)
+    except Exception as err:  # omegaconf's errors name the key
+        raise ConfigError(f"invalid configuration: {err}") from err
+    return to_typed(cfg)
+
+
+def _parse(text: str) -> int | float | str:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def run_scenario(cfg) -> tuple[pd.DataFrame, pd.DataFrame, float, float, float]:
+    """One run in memory: (national, municipal frames, felt threshold, wall seconds, CPU
+    seconds of this process: with one Numba thread, the wall time on an idle core)."""
+    from sim.model import SmartCityModel
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    model = SmartCityModel(cfg, region=_region(cfg.region.name, cfg.region.n_municipalities,
+                                               cfg.region.seed))
+    try:
+        model.run()
+        national = model.records.national_frame()
+        municipal = model.records.municipal_frame()
+        threshold = float(model.cfg.behaviour.qol.felt_threshold)  # resolved from the beliefs
+    finally:
+        model.release()
+    return national, municipal, threshold, time.perf_counter() - t0, time.process_time() - c0
+
+
+def outcome_rows(national: pd.DataFrame, municipal: pd.DataFrame, twin_national: pd.DataFrame,
+                 twin_municipal: pd.DataFrame, *, threshold: float, spread: float, rate: float,
+                 years: Sequence[int], is_twin: bool) -> pd.DataFrame:
+    """One row per kept year: the national columns, ``service_mean`` and the twin metrics
+    (:mod:`sim.tools.twins`, against the same-seed ``no_investment`` run; 0 for the twin
+    itself, as :mod:`sim.tools.compare` has them)."""
+    nat = national.set_index("year")
+    nat = nat[[c for c in nat.columns if pd.api.types.is_numeric_dtype(nat[c])]].astype(float)
+    nat["service_mean"] = service_mean(municipal)
+    ce = cost_effectiveness_series(national, twin_national, rate)
+    nat["cost_effectiveness_paired"] = ce.fillna(0.0) * 0.0 if is_twin else ce
+    felt = {}
+    for year in years:
+        if is_twin:
+            felt[year] = 0.0
+            continue
+        a = municipal[municipal["year"] == year]
+        b = twin_municipal[twin_municipal["year"] == year]
+        felt[year] = felt_benefit_paired(a, b, threshold, spread) if len(a) and len(b) else np.nan
+    kept = [y for y in years if y in nat.index]
+    out = nat.loc[kept].copy()
+    out["felt_benefit_paired"] = pd.Series(felt).reindex(out.index)
+    return out.rename_axis("year").reset_index()
+
+
+def simulate_world(task: WorldTask) -> dict[str, Any]:
+    """Run every scenario of a world (the twin first), write its rows atomically and
+    return its timings."""
+    from sim import io
+
+    t0 = time.perf_counter()
+    scenarios = [BASELINE, *[s for s in task.scenarios if s != BASELINE]]
+    runs, seconds, cpu = {}, {}, {}
+    c0 = time.process_time()
+    for scenario in scenarios:
+        cfg = world_config(task.base, scenario, task.seed, task.overrides, task.values)
+        nat, mun, threshold, secs, cpu[scenario] = run_scenario(cfg)
+        runs[scenario] = (nat, mun, threshold, float(cfg.behaviour.qol.felt_threshold_spread),
+                          float(cfg.run.discount_rate))
+        seconds[scenario] = secs
+    twin_nat, twin_mun = runs[BASELINE][0], runs[BASELINE][1]
+    final = max(task.years)
+    rows, maps = [], []
+    for scenario in task.scenarios:
+        nat, mun, threshold, spread, rate = runs[scenario]
+        frame = outcome_rows(nat, mun, twin_nat, twin_mun, threshold=threshold, spread=spread,
+                             rate=rate, years=task.years, is_twin=scenario == BASELINE)
+        rows.append(frame.assign(world=task.world, scenario=scenario))
+        last = mun[mun["year"] == final][["code", *MAP_COLUMNS]]
+        maps.append(last.assign(world=task.world, scenario=scenario))
+    table = pd.concat(rows, ignore_index=True).assign(world_key=task.key)
+    first = ["world", "scenario", "year"]
+    table = table[[*first, *[c for c in table.columns if c not in first]]]
+    io.atomic_write(map_path(task.out_dir, task.world),
+                    lambda tmp: pd.concat(maps, ignore_index=True).to_parquet(tmp, index=False))
+    io.atomic_write(world_path(task.out_dir, task.world),
+                    lambda tmp: table.to_parquet(tmp, index=False))
+    return {"world": task.world, "seconds": time.perf_counter() - t0,
+            "cpu_seconds": time.process_time() - c0, "run_seconds": seconds, "run_cpu_seconds": cpu}
+
+
+def run_worlds(tasks: Sequence[WorldTask], n_jobs: int = 1, progress: bool = True) -> list[dict]:
+    """Simulate every task whose world is not done; returns their timings (in finishing
+    order). Parallel runs go to a joblib (loky) pool, one world per task, with one Numba
+    thread per worker after the kernels are compiled once here."""
+    import os
+
+    from tqdm.auto import tqdm
+
+    todo = [t for t in tasks if not is_done(t.out_dir, t.world, t.key)]
+    if not todo:
+        return []
+    from sim.callbacks import warm_numba_cache
+
+    warm_numba_cache()
+    runs_per_world = len(set(todo[0].scenarios) | {BASELINE})
+    bar = tqdm(total=len(todo) * runs_per_world, desc="runs", unit="run", disable=not progress)
+    done = []
+    if n_jobs <= 1 or len(todo) == 1:
+        for task in todo:
+            done.append(simulate_world(task))
+            bar.update(runs_per_world)
+    else:
+        from joblib import Parallel, delayed
+
+        os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # the pool's workers inherit it
+        for result in Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")(
+                delayed(simulate_world)(t) for t in todo):
+            done.append(result)
+            bar.update(runs_per_world)
+    bar.close()
+    return done
+
+
+def gather(out_dir: Path, worlds: Sequence[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The outcome rows and the map rows of the given worlds."""
+    outcomes = pd.concat([pd.read_parquet(world_path(out_dir, w)) for w in worlds],
+                         ignore_index=True)
+    maps = pd.concat([pd.read_parquet(map_path(out_dir, w)) for w in worlds], ignore_index=True)
+    return outcomes, maps
