@@ -238,3 +238,17 @@ def test_noise_table_separates_what_the_seed_could_give() -> None:
     assert t["share_holds_beyond_noise"] == pytest.approx(0.5)
     assert t["share_fails_beyond_noise"] == pytest.approx(0.25)
     assert t["share_within_noise"] == pytest.approx(0.25)
+
+
+def test_the_ray_backend_needs_ray_and_says_so() -> None:
+    """Ray is not a dependency: asking for it without it installed is a clear error."""
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        with pytest.raises(ValueError, match="pip install 'ray"):
+            worlds.parallel_backend("ray")
+    else:
+        assert worlds.parallel_backend("ray") == "ray"
+    with pytest.raises(ValueError, match="allowed loky, ray"):
+        worlds.parallel_backend("dask")
+    assert worlds.parallel_backend("loky") == "loky"

@@ -48,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
                    f"--quick {QUICK_WORLDS})")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="parallel worlds (joblib loky workers; default: all cores)")
+    p.add_argument("--backend", default="loky", choices=worlds.BACKENDS,
+                   help="joblib backend: loky (this machine) or ray (a Ray cluster; needs "
+                        "ray installed and a shared --sweep-dir)")
     p.add_argument("--sweep-dir", type=Path, default=ROOT / "multirun" / "brief_claims",
                    help="where everything goes (default multirun/brief_claims)")
     p.add_argument("--space", type=Path, default=space.DEFAULT_SPACE,
@@ -104,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     n_worlds = args.worlds if args.worlds is not None else (QUICK_WORLDS if args.quick else 200)
     if n_worlds < 1:
         p.error("--worlds must be >= 1")
+    try:
+        worlds.parallel_backend(args.backend)  # Ray missing: say so before any run
+    except ValueError as err:
+        p.error(str(err))
     base = [*(QUICK if args.quick else []), *extra]
     sweep = Path(args.sweep_dir)
     timing: dict = {"phases_s": {}}
@@ -155,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         pending = [tk for tk in tasks if not worlds.is_done(sweep, tk.world, tk.key)]
         print(f"{len(tasks) - len(pending)} worlds already finished; running {len(pending)}",
               flush=True)
-        done = worlds.run_worlds(pending, n_jobs=args.jobs, progress=not args.no_progress)
+        done = worlds.run_worlds(pending, n_jobs=args.jobs, progress=not args.no_progress,
+                                 backend=args.backend)
     t = phase("simulate", t)
     finished = [tk.world for tk in tasks if worlds.is_done(sweep, tk.world, tk.key)]
     if not finished:

@@ -191,10 +191,42 @@ def simulate_world(task: WorldTask) -> dict[str, Any]:
             "cpu_seconds": time.process_time() - c0, "run_seconds": seconds, "run_cpu_seconds": cpu}
 
 
-def run_worlds(tasks: Sequence[WorldTask], n_jobs: int = 1, progress: bool = True) -> list[dict]:
+BACKENDS = ("loky", "ray")
+
+
+def parallel_backend(name: str) -> str:
+    """The joblib backend for ``--backend``: ``loky`` (this machine's cores) or ``ray``
+    (a Ray cluster through ``ray.util.joblib``; ``ray.init`` connects to the cluster in
+    ``RAY_ADDRESS``, else starts a local one). With Ray the workers write the world files
+    themselves, so ``--sweep-dir`` must be on a file system every node sees."""
+    if name not in BACKENDS:
+        raise ValueError(f"--backend={name!r}: allowed {', '.join(BACKENDS)}")
+    if name == "ray":
+        try:
+            import ray
+            from ray.util.joblib import register_ray
+        except ImportError as err:
+            raise ValueError("--backend=ray needs Ray: pip install 'ray[default]' "
+                             "(not a dependency of the project)") from err
+        if not ray.is_initialized():
+            # The workers import this study's modules and this checkout's sim: the same
+            # paths as here (on a cluster: the checkout on a shared file system).
+            import os
+
+            here = Path(__file__).resolve().parents[1]
+            paths = [str(here), str(here.parent), os.environ.get("PYTHONPATH", "")]
+            ray.init(runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in paths if p)}},
+                     ignore_reinit_error=True, log_to_driver=False)
+        register_ray()
+    return name
+
+
+def run_worlds(tasks: Sequence[WorldTask], n_jobs: int = 1, progress: bool = True,
+               backend: str = "loky") -> list[dict]:
     """Simulate every task whose world is not done; returns their timings (in finishing
-    order). Parallel runs go to a joblib (loky) pool, one world per task, with one Numba
-    thread per worker after the kernels are compiled once here."""
+    order). Parallel runs go to a joblib pool (``backend``: loky here, Ray on a cluster),
+    one world per task, with one Numba thread per worker after the kernels are compiled
+    once here."""
     import os
 
     from tqdm.auto import tqdm
@@ -216,7 +248,12 @@ def run_worlds(tasks: Sequence[WorldTask], n_jobs: int = 1, progress: bool = Tru
         from joblib import Parallel, delayed
 
         os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # the pool's workers inherit it
-        for result in Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")(
+        # Ray's joblib backend cannot yield results as they finish: it returns them all
+        # at the end (the bar then jumps; each world's file is still written by its
+        # worker as it finishes, so a killed study keeps them).
+        order = "generator_unordered" if backend == "loky" else "list"
+        for result in Parallel(n_jobs=n_jobs, backend=parallel_backend(backend),
+                               return_as=order)(
                 delayed(simulate_world)(t) for t in todo):
             done.append(result)
             bar.update(runs_per_world)
