@@ -193,3 +193,15 @@ def test_abc_run_accepts_the_closest_and_resumes_without_redoing(tmp_path, monke
     calls.clear()
     again = abc.run(30, refine=20, **kw)
     assert calls == [] and again["index"].tolist() == accepted["index"].tolist()
+
+
+def test_abc_prior_box_keeps_the_tpe_bounds_it_shares() -> None:
+    """The ABC box is the TPE box plus its own terms: where both search a parameter the
+    bounds agree, except the capital terms, which the ABC searches with signs."""
+    from sim.tools.calibrate import SPACE
+
+    tpe = {p.path: (p.low, p.high, p.log) for p in SPACE}
+    signed = {"migration.beta_capital[0]", "migration.beta_capital[1]"}
+    for p in abc.ABC_SPACE:
+        if p.path in tpe and p.path not in signed:
+            assert (p.low, p.high, p.log) == tpe[p.path], p.path

@@ -33,8 +33,12 @@ import pandas as pd
 
 from sim.tools.calibrate import MOVE_RATE, Param, behaviour_overrides, expand_move_rate
 
-#: The prior box of the ABC (uniform; log-uniform where ``log``). Births and deaths
-#: follow the vital statistics, so their rates are not searched.
+#: The prior box of the ABC (uniform; log-uniform where ``log``). It is the TPE search's
+#: box (:data:`sim.tools.calibrate.SPACE`, same bounds where both have a parameter; a
+#: test keeps them equal) with signed capital terms, the county terms and ``commute_km``
+#: added, and without what no longer needs searching: births and deaths follow the vital
+#: statistics, service coefficients are the beliefs'. Listed in full because the order
+#: fixes the Latin hypercube's columns (the shipped trials depend on it).
 ABC_SPACE: tuple[Param, ...] = (
     Param("migration.move_rate_20_39", 0.08, 0.40),
     Param("migration.move_rate_ratio_mid", 0.25, 0.75),
