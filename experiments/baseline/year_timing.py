@@ -11,12 +11,18 @@ import time
 from sim.config import make_config
 from sim.model import SmartCityModel
 
-start = sys.argv[1] if len(sys.argv) > 1 else "2020"
-model = SmartCityModel(make_config(["run.scale=1", "run.years=8", "run.progress=false",
-                                    "run.plots=false", f"run.start_year={start}"]))
-times = []
-for _ in range(8):
-    t0 = time.perf_counter()
-    model.step()
-    times.append(time.perf_counter() - t0)
-print(start, "median of years 2-8", round(statistics.median(times[1:]), 3), [round(x, 2) for x in times])
+
+def main() -> None:
+    start = sys.argv[1] if len(sys.argv) > 1 else "2020"
+    model = SmartCityModel(make_config(["run.scale=1", "run.years=8", "run.progress=false",
+                                        "run.plots=false", f"run.start_year={start}"]))
+    times = []
+    for _ in range(8):
+        t0 = time.perf_counter()
+        model.step()
+        times.append(time.perf_counter() - t0)
+    print(start, "median of years 2-8", round(statistics.median(times[1:]), 3), [round(x, 2) for x in times])
+
+
+if __name__ == "__main__":
+    main()
