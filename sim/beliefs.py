@@ -191,6 +191,19 @@ def resolve(cfg):
     return replace(cfg, instrument=inst, governance=gov, lifecycle=life, behaviour=behaviour)
 
 
+def is_resolved(cfg) -> bool:
+    """True if every lever magnitude the beliefs fill (:func:`resolve`) is filled: the
+    model refuses a config that was not built by :func:`sim.config.make_config`."""
+    inst, g, life = cfg.instrument, cfg.governance, cfg.lifecycle
+    recipes = [getattr(inst, f.name) for f in fields(inst)]
+    values = [r.service_efficiency for r in recipes if hasattr(r, "design")]
+    values += [inst.tech_return, inst.tech_max, g.need_noise, g.overhead, g.capacity_bias,
+               g.need_noise_persistence, g.planning_cost_krw, g.capacity_exponent,
+               g.capture_loss, life.decay_rate, life.operating_cost_rate,
+               life.service_life_years, cfg.behaviour.qol.felt_threshold]
+    return all(v is not None for v in values)
+
+
 def _or(value, default):
     return default if value is None else value
 

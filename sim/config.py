@@ -44,9 +44,26 @@ class ConfigError(ValueError):
 
 @dataclass
 class RegionConfig:
-    name: str = MISSING  # "korea" or "synthetic"
-    n_municipalities: int = 30  # synthetic only
-    seed: int = 0  # synthetic layout only
+    """What a region is (``configs/region/<name>.yaml``): where its table comes from,
+    whether its codes are Korea's, and which province the outputs follow. No code
+    compares a region's name; a new region is a data folder and a config file."""
+
+    name: str = MISSING  # the option's name, e.g. "korea"
+    # The package data folder of its table, sim/data/<data>/municipalities.parquet (and
+    # boundaries.parquet); unused when a generator makes the region.
+    data: str = "korea"
+    # A generator of sim.data.GENERATORS ("synthetic"); "" to read ``data``.
+    generator: str = ""
+    n_municipalities: int | None = None  # generator only: how many municipalities
+    seed: int | None = None  # generator only: the layout's seed
+    # Codes are real Korean municipality codes: named sites apply (else they fall back to
+    # targeting.sites_synthetic) and boundaries are real.
+    real_codes: bool = True
+    focus_province: int = 35  # adm1 code of the province the focus_* outputs follow
+    focus_name: str = "Jeonbuk"  # its name in reports
+    # The data folder whose census population is the nation's: national series (births
+    # and deaths of the vital statistics) are scaled to the region by its share of it.
+    nation: str = "korea"
 
 
 @dataclass
@@ -289,6 +306,36 @@ def make_config(
     return to_typed(cfg)
 
 
+def region_config(name: str) -> RegionConfig:
+    """The region option ``configs/region/<name>.yaml`` as a checked :class:`RegionConfig`
+    (for tools that load a region without composing a whole run config).
+
+    Raises:
+        ConfigError: no such option, or a setting the schema refuses.
+    """
+    from omegaconf.errors import OmegaConfBaseException
+
+    path = CONFIG_DIR / "region" / f"{name}.yaml"
+    if not path.exists():
+        options = sorted(p.stem for p in (CONFIG_DIR / "region").glob("*.yaml"))
+        raise ConfigError(f"region={name!r}: no such region option; allowed {options}")
+    try:
+        region = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(RegionConfig),
+                                                     OmegaConf.load(path)))
+    except OmegaConfBaseException as err:
+        raise ConfigError(f"{path}: {err}") from err
+    problems = _validate_region(region)
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    return region
+
+
+def config_record(cfg: SimConfig) -> dict[str, Any]:
+    """The config as nested plain values: what ``run.json`` records and what a finished
+    run is recognised by (:func:`sim.io.is_complete`). The one serialiser of configs."""
+    return OmegaConf.to_container(OmegaConf.structured(cfg), resolve=True)
+
+
 def behaviour_from_file(path: Path) -> BehaviourConfig:
     """The behaviour settings of a YAML file in the form of ``configs/behaviour/*.yaml``
     (e.g. one the calibration wrote elsewhere), checked against the schema."""
@@ -310,11 +357,7 @@ def behaviour_from_file(path: Path) -> BehaviourConfig:
 
 def validate(cfg: SimConfig) -> None:
     """Fail with a :class:`ConfigError` naming every impossible setting."""
-    problems: list[str] = []
-    if cfg.region.name not in ("korea", "synthetic"):
-        problems.append(f"region.name={cfg.region.name!r}: allowed 'korea', 'synthetic'")
-    if cfg.region.n_municipalities < 6:
-        problems.append(f"region.n_municipalities={cfg.region.n_municipalities}: must be >= 6")
+    problems: list[str] = _validate_region(cfg.region)
     if cfg.run.start_year == 2025:
         problems.append(
             "run.start_year=2025: the 2025 census in the package has population only (no "
@@ -358,6 +401,28 @@ def validate(cfg: SimConfig) -> None:
     problems += _non_finite(cfg)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+def _validate_region(r: RegionConfig) -> list[str]:
+    """Problems with the region's settings (its data folder or generator must exist)."""
+    from sim.data import GENERATORS
+    from sim.data.region import DATA_DIR
+
+    problems = []
+    if r.generator:
+        if r.generator not in GENERATORS:
+            problems.append(f"region.generator={r.generator!r}: allowed {sorted(GENERATORS)} "
+                            "(or '' to read region.data)")
+        if r.n_municipalities is None or r.n_municipalities < 6:
+            problems.append(f"region.n_municipalities={r.n_municipalities}: the generator "
+                            "needs >= 6")
+        if r.seed is None or r.seed < 0:
+            problems.append(f"region.seed={r.seed}: the generator needs a seed >= 0")
+    elif not (DATA_DIR / r.data / "municipalities.parquet").exists():
+        problems.append(f"region.data={r.data!r}: no {DATA_DIR / r.data / 'municipalities.parquet'}")
+    if not (DATA_DIR / r.nation / "municipalities.parquet").exists():
+        problems.append(f"region.nation={r.nation!r}: no {DATA_DIR / r.nation / 'municipalities.parquet'}")
+    return problems
 
 
 def _non_finite(node: object, prefix: str = "") -> list[str]:
@@ -449,4 +514,4 @@ def to_typed(cfg: DictConfig) -> SimConfig:
         raise ConfigError("the configuration was not composed on the sim schema "
                           "(configs/config.yaml lists `sim_schema` first in its defaults)")
     validate(typed)
-    return resolve(typed)
+    return resolve(typed)  # the one place beliefs fill the lever magnitudes

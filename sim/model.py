@@ -31,18 +31,16 @@ from typing import Any
 import mesa
 import numpy as np
 
+from sim import schedule, start
 from sim.agents.municipality import Municipality
-from sim.beliefs import resolve
-from sim.config import SimConfig
+from sim.beliefs import is_resolved
+from sim.config import ConfigError, SimConfig
 from sim.data import Region, load_region
-from sim.data import world as world_builder
-from sim.kernels.parallel import DEFAULT, Parallel, prefer_passive_waiting
+from sim.kernels.parallel import DEFAULT, Parallel
+from sim.outputs import Recorder
 from sim.parameters import config_for
-from sim.processes import demography, firms, housing, labour, migration, observation, policy
-from sim.streams import Streams
-
-#: The processes of one simulated year, in order (MODEL.md, "Process").
-SCHEDULE = ("policy", "firms", "labour", "demography", "migration", "housing", "observation")
+from sim.processes import migration
+from sim.schedule import SCHEDULE, Context, States
 
 
 class SmartCityModel(mesa.Model):
@@ -55,8 +53,8 @@ class SmartCityModel(mesa.Model):
     ``python -m sim``, so a bad value raises the same :class:`~sim.config.ConfigError`.
 
     Args:
-        cfg: the validated configuration (see :mod:`sim.config`); None to build it from
-            the keyword parameters below.
+        cfg: the validated, resolved configuration (:func:`sim.config.make_config`);
+            None to build it from the keyword parameters below.
         region: the region to run on; loaded from ``cfg.region`` when omitted. Without
             ``cfg`` it may also be a region option's name ("korea", "synthetic").
         parallel: when kernels use threads (:class:`~sim.kernels.parallel.Parallel`);
@@ -66,10 +64,12 @@ class SmartCityModel(mesa.Model):
         overrides: more command-line overrides (``["governance=province_led"]``).
         values: a nested mapping merged on top (see :func:`sim.config.make_config`).
 
-    Attributes (the states, each owned by one process; see docs/architecture.md):
-        world: static facts of the municipalities. households: the household agents.
-        firms, labour, demography, migration, housing, policy: the processes' states.
-        observed: last observation's household totals and QoL. records: the outputs.
+    Attributes:
+        states: every state of the run (:class:`sim.schedule.States`), each owned by one
+            process; ``world``, ``households``, ``firms``, ``labour``, ``demography``,
+            ``migration``, ``housing``, ``policy`` and ``observed`` read them.
+        context: the resolved config, levers, random streams and threading policy.
+        records: the output rows (:class:`sim.outputs.Recorder`).
         datacollector: the same outputs as a ``mesa.DataCollector``.
         running: False once ``cfg.run.years`` years are simulated (``mesa.batch_run``
             and Mesa's visualisation stop there; ``step()`` itself does not refuse).
@@ -103,79 +103,54 @@ class SmartCityModel(mesa.Model):
                 v is not None for v in params.values()):
             raise TypeError("SmartCityModel takes either a config (cfg, optionally a Region) "
                             "or keyword parameters, not both")
+        if not is_resolved(cfg):
+            raise ConfigError("the config's lever magnitudes are not filled from the beliefs: "
+                              "build it with sim.config.make_config (or sim.parameters.config_for)")
         super().__init__(seed=cfg.run.seed)
-        prefer_passive_waiting()
         t0 = time.perf_counter()
-        cfg = resolve(cfg)  # lever magnitudes left null are the beliefs' (sim.beliefs)
         self.cfg = cfg
         self.params = cfg.behaviour
-        self.region = region or load_region(
-            cfg.region.name, n_municipalities=cfg.region.n_municipalities, seed=cfg.region.seed
-        )
-        self.scale = float(cfg.run.scale)
-        self.start_year = int(cfg.run.start_year)
-        self.year = self.start_year
-        self.streams = Streams(int(cfg.run.seed))
-        self.parallel = parallel
-        self.levers = policy.Levers.of(cfg)
+        self.context = Context.of(cfg, parallel)
+        self.region = region or load_region(cfg.region)
+        self.year = self.context.start_year
         self.timings: dict[str, list[float]] = defaultdict(list)
 
         self.municipalities = Municipality.create_agents(
             self, self.region.n, index=list(range(self.region.n)), row=self.region.table.to_dict("records")
         )
         self.municipalities_list = list(self.municipalities)
-        start = world_builder.build(self.region, cfg, self.streams, parallel)
-        self.world = start.world
-        self.households = start.households
-        self.households.model = self
-        self.firms = start.firms
-        self.firms.agents.model = self
-        self.labour = start.labour
-        self.demography = start.demography
-        self.migration = start.migration
-        self.housing = start.housing
-        self.policy = start.policy
-        self.observed = start.observed
-        self.records = observation.Recorder(cfg.run.discount_rate)
+        self.states: States = start.build(self.region, self.context)
+        self.states.households.model = self
+        self.states.firms.agents.model = self
+        self.records = Recorder(self.states.world, self.context.scale, cfg.run.discount_rate)
         self._record()
+        self.datacollector = self.records.datacollector()
+        self.datacollector.collect(self)
         self.timings["build"].append(time.perf_counter() - t0)
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
-        """One simulated year: policy, firms, labour, demography, migration, housing, observation."""
+        """One simulated year: policy, firms, labour, demography, migration, housing,
+        observation (the phases of :mod:`sim.schedule`), then the year's output rows."""
         self.year += 1
-        y, s, p, e = self.year, self.streams, self.params, self.params.economy
-        elapsed = y - self.start_year
+        s, ctx, y = self.states, self.context, self.year
         with self._timed("policy"):
-            policy.step(self.policy, self.levers, y, elapsed - 1, self.world,
-                        self.observed.persons_by_type, self.observed.qol_mean,
-                        self.firms.output.sum(axis=1), p.qol.service_weights, self.scale,
-                        s.rng("policy", y))
-            housing.add_dwellings(self.housing, self.policy.dwellings_built)
+            schedule.run_policy(s, ctx, y)
         with self._timed("firms"):
-            firms.step(self.firms, e, self.world.area_km2, self.observed.persons,
-                       self.policy.tech_shift, self.policy.tech_index, self.cfg.beliefs.tech,
-                       s.key("firms", y), s.identity_key(), self.parallel)
+            schedule.run_firms(s, ctx, y)
         with self._timed("labour"):
-            labour.step(self.labour, self.households, e, self.firms.jobs, self.firms.output,
-                        self.firms.productivity0, self.observed.labour_force(), elapsed,
-                        s.key("labour", y), s.identity_key(), self.parallel, self.world.distance_km)
+            schedule.run_labour(s, ctx, y)
         with self._timed("demography"):
-            demography.step(self.demography, self.households, p.demography, y,
-                            self.observed.persons, self.firms.jobs.sum(axis=1),
-                            s.key("demography", y), s.identity_key(),
-                            p.qol.felt_threshold_spread, self.parallel)
+            schedule.run_demography(s, ctx, y)
         with self._timed("migration"):
-            migration.step(self.migration, self.households, p.migration, p.qol.service_weights,
-                           self.migration_conditions(), self.world, elapsed,
-                           s.key("migration", y), self.parallel)
+            schedule.run_migration(s, ctx, y)
         with self._timed("housing"):
-            housing.step(self.housing, p.housing, self.households.muni, self.scale, elapsed,
-                         self.parallel, y)
+            schedule.run_housing(s, ctx, y)
         with self._timed("observation"):
-            self.observed = self._observe()
+            schedule.run_observation(s, ctx, y)
             self._record()
-        self.running = elapsed < self.cfg.run.years
+            self.datacollector.collect(self)
+        self.running = y - ctx.start_year < self.cfg.run.years
 
     @contextmanager
     def _timed(self, process: str) -> Iterator[None]:
@@ -183,36 +158,36 @@ class SmartCityModel(mesa.Model):
         yield
         self.timings[process].append(time.perf_counter() - t0)
 
-    def _observe(self) -> observation.Observed:
-        return observation.observe(
-            self.households, self.params.qol, self.service_levels(), self.labour.employment_rate,
-            self.labour.mean_wage, self.housing.price, self._trend(), self.observed.reference,
-            self.world.n, self.parallel,
-        )
-
     def _record(self) -> None:
-        self.records.record(
-            self.year, self.scale, self.world, self.observed, labour=self.labour,
-            firms=self.firms, housing=self.housing, migration=self.migration,
-            demography=self.demography, policy=self.policy, services=self.service_levels(),
-            money=migration.money_coefficients(self.params.migration),
-        )
-        # The DataCollector reads the rows just recorded (columns as lists, one item per
-        # municipality in index order), so it costs a few lookups per value, not a recount.
-        self._latest_municipal = {c: v.tolist() for c, v in self.records.municipal[-1].items()}
-        if len(self.records.national) == 1:  # a fresh Recorder: its columns are known now
-            self.datacollector = _datacollector(self.records)
-        self.datacollector.collect(self)
+        self.records.record(schedule.snapshot(self.states, self.context, self.year))
 
     def reset_records(self) -> None:
         """Observe the households as they are now and start the output records afresh
         from this year: for studies (and tests) that edit the start state by hand, e.g.
         move every household out of a municipality, before the first step."""
-        self.observed = self._observe()
-        self.records = observation.Recorder(self.cfg.run.discount_rate)
+        self.states.observed = schedule.observe(self.states, self.context, self.year)
+        self.records = Recorder(self.states.world, self.context.scale, self.cfg.run.discount_rate)
         self._record()
+        self.datacollector = self.records.datacollector()
+        self.datacollector.collect(self)
 
     # ------------------------------------------------------------ derived state
+    # Read-only views of the states and context (each state is written by its process).
+    world = property(lambda self: self.states.world)
+    households = property(lambda self: self.states.households)
+    firms = property(lambda self: self.states.firms)
+    labour = property(lambda self: self.states.labour)
+    demography = property(lambda self: self.states.demography)
+    migration = property(lambda self: self.states.migration)
+    housing = property(lambda self: self.states.housing)
+    policy = property(lambda self: self.states.policy)
+    observed = property(lambda self: self.states.observed)
+    levers = property(lambda self: self.context.levers)
+    streams = property(lambda self: self.context.streams)
+    parallel = property(lambda self: self.context.parallel)
+    scale = property(lambda self: self.context.scale)
+    start_year = property(lambda self: self.context.start_year)
+
     @property
     def n_munis(self) -> int:
         return self.world.n
@@ -224,18 +199,11 @@ class SmartCityModel(mesa.Model):
 
     def service_levels(self) -> np.ndarray:
         """(M, 6) service levels, 0-100: census base plus what smart assets add."""
-        return policy.service_levels(self.world.services_base, self.policy)
+        return schedule.service_levels(self.states)
 
     def migration_conditions(self) -> migration.Conditions:
         """The municipal conditions movers weigh now (from the states that own them)."""
-        return world_builder.migration_conditions(
-            self.observed, self.service_levels(), self.policy, self.labour, self.housing,
-            self._trend(),
-        )
-
-    def _trend(self) -> float:
-        """The common productivity trend since the start, exp(drift x years)."""
-        return float(np.exp(self.params.economy.productivity_drift * (self.year - self.start_year)))
+        return schedule.conditions(self.states, self.context, self.year)
 
     def choice_tables(self) -> tuple[np.ndarray, np.ndarray]:
         """This year's move probabilities (M, T, B) and destination probabilities (M, T, M)."""
@@ -268,30 +236,10 @@ class SmartCityModel(mesa.Model):
         release(self)
 
 
-def _datacollector(records: observation.Recorder) -> mesa.DataCollector:
-    """A ``mesa.DataCollector`` of the model's output rows: one model reporter per column
-    of ``national.parquet`` and one agent reporter (of the Municipality agents) per column
-    of ``municipalities.parquet``, each reading the latest row the Recorder wrote, so
-    ``get_model_vars_dataframe()`` and ``get_agent_vars_dataframe()`` hold the parquet
-    tables (one Mesa step per simulated year, step 0 the start)."""
-    national, municipal = list(records.national[0]), list(records.municipal[0].columns)
-
-    def model_reporter(column: str):
-        return lambda m: m.records.national[-1][column]
-
-    def agent_reporter(column: str):
-        return lambda a: a.model._latest_municipal[column][a.index]
-
-    return mesa.DataCollector(
-        model_reporters={c: model_reporter(c) for c in national},
-        agent_reporters={c: agent_reporter(c) for c in municipal},
-    )
-
-
 def release(model: mesa.Model) -> None:
     """Drop Mesa 3.3.1's class-level reference to a finished ``model`` (see
     :meth:`SmartCityModel.release`); works for any ``mesa.Model``."""
     getattr(mesa.Agent, "_ids", {}).pop(model, None)
 
 
-__all__ = ["SmartCityModel", "SCHEDULE", "release"]
+__all__ = ["SCHEDULE", "SmartCityModel", "release"]

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from conftest import make_config
 
+from sim.config import make_config as compose_config
 from sim.model import SmartCityModel
 
 
@@ -102,7 +103,8 @@ def test_korea_start_years_match_the_census():
 
     table = load_korea().table
     for year in (2010, 2015, 2020):
-        model = SmartCityModel(make_config(region={"name": "korea"}, run={"start_year": year, "scale": 200.0}))
+        model = SmartCityModel(compose_config(["region=korea", f"run.start_year={year}",
+                                               "run.scale=200", "run.progress=false"]))
         assert model.n_munis == 229
         simulated = model.persons.sum() * model.scale
         census = table[f"pop_{year}"].sum()
@@ -148,15 +150,12 @@ def test_felt_benefit_counts_persons_whose_qol_rose_by_the_threshold():
 def test_ageing_alone_creates_no_felt_benefit():
     """Every head 30 years older, nothing else changed: the felt-benefit count stays 0
     (a household keeps the QoL weights of the class it entered in)."""
-    from sim.processes import observation
+    from sim import schedule
 
     model = SmartCityModel(make_config())
     hh = model.households
     hh.age[:] = np.minimum(hh.age.astype(int) + 30, 110)
-    again = observation.observe(
-        hh, model.params.qol, model.service_levels(), model.labour.employment_rate,
-        model.labour.mean_wage, model.housing.price, 1.0, model.observed.reference,
-        model.n_munis, model.parallel)
+    again = schedule.observe(model.states, model.context, model.year)
     assert again.felt_persons.sum() == 0
 
 
@@ -242,10 +241,11 @@ def test_households_follow_new_dwellings():
 
 
 def test_pipeline_of_a_2020_start_is_2015_to_2020_building():
+    from sim.config import region_config
     from sim.data import load_region
     from sim.data.census import housing_pipeline
 
-    table = load_region("synthetic", n_municipalities=12, seed=1).table
+    table = load_region(region_config("synthetic"), n_municipalities=12, seed=1).table
     np.testing.assert_allclose(
         housing_pipeline(table, 2020),
         (table["housing_units_2020"] - table["housing_units_2015"]).clip(lower=0) / 5,

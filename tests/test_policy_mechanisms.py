@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim import schedule
 from sim.config import ConfigError, make_config
 from sim.constants import SECTORS, SERVICE_DOMAINS, by_age_class
 from sim.model import SmartCityModel
 from sim.policy.assets import SERVICE, AssetRegistry
-from sim.processes import housing, policy
 
 BASE = ["region=synthetic", "run.scale=400", "run.years=3", "run.plots=false", "run.progress=false"]
 
@@ -28,13 +28,9 @@ def model_for(*overrides: str) -> SmartCityModel:
 
 
 def policy_step_alone(m: SmartCityModel) -> None:
-    """Next year's policy step and nothing else, from the model's states (what
-    ``SmartCityModel.step`` passes it), with its dwellings handed to housing."""
-    y = m.year + 1
-    policy.step(m.policy, m.levers, y, y - m.start_year - 1, m.world, m.observed.persons_by_type,
-                m.observed.qol_mean, m.firms.output.sum(axis=1), m.params.qol.service_weights,
-                m.scale, m.streams.rng("policy", y))
-    housing.add_dwellings(m.housing, m.policy.dwellings_built)
+    """Next year's policy phase and nothing else, wired as ``SmartCityModel.step`` wires
+    it (:func:`sim.schedule.run_policy`: its dwellings are handed to housing)."""
+    schedule.run_policy(m.states, m.context, m.year + 1)
 
 
 def test_smart_village_raises_services_in_receiving_gun_only() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.config import BehaviourConfig, ConfigError, behaviour_from_file, validate
+from sim.config import BehaviourConfig, ConfigError, behaviour_from_file, region_config, validate
 from sim.data import load_region
 from sim.model import SmartCityModel
 from sim.tools import calibrate
@@ -40,7 +40,7 @@ def test_growth_metrics_known_answers():
 
 
 def test_persistence_is_the_previous_census_period():
-    region = load_region("korea")
+    region = load_region(region_config("korea"))
     t = region.table
     naive = naive_forecasts(t, 2015, 2020)
     expected = np.log(t["pop_2015"].to_numpy(float) / t["pop_2010"].to_numpy(float))
@@ -76,7 +76,7 @@ def test_ordered_move_rates_fall_with_age_anywhere_in_the_search_box():
 def test_amenity_shift_pulls_migrants():
     """A positive shift for one place raises its net in-migration (same seed, same world)."""
     base = make_config(run={"years": 3, "seed": 3})
-    target = load_region("synthetic", n_municipalities=12, seed=1).table["code"].astype(str)[4]
+    target = load_region(region_config("synthetic"), n_municipalities=12, seed=1).table["code"].astype(str)[4]
     shifted = make_config(run={"years": 3, "seed": 3},
                           behaviour={"migration": {"amenity_shift": {target: 1.5}}})
 
@@ -92,7 +92,7 @@ def test_amenity_shift_pulls_migrants():
 
 
 def test_amenity_shift_half_life_halves_the_shift():
-    target = load_region("synthetic", n_municipalities=12, seed=1).table["code"].astype(str)[4]
+    target = load_region(region_config("synthetic"), n_municipalities=12, seed=1).table["code"].astype(str)[4]
     cfg = make_config(run={"years": 2, "seed": 3}, behaviour={"migration": {
         "amenity_shift": {target: 1.0}, "amenity_shift_half_life": 2.0}})
     model = SmartCityModel(cfg)
@@ -193,7 +193,7 @@ def test_validate_app_runs_from_the_command_line(tmp_path):
 
 
 def test_validation_from_2020_uses_the_2025_census_when_the_region_has_it(tmp_path):
-    region = load_region("synthetic", n_municipalities=12, seed=1)
+    region = load_region(region_config("synthetic"), n_municipalities=12, seed=1)
     cfg = make_config(run={"start_year": 2020, "years": 5, "scale": 50.0})
     with pytest.raises(ConfigError, match="census years at both ends"):
         run_validation(cfg, [0], "", tmp_path, region=region)

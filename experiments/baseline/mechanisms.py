@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.config import make_config
+from sim.config import make_config, region_config
 from sim.data import load_region
 from sim.tools.calibrate import census_growth
 from sim.tools.validate import growth_metrics, naive_forecasts, run_seeds
@@ -53,7 +53,7 @@ def county_step() -> tuple[str, list[str]]:
 
 def table(period: tuple[int, int], scale: float, seeds: int, behaviour: str) -> pd.DataFrame:
     y0, y1 = period
-    region = load_region("korea")
+    region = load_region(region_config("korea"))
     t = region.table
     obs = census_growth(t, y0, y1)
     p0, p1 = t[f"pop_{y0}"].to_numpy(float), t[f"pop_{y1}"].to_numpy(float)
@@ -89,7 +89,7 @@ def posterior_spread(period: tuple[int, int], scale: float, draws: int) -> dict[
     from sim.tools.abc import posterior_draws
 
     y0, y1 = period
-    region = load_region("korea")
+    region = load_region(region_config("korea"))
     t = region.table
     obs = census_growth(t, y0, y1)
     p0, p1 = t[f"pop_{y0}"].to_numpy(float), t[f"pop_{y1}"].to_numpy(float)

@@ -216,8 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         from sim.data import load_region
 
         cfg = worlds._composed(tuple(base), worlds.BASELINE)
-        region = load_region(cfg.region.name, n_municipalities=cfg.region.n_municipalities,
-                             seed=cfg.region.seed)
+        region = load_region(cfg.region)
     except Exception as err:  # no map, the rest of the report stands
         print(f"warning: no map ({err})", file=sys.stderr)
     top = disc["breakeven"]

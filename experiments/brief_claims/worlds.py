@@ -67,9 +67,10 @@ def is_done(out_dir: Path, world: int, key: str) -> bool:
 @functools.lru_cache(maxsize=4)
 def _region(name: str, n: int, seed: int):
     """The loaded region, once per process (Korea's table and distances are reused)."""
+    from sim.config import region_config
     from sim.data import load_region
 
-    return load_region(name, n_municipalities=n, seed=seed)
+    return load_region(region_config(name), n_municipalities=n, seed=seed)
 
 
 @functools.lru_cache(maxsize=64)

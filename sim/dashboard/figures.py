@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.catalogue import NATIONAL
+from sim.config import region_config
 from sim.dashboard.names import with_korean_names
 from sim.data import load_region
 
@@ -37,7 +38,7 @@ def region_shapes(name: str = "korea", n_municipalities: int = 30, seed: int = 0
     and English name, ``area``: province), simplified; cached per region."""
     import shapely
 
-    region = load_region(name, n_municipalities=n_municipalities, seed=seed)
+    region = load_region(region_config(name), n_municipalities=n_municipalities, seed=seed)
     gdf = region.boundaries()
     table = with_korean_names(region.table[["code", "name", "province"]
                                            + [c for c in ("name_ko",) if c in region.table]])

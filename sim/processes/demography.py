@@ -173,30 +173,37 @@ def rate_tables(d: DemographyParams, year: int, birth_factor: float = 1.0,
     return death_q, birth_p, leave_p
 
 
-def step(
-    state: DemographyState,
-    households: ColumnAgents,
-    d: DemographyParams,
-    year: int,
-    persons: np.ndarray,
-    jobs: np.ndarray,
-    key: np.uint64,
-    identity_key: np.uint64,
-    felt_spread: float,
-    parallel: Parallel,
-) -> None:
-    """Deaths, births, leaving home, ageing and immigration for ``year``.
+@dataclass(frozen=True)
+class Inputs:
+    """What demography reads in a year (built by :func:`sim.schedule.demography_inputs`).
 
-    Args:
+    Attributes:
+        params: the demographic rates. year: the calendar year.
         persons: (M,) persons at the last observation (agent units): scales immigration.
         jobs: (M,) jobs now: where immigrants settle.
+        felt_spread: ``qol.felt_threshold_spread`` (new households' thresholds).
         key: the demography stream's key for this year. Every draw is keyed by it, a
             purpose and an identity (:mod:`sim.kernels.rng`): a new household's id and
             age by its parent's id.
         identity_key: the run's key of persistent draws: the k-th immigrant household's
             id, place, size and age; new households' perception thresholds.
-        felt_spread: ``qol.felt_threshold_spread`` (new households' thresholds).
     """
+
+    params: DemographyParams
+    year: int
+    persons: np.ndarray
+    jobs: np.ndarray
+    felt_spread: float
+    key: np.uint64
+    identity_key: np.uint64
+
+
+def step(state: DemographyState, households: ColumnAgents, inputs: Inputs,
+         parallel: Parallel) -> None:
+    """Deaths, births, leaving home, ageing and immigration for ``inputs.year`` (adds and
+    removes rows of ``households``; writes their ``age`` and ``size``)."""
+    d, year, persons, jobs = inputs.params, inputs.year, inputs.persons, inputs.jobs
+    key, identity_key, felt_spread = inputs.key, inputs.identity_key, inputs.felt_spread
     hh = households
     if d.vital_statistics and state.targets:
         align_to_vital_statistics(state, hh, d, year)

@@ -123,38 +123,46 @@ def footloose_entries(expected: np.ndarray, pull: np.ndarray, share: np.ndarray)
     return (1.0 - share) * expected + share * weighted * chosen
 
 
-def step(
-    state: FirmState,
-    e: EconomyParams,
-    area_km2: np.ndarray,
-    persons: np.ndarray,
-    tech_shift: np.ndarray,
-    tech_index: np.ndarray,
-    tech: TechBeliefs,
-    key: np.uint64,
-    identity_key: np.uint64,
-    parallel: Parallel,
-) -> None:
-    """One year of firms.
+@dataclass(frozen=True)
+class Inputs:
+    """What firms read in a year (built by :func:`sim.schedule.firms_inputs`).
 
-    Args:
-        area_km2: (M,) municipal areas. persons: (M,) persons now (agent units).
+    Attributes:
+        economy: the firms' and labour market's parameters.
+        tech: the beliefs about firm attraction and knowledge agglomeration.
+        area_km2: (M,) municipal areas. persons: (M,) persons at the last observation
+            (agent units).
         tech_shift: (M, S) this year's change of log productivity from smart-city tech.
         tech_index: (M, S) the policy's tech-capital index (0-1), what footloose firms see.
-        tech: the beliefs about firm attraction and knowledge agglomeration.
         key: the firms stream's key for this year (a firm's yearly draws are keyed by
             it, a purpose and its id, :mod:`sim.kernels.rng`).
         identity_key: the run's key of persistent traits (an entrant's id, size and
             productivity: the k-th entrant of a cell is the same whatever year it enters).
     """
+
+    economy: EconomyParams
+    tech: TechBeliefs
+    area_km2: np.ndarray
+    persons: np.ndarray
+    tech_shift: np.ndarray
+    tech_index: np.ndarray
+    key: np.uint64
+    identity_key: np.uint64
+
+
+def step(state: FirmState, inputs: Inputs, parallel: Parallel) -> None:
+    """One year of firms: productivity, demand, exits, relocation, entry (see the module
+    docstring); ``parallel`` says when the kernel uses threads (results do not depend on it)."""
+    e, tech, tech_shift, tech_index = inputs.economy, inputs.tech, inputs.tech_shift, inputs.tech_index
+    key, identity_key = inputs.key, inputs.identity_key
     f = state.agents
     m, s = state.jobs.shape
-    area = np.maximum(area_km2, 0.5)
+    area = np.maximum(inputs.area_km2, 0.5)
     density = state.jobs.sum(axis=1) / area
     log_rel = np.log(np.maximum(density, 1e-9) / np.average(density, weights=state.jobs.sum(axis=1) + 1e-9))
     prod_shift = e.productivity_drift + e.agglomeration * 0.1 * (log_rel - log_rel.mean())[:, None]
     prod_shift = prod_shift + tech_shift
-    persons = persons.astype(float)
+    persons = inputs.persons.astype(float)
     demand = np.log(np.maximum(persons, 1) / np.maximum(state.demand_persons, 1))
     state.demand_persons = persons
     demand_growth = demand[:, None] * np.asarray(e.demand_elasticity)[None, :]

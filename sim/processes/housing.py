@@ -98,23 +98,30 @@ def add_dwellings(state: HousingState, dwellings: np.ndarray) -> None:
     state.units_counted += dwellings
 
 
-def step(
-    state: HousingState,
-    h: HousingParams,
-    muni: np.ndarray,
-    scale: float,
-    years_elapsed: int,
-    parallel: Parallel,
-    year: int | None = None,
-) -> None:
-    """Pipeline, prices, price-driven building and vacancies for one year.
+@dataclass(frozen=True)
+class Inputs:
+    """What housing reads in a year (built by :func:`sim.schedule.housing_inputs`).
 
-    Args:
-        muni: (N,) the households' municipalities now (counted into households).
+    Attributes:
+        params: the housing market's parameters.
+        muni: (N,) the households' municipalities now (counted into households: housing
+            sees this year's moves, not the last observation).
         scale: real households per household agent.
         years_elapsed: years since the start (the pipeline fades with them).
         year: the calendar year (the new towns' schedule); None: no new towns.
     """
+
+    params: HousingParams
+    muni: np.ndarray
+    scale: float
+    years_elapsed: int
+    year: int | None = None
+
+
+def step(state: HousingState, inputs: Inputs, parallel: Parallel) -> None:
+    """Pipeline, prices, price-driven building and vacancies for one year."""
+    h, muni, scale = inputs.params, inputs.muni, inputs.scale
+    years_elapsed, year = inputs.years_elapsed, inputs.year
     elapsed = years_elapsed - 1  # the first simulated year builds at the full rate
     state.units = state.units + h.pipeline_weight * state.completions * 0.5 ** (elapsed / h.pipeline_half_life)
     k = -1 if year is None else year - state.schedule_start

@@ -133,39 +133,44 @@ def init(
     )
 
 
-def step(
-    state: LabourState,
-    households: ColumnAgents,
-    e: EconomyParams,
-    jobs: np.ndarray,
-    output: np.ndarray,
-    productivity0: np.ndarray,
-    labour_force: np.ndarray,
-    years_elapsed: int,
-    key: np.uint64,
-    identity_key: np.uint64,
-    parallel: Parallel,
-    distance_km: np.ndarray | None = None,
-) -> None:
-    """Wages and employment rates for this year, then every household's labour status.
+@dataclass(frozen=True)
+class Inputs:
+    """What the labour market reads in a year (built by :func:`sim.schedule.labour_inputs`).
 
-    Args:
+    Attributes:
+        economy: the labour market's parameters.
         jobs, output: (M, S) the firms' workers and value added this year.
         productivity0: (S,) national value added per worker at the start.
         labour_force: (M,) heads under 65 by residence (agent units).
+        distance_km: (M, M) distances for commuting.
         years_elapsed: years since the start (wages and pensions drift with productivity).
         key, identity_key: this year's labour stream key; the key of persistent traits.
-        distance_km: (M, M) distances for commuting (None: no commuting).
     """
+
+    economy: EconomyParams
+    jobs: np.ndarray
+    output: np.ndarray
+    productivity0: np.ndarray
+    labour_force: np.ndarray
+    distance_km: np.ndarray
+    years_elapsed: int
+    key: np.uint64
+    identity_key: np.uint64
+
+
+def step(state: LabourState, households: ColumnAgents, inputs: Inputs, parallel: Parallel) -> None:
+    """Wages and employment rates for this year, then every household's labour status
+    (written into ``households``: ``employed``, ``sector``, ``income``, ``htype``, ``skill``)."""
+    e, jobs, output, labour_force = inputs.economy, inputs.jobs, inputs.output, inputs.labour_force
+    key, identity_key, years_elapsed = inputs.key, inputs.identity_key, inputs.years_elapsed
     hh = households
     total = jobs.sum(axis=1)
-    m = len(total)
-    c = commuting(np.zeros((m, m)) if distance_km is None else distance_km, total, e.commute_km)
+    c = commuting(inputs.distance_km, total, e.commute_km)
     seekers = labour_force @ c  # workers looking for work in each place
     fill = np.minimum(1.0, total / np.maximum(seekers, 1e-9))
     state.commute = c
     state.employment_rate = np.clip(c @ fill, 0.0, e.max_employment_rate)
-    state.wage = wages(e, jobs, output, productivity0, seekers, state.tightness0, years_elapsed)
+    state.wage = wages(e, jobs, output, inputs.productivity0, seekers, state.tightness0, years_elapsed)
     share_at_work = jobs / np.maximum(total, 1e-9)[:, None]
     share_at_work = np.where(total[:, None] > 0, share_at_work, state.job_share0)
     # Residents work where they commute: their sector mix and wages are the commute-weighted

@@ -57,6 +57,7 @@ from sim.constants import TYPE_AGE_CLASS, TYPE_INCOME_CLASS
 from sim.kernels.migration import migrate
 from sim.kernels.parallel import Parallel
 from sim.kernels.sampling import coupled_tables, proposal_tables
+from sim.world import World
 
 #: Tenure (years at the current home) -> bin: 0-1, 2-4, 5-9, 10+.
 TENURE_BIN = np.minimum(np.searchsorted([2, 5, 10], np.arange(256), side="right"), 3).astype(np.int64)
@@ -158,7 +159,7 @@ def choice_tables(
     c: Conditions,
     amenity: np.ndarray,
     network: np.ndarray,
-    world,
+    world: World,
     anchors: Anchors | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Move probabilities (M, T, B), destination probabilities (M, T, M) and each origin
@@ -242,7 +243,7 @@ def init(
     service_weights: list[list[float]],
     households: ColumnAgents,
     c: Conditions,
-    world,
+    world: World,
     tol: float = 1e-4,
     max_iter: int = 500,
 ) -> MigrationState:
@@ -272,7 +273,7 @@ def init(
 
 
 def _equilibrium(state: MigrationState, p: MigrationParams, service_weights, households,
-                 c: Conditions, world, tol: float, max_iter: int) -> None:
+                 c: Conditions, world: World, tol: float, max_iter: int) -> None:
     m = world.n
     hh = households
     t = len(TYPE_AGE_CLASS)
@@ -310,24 +311,33 @@ def amenity_shift(p: MigrationParams, codes: np.ndarray) -> np.ndarray:
     return np.array([float(p.amenity_shift.get(str(c), 0.0)) for c in codes])
 
 
-def step(
-    state: MigrationState,
-    households: ColumnAgents,
-    p: MigrationParams,
-    service_weights: list[list[float]],
-    c: Conditions,
-    world,
-    years_elapsed: int,
-    key: np.uint64,
-    parallel: Parallel,
-) -> None:
-    """One year of moves: decay the amenity shift, build the choice tables, move.
+@dataclass(frozen=True)
+class Inputs:
+    """What migration reads in a year (built by :func:`sim.schedule.migration_inputs`).
 
-    Args:
-        c: this year's conditions (see :class:`Conditions`).
+    Attributes:
+        params: the move decision's and destination choice's parameters.
+        service_weights: (3, 6) QoL weights of the service domains by age class.
+        world: distances, provinces, the capital region and counties.
+        conditions: this year's municipal conditions (:class:`Conditions`).
         years_elapsed: years since the start (the amenity shift's half-life counts them).
         key: this year's migration stream key.
     """
+
+    params: MigrationParams
+    service_weights: list[list[float]]
+    world: World
+    conditions: Conditions
+    years_elapsed: int
+    key: np.uint64
+
+
+def step(state: MigrationState, households: ColumnAgents, inputs: Inputs,
+         parallel: Parallel) -> None:
+    """One year of moves: decay the amenity shift, build the choice tables, move (writes
+    the households' ``muni`` and ``tenure``)."""
+    p, service_weights, c, world = inputs.params, inputs.service_weights, inputs.conditions, inputs.world
+    years_elapsed, key = inputs.years_elapsed, inputs.key
     half_life = p.amenity_shift_half_life
     if half_life > 0 and state.amenity_shift.any():
         state.amenity = state.amenity_base + state.amenity_shift * 0.5 ** (years_elapsed / half_life)

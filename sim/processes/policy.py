@@ -55,6 +55,7 @@ from sim.policy.config import (
     TargetingConfig,
     unknown_sites,
 )
+from sim.world import World
 
 
 @dataclass(frozen=True)
@@ -156,15 +157,44 @@ def service_levels(services_base: np.ndarray, policy: PolicyState) -> np.ndarray
     return np.clip(services_base + policy.services, 0, 100)
 
 
-def init(levers: Levers, world, region_name: str, output: np.ndarray, scale: float,
-         persons: np.ndarray | None = None) -> PolicyState:
+@dataclass(frozen=True)
+class Inputs:
+    """What the policy reads in a year (built by :func:`sim.schedule.policy_inputs`).
+
+    Attributes:
+        levers: the scenario's levers. world: the static facts.
+        year: the calendar year; year_index: 0 in the first simulated year.
+        persons_by_type: (M, T) persons by household type at the last observation.
+        qol_mean: (M,) mean QoL at the last observation.
+        output: (M,) value added now (any unit; only ratios matter to allocation).
+        service_weights: (3, 6) QoL weights of the domains (the TS choice uses them).
+        scale: real households per agent.
+        rng: the policy stream's generator for this year.
+    """
+
+    levers: Levers
+    world: World
+    year: int
+    year_index: int
+    persons_by_type: np.ndarray
+    qol_mean: np.ndarray
+    output: np.ndarray
+    service_weights: list[list[float]]
+    scale: float
+    rng: np.random.Generator
+
+
+def init(levers: Levers, world: World, region_name: str, output: np.ndarray, scale: float,
+         persons: np.ndarray | None = None, real_codes: bool = True) -> PolicyState:
     """The policy before its first year: the targeting rule resolved for this region.
 
     Args:
         output: (M, S) value added at the start, million KRW per agent unit.
         scale: real households (and firms) per agent.
         persons: (M,) persons at the start (agent units); the planning capacity of
-            provinces and the synthetic stand-ins for named sites rank by it.
+            provinces and the stand-ins for named sites rank by it.
+        real_codes: False for a region whose codes are not Korea's (``region.real_codes``):
+            named sites then fall back to ``targeting.sites_synthetic``.
 
     Raises:
         ConfigError: named sites that are not codes of the region, or targeting filters
@@ -179,7 +209,7 @@ def init(levers: Levers, world, region_name: str, output: np.ndarray, scale: flo
     rule, max_sites = t.rule, t.max_sites
     codes = [str(c) for c in world.codes]
     pos = {c: k for k, c in enumerate(codes)}
-    synthetic = region_name == "synthetic"
+    synthetic = not real_codes
     if t.rule == "named_sites":
         if synthetic:
             # No real codes: stand in a rule that picks as many places.
@@ -300,29 +330,11 @@ def learning_factor(state: PolicyState, levers: Levers) -> np.ndarray:
     return factor[state.plan.province_index]
 
 
-def step(
-    state: PolicyState,
-    levers: Levers,
-    year: int,
-    year_index: int,
-    world,
-    persons_by_type: np.ndarray,
-    qol_mean: np.ndarray,
-    output: np.ndarray,
-    service_weights: list[list[float]],
-    scale: float,
-    rng: np.random.Generator,
-) -> None:
-    """Allocate, operate, age, build and update the policy state for ``year``.
-
-    Args:
-        year_index: 0 in the first simulated year.
-        persons_by_type: (M, T) persons by household type at the last observation.
-        qol_mean: (M,) mean QoL at the last observation.
-        output: (M,) value added now (any unit; only ratios matter to allocation).
-        service_weights: (3, 6) QoL weights of the domains (the TS choice uses them).
-        rng: the policy stream's generator for this year.
-    """
+def step(state: PolicyState, inputs: Inputs) -> None:
+    """Allocate, operate, age, build and update the policy state for ``inputs.year``."""
+    levers, year, year_index, world = inputs.levers, inputs.year, inputs.year_index, inputs.world
+    persons_by_type, qol_mean, output = inputs.persons_by_type, inputs.qol_mean, inputs.output
+    service_weights, scale, rng = inputs.service_weights, inputs.scale, inputs.rng
     m = world.n
     persons = persons_by_type.sum(axis=1)
     state.investment_krw = np.zeros(m)

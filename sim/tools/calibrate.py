@@ -531,9 +531,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.trials < 1 or args.seeds < 1:
         ap.error("--trials and --seeds must be >= 1")
 
+    from sim.config import region_config
     from sim.data import load_region
 
-    region = load_region(args.region, n_municipalities=12)
+    region = load_region(region_config(args.region), n_municipalities=12)
     command = "python -m sim.calibrate " + " ".join(argv if argv is not None else sys.argv[1:])
     today = dt.date.today().isoformat()
     if args.trends_only:

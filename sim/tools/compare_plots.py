@@ -367,11 +367,12 @@ def all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
                      "`--heatmap X Y`")
 
     if not municipal.empty:
+        from sim.config import region_config
         from sim.data import load_region
 
         r = g.region
         try:
-            region = load_region(r.get("region.name", "korea"),
+            region = load_region(region_config(r.get("region.name", "korea")),
                                  n_municipalities=int(r.get("region.n_municipalities", 30)),
                                  seed=int(r.get("region.seed", 0)))
             boundaries = region.boundaries()

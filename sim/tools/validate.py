@@ -123,8 +123,7 @@ def run_validation(typed: SimConfig, seeds: list[int], trends: str, out_dir: Pat
     from sim.tools.calibrate import capital_share, census_growth
 
     out_dir = Path(out_dir)
-    region = region or load_region(typed.region.name, n_municipalities=typed.region.n_municipalities,
-                                   seed=typed.region.seed)
+    region = region or load_region(typed.region)
     table = region.table
     y0 = typed.run.start_year
     y1 = y0 + typed.run.years

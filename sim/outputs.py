@@ -1,0 +1,230 @@
+"""The run's output tables, made from a small snapshot of each year.
+
+The model hands the recorder one :class:`Snapshot` a year (built by
+:func:`sim.schedule.snapshot` from the states that own each array); the recorder turns it
+into one national row and one municipal frame, keeps the running discounted sums behind
+``cost_effectiveness``, and is what both the parquet tables and Mesa's ``DataCollector``
+read (:meth:`Recorder.datacollector`). It never sees a process's state or a household.
+
+Column names that repeat over sectors, service domains and age classes are generated
+from :mod:`sim.constants`, so a new sector or domain gets its columns without an edit
+here; each column's label and unit is in :mod:`sim.catalogue`, its meaning in
+docs/model.md section 7.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import metrics
+from sim.constants import AGE_CLASSES, SECTORS, SERVICE_DOMAINS, by_age_class
+from sim.world import World
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One year of what the outputs need (M municipalities, T household types, S
+    sectors; agent units unless stated: the recorder multiplies by ``scale``).
+
+    Attributes:
+        year: the calendar year.
+        households_by_type, persons_by_type, income_by_type: (M, T) from the observation
+            (income in million KRW a year).
+        felt_persons: (M,) persons who feel their place got better since the start.
+        qol: (M, 3) QoL by age class of the head; qol_mean: (M,) persons-weighted.
+        flows_persons: (M, M) moves of the year in persons, origin x destination.
+        jobs, output: (M, S) the firms' workers and value added (million KRW).
+        firms: (M, S) firm agents by municipality and sector.
+        wage, employment_rate, price: (M,) labour market and housing price index.
+        services: (M, 6) service levels, 0-100.
+        investment_krw, private_krw: (M,) public and private smart-city money, KRW.
+        births, deaths, immigrants: (M,) the year's demographic events.
+        welfare_krw: (M,) money-metric welfare change since the start, million KRW a
+            year (agent units).
+    """
+
+    year: int
+    households_by_type: np.ndarray
+    persons_by_type: np.ndarray
+    income_by_type: np.ndarray
+    felt_persons: np.ndarray
+    qol: np.ndarray
+    qol_mean: np.ndarray
+    flows_persons: np.ndarray
+    jobs: np.ndarray
+    output: np.ndarray
+    firms: np.ndarray
+    wage: np.ndarray
+    employment_rate: np.ndarray
+    price: np.ndarray
+    services: np.ndarray
+    investment_krw: np.ndarray
+    private_krw: np.ndarray
+    births: np.ndarray
+    deaths: np.ndarray
+    immigrants: np.ndarray
+    welfare_krw: np.ndarray
+
+
+class Recorder:
+    """Per-year output rows, national and municipal.
+
+    Args:
+        world: the static facts (names, flags, provinces) the rows are labelled with.
+        scale: real households per agent (outputs are in real units).
+        discount_rate: yearly rate of the discounted sums behind ``cost_effectiveness``.
+    """
+
+    def __init__(self, world: World, scale: float, discount_rate: float = 0.0) -> None:
+        self.world = world
+        self.scale = float(scale)
+        self.national: list[dict[str, Any]] = []
+        self.municipal: list[pd.DataFrame] = []
+        self.discount = 1.0 / (1.0 + discount_rate)
+        self.welfare_discounted = 0.0  # KRW, sum of discounted yearly welfare changes
+        self.investment_discounted = 0.0  # KRW, sum of discounted yearly investment
+        self._latest_lists: dict[str, list] = {}
+
+    # ------------------------------------------------------------------ recording
+    def record(self, snap: Snapshot) -> None:
+        """Add the rows of one year (the start year has no flows, births or deaths yet)."""
+        world, s = self.world, self.scale
+        persons = snap.persons_by_type.sum(axis=1)
+        households = snap.households_by_type.sum(axis=1)
+        qol = snap.qol_mean
+        flows = snap.flows_persons
+        moved = flows.sum()
+        inter = moved - np.trace(flows)
+        cross_province = flows[~world.same_province].sum()
+        total_persons = persons.sum()
+        income_per_hh = snap.income_by_type.sum(axis=1) / np.maximum(households, 1)
+        prev = self.municipal[-1]["population"].to_numpy() if self.municipal else None
+        pop_real = persons * s
+        jobs = snap.jobs.sum(axis=1) * s
+        output_krw = float(snap.output.sum() * s * 1e6)
+        inv = snap.investment_krw
+        first = not self.national
+        welfare = snap.welfare_krw * s * 1e6
+        t = len(self.national)
+        self.welfare_discounted += float(welfare.sum()) * self.discount**t
+        self.investment_discounted += float(inv.sum()) * self.discount**t
+        cost_effectiveness = (self.welfare_discounted / self.investment_discounted
+                              if self.investment_discounted > 0 else np.nan)
+        firms_by_cell = snap.firms * s
+        self.national.append(
+            {
+                "year": snap.year,
+                "population": float(pop_real.sum()),
+                "households": float(households.sum() * s),
+                "movers_share": float(moved / total_persons) if not first else np.nan,
+                "intermunicipal_share": float(inter / total_persons) if not first else np.nan,
+                "interprovincial_share_of_moves": float(cross_province / moved) if moved else np.nan,
+                "capital_region_share": float(persons[world.capital_region].sum() / total_persons),
+                "jeonbuk_population": float(pop_real[world.jeonbuk].sum()),
+                "focus_population": float(pop_real[world.focus].sum()),
+                "urban_rural_qol_gap": metrics.urban_rural_gap(qol, persons, world.is_gun),
+                "qol_mean": metrics.weighted_mean(qol, persons),
+                "qol_theil": metrics.theil(qol, persons),
+                "qol_gini": metrics.gini(qol, persons),
+                "income_theil": metrics.theil(income_per_hh, households),
+                "income_gini": metrics.gini(income_per_hh, households),
+                "felt_benefit_share": float(snap.felt_persons.sum() / total_persons),
+                "shrinking_municipalities": int((pop_real < prev).sum()) if prev is not None else 0,
+                "output": output_krw,
+                "jobs": float(jobs.sum()),
+                "investment_krw": float(inv.sum()),
+                "private_investment_krw": float(snap.private_krw.sum()),
+                "welfare_krw_total": float(welfare.sum()),
+                "cost_effectiveness": cost_effectiveness,
+                "births": float(snap.births.sum() * s) if not first else np.nan,
+                "deaths": float(snap.deaths.sum() * s) if not first else np.nan,
+                "immigrants": float(snap.immigrants.sum() * s) if not first else np.nan,
+            }
+        )
+        by_age = by_age_class(snap.households_by_type) * s
+        frame = pd.DataFrame(
+            {
+                "year": snap.year,
+                "code": world.codes,
+                "name": world.names,
+                "province": world.provinces,
+                "kind": world.kinds,
+                "population": pop_real,
+                "households": households * s,
+                **{f"households_{a}": by_age[:, k] for k, a in enumerate(AGE_CLASSES)},
+                "jobs": jobs,
+                **{f"jobs_{k}": snap.jobs[:, j] * s for j, k in enumerate(SECTORS)},
+                **{f"firms_{k}": firms_by_cell[:, j] for j, k in enumerate(SECTORS)},
+                "wage": snap.wage,
+                "employment_rate": snap.employment_rate,
+                "qol": qol,
+                **{f"qol_{a}": snap.qol[:, k] for k, a in enumerate(AGE_CLASSES)},
+                "investment_krw": inv.copy(),
+                "private_investment_krw": snap.private_krw.copy(),
+                "welfare_krw_per_household": welfare / np.maximum(households * s, 1e-9),
+                "price_index": snap.price,
+                "young_to_old": metrics.young_to_old(snap.households_by_type),
+                "felt_benefit_share": snap.felt_persons / np.maximum(persons, 1),
+                "births": snap.births * s,
+                "deaths": snap.deaths * s,
+                "immigrants": snap.immigrants * s,
+                "in_migrants": (flows.sum(axis=0) - np.diag(flows)) * s,
+                "out_migrants": (flows.sum(axis=1) - np.diag(flows)) * s,
+                **{f"service_{d}": snap.services[:, k] for k, d in enumerate(SERVICE_DOMAINS)},
+            }
+        )
+        self.municipal.append(frame)
+        # Mesa's DataCollector reads the latest rows per municipality: columns as lists,
+        # one item per municipality in index order (a few lookups per value).
+        self._latest_lists = {c: v.tolist() for c, v in frame.items()}
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def n_years(self) -> int:
+        """Years recorded so far (the start year included)."""
+        return len(self.national)
+
+    @property
+    def latest(self) -> dict[str, Any]:
+        """The last national row."""
+        return self.national[-1]
+
+    def municipal_value(self, column: str, index: int) -> Any:
+        """The last recorded value of a municipal ``column`` for the municipality in row
+        ``index``."""
+        return self._latest_lists[column][index]
+
+    def national_frame(self, years: int | None = None) -> pd.DataFrame:
+        """``national.parquet``: one row a year (the first ``years`` rows if given)."""
+        return pd.DataFrame(self.national[:years])
+
+    def municipal_frame(self, years: int | None = None) -> pd.DataFrame:
+        """``municipalities.parquet``: one row per municipality and year (the first
+        ``years`` years if given)."""
+        return pd.concat(self.municipal[:years], ignore_index=True)
+
+    def datacollector(self):
+        """A ``mesa.DataCollector`` of these rows: one model reporter per national column
+        and one agent reporter (of the Municipality agents, whose ``index`` is their row)
+        per municipal column, each reading the latest row recorded; so
+        ``get_model_vars_dataframe()`` and ``get_agent_vars_dataframe()`` hold the
+        parquet tables (one Mesa step per simulated year, step 0 the start). Call after
+        the first :meth:`record`."""
+        import mesa
+
+        national, municipal = list(self.national[0]), list(self.municipal[0].columns)
+
+        def model_reporter(column: str):
+            return lambda model: model.records.latest[column]
+
+        def agent_reporter(column: str):
+            return lambda agent: agent.model.records.municipal_value(column, agent.index)
+
+        return mesa.DataCollector(
+            model_reporters={c: model_reporter(c) for c in national},
+            agent_reporters={c: agent_reporter(c) for c in municipal},
+        )

@@ -1,0 +1,107 @@
+"""The start state of a run, derived from the census of its region.
+
+:func:`build` is the one place where a run's state comes into being. From the region
+table at ``run.start_year`` it synthesizes the household and firm agents, derives the
+start indicators (:mod:`sim.data.census`), creates each process's state with that
+process's own ``init``, and settles the start: households are assigned to jobs (a first
+labour-market pass, wired by :func:`sim.schedule.labour_inputs` like every later year),
+aggregated, given the QoL they feel now as their felt-benefit baseline, and the
+migration amenities are solved for a start equilibrium. After that the model only steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import schedule
+from sim.agents.firms import firm_store, job_shares, synthesize_firms
+from sim.agents.households import (
+    elderly_share_by_municipality,
+    household_store,
+    synthesize_households,
+)
+from sim.data import census
+from sim.data.region import Region, national_population
+from sim.kernels.households import felt_factors
+from sim.processes import demography, firms, housing, labour, migration, observation, policy
+from sim.schedule import Context, States
+from sim.world import make_world
+
+
+def build(region: Region, ctx: Context) -> States:
+    """The start state of a run of ``ctx.cfg`` (resolved: :func:`sim.beliefs.resolve`) on
+    ``region`` (see the module docstring)."""
+    cfg, streams, parallel = ctx.cfg, ctx.streams, ctx.parallel
+    b = cfg.behaviour
+    e = b.economy
+    scale = float(cfg.run.scale)
+    y = int(cfg.run.start_year)
+    table = region.table
+    m = region.n
+    world = make_world(region, y, cfg.region.focus_province)
+    rng = streams.rng("setup", y)
+
+    # Agents: households from the census, then firms whose jobs employ the heads under 65.
+    households = household_store()
+    cols = synthesize_households(
+        table[f"pop_{y}"].to_numpy(dtype=float),
+        table[f"households_{y}"].to_numpy(dtype=float),
+        elderly_share_by_municipality(table, y),
+        scale,
+        rng,
+    )
+    uid = np.arange(len(cols["muni"]), dtype=np.int64)
+    cols["felt_factor"] = felt_factors(streams.identity_key(), uid, b.qol.felt_threshold_spread)
+    households.append(uid=uid, **cols)
+    young = np.bincount(cols["muni"], weights=cols["age"] < 65, minlength=m)
+    grdp = census.grdp_by_sector(table, y)
+    job_share0 = job_shares(grdp)
+    jobs0 = e.employment_rate * young[:, None] * job_share0
+    firm_agents = firm_store()
+    firm_cols = synthesize_firms(census.firm_counts(table, y), jobs0, grdp, scale, rng)
+    firm_agents.append(uid=np.arange(len(firm_cols["muni"]), dtype=np.int64), **firm_cols)
+    persons0 = np.bincount(cols["muni"], weights=cols["size"], minlength=m)
+    firm_state = firms.init(firm_agents, jobs0.copy(), grdp / scale, persons0, streams.identity_key())
+
+    # Markets at the start: wages, then prices from density and those wages.
+    labour_state = labour.init(e, firm_state.jobs, firm_state.output, firm_state.productivity0,
+                               np.maximum(young, 1), job_share0, world.distance_km)
+    price = census.initial_price_index(table, y, labour_state.mean_wage)
+    parents = np.bincount(cols["muni"], weights=(cols["age"] >= 20) & (cols["age"] < 45), minlength=m)
+    targets = {}
+    if b.demography.vital_statistics:
+        nation = national_population(region, cfg.region.nation, y)
+        real = census.vital_targets(float(cols["size"].sum()) * scale, y, nation)
+        targets = {year: (births / scale, deaths / scale) for year, (births, deaths) in real.items()}
+    demography_state = demography.init(
+        census.fertility_index(table, y, parents, b.demography.local_fertility), households.capacity,
+        firm_state.jobs.sum(axis=1), streams.identity_key(), targets,
+    )
+    policy_state = policy.init(ctx.levers, world, region.name, firm_state.output, scale, persons0,
+                               real_codes=cfg.region.real_codes)
+
+    # Households take jobs and incomes, are counted, and feel their QoL: the baseline.
+    labour.step(labour_state, households,
+                schedule.labour_inputs(ctx, y, world, firm_state, np.maximum(young, 1)), parallel)
+    services = policy.service_levels(world.services_base, policy_state)
+    observed = observation.init(
+        households, schedule.observation_inputs(ctx, y, world, services, labour_state, price, None),
+        parallel)
+
+    new_towns = b.housing.new_towns
+    horizon = max(y + int(cfg.run.years), 2060)  # steps beyond run.years still see it
+    housing_state = housing.init(
+        census.housing_units(table, y, table[f"households_{y}"].to_numpy(float)),
+        census.housing_pipeline(table, y, new_towns),
+        price,
+        census.vacancy_rate(table, y),
+        observed.households * scale,
+        census.new_town_schedule(table["code"].astype(str), y + 1, horizon) if new_towns else None,
+        y + 1,
+    )
+    conditions = schedule.migration_conditions(observed, services, policy_state, labour_state,
+                                               housing_state)
+    migration_state = migration.init(b.migration, b.qol.service_weights, households, conditions, world)
+    return States(world, households, firm_state, labour_state, demography_state,
+                  migration_state, housing_state, policy_state, observed)
+
