@@ -330,6 +330,35 @@ def region_config(name: str) -> RegionConfig:
     return region
 
 
+#: Groups a derived config may not change: their magnitudes were filled from the beliefs
+#: when the config was made, so a change must compose a new config (make_config).
+_RESOLVED_GROUPS = ("beliefs", "instrument", "governance", "lifecycle")
+
+
+def derive(cfg: SimConfig, values: Mapping[str, Any]) -> SimConfig:
+    """A validated copy of the config ``cfg`` with nested ``values`` merged on top, for
+    tools that vary a made config (seeds, start year, years, behaviour). The result is
+    checked like any other config.
+
+    Raises:
+        ConfigError: an impossible setting, or a change to a group whose magnitudes the
+            beliefs filled (beliefs and levers: compose a new config instead).
+    """
+    from omegaconf.errors import OmegaConfBaseException
+
+    bad = sorted(set(values) & set(_RESOLVED_GROUPS))
+    if bad:
+        raise ConfigError(f"derive: {bad} cannot be changed on a made config (the beliefs "
+                          "filled their magnitudes); compose a new one with make_config")
+    node = OmegaConf.structured(cfg)
+    OmegaConf.set_struct(node, False)  # open dicts (amenity_shift) may gain keys
+    try:
+        node = OmegaConf.merge(node, values)
+    except OmegaConfBaseException as err:
+        raise ConfigError(f"invalid configuration: {err}") from err
+    return to_typed(node)
+
+
 def config_record(cfg: SimConfig) -> dict[str, Any]:
     """The config as nested plain values: what ``run.json`` records and what a finished
     run is recognised by (:func:`sim.io.is_complete`). The one serialiser of configs."""

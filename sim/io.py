@@ -111,21 +111,39 @@ def is_complete(run_dir: Path, config: dict[str, Any] | None = None) -> bool:
     return config is None or manifest.get("config") == config
 
 
+def clear_run(run_dir: Path) -> None:
+    """Remove the outputs of an incomplete run in ``run_dir`` (and the temporary files a
+    killed atomic write left), so a rerun starts afresh."""
+    run_dir = Path(run_dir)
+    for name in RUN_OUTPUTS:
+        (run_dir / name).unlink(missing_ok=True)
+        for tmp in run_dir.glob(f".{name}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
+def manifest_data(config: dict[str, Any], *, completed: bool = False, **extra: Any) -> dict[str, Any]:
+    """The keys of ``run.json``: the config record (:func:`sim.config.config_record`),
+    seed, package versions, git revision, machine, ``completed`` and ``extra``."""
+    return {
+        "completed": completed,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "config": config,
+        "seed": config.get("run", {}).get("seed"),
+        "versions": package_versions(),
+        "git_revision": git_revision(),
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "wall_seconds": {},
+        **extra,
+        **({"finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")} if completed else {}),
+    }
+
+
 class Manifest:
     """``run.json``: resolved config, seed, versions, git revision, timings, completion."""
 
     def __init__(self, run_dir: Path, config: dict[str, Any]):
         self.path = Path(run_dir) / "run.json"
-        self.data: dict[str, Any] = {
-            "completed": False,
-            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "config": config,
-            "seed": config.get("run", {}).get("seed"),
-            "versions": package_versions(),
-            "git_revision": git_revision(),
-            "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
-            "wall_seconds": {},
-        }
+        self.data: dict[str, Any] = manifest_data(config)
         write_json(self.data, self.path)
 
     def finish(self, wall_seconds: dict[str, float], **extra: Any) -> None:

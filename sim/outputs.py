@@ -198,6 +198,10 @@ class Recorder:
         ``index``."""
         return self._latest_lists[column][index]
 
+    def municipal_year(self, k: int) -> pd.DataFrame:
+        """The municipal rows of the ``k``-th recorded year (0: the start; -1: the last)."""
+        return self.municipal[k]
+
     def national_frame(self, years: int | None = None) -> pd.DataFrame:
         """``national.parquet``: one row a year (the first ``years`` rows if given)."""
         return pd.DataFrame(self.national[:years])

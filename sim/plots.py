@@ -101,12 +101,10 @@ def population_change_map(municipal: pd.DataFrame, region) -> Figure:
     return fig
 
 
-def run_figures(out_dir: Path, region) -> list[Path]:
-    """Write the figures of one run into ``out_dir/plots``."""
-    out_dir = Path(out_dir)
-    national = pd.read_parquet(out_dir / "national.parquet")
-    municipal = pd.read_parquet(out_dir / "municipalities.parquet")
-    plots = out_dir / "plots"
+def run_figures(out_dir: Path, national: pd.DataFrame, municipal: pd.DataFrame,
+                region) -> list[Path]:
+    """Write the figures of one run (its output tables, in memory) into ``out_dir/plots``."""
+    plots = Path(out_dir) / "plots"
     paths = save(national_figure(national), plots / "national")
     paths += save(population_change_map(municipal, region), plots / "map_population_change")
     return paths

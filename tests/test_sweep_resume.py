@@ -95,7 +95,10 @@ def test_finished_runs_are_not_kept_alive_in_the_worker(tmp_path: Path) -> None:
     from hydra import compose, initialize_config_dir
 
     from sim.__main__ import run_simulation
+    from sim.config import register_configs
     from sim.model import SmartCityModel
+
+    register_configs()  # what `python -m sim` does before Hydra composes
 
     def alive() -> int:
         gc.collect()
@@ -110,3 +113,20 @@ def test_finished_runs_are_not_kept_alive_in_the_worker(tmp_path: Path) -> None:
             run_simulation(cfg, tmp_path / str(seed))
     assert all(io.is_complete(tmp_path / str(s)) for s in range(3))
     assert alive() == before
+
+
+def test_pending_recognises_a_finished_run(tmp_path: Path) -> None:
+    """A job whose directory holds its finished run is not pending (run.json records the
+    resolved config, and pending compares that same record), so a relaunched study
+    neither reruns it nor warms up for it."""
+    from sim.tools.runs import Job, pending, run_all
+
+    job = Job(("region=synthetic", "region.n_municipalities=8", "run.years=1", "run.scale=200",
+               "run.progress=false", "run.plots=false", "scenario=trouble_shooter"),
+              tmp_path / "run")
+    other = Job((*job.overrides[:-1], "scenario=tech_city"), tmp_path / "run")
+    assert pending([job]) == [job]
+    assert run_all([job], progress=False) == 1
+    assert pending([job]) == []
+    assert run_all([job], progress=False) == 0
+    assert pending([other]) == [other]  # another config in the same place is not done

@@ -215,8 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from sim.data import load_region
 
-        cfg = worlds._composed(tuple(base), worlds.BASELINE)
-        region = load_region(cfg.region)
+        region = load_region(worlds.world_config(base, worlds.BASELINE, 0, ()).region)
     except Exception as err:  # no map, the rest of the report stands
         print(f"warning: no map ({err})", file=sys.stderr)
     top = disc["breakeven"]

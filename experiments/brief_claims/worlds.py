@@ -73,62 +73,28 @@ def _region(name: str, n: int, seed: int):
     return load_region(region_config(name), n_municipalities=n, seed=seed)
 
 
-@functools.lru_cache(maxsize=64)
-def _composed(base: tuple[str, ...], scenario: str):
-    """A scenario's composed (not yet typed) config, once per process."""
-    from sim.config import compose
-
-    return compose([*base, f"scenario={scenario}", "run.progress=false", "run.plots=false"])
-
-
 def world_config(base: Sequence[str], scenario: str, seed: int, overrides: Sequence[str],
                  values: dict[str, Any] | None = None):
-    """The validated SimConfig of one scenario in one world: the scenario's config with
-    the world's parameter overrides, its run seed and nested values, as ``python -m sim``
-    would build it from the same overrides."""
-    from omegaconf import OmegaConf
+    """The validated SimConfig of one scenario in one world: the study's base overrides,
+    the scenario, the world's parameter overrides and run seed, then nested ``values``,
+    composed exactly as ``python -m sim`` would (:func:`sim.config.make_config`)."""
+    from sim.config import make_config
 
-    from sim.config import ConfigError, to_typed
-
-    cfg = _composed(tuple(base), scenario).copy()
-    OmegaConf.set_struct(cfg, True)
-    try:
-        for item in [*overrides, f"run.seed={int(seed)}"]:
-            key, _, text = item.partition("=")
-            OmegaConf.update(cfg, key, _parse(text), merge=True)
-        if values:
-            OmegaConf.set_struct(cfg, False)
-            cfg = OmegaConf.merge(cfg, values)
-    except Exception as err:  # omegaconf's errors name the key
-        raise ConfigError(f"invalid configuration: {err}") from err
-    return to_typed(cfg)
-
-
-def _parse(text: str) -> int | float | str:
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
+    return make_config([*base, f"scenario={scenario}", "run.progress=false", "run.plots=false",
+                        *overrides, f"run.seed={int(seed)}"], values)
 
 
 def run_scenario(cfg) -> tuple[pd.DataFrame, pd.DataFrame, float, float, float]:
     """One run in memory: (national, municipal frames, felt threshold, wall seconds, CPU
     seconds of this process: with one Numba thread, the wall time on an idle core)."""
-    from sim.model import SmartCityModel
+    from sim.runner import run
 
     t0, c0 = time.perf_counter(), time.process_time()
-    model = SmartCityModel(cfg, region=_region(cfg.region.name, cfg.region.n_municipalities,
-                                               cfg.region.seed))
-    try:
-        model.run()
-        national = model.records.national_frame()
-        municipal = model.records.municipal_frame()
-        threshold = float(model.cfg.behaviour.qol.felt_threshold)  # resolved from the beliefs
-    finally:
-        model.release()
-    return national, municipal, threshold, time.perf_counter() - t0, time.process_time() - c0
+    result = run(cfg, region=_region(cfg.region.name, cfg.region.n_municipalities, cfg.region.seed),
+                 progress=False)
+    threshold = float(cfg.behaviour.qol.felt_threshold)  # resolved from the beliefs
+    return (result.national, result.municipalities, threshold, time.perf_counter() - t0,
+            time.process_time() - c0)
 
 
 def outcome_rows(national: pd.DataFrame, municipal: pd.DataFrame, twin_national: pd.DataFrame,

@@ -194,7 +194,7 @@ class DashboardRun(mesa.Model):
         """Rows both models hold (they step in turn, so one may be a year ahead)."""
         if self.treated is None:
             return 0
-        return min(len(self.treated.records.national), len(self.baseline.records.national))
+        return min(self.treated.records.n_years, self.baseline.records.n_years)
 
     @property
     def year(self) -> int | None:
@@ -204,20 +204,19 @@ class DashboardRun(mesa.Model):
     def national(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The national rows so far of the scenario and of the twin, the same years."""
         n = self.years_recorded()
-        return (pd.DataFrame(self.treated.records.national[:n]),
-                pd.DataFrame(self.baseline.records.national[:n]))
+        return self.treated.records.national_frame(n), self.baseline.records.national_frame(n)
 
     def municipal(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """Municipal rows of the start, of now, and of the twin now (same year)."""
         n = self.years_recorded()
-        rec, base = self.treated.records.municipal, self.baseline.records.municipal
-        return rec[0], rec[n - 1], base[n - 1]
+        rec, base = self.treated.records, self.baseline.records
+        return rec.municipal_year(0), rec.municipal_year(n - 1), base.municipal_year(n - 1)
 
     def invested(self) -> np.ndarray:
         """(M,) investment each municipality received so far, KRW."""
         n = self.years_recorded()
-        return np.sum([f["investment_krw"].to_numpy() for f in self.treated.records.municipal[:n]],
-                      axis=0)
+        rec = self.treated.records
+        return np.sum([rec.municipal_year(k)["investment_krw"].to_numpy() for k in range(n)], axis=0)
 
 
 # ------------------------------------------------------------------------- map layers

@@ -207,13 +207,12 @@ class Simulated:
 
 def simulate(cfgs: list[SimConfig], region=None) -> Simulated:
     """Run each config to the end and collect growth, flows and national series."""
-    from sim.model import SmartCityModel
+    from sim.runner import run
 
     growth, pop_end, in_rate, national, hh_growth = [], [], [], [], []
     for cfg in cfgs:
-        model = SmartCityModel(cfg, region=region)
-        model.run()
-        mun = model.records.municipal_frame()
+        result = run(cfg, region=region, progress=False)
+        mun = result.municipalities
         first, last = mun["year"].min(), mun["year"].max()
         p0 = mun.loc[mun["year"] == first, "population"].to_numpy(float)
         p1 = mun.loc[mun["year"] == last, "population"].to_numpy(float)
@@ -224,8 +223,7 @@ def simulate(cfgs: list[SimConfig], region=None) -> Simulated:
         hh_growth.append(np.log(np.maximum(h1, 1.0) / np.maximum(h0, 1.0)))
         pop_end.append(p1)
         in_rate.append(inflow.to_numpy(float) / np.maximum(p0, 1.0) / max(last - first, 1))
-        national.append(model.records.national_frame())
-        model.release()  # otherwise every evaluated model stays in memory (Mesa 3.3.1)
+        national.append(result.national)
     return Simulated(np.array(growth), np.array(pop_end), np.array(in_rate), national,
                      np.array(hh_growth))
 

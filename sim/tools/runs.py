@@ -24,26 +24,25 @@ class Job:
 
 
 def _run(job: Job) -> Path:
-    from sim.__main__ import run_simulation
-    from sim.config import compose
+    from sim.config import make_config
+    from sim.runner import run
 
-    return run_simulation(compose(list(job.overrides)), job.out_dir)
+    run(make_config(list(job.overrides)), out_dir=job.out_dir)
+    return job.out_dir
 
 
 def pending(jobs: Sequence[Job]) -> list[Job]:
-    """The jobs whose directory does not hold a complete run of their config."""
-    from omegaconf import OmegaConf
-
+    """The jobs whose directory does not hold a complete run of their config (compared
+    as ``run.json`` records it: :func:`sim.config.config_record` of the resolved config)."""
     from sim import io
-    from sim.config import compose
+    from sim.config import config_record, make_config
 
     todo = []
     for job in jobs:
         if not io.is_complete(job.out_dir):
             todo.append(job)
             continue
-        resolved = OmegaConf.to_container(compose(list(job.overrides)), resolve=True)
-        if not io.is_complete(job.out_dir, resolved):
+        if not io.is_complete(job.out_dir, config_record(make_config(list(job.overrides)))):
             todo.append(job)
     return todo
 

@@ -45,6 +45,7 @@ from sim.config import (
     BehaviourConfig,
     ConfigError,
     SimConfig,
+    derive,
     make_config,
     register_configs,
     to_typed,
@@ -99,11 +100,9 @@ def run_seeds(cfg: SimConfig, seeds: list[int], start_year: int, years: int, reg
     """Simulate ``cfg`` from ``start_year`` once per seed (common random numbers)."""
     from sim.tools.calibrate import simulate
 
-    cfgs = [
-        dataclasses.replace(cfg, run=dataclasses.replace(cfg.run, seed=int(s), start_year=start_year,
-                                                         years=years, progress=False, plots=False))
-        for s in seeds
-    ]
+    cfgs = [derive(cfg, {"run": {"seed": int(s), "start_year": start_year, "years": years,
+                                 "progress": False, "plots": False}})
+            for s in seeds]
     return simulate(cfgs, region)
 
 
@@ -145,7 +144,7 @@ def run_validation(typed: SimConfig, seeds: list[int], trends: str, out_dir: Pat
                               f"{period}, the five years before run.start_year={y0} (note: "
                               f"{behaviour.note[:120]}...); use the matching option, e.g. "
                               "calibrated_trends_2020 for a 2020 start")
-        variants["model_amenity_trends"] = dataclasses.replace(typed, behaviour=behaviour)
+        variants["model_amenity_trends"] = derive(typed, {"behaviour": dataclasses.asdict(behaviour)})
     result: dict[str, Any] = {"period": f"{y0}-{y1}"}
     predictions = pd.DataFrame({"code": table["code"], "name": table["name"], "observed": obs})
     paths: dict[str, Any] = {}
