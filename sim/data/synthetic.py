@@ -21,6 +21,9 @@ _PROVINCES = {
     JEONBUK_CODE: "Jeonbuk (synthetic)",
     38: "South (synthetic)",
 }
+#: Korean names of the synthetic provinces and kinds ("가상" = synthetic).
+_PROVINCES_KO = {11: "가상 대도시", 33: "가상 북도", JEONBUK_CODE: "가상 전북", 38: "가상 남도"}
+_KIND_KO = {"gu": "구", "si": "시", "gun": "군"}
 
 
 def make_synthetic(n_municipalities: int = 30, *, seed: int = 0) -> Region:
@@ -76,8 +79,9 @@ def make_synthetic(n_municipalities: int = 30, *, seed: int = 0) -> Region:
         {
             "code": [f"{pc:02d}{i + 1:03d}" for i, pc in enumerate(province_code)],
             "name": [f"{k.capitalize()} {i + 1}" for i, k in enumerate(kind)],
-            "name_ko": "",
+            "name_ko": [f"가상{_KIND_KO[k]} {i + 1}" for i, k in enumerate(kind)],
             "province": [_PROVINCES[pc] for pc in province_code],
+            "province_ko": [_PROVINCES_KO[pc] for pc in province_code],
             "province_code": province_code.astype(np.int64),
             "kind": kind,
             "capital_region": kind == "gu",
