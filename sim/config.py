@@ -315,12 +315,7 @@ def validate(cfg: SimConfig) -> None:
         problems.append(f"region.name={cfg.region.name!r}: allowed 'korea', 'synthetic'")
     if cfg.region.n_municipalities < 6:
         problems.append(f"region.n_municipalities={cfg.region.n_municipalities}: must be >= 6")
-    if cfg.run.start_year == 2025:
-        problems.append(
-            "run.start_year=2025: the 2025 census in the package has population only (no "
-            f"households, dwellings or firms yet; docs/data.md); allowed {list(CENSUS_YEARS)}"
-        )
-    elif cfg.run.start_year not in CENSUS_YEARS:
+    if cfg.run.start_year not in CENSUS_YEARS:
         problems.append(
             f"run.start_year={cfg.run.start_year}: no census data; allowed {list(CENSUS_YEARS)}"
         )

