@@ -387,12 +387,7 @@ def behaviour_from_file(path: Path) -> BehaviourConfig:
 def validate(cfg: SimConfig) -> None:
     """Fail with a :class:`ConfigError` naming every impossible setting."""
     problems: list[str] = _validate_region(cfg.region)
-    if cfg.run.start_year == 2025:
-        problems.append(
-            "run.start_year=2025: the 2025 census in the package has population only (no "
-            f"households, dwellings or firms yet; docs/data.md); allowed {list(CENSUS_YEARS)}"
-        )
-    elif cfg.run.start_year not in CENSUS_YEARS:
+    if cfg.run.start_year not in CENSUS_YEARS:
         problems.append(
             f"run.start_year={cfg.run.start_year}: no census data; allowed {list(CENSUS_YEARS)}"
         )

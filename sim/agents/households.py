@@ -33,7 +33,10 @@ SIZE_VALUES = np.array([1, 2, 3, 4, 5, 6, 7])
 SIZE_SHARES = np.array([31.7, 28.0, 20.1, 15.6, 3.5, 0.8, 0.3]) / 100.0
 
 #: National share of people aged 65+ (FACTS.md); the basic-pension proxy is rescaled to it.
-ELDERLY_SHARE = {2010: 0.110, 2015: 0.132, 2020: 0.164}
+#: 2025 (1 November): resident registration, 20.0 % at the end of 2024 and 21.2 % at the
+#: end of 2025 (Ministry of the Interior and Safety), interpolated; the 2025 census in the
+#: package has no ages (docs/data.md).
+ELDERLY_SHARE = {2010: 0.110, 2015: 0.132, 2020: 0.164, 2025: 0.210}
 #: Households headed by someone 65+ per person share aged 65+ (2020: 22.8% vs 16.4%).
 ELDERLY_HEAD_RATIO = 1.4
 #: Among heads under 65, the share aged 20-39 (2020 census).
@@ -53,7 +56,8 @@ def elderly_share_by_municipality(table: pd.DataFrame, year: int) -> np.ndarray:
     """Share of people aged 65+ per municipality, from the basic-pension proxy.
 
     The proxy counts recipients (about two thirds of people 65+), so it is rescaled to
-    the national share of the year; 2010 uses the 2015 pattern.
+    the national share of the year; 2010 uses the 2015 pattern, 2025 the 2020 pattern
+    (the latest count of recipients in the table).
     """
     proxy_year = 2020 if year >= 2020 else 2015
     pop = table[f"pop_{proxy_year}"].to_numpy(dtype=float)

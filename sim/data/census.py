@@ -15,7 +15,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.constants import SECTORS, census_year, indicator_year
+from sim.constants import (
+    CENSUS_YEARS,
+    SECTORS,
+    TFR_YEARS,
+    VACANCY_YEARS,
+    census_year,
+    indicator_year,
+    latest_year,
+)
 
 #: Floor of the vacancy rate: some homes are always between occupants.
 MIN_VACANCY = 0.005
@@ -82,8 +90,10 @@ def fertility_index(
 
     The mean is taken over the model's own potential parents, so the national number of
     births at the start is the same for any ``weight``; only where they happen changes.
+    The rates are the census year's, the latest before a 2025 start (2020: the 2025
+    census has no fertility).
     """
-    y = census_year(start_year)
+    y = latest_year(TFR_YEARS, start_year)
     ratio = table[f"tfr_{y}"].to_numpy(dtype=float) ** weight
     return ratio / np.average(ratio, weights=np.maximum(parents, 1e-9))
 
@@ -100,8 +110,9 @@ def housing_units(table: pd.DataFrame, start_year: int, households: np.ndarray) 
 
 def vacancy_rate(table: pd.DataFrame, start_year: int) -> np.ndarray:
     """(M,) share of dwellings standing empty in the census (2015 figures for a 2010
-    start: the 2010 census has no vacancy count), at least 0.5 %."""
-    y = max(census_year(start_year), 2015)
+    start: the 2010 census has no vacancy count; 2020 figures for a 2025 start: the 2025
+    census in the package has none), at least 0.5 %."""
+    y = latest_year(VACANCY_YEARS, start_year)
     rate = table[f"vacant_housing_{y}"].to_numpy(dtype=float) / table[f"housing_units_{y}"].to_numpy(dtype=float)
     return np.maximum(rate, MIN_VACANCY)
 
@@ -133,7 +144,8 @@ def new_town_schedule(codes, first_year: int, last_year: int,
 
 def housing_pipeline(table: pd.DataFrame, start_year: int, new_towns: bool = False) -> np.ndarray:
     """(M,) dwellings completed a year at the start: the census stock's growth over the
-    five years up to the start (2015->2020 for a 2020 start, 2010->2015 otherwise).
+    five years up to the start (2020->2025 for a 2025 start, 2015->2020 for a 2020
+    start, 2010->2015 for 2010 and 2015 starts).
     With ``new_towns``, minus what the listed new towns completed in those years (they
     are scheduled on their own, :func:`new_town_schedule`, so nothing is counted twice).
 
@@ -142,7 +154,8 @@ def housing_pipeline(table: pd.DataFrame, start_year: int, new_towns: bool = Fal
     builds about 87 % of it in the five years). From 2015 it is a forecast: recent building
     continues and fades (docs/model.md). Floored at 0: dwellings are not demolished.
     """
-    a, b = (2015, 2020) if census_year(start_year) >= 2020 else (2010, 2015)
+    b = max(census_year(start_year), CENSUS_YEARS[1])
+    a = CENSUS_YEARS[CENSUS_YEARS.index(b) - 1]
     growth = table[f"housing_units_{b}"].to_numpy(dtype=float) - table[f"housing_units_{a}"].to_numpy(dtype=float)
     if new_towns:
         growth = growth - new_town_schedule(table["code"].astype(str), a + 1, b).sum(axis=0)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.constants import CENSUS_YEARS, KINDS, SECTORS
+from sim.constants import CENSUS_YEARS, KINDS, SECTORS, TFR_YEARS
 
 #: column -> dtype kind ("i" integer, "f" float, "b" bool, "O" string). Integer columns
 #: may be stored as int32/int64; "f" columns may hold NaN only where ``NULLABLE`` says.
@@ -43,13 +43,12 @@ REQUIRED_COLUMNS: dict[str, str] = {
     **{f"grdp_{s}_2020": "f" for s in SECTORS},
     "doctors_2015": "i",
     "doctors_2020": "i",
-    "housing_units_2010": "i",  # dwellings incl. vacant (2010: housing-census type total)
-    "housing_units_2015": "i",
-    "housing_units_2020": "i",
+    # dwellings incl. vacant (2010: housing-census type total plus estimated vacant)
+    **{f"housing_units_{y}": "i" for y in CENSUS_YEARS},
     "vacant_housing_2015": "i",
     "vacant_housing_2020": "i",
     # total fertility rate (births per woman, sum of 5-year rates 20-49), census year
-    **{f"tfr_{y}": "f" for y in CENSUS_YEARS},
+    **{f"tfr_{y}": "f" for y in TFR_YEARS},
     "area_km2": "f",
     "cx": "f",  # centroid x, metres, EPSG:5179
     "cy": "f",  # centroid y, metres, EPSG:5179

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.constants import CENSUS_YEARS, JEONBUK_PROVINCE, SECTORS
+from sim.constants import JEONBUK_PROVINCE, SECTORS, TFR_YEARS
 from sim.data.region import Region, validate_table
 
 JEONBUK_CODE = JEONBUK_PROVINCE
@@ -21,6 +21,9 @@ _PROVINCES = {
     JEONBUK_CODE: "Jeonbuk (synthetic)",
     38: "South (synthetic)",
 }
+#: Korean names of the synthetic provinces and kinds ("가상" = synthetic).
+_PROVINCES_KO = {11: "가상 대도시", 33: "가상 북도", JEONBUK_CODE: "가상 전북", 38: "가상 남도"}
+_KIND_KO = {"gu": "구", "si": "시", "gun": "군"}
 
 
 def make_synthetic(n_municipalities: int = 30, *, seed: int = 0) -> Region:
@@ -76,8 +79,9 @@ def make_synthetic(n_municipalities: int = 30, *, seed: int = 0) -> Region:
         {
             "code": [f"{pc:02d}{i + 1:03d}" for i, pc in enumerate(province_code)],
             "name": [f"{k.capitalize()} {i + 1}" for i, k in enumerate(kind)],
-            "name_ko": "",
+            "name_ko": [f"가상{_KIND_KO[k]} {i + 1}" for i, k in enumerate(kind)],
             "province": [_PROVINCES[pc] for pc in province_code],
+            "province_ko": [_PROVINCES_KO[pc] for pc in province_code],
             "province_code": province_code.astype(np.int64),
             "kind": kind,
             "capital_region": kind == "gu",
@@ -88,9 +92,13 @@ def make_synthetic(n_municipalities: int = 30, *, seed: int = 0) -> Region:
     jb_si = np.flatnonzero((kind == "si") & (province_code == JEONBUK_CODE))
     table.loc[jb_si[0], "innovation_city"] = True
 
-    for y, pop in zip(CENSUS_YEARS, (pop_2010, pop_2015, pop_2020), strict=True):
+    # 2025 continues the trend, with households a little smaller (Korea: 2.41 persons a
+    # household in 2020, 2.23 in 2025). No random draws: earlier columns stay as they were.
+    pop_2025 = (pop_2020 * (1 + growth)).round()
+    for y, pop, size in ((2010, pop_2010, hh_size), (2015, pop_2015, hh_size),
+                         (2020, pop_2020, hh_size), (2025, pop_2025, 0.93 * hh_size)):
         table[f"pop_{y}"] = pop.astype(np.int64)
-        table[f"households_{y}"] = np.maximum(1, (pop / hh_size).round()).astype(np.int64)
+        table[f"households_{y}"] = np.maximum(1, (pop / size).round()).astype(np.int64)
     per_capita_grdp = {  # million KRW per person, by sector and kind (gu, si, gun)
         "agri": (0.01, 0.3, 2.0),
         "manuf": (3.0, 12.0, 6.0),
@@ -115,9 +123,14 @@ def make_synthetic(n_municipalities: int = 30, *, seed: int = 0) -> Region:
     # Dwellings in 2010: the 2015 stock less five years of building (faster in cities).
     built = np.where(kind == "gun", 0.04, 0.08) * rng.lognormal(0, 0.3, n)
     table["housing_units_2010"] = (table["housing_units_2015"] * (1 - built)).round().astype(np.int64)
+    # Dwellings in 2025: the 2020 rate of dwellings per household (no vacancy count, as
+    # in Korea's 2025 census), never fewer than in 2020.
+    per_household = table["housing_units_2020"] / table["households_2020"]
+    units_2025 = (table["households_2025"] * per_household).round().astype(np.int64)
+    table["housing_units_2025"] = np.maximum(units_2025, table["housing_units_2020"])
     # Fertility: like Korea, lower in the dense core than in the counties (births/woman).
     tfr = np.where(kind == "gu", 0.9, np.where(kind == "si", 1.2, 1.5)) * rng.lognormal(0, 0.1, n)
-    for y, level in zip(CENSUS_YEARS, (1.0, 1.0, 0.7), strict=True):
+    for y, level in zip(TFR_YEARS, (1.0, 1.0, 0.7), strict=True):
         table[f"tfr_{y}"] = (tfr * level).round(3)
     table["area_km2"] = area
     table["cx"] = cx
