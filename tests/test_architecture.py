@@ -123,3 +123,38 @@ def test_architecture_page_names_every_process_and_state() -> None:
     for state in ("World", "FirmState", "LabourState", "DemographyState", "MigrationState",
                   "HousingState", "PolicyState", "Observed", "Recorder"):
         assert f"`{state}`" in text, state
+
+
+def test_every_process_steps_on_one_typed_inputs_record() -> None:
+    """Each process's ``step`` takes its state, the household columns it writes (if any),
+    one frozen ``Inputs`` record of what it reads, and the threading policy: no long lists
+    of positional values that the schedule, the builder and the tests would each wire."""
+    import dataclasses
+    import importlib
+    import inspect
+
+    from sim.schedule import SCHEDULE
+
+    for name in SCHEDULE:
+        module = importlib.import_module(f"sim.processes.{name}")
+        inputs = module.Inputs
+        assert dataclasses.is_dataclass(inputs) and inputs.__dataclass_params__.frozen, name
+        step = module.observe if name == "observation" else module.step
+        params = list(inspect.signature(step).parameters)
+        assert set(params) <= {"state", "households", "inputs", "parallel"}, (name, params)
+        assert "inputs" in params, name
+
+
+def test_no_code_compares_a_region_name() -> None:
+    """What a region is lives in configs/region/*.yaml (data folder or generator, real
+    codes, focus province, nation); no module branches on its name."""
+    offenders = []
+    for path in SIM.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Compare):
+                continue
+            parts = [node.left, *node.comparators]
+            names = [p for p in parts if isinstance(p, ast.Constant) and p.value in ("korea", "synthetic")]
+            if names:
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not offenders, offenders
