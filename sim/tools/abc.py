@@ -220,9 +220,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from sim.tools.calibrate import parser, write_behaviour_yaml
 
+    from sim.config import region_config
+
     args = parser().parse_args(argv)
-    if args.region != "korea":
-        raise SystemExit("--abc runs on the Korea census only")
+    if region_config(args.region).generator:
+        raise SystemExit("--abc runs on a census region, not a generated one")
     if not 0 < args.abc_accept <= 1:
         raise SystemExit("--abc-accept must be in (0, 1]")
     command = "python -m sim.calibrate " + " ".join(argv if argv is not None else sys.argv[1:])

@@ -104,11 +104,13 @@ def find_runs(sweep_dir: Path) -> tuple[list[Run], list[Path]]:
 
 
 def describe_region(region: dict[str, Any]) -> str:
-    """'korea', or 'synthetic (n_municipalities=30, seed=0)': only settings that apply."""
+    """'korea', or 'synthetic (n_municipalities=30, seed=0)' for a generated region: only
+    settings that apply."""
     name = region.get("region.name", "?")
-    if name != "synthetic":
+    if not region.get("region.generator"):
         return str(name)
-    extra = ", ".join(f"{k.split('.', 1)[1]}={v}" for k, v in sorted(region.items()) if k != "region.name")
+    extra = ", ".join(f"{k}={region[f'region.{k}']}" for k in ("n_municipalities", "seed")
+                      if f"region.{k}" in region)
     return f"{name} ({extra})"
 
 
