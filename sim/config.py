@@ -114,7 +114,19 @@ class MigrationParams:
     stay_local: float = 1.0  # bonus for moving within the same municipality
     network: float = 0.5  # on log1p(M * share of the origin's earlier movers going to d)
     network_memory: float = 0.7  # yearly decay of the migrant-network stock
-    equilibrium_start: bool = True  # solve amenities so that start-year net flows balance
+    equilibrium_start: bool = True  # solve destination constants at the start (False: none)
+    # What the start's destination constants reproduce: "base_period" (the observed net
+    # migration of the five years before the start, by municipality, and where each
+    # province's leavers went; sim/data/base_period.py) or "equilibrium" (zero net
+    # migration everywhere: the start as a spatial equilibrium).
+    constants: str = "equilibrium"
+    # Years in which the base period's pull (the constants' distance from the zero-net
+    # equilibrium) halves, counted from the base period's end; 0 keeps it (held). The
+    # carry rule is chosen on 2010->2015 vs 2015->2020 (docs/validation.md).
+    constants_half_life: float = 0.0
+    # Origin-province x destination-province constants so that each province's leavers
+    # go where they went in the base period (base_period only, real codes only).
+    province_pairs: bool = True
     # Municipality code -> amenity shift (utility units) added after the start equilibrium:
     # an unexplained, persistent pull (or push) of a place. Empty by default; the
     # ``calibrated_trends`` behaviour estimates it on 2010->2015 (sim/calibrate.py --trends).

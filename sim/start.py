@@ -21,6 +21,7 @@ from sim.agents.households import (
     synthesize_households,
 )
 from sim.data import census
+from sim.data.base_period import base_period
 from sim.data.region import Region, national_population
 from sim.kernels.households import felt_factors
 from sim.processes import demography, firms, housing, labour, migration, observation, policy
@@ -101,7 +102,52 @@ def build(region: Region, ctx: Context) -> States:
     )
     conditions = schedule.migration_conditions(observed, services, policy_state, labour_state,
                                                housing_state)
-    migration_state = migration.init(b.migration, b.qol.service_weights, households, conditions, world)
+    targets = migration_targets(table, ctx, world, observed, demography_state, households,
+                                firm_state.jobs.sum(axis=1))
+    migration_state = migration.init(b.migration, b.qol.service_weights, households, conditions,
+                                     world, targets)
     return States(world, households, firm_state, labour_state, demography_state,
                   migration_state, housing_state, policy_state, observed)
 
+
+def migration_targets(
+    table, ctx: Context, world, observed: observation.Observed,
+    demography_state: demography.DemographyState, households, jobs: np.ndarray,
+) -> migration.MigrationTargets | None:
+    """What the start's destination constants reproduce (agent units a year): each
+    municipality's census growth over the base period (:mod:`sim.data.base_period`) less
+    the start's expected births, deaths and arrivals from abroad, summing to zero over
+    the nation and shifted within each province (in proportion to persons) so that
+    provinces meet the observed net migration from other provinces where the base years
+    have it; and where each province's leavers went. None without a base period (a 2010 start) or when the
+    constants are the equilibrium's."""
+    cfg = ctx.cfg
+    p = cfg.behaviour.migration
+    if not p.equilibrium_start or p.constants != "base_period":
+        return None
+    y = ctx.start_year
+    base = base_period(table, y, cfg.region.real_codes)
+    if base is None:
+        return None
+    d = cfg.behaviour.demography
+    persons = observed.persons.astype(float)
+    births, deaths = demography.expected_events_by_municipality(demography_state, households, d,
+                                                                 y + 1)
+    arrivals = d.immigration_rate * persons.sum() * jobs / max(jobs.sum(), 1e-9)
+    # The base period's yearly change in persons (its level, scaled to the start's
+    # population), less what is not internal migration.
+    years = base.years[1] - base.years[0]
+    if base.growth is None:  # provinces only: their nets come in below
+        net = np.zeros(len(persons))
+    else:
+        net = persons * -np.expm1(-years * base.growth) / years - (births - deaths) - arrivals
+    # Internal migration sums to zero: what census growth, births, deaths and arrivals
+    # leave over nationally is spread in proportion to persons.
+    net -= persons * net.sum() / max(persons.sum(), 1e-9)
+    province_index = np.searchsorted(base.province_codes, world.province_code)
+    if base.province_net is not None:
+        wanted = base.province_net / ctx.scale
+        for k in range(len(base.province_codes)):
+            here = province_index == k
+            net[here] += (wanted[k] - net[here].sum()) * persons[here] / max(persons[here].sum(), 1e-9)
+    return migration.MigrationTargets(net, province_index, base.od_shares, base.gap)

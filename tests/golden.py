@@ -94,11 +94,16 @@ def summarize(frame: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
+#: Overrides added to every case (``--with``): e.g. to show that a new mechanism, switched
+#: off, leaves every output as it was.
+EXTRA: list[str] = []
+
+
 def run_case(overrides: list[str]) -> dict[str, dict]:
     from sim.config import make_config
     from sim.model import SmartCityModel
 
-    model = SmartCityModel(make_config([*overrides, *COMMON]))
+    model = SmartCityModel(make_config([*overrides, *COMMON, *EXTRA]))
     try:
         model.run()
         return {"national": summarize(model.records.national_frame()),
@@ -143,7 +148,12 @@ def compare(golden: dict, now: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="record the golden file anew")
+    parser.add_argument("--with", dest="extra", nargs="*", default=[],
+                        help="overrides added to every case (compare only)")
     args = parser.parse_args(argv)
+    if args.extra and args.write:
+        parser.error("--with is for comparing, not recording")
+    EXTRA[:] = args.extra
     now = compute()
     if args.write:
         GOLDEN_FILE.write_text(json.dumps(now, indent=1, sort_keys=True) + "\n")

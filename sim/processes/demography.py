@@ -148,6 +148,31 @@ def expected_events(state: DemographyState, households: ColumnAgents, d: Demogra
             weight * float(adults @ death_q + others * d.child_mortality))
 
 
+def expected_events_by_municipality(
+    state: DemographyState, households: ColumnAgents, d: DemographyParams, year: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(M,) expected births and deaths of ``year`` by municipality (agent units, every
+    household row, no draws), at the rates aligned to the vital statistics of ``year``
+    when there is a target for it: the natural change the start's migration targets
+    leave out of census growth."""
+    hh = households
+    m = len(state.fertility_index)
+    birth_factor = death_factor = 1.0
+    target = state.targets.get(year) if d.vital_statistics else None
+    if target is not None:
+        exp_births, exp_deaths = expected_events(state, hh, d, year)
+        birth_factor = target[0] / exp_births if exp_births > 0 else 1.0
+        death_factor = target[1] / exp_deaths if exp_deaths > 0 else 1.0
+    death_q, birth_p, _ = rate_tables(d, year, birth_factor, death_factor)
+    age = hh.age.astype(np.int64)
+    size = hh.size.astype(np.int64)
+    muni = hh.muni.astype(np.int64)
+    births = np.bincount(muni, weights=birth_p[age] * state.fertility_index[muni], minlength=m)
+    deaths = np.bincount(muni, weights=death_q[age] * np.minimum(size, 2)
+                         + np.maximum(size - 2, 0) * d.child_mortality, minlength=m)
+    return births, deaths
+
+
 def _placement(jobs: np.ndarray) -> np.ndarray:
     """(1, M) where immigrant households settle: in proportion to jobs."""
     jobs = np.maximum(jobs, 0.0)

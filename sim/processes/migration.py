@@ -21,18 +21,26 @@ Destination utility for household type t = (age class a, income class i)::
                + amenity_d
 
 ``amenity_d`` stands for everything about a place that the model does not see (coast,
-schools' reputation, new towns). With ``equilibrium_start`` (the default) it is solved at
-the start so that expected in- and out-migration balance in every municipality: the start
-year is treated as a spatial equilibrium, and later flows come from changes (demography,
-jobs, prices, policy), not from the model's own misfit. Without it, amenities are zero.
-``amenity_shift`` (municipality code -> utility, empty by default) is then added to the
-amenity: a persistent pull or push the model's mechanisms do not explain, estimated on
-2010->2015 by ``python -m sim.calibrate --trends`` (docs/validation.md). It moves the
-start away from equilibrium on purpose, so that the places that grew (shrank) by
-migration keep doing so; codes not listed get 0.
-With ``amenity_shift_half_life`` > 0 the shift decays, halving every that many years
-from the start year (for long runs, where a 2010-2015 pull kept forever is implausible);
-0 keeps it constant.
+schools' reputation, new towns): a destination constant. With ``equilibrium_start`` (the
+default) the constants are solved at the start, in one of two ways (``constants``):
+
+* ``base_period`` (the default): the start reproduces what was observed in the five years
+  before it (:class:`MigrationTargets`, from :mod:`sim.data.base_period`): each
+  municipality's net migration, and, with ``province_pairs``, where each province's
+  leavers went, through origin-province x destination-province constants ``pair[P_o,
+  P_d]`` added to the utility of moves between provinces. Korea's persistent flows
+  (Seoul to Gyeonggi and Incheon, the south-east's losses, Sejong's gains) are thus in
+  the start, not thrown away. How that pull carries into the future is
+  ``constants_half_life``: 0 holds it; h > 0 moves the constants towards the zero-net
+  equilibrium's, the distance halving every h years from the base period's end.
+* ``equilibrium``: expected in- and out-migration balance in every municipality: the
+  start is a spatial equilibrium and later flows come from changes only.
+
+Without ``equilibrium_start`` there are no constants. ``amenity_shift`` (municipality
+code -> utility, empty by default) is then added to the constants: a persistent pull or
+push estimated by ``python -m sim.calibrate --trends`` for the equilibrium start
+(docs/validation.md, earlier rounds); with ``amenity_shift_half_life`` > 0 it decays,
+halving every that many years from the start year.
 
 and P(d | o, t) = softmax_d V. Moves with d == o are moves within the municipality (across
 eup/myeon/dong lines); ``movers_share`` counts all moves, ``intermunicipal_share`` only
@@ -68,9 +76,10 @@ class MigrationState:
     """What movers see that is migration's own, and last year's moves.
 
     Attributes:
-        amenity: (M,) utility of each destination that the model's terms do not explain
-            (the start equilibrium's amenity plus the decayed ``amenity_shift``).
-        amenity_base: (M,) the start equilibrium's amenity.
+        amenity: (M,) utility of each destination that the model's terms do not explain,
+            this year (the constants carried by the carry rule, plus the decayed
+            ``amenity_shift``).
+        amenity_base: (M,) the constants solved at the start (base period or equilibrium).
         amenity_shift: (M,) ``migration.amenity_shift`` at the start, by municipality.
         network: (M, M) decayed stock of earlier movers (households), origin x destination.
         flows_hh, flows_persons: (M, M) int64 moves of the last year in agents and
@@ -86,6 +95,12 @@ class MigrationState:
         welfare: (M, T) this year's log-sum minus the start's: the change of what the
             choice set from each municipality is worth to each type, in utility units
             (:func:`sim.metrics.welfare_krw` turns it into KRW).
+        pair: (M, M) origin-province x destination-province constants by municipality
+            pair (None without ``province_pairs``).
+        amenity_eq: (M,) the zero-net equilibrium's constants, towards which a decaying
+            base-period pull moves (None when the pull is held).
+        base_gap: years from the base period's end to the start (a 2025 start carries
+            the 2015-2020 pull five years).
     """
 
     amenity: np.ndarray
@@ -98,6 +113,9 @@ class MigrationState:
     anchors: Anchors | None = None
     logsum0: np.ndarray | None = None
     welfare: np.ndarray | None = None
+    pair: np.ndarray | None = None
+    amenity_eq: np.ndarray | None = None
+    base_gap: int = 0
 
 
 @dataclass(frozen=True)
@@ -145,6 +163,34 @@ class Anchors:
     services: np.ndarray
 
 
+@dataclass(frozen=True)
+class MigrationTargets:
+    """What the start's constants reproduce in the ``base_period`` mode (agent units),
+    made by the start-state builder from :mod:`sim.data.base_period`.
+
+    Attributes:
+        net: (M,) net internal migration a year, persons: census growth less the start's
+            expected births, deaths and arrivals from abroad; summing by province to the
+            observed net migration from other provinces where it is known.
+        province_index: (M,) each municipality's province, 0..P-1.
+        od_shares: (P, P) where each province's leavers went (row shares, zero diagonal);
+            None: no province-pair constants.
+        gap: years from the base period's end to the start.
+    """
+
+    net: np.ndarray
+    province_index: np.ndarray
+    od_shares: np.ndarray | None = None
+    gap: int = 0
+
+
+def province_flows(flows: np.ndarray, province_index: np.ndarray, n_provinces: int) -> np.ndarray:
+    """(P, P) the municipal flows (M, M) summed by origin and destination province."""
+    one_hot = np.zeros((len(province_index), n_provinces))
+    one_hot[np.arange(len(province_index)), province_index] = 1.0
+    return one_hot.T @ flows @ one_hot
+
+
 def anchors_now(c: Conditions, service_weights: list[list[float]]) -> Anchors:
     """The national levels of conditions ``c`` (the start's become the fixed anchors)."""
     pop = np.maximum(c.persons.astype(float), 1.0)
@@ -161,9 +207,11 @@ def choice_tables(
     network: np.ndarray,
     world: World,
     anchors: Anchors | None = None,
+    pair: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Move probabilities (M, T, B), destination probabilities (M, T, M) and each origin
     and type's log-sum, the expected maximum utility of the destination choice (M, T).
+    ``pair`` (M, M), if given, adds the province-pair constants of each move.
 
     ``service_weights`` (3, 6) are the QoL weights of the domains by age class; ``world``
     gives distances, provinces and the capital region; wages (net of the common trend)
@@ -208,6 +256,8 @@ def choice_tables(
         + p.stay_local * np.eye(m)
         + p.network * np.log1p(m * share)
     )  # (M, M)
+    if pair is not None:
+        v_origin = v_origin + pair
     logits = v_origin[:, None, :] + v_dest[None, :, :]  # (M, T, M)
     top = logits.max(axis=2, keepdims=True)
     dest = np.exp(logits - top)
@@ -244,18 +294,19 @@ def init(
     households: ColumnAgents,
     c: Conditions,
     world: World,
+    targets: MigrationTargets | None = None,
     tol: float = 1e-4,
     max_iter: int = 500,
 ) -> MigrationState:
-    """The migration state at the start: with ``equilibrium_start``, amenities that
-    balance expected in- and out-migration of persons in every municipality, and the
-    migrant-network stock at the steady state of those flows (so the first simulated
-    years do not jump when networks start to count); then ``amenity_shift`` on top.
+    """The migration state at the start: with ``equilibrium_start``, destination constants
+    that reproduce the base period's net migration and province flows (``constants =
+    "base_period"`` with ``targets``) or balance expected in- and out-migration in every
+    municipality (``"equilibrium"``, or no targets), and the migrant-network stock at the
+    steady state of those flows (so the first simulated years do not jump when networks
+    start to count); then ``amenity_shift`` on top.
 
-    The equilibrium is a fixed point in the style of gravity-model balancing: raise the
-    amenity of places that would lose people, lower it where they would gain, until no
-    municipality's expected net migration exceeds ``tol`` (log of in/out) or
-    ``max_iter`` is reached. Without ``equilibrium_start`` amenities and the network
+    The constants are a fixed point in the style of gravity-model balancing
+    (:func:`solve_constants`). Without ``equilibrium_start`` constants and the network
     start at zero (and no shift is applied).
     """
     m = world.n
@@ -264,16 +315,57 @@ def init(
                            zeros_mm, zeros_mm.copy())
     state.anchors = anchors_now(c, service_weights)
     if p.equilibrium_start:
-        _equilibrium(state, p, service_weights, households, c, world, tol, max_iter)
+        base = targets if p.constants == "base_period" else None
+        amenity, gamma, state.network = solve_constants(
+            p, service_weights, households, c, world, state.anchors, base, tol=tol,
+            max_iter=max_iter)
+        if gamma is not None:
+            state.pair = gamma[base.province_index][:, base.province_index]
+        if base is not None and p.constants_half_life > 0:
+            # The zero-net constants (with the province pairs held) the pull decays towards.
+            state.amenity_eq, _, _ = solve_constants(
+                p, service_weights, households, c, world, state.anchors, None, tol=tol,
+                max_iter=max_iter, pair=state.pair)
+            state.base_gap = base.gap
+        state.amenity_base = amenity
+        state.amenity_shift = amenity_shift(p, world.codes)
+        state.amenity = carried_constants(state, p, 0) + state.amenity_shift
     _, dest, state.logsum0 = choice_tables(p, service_weights, c, state.amenity, state.network,
-                                           world, state.anchors)
+                                           world, state.anchors, state.pair)
     state.welfare = np.zeros_like(state.logsum0)
     state.proposal = proposal_tables(dest.reshape(-1, m))
     return state
 
 
-def _equilibrium(state: MigrationState, p: MigrationParams, service_weights, households,
-                 c: Conditions, world: World, tol: float, max_iter: int) -> None:
+def carried_constants(state: MigrationState, p: MigrationParams, years_elapsed: int) -> np.ndarray:
+    """(M,) the destination constants ``years_elapsed`` years after the start: the
+    solved constants, or, with a base-period pull that decays, the equilibrium's plus the
+    pull halved every ``constants_half_life`` years since the base period's end."""
+    if state.amenity_eq is None or p.constants_half_life <= 0:
+        return state.amenity_base
+    keep = 0.5 ** ((state.base_gap + years_elapsed) / p.constants_half_life)
+    return state.amenity_eq + (state.amenity_base - state.amenity_eq) * keep
+
+
+def solve_constants(
+    p: MigrationParams, service_weights, households: ColumnAgents, c: Conditions, world: World,
+    anchors: Anchors, targets: MigrationTargets | None, *, tol: float = 1e-4,
+    max_iter: int = 500, pair: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Destination constants (M,), province-pair constants (P, P) or None, and the
+    steady-state migrant network (M, M) they imply.
+
+    Each round computes the expected flows of the start's households (persons) and moves
+    the constants towards the targets: a municipality's constant by half the log of the
+    in-migration it needs over the in-migration it gets (needed = out-migration + its
+    target net; 0 without targets: the zero-net equilibrium), a province pair's by half
+    the log of the share of the origin's leavers that should go there over the share that
+    does (kept at mean 0 over each origin's other provinces, so they shape where leavers
+    go, not how many leave); the network is the steady state of the round's flows. With
+    targets the rounds are mixed by Anderson acceleration (a few dozen rounds instead of
+    hundreds). It stops when every log gap is under ``tol`` or after ``max_iter`` rounds.
+    ``pair`` (M, M) holds given province-pair constants fixed.
+    """
     m = world.n
     hh = households
     t = len(TYPE_AGE_CLASS)
@@ -282,26 +374,95 @@ def _equilibrium(state: MigrationState, p: MigrationParams, service_weights, hou
     persons = np.bincount(cell, weights=hh.size, minlength=m * t * b).reshape(m, t, b)
     households_tb = np.bincount(cell, minlength=m * t * b).reshape(m, t, b)
     memory = p.network_memory
-    amenity = np.zeros(m)
-    for _ in range(max_iter):
-        move_prob, dest, _ = choice_tables(p, service_weights, c, amenity, state.network, world,
-                                           state.anchors)
+    fit_pairs = targets is not None and targets.od_shares is not None and p.province_pairs
+    n_prov = len(targets.od_shares) if fit_pairs else 0
+    want = targets.od_shares if fit_pairs else None
+    known = (want > 0) & ~np.eye(n_prov, dtype=bool) if fit_pairs else None
+
+    network = np.zeros((m, m))
+
+    def unpack(x: np.ndarray):
+        amenity = x[:m]
+        gamma = x[m:].reshape(n_prov, n_prov) if fit_pairs else None
+        return amenity, gamma
+
+    def round_(x: np.ndarray) -> tuple[np.ndarray, float]:
+        """One balancing round from ``x`` (the constants; the network of the round before
+        is the round's): the next ``x`` and the largest log gap."""
+        nonlocal network
+        amenity, gamma = unpack(x)
+        here = pair
+        if gamma is not None:
+            here = gamma[targets.province_index][:, targets.province_index]
+        move_prob, dest, _ = choice_tables(p, service_weights, c, amenity, network, world,
+                                           anchors, here)
         movers = (persons * move_prob).sum(axis=2)  # (M, T) expected moving persons
         flows = np.einsum("ot,otd->od", movers, dest)
         np.fill_diagonal(flows, 0.0)
         # The migrant-network stock these flows would have built up in steady state.
         hh_flows = np.einsum("ot,otd->od", (households_tb * move_prob).sum(axis=2), dest)
         np.fill_diagonal(hh_flows, 0.0)
-        state.network = hh_flows / max(1.0 - memory, 1e-3)
+        network = hh_flows / max(1.0 - memory, 1e-3)
         out, inflow = flows.sum(axis=1), flows.sum(axis=0)
-        gap = np.log(np.maximum(out, 1e-12) / np.maximum(inflow, 1e-12))
-        if np.max(np.abs(gap)) < tol:
-            break
-        amenity = amenity + 0.5 * gap
-        amenity -= amenity.mean()
-    state.amenity_base = amenity.copy()
-    state.amenity_shift = amenity_shift(p, world.codes)
-    state.amenity = state.amenity_base + state.amenity_shift
+        if targets is None:
+            gap = np.log(np.maximum(out, 1e-12) / np.maximum(inflow, 1e-12))
+        else:  # in-migration needed for the target net (at least a trickle)
+            needed = np.maximum(out + targets.net, 1e-3 * np.maximum(out, 1e-9))
+            gap = np.log(needed / np.maximum(inflow, 1e-12))
+        worst = float(np.max(np.abs(gap)))
+        parts = [amenity + 0.5 * gap]
+        parts[0] = parts[0] - parts[0].mean()
+        if gamma is not None:
+            # Shares among the destinations the base period has flows to (a province that
+            # did not exist then, e.g. Sejong before 2012, keeps no pair constants).
+            between = province_flows(flows, targets.province_index, n_prov) * known
+            share = between / np.maximum(between.sum(axis=1, keepdims=True), 1e-12)
+            pair_gap = np.where(known, np.log(np.maximum(want, 1e-12)
+                                              / np.maximum(share, 1e-12)), 0.0)
+            worst = max(worst, float(np.max(np.abs(pair_gap))))
+            step = 0.5 * pair_gap
+            step -= np.where(known, step.sum(axis=1, keepdims=True)
+                             / np.maximum(known.sum(axis=1, keepdims=True), 1), 0.0)
+            parts.append(np.where(known, gamma + step, 0.0).ravel())
+        return np.concatenate(parts), worst
+
+    x = np.zeros(m + n_prov * n_prov)
+    if targets is None:  # the zero-net equilibrium: plain rounds (converge in tens)
+        for _ in range(max_iter):
+            nxt, worst = round_(x)
+            if worst < tol:
+                break
+            x = nxt
+    else:
+        x = _anderson(round_, x, tol, max_iter)
+    amenity, gamma = unpack(x)
+    return amenity.copy(), None if gamma is None else gamma.copy(), network
+
+
+def _anderson(round_, x: np.ndarray, tol: float, max_iter: int, depth: int = 6) -> np.ndarray:
+    """The fixed point of ``x -> round_(x)[0]`` by Anderson mixing of the last ``depth``
+    rounds (Walker and Ni 2011, type II); ``round_`` also returns the largest log gap,
+    and the iteration stops below ``tol``. Returns the last round's ``x``."""
+    xs: list[np.ndarray] = []
+    fs: list[np.ndarray] = []
+    for _ in range(max_iter):
+        gx, worst = round_(x)
+        if worst < tol:
+            return gx
+        f = gx - x
+        xs.append(x)
+        fs.append(f)
+        if len(xs) > depth + 1:
+            xs.pop(0)
+            fs.pop(0)
+        if len(fs) > 1:
+            d_f = np.diff(np.array(fs), axis=0)
+            d_x = np.diff(np.array(xs), axis=0)
+            coef, *_ = np.linalg.lstsq(d_f.T, f, rcond=None)
+            x = x + f - (d_x + d_f).T @ coef
+        else:
+            x = x + f
+    return x
 
 
 def amenity_shift(p: MigrationParams, codes: np.ndarray) -> np.ndarray:
@@ -339,11 +500,14 @@ def step(state: MigrationState, households: ColumnAgents, inputs: Inputs,
     p, service_weights, c, world = inputs.params, inputs.service_weights, inputs.conditions, inputs.world
     years_elapsed, key = inputs.years_elapsed, inputs.key
     half_life = p.amenity_shift_half_life
+    if state.amenity_eq is not None and p.constants_half_life > 0:
+        state.amenity = carried_constants(state, p, years_elapsed) + state.amenity_shift
     if half_life > 0 and state.amenity_shift.any():
-        state.amenity = state.amenity_base + state.amenity_shift * 0.5 ** (years_elapsed / half_life)
+        state.amenity = (carried_constants(state, p, years_elapsed)
+                         + state.amenity_shift * 0.5 ** (years_elapsed / half_life))
     hh = households
     move_prob, dest, logsum = choice_tables(p, service_weights, c, state.amenity, state.network,
-                                            world, state.anchors)
+                                            world, state.anchors, state.pair)
     state.welfare = logsum - state.logsum0
     m, t, _ = dest.shape
     tables = coupled_tables(dest.reshape(m * t, m), state.proposal)

@@ -218,9 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     import datetime as dt
     import sys
 
-    from sim.tools.calibrate import parser, write_behaviour_yaml
-
     from sim.config import region_config
+    from sim.tools.calibrate import parser, write_behaviour_yaml
 
     args = parser().parse_args(argv)
     if region_config(args.region).generator:
