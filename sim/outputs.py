@@ -45,6 +45,8 @@ class Snapshot:
         births, deaths, immigrants: (M,) the year's demographic events.
         welfare_krw: (M,) money-metric welfare change since the start, million KRW a
             year (agent units).
+        flows_by_age: (P, P, 3) moving persons by origin province, destination province
+            and age class of the head (None in the start year: no moves yet).
     """
 
     year: int
@@ -68,6 +70,7 @@ class Snapshot:
     deaths: np.ndarray
     immigrants: np.ndarray
     welfare_krw: np.ndarray
+    flows_by_age: np.ndarray | None = None
 
 
 class Recorder:
@@ -84,6 +87,10 @@ class Recorder:
         self.scale = float(scale)
         self.national: list[dict[str, Any]] = []
         self.municipal: list[pd.DataFrame] = []
+        self.flows: list[pd.DataFrame] = []
+        names = dict(zip(world.province_code.tolist(), world.provinces.tolist(), strict=False))
+        self._province_names = np.array([names[c] for c in world.province_codes.tolist()],
+                                        dtype=object)
         self.discount = 1.0 / (1.0 + discount_rate)
         self.welfare_discounted = 0.0  # KRW, sum of discounted yearly welfare changes
         self.investment_discounted = 0.0  # KRW, sum of discounted yearly investment
@@ -178,9 +185,28 @@ class Recorder:
             }
         )
         self.municipal.append(frame)
+        if snap.flows_by_age is not None:
+            self.flows.append(self._flow_rows(snap.year, snap.flows_by_age))
         # Mesa's DataCollector reads the latest rows per municipality: columns as lists,
         # one item per municipality in index order (a few lookups per value).
         self._latest_lists = {c: v.tolist() for c, v in frame.items()}
+
+    def _flow_rows(self, year: int, by_age: np.ndarray) -> pd.DataFrame:
+        """One row per origin province, destination province and age class of the head
+        (``flows.parquet``): moving persons, real units; the diagonal holds moves within a
+        province (within a municipality included, as in the internal migration statistics)."""
+        p, _, a = by_age.shape
+        o, d, k = np.meshgrid(np.arange(p), np.arange(p), np.arange(a), indexing="ij")
+        codes, names = self.world.province_codes, self._province_names
+        return pd.DataFrame({
+            "year": year,
+            "origin_code": codes[o.ravel()],
+            "origin": names[o.ravel()],
+            "destination_code": codes[d.ravel()],
+            "destination": names[d.ravel()],
+            "age_class": np.array(AGE_CLASSES, dtype=object)[k.ravel()],
+            "movers": by_age.ravel() * self.scale,
+        })
 
     # ------------------------------------------------------------------ reading
     @property
@@ -210,6 +236,14 @@ class Recorder:
         """``municipalities.parquet``: one row per municipality and year (the first
         ``years`` years if given)."""
         return pd.concat(self.municipal[:years], ignore_index=True)
+
+    def flows_frame(self) -> pd.DataFrame:
+        """``flows.parquet``: movers by origin and destination province, age class and
+        year (from the first simulated year; empty before it)."""
+        if not self.flows:
+            return pd.DataFrame(columns=["year", "origin_code", "origin", "destination_code",
+                                         "destination", "age_class", "movers"])
+        return pd.concat(self.flows, ignore_index=True)
 
     def datacollector(self):
         """A ``mesa.DataCollector`` of these rows: one model reporter per national column

@@ -48,12 +48,15 @@ class Result:
         manifest: what ``run.json`` holds: ``config`` (resolved), ``seed``, ``versions``,
             ``git_revision``, ``wall_seconds``, ``completed``.
         path: the run directory, if the run was written to (or read from) disk.
+        flows: movers by origin and destination province, age class and year
+            (``flows.parquet``), from the first simulated year.
     """
 
     national: pd.DataFrame
     municipalities: pd.DataFrame
     manifest: dict[str, Any]
     path: Path | None = field(default=None)
+    flows: pd.DataFrame | None = field(default=None)
 
     def __repr__(self) -> str:
         years = self.national["year"] if "year" in self.national else pd.Series(dtype=int)
@@ -101,6 +104,7 @@ class Result:
             municipalities=pd.read_parquet(run_dir / "municipalities.parquet"),
             manifest=io.read_manifest(run_dir) or {},
             path=run_dir,
+            flows=pd.read_parquet(run_dir / "flows.parquet"),
         )
 
 
@@ -153,6 +157,7 @@ def run(
             year_log.info("year %d simulated in %.2f s", model.year, time.perf_counter() - t_year)
         national = model.records.national_frame()
         municipal = model.records.municipal_frame()
+        flows = model.records.flows_frame()
         wall = {name: float(sum(v)) for name, v in model.timings.items()}
         extra = {"households_agents": len(model.households), "firm_agents": len(model.firms.agents)}
         if manifest is None:
@@ -163,6 +168,7 @@ def run(
             t_write = time.perf_counter()
             io.write_parquet(national, out_dir / "national.parquet")
             io.write_parquet(municipal, out_dir / "municipalities.parquet")
+            io.write_parquet(flows, out_dir / "flows.parquet")
             if cfg.run.plots:
                 from sim import plots
 
@@ -174,7 +180,7 @@ def run(
             log.info("outputs in %s (%.1f s)", out_dir, wall["total"])
     finally:
         model.release()  # a sweep worker's memory must not grow per run (Mesa 3.3.1 leak)
-    return Result(national, municipal, data, out_dir)
+    return Result(national, municipal, data, out_dir, flows)
 
 
 __all__ = ["Result", "RunDirError", "run"]

@@ -29,6 +29,8 @@ class World:
         jeonbuk: (M,) bool, in Jeollabuk-do (the brief's province; ``jeonbuk_population``).
         focus: (M,) bool, in the province the region's config puts in focus
             (``region.focus_province``; the ``focus_*`` outputs).
+        province_codes: (P,) the region's province codes, sorted; province_index: (M,)
+            each municipality's position in them (0..P-1).
         area_km2: (M,) km2. distance_km: (M, M) centroid distances, km.
         same_province: (M, M) bool, origin and destination in one province.
         services_base: (M, 6) census service levels, 0-100
@@ -47,6 +49,8 @@ class World:
     is_gun: np.ndarray
     jeonbuk: np.ndarray
     focus: np.ndarray
+    province_codes: np.ndarray
+    province_index: np.ndarray
     area_km2: np.ndarray
     distance_km: np.ndarray
     same_province: np.ndarray
@@ -58,6 +62,7 @@ def make_world(region: Region, start_year: int, focus_province: int = JEONBUK_PR
     ``focus_province`` (an adm1 code) as the province in focus."""
     t = region.table
     province_code = t["province_code"].to_numpy()
+    province_codes, province_index = np.unique(province_code, return_inverse=True)
     return World(
         n=region.n,
         codes=t["code"].to_numpy(),
@@ -70,6 +75,8 @@ def make_world(region: Region, start_year: int, focus_province: int = JEONBUK_PR
         is_gun=(t["kind"] == "gun").to_numpy(),
         jeonbuk=(t["province_code"] == JEONBUK_PROVINCE).to_numpy(),
         focus=(t["province_code"] == focus_province).to_numpy(),
+        province_codes=province_codes,
+        province_index=province_index.astype(np.int64),
         area_km2=t["area_km2"].to_numpy(dtype=float),
         distance_km=region.distance_km,
         same_province=province_code[:, None] == province_code[None, :],

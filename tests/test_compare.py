@@ -63,6 +63,7 @@ def write_run(run_dir: Path, config: dict, pop_shift: float = 0.0, complete: boo
     manifest = io.Manifest(run_dir, config)
     io.write_parquet(national, run_dir / "national.parquet")
     io.write_parquet(municipal, run_dir / "municipalities.parquet")
+    io.write_parquet(pd.DataFrame({"year": YEARS[1:], "movers": 1.0}), run_dir / "flows.parquet")
     if complete:
         manifest.finish({"total": 1.0})
 

@@ -106,7 +106,7 @@ def test_hashed_draws_have_the_right_frequencies() -> None:
     prob = np.array([0.3, 0.0, 0.25, 0.2, 0.1, 0.1, 0.05, 0.0])
     dest = np.tile(prob, (m, 1))
     muni = np.zeros(n, dtype=np.int16)
-    flows, _ = migrate(
+    flows, _, _ = migrate(
         muni, np.zeros(n, np.uint8), np.zeros(n, np.uint8), np.ones(n, np.uint8),
         np.arange(n, dtype=np.int64), np.ones((m, 1, 4)), TENURE_BIN, coupled(dest), np.uint64(7),
     )
@@ -148,7 +148,7 @@ def test_migration_conserves_households(pop) -> None:
     t = move_prob.shape[1]
     before = muni.copy()
     uid0, size0, htype0, tenure0 = uid.copy(), size.copy(), htype.copy(), tenure.copy()
-    flows_hh, flows_persons = migrate(muni, htype, tenure, size, uid, move_prob, TENURE_BIN,
+    flows_hh, flows_persons, _ = migrate(muni, htype, tenure, size, uid, move_prob, TENURE_BIN,
                                       coupled(dest), key)
     # Nobody lost or duplicated; only municipality and tenure change.
     assert len(muni) == len(before)
@@ -185,15 +185,19 @@ def test_parallel_and_serial_paths_agree(pop) -> None:
     tables = coupled(dest)
     m = move_prob.shape[0]
     results = []
+    group_of = np.arange(m, dtype=np.int64) % 3  # three "provinces"
+    class_of = np.arange(move_prob.shape[1], dtype=np.int64) % 2
     for parallel in (False, True):
         mu, te = muni.copy(), tenure.copy()
         flows = np.zeros((m, m), dtype=np.int64)
-        args = (mu, htype, te, size, uid, move_prob, TENURE_BIN, tables, key, flows)
+        groups = np.zeros((3, 3, 2), dtype=np.int64)
+        args = (mu, htype, te, size, uid, move_prob, TENURE_BIN, tables, key, group_of, class_of,
+                flows, groups)
         if parallel:
             _migrate_parallel(len(mu), 16, *args)
         else:
             _migrate_range(0, len(mu), *args)
-        results.append((mu, te, flows))
+        results.append((mu, te, flows, groups))
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -317,3 +321,20 @@ def test_count_by_municipality_matches_bincount(n: int) -> None:
     muni = rng.integers(0, 250, n).astype(np.int16)  # municipalities 250-299 stay empty
     counted = count_by_municipality(muni, 300, DEFAULT.chunks_for(n))
     np.testing.assert_array_equal(counted, np.bincount(muni, minlength=300))
+
+
+@SETTINGS
+@given(populations())
+def test_province_flows_by_age_are_the_municipal_flows_regrouped(pop) -> None:
+    """The kernel's (province, province, age class) counter holds exactly the persons of
+    its (municipality, municipality) counter, regrouped: nobody is lost or counted twice."""
+    muni, htype, tenure, size, uid, move_prob, dest, key, _ = pop
+    m, t = move_prob.shape[:2]
+    group_of = np.arange(m, dtype=np.int64) % 3
+    class_of = np.arange(t, dtype=np.int64) % 2
+    _, persons, groups = migrate(muni.copy(), htype, tenure.copy(), size, uid, move_prob,
+                                 TENURE_BIN, coupled(dest), key, 1, group_of, class_of)
+    g = int(group_of.max()) + 1
+    regrouped = np.zeros((g, g))
+    np.add.at(regrouped, (group_of[:, None], group_of[None, :]), persons)
+    np.testing.assert_array_equal(groups.sum(axis=2), regrouped)

@@ -37,7 +37,7 @@ def _coupled(dest: np.ndarray) -> tuple:
 
 def _kernel_flows(model: SmartCityModel, move_prob, dest, key: int) -> np.ndarray:
     hh = model.households
-    flows, _ = migrate(
+    flows, _, _ = migrate(
         hh.muni.copy(), hh.htype, hh.tenure.copy(), hh.size, hh.uid, move_prob, TENURE_BIN,
         _coupled(dest), np.uint64(key),
     )

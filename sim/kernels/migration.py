@@ -48,7 +48,8 @@ _ONE_HOUSEHOLD = np.int64(1) << np.int64(32)
 
 @njit(cache=True)
 def _migrate_range(
-    lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key, flows,
+    lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key, group_of,
+    class_of, flows, group_flows,
 ):
     prop_alias, accept, coupled, cdf, guide = tables
     n_types = move_prob.shape[1]
@@ -85,12 +86,14 @@ def _migrate_range(
             tenure[i] = 0
             # One counter per cell: households in the high 32 bits, persons in the low.
             flows[o, d] += _ONE_HOUSEHOLD + np.int64(size[i])
+            group_flows[group_of[o], group_of[d], class_of[htype[i]]] += np.int64(size[i])
         start = stop
 
 
 @njit(cache=True, parallel=True)
 def _migrate_parallel(
-    n, n_chunks, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key, flows,
+    n, n_chunks, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key, group_of,
+    class_of, flows, group_flows,
 ):
     # The caller passes one block per thread (``Parallel.blocks_for``), not 16 chunks: the
     # per-block (M, M) flow tables are large (229 x 229 int64 each), and zeroing and adding
@@ -98,14 +101,18 @@ def _migrate_parallel(
     # thread count because nothing here depends on the split: each household's draws are
     # hashed from its identity, and the flows are integer counts, exact in any order.
     m = flows.shape[0]
+    g, _, a = group_flows.shape
     local = np.zeros((n_chunks, m, m), dtype=np.int64)
+    local_groups = np.zeros((n_chunks, g, g, a), dtype=np.int64)
     for c in prange(n_chunks):
         lo, hi = chunk_bounds(n, n_chunks, c)
         _migrate_range(
-            lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key, local[c],
+            lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key, group_of,
+            class_of, local[c], local_groups[c],
         )
     for c in range(n_chunks):
         flows += local[c]
+        group_flows += local_groups[c]
 
 
 def migrate(
@@ -119,7 +126,9 @@ def migrate(
     tables: tuple,
     key: np.uint64,
     n_chunks: int = 1,
-) -> tuple[np.ndarray, np.ndarray]:
+    group_of: np.ndarray | None = None,
+    class_of: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Move households in place; return the flows.
 
     Args:
@@ -136,20 +145,29 @@ def migrate(
             year's inverse CDF (:func:`sim.kernels.sampling.coupled_tables`).
         key: uint64 stream key of this year's migration draws.
         n_chunks: 1 for the serial loop, more for that many parallel blocks.
+        group_of: (M,) int64, each municipality's group (province) in [0, G); None: one.
+        class_of: (T,) int64, each household type's class (age class) in [0, A); None: one.
 
     Returns:
         flows_hh, flows_persons: (M, M) int64, movers by origin (row) and destination
         (column), in agents and in persons; the diagonal holds moves within a municipality.
+        group_flows: (G, G, A) int64, moving persons by origin group, destination group
+        and class (provinces by age class of the head).
 
     The result does not depend on the number of threads (each draw is a hash of the
     household's identity, and the flow counters are integers).
     """
-    m = move_prob.shape[0]
+    m, t = move_prob.shape[:2]
+    group_of = np.zeros(m, np.int64) if group_of is None else np.asarray(group_of, np.int64)
+    class_of = np.zeros(t, np.int64) if class_of is None else np.asarray(class_of, np.int64)
     flows = np.zeros((m, m), dtype=np.int64)
+    group_flows = np.zeros((int(group_of.max()) + 1, int(group_of.max()) + 1,
+                            int(class_of.max()) + 1), dtype=np.int64)
     n = muni.shape[0]
-    args = (muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, np.uint64(key))
+    args = (muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, np.uint64(key),
+            group_of, class_of)
     if n_chunks <= 1:
-        _migrate_range(0, n, *args, flows)
+        _migrate_range(0, n, *args, flows, group_flows)
     else:
-        _migrate_parallel(n, n_chunks, *args, flows)
-    return flows >> 32, flows & 0xFFFFFFFF
+        _migrate_parallel(n, n_chunks, *args, flows, group_flows)
+    return flows >> 32, flows & 0xFFFFFFFF, group_flows

@@ -101,6 +101,8 @@ class MigrationState:
             base-period pull moves (None when the pull is held).
         base_gap: years from the base period's end to the start (a 2025 start carries
             the 2015-2020 pull five years).
+        flows_by_age: (P, P, 3) int64 moving persons of the last year by origin province,
+            destination province and age class of the head (None before the first year).
     """
 
     amenity: np.ndarray
@@ -116,6 +118,7 @@ class MigrationState:
     pair: np.ndarray | None = None
     amenity_eq: np.ndarray | None = None
     base_gap: int = 0
+    flows_by_age: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -511,9 +514,9 @@ def step(state: MigrationState, households: ColumnAgents, inputs: Inputs,
     state.welfare = logsum - state.logsum0
     m, t, _ = dest.shape
     tables = coupled_tables(dest.reshape(m * t, m), state.proposal)
-    state.flows_hh, state.flows_persons = migrate(
+    state.flows_hh, state.flows_persons, state.flows_by_age = migrate(
         hh.muni, hh.htype, hh.tenure, hh.size, hh.uid, move_prob, TENURE_BIN,
-        tables, key, parallel.blocks_for(hh.n),
+        tables, key, parallel.blocks_for(hh.n), world.province_index, TYPE_AGE_CLASS,
     )
     off = state.flows_hh.astype(float)
     np.fill_diagonal(off, 0.0)

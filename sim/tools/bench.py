@@ -224,7 +224,7 @@ def run(scale: float, years: int, ref_households: int, quick: bool, plot: Path |
         side_by_side = n == ref_households
         if side_by_side:  # the kernel first, before a million Python objects fill the heap
             mu, te = sub["muni"].copy(), sub["tenure"].copy()
-            fast, _ = migrate(mu, sub["htype"], te, sub["size"], sub["uid"], tables.move_prob,
+            fast, _, _ = migrate(mu, sub["htype"], te, sub["size"], sub["uid"], tables.move_prob,
                               TENURE_BIN, coupled, np.uint64(77), DEFAULT.blocks_for(n))
             kernel_sec = time_kernel(**sub, move_prob=tables.move_prob, coupled=coupled, repeats=7)
             cpu = []

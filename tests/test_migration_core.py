@@ -1,0 +1,136 @@
+"""The migration core (issue 26): the start carries the base period's observed flows,
+the carry rule ages them, and the flows are an output.
+
+What must hold: the constants solved at the start reproduce the targets they were
+solved for (municipal net migration summing to KOSIS's province nets, and where each
+province's leavers went); the equilibrium start is the zero-net one; a decaying pull is
+halfway to the equilibrium after one half-life; the flows output regroups exactly the
+moves the kernel made.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import start
+from sim.config import make_config
+from sim.data import flows as kosis
+from sim.data.base_period import base_period, method_correction
+from sim.model import SmartCityModel
+from sim.processes import migration
+
+QUIET = ["run.progress=false", "run.plots=false"]
+
+
+def expected_flows(model: SmartCityModel) -> np.ndarray:
+    """(M, M) expected moving persons of the start (agent units), diagonal zero: what the
+    constants were solved on."""
+    s = model.states
+    hh = s.households
+    p = model.params.migration
+    t, b = len(migration.TYPE_AGE_CLASS), len(p.tenure_multiplier)
+    m = model.n_munis
+    cell = (hh.muni.astype(np.int64) * t + hh.htype) * b + migration.TENURE_BIN[hh.tenure]
+    persons = np.bincount(cell, weights=hh.size, minlength=m * t * b).reshape(m, t, b)
+    move_prob, dest = model.choice_tables()
+    flows = np.einsum("ot,otd->od", (persons * move_prob).sum(axis=2), dest)
+    np.fill_diagonal(flows, 0.0)
+    return flows
+
+
+@pytest.fixture(scope="module")
+def korea_2015() -> SmartCityModel:
+    return SmartCityModel(make_config(["region=korea", "run.start_year=2015", "run.scale=200",
+                                       "run.years=1", "behaviour.migration.constants=base_period",
+                                       *QUIET]))
+
+
+def test_the_start_reproduces_the_base_periods_province_flows(korea_2015) -> None:
+    """Constants solved on 2011-2015: expected net migration of every province meets
+    KOSIS's yearly mean, and each province's leavers go where KOSIS's went."""
+    m = korea_2015
+    flows = expected_flows(m)
+    codes = m.world.province_codes
+    between = migration.province_flows(flows, m.world.province_index, len(codes)) * m.scale
+    np.fill_diagonal(between, 0.0)
+    net = between.sum(axis=0) - between.sum(axis=1)
+    observed = kosis.net_migration().reindex(columns=codes).loc[2011:2015].fillna(0).mean()
+    np.testing.assert_allclose(net, observed.to_numpy(), rtol=0, atol=0.002 * np.abs(observed).max())
+    assert net[list(codes).index(11)] < -100_000  # Seoul loses about 108,000 a year
+    want = base_period(m.region.table, 2015, True).od_shares
+    share = between / between.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(share[want > 0], want[want > 0], rtol=2e-3)
+
+
+def test_municipal_targets_sum_to_zero_and_to_the_province_nets(korea_2015) -> None:
+    m = korea_2015
+    s = m.states
+    targets = start.migration_targets(m.region.table, m.context, s.world, s.observed,
+                                      s.demography, s.households, s.firms.jobs.sum(axis=1))
+    assert abs(targets.net.sum()) < 1e-6 * np.abs(targets.net).sum()
+    by_province = np.bincount(targets.province_index, weights=targets.net) * m.scale
+    observed = kosis.net_migration().reindex(columns=m.world.province_codes).loc[2011:2015]
+    np.testing.assert_allclose(by_province, observed.fillna(0).mean().to_numpy(), atol=1.0)
+
+
+def test_the_change_of_census_method_is_corrected_to_the_registered_growth() -> None:
+    """2010 -> 2015 census growth is 5.1 % against 2.0 % registered: after the correction
+    each province grows as its registered population did (Sejong with Chungnam)."""
+    from sim.data import load_korea
+
+    t = load_korea().table
+    g = np.log(t["pop_2015"] / t["pop_2010"]).to_numpy() + method_correction(t, 2010, 2015)
+    total = (t["pop_2010"] * np.exp(g)).sum() / t["pop_2010"].sum()
+    assert 1.015 < total < 1.025  # registered: +2.0 %
+    assert method_correction(t, 2015, 2020).tolist() == [0.0] * len(t)
+
+
+def test_the_equilibrium_start_balances_every_municipality() -> None:
+    m = SmartCityModel(make_config(["region=synthetic", "region.n_municipalities=12",
+                                    "run.scale=50", "behaviour.migration.constants=equilibrium",
+                                    *QUIET]))
+    flows = expected_flows(m)
+    np.testing.assert_allclose(flows.sum(axis=0), flows.sum(axis=1), rtol=1e-3)
+    assert m.migration.pair is None
+
+
+def test_a_synthetic_region_has_census_targets_but_no_province_pairs() -> None:
+    m = SmartCityModel(make_config(["region=synthetic", "region.n_municipalities=12",
+                                    "run.scale=50", "behaviour.migration.constants=base_period",
+                                    *QUIET]))
+    assert m.migration.pair is None  # its codes are not Korea's: no KOSIS flows
+    flows = expected_flows(m)
+    net = flows.sum(axis=0) - flows.sum(axis=1)
+    assert np.abs(net).max() > 1.0  # not the zero-net start
+
+
+def test_a_decaying_pull_is_halfway_to_the_equilibrium_after_one_half_life() -> None:
+    cfg = make_config(["region=synthetic", "region.n_municipalities=12", "run.scale=50",
+                       "behaviour.migration.constants=base_period",
+                       "behaviour.migration.constants_half_life=4", *QUIET])
+    m = SmartCityModel(cfg)
+    st, p = m.migration, m.params.migration
+    assert st.amenity_eq is not None
+    mid = migration.carried_constants(st, p, 4)
+    np.testing.assert_allclose(mid, 0.5 * (st.amenity_base + st.amenity_eq))
+    np.testing.assert_allclose(migration.carried_constants(st, p, 0), st.amenity_base)
+
+
+def test_flows_output_sums_to_the_movers() -> None:
+    """flows.parquet holds every move of every year (within provinces and municipalities
+    too), by age class of the head: its yearly sum is the national movers."""
+    from sim.runner import run
+
+    result = run(make_config(["region=synthetic", "region.n_municipalities=12", "run.scale=50",
+                              "run.years=3", *QUIET]))
+    nat = result.national.set_index("year")
+    by_year = result.flows.groupby("year")["movers"].sum()
+    assert list(by_year.index) == [2021, 2022, 2023]
+    np.testing.assert_allclose(by_year.to_numpy(),
+                               (nat["movers_share"] * nat["population"]).loc[by_year.index])
+    assert set(result.flows["age_class"]) == {"20_39", "40_64", "65_plus"}
+    flows = result.flows
+    between = flows[flows["origin_code"] != flows["destination_code"]].groupby("year")["movers"].sum()
+    np.testing.assert_allclose(between / by_year,
+                               nat["interprovincial_share_of_moves"].loc[by_year.index])
