@@ -68,7 +68,7 @@ class RegionConfig:
 
 @dataclass
 class RunConfig:
-    start_year: int = 2020  # a census year: 2010, 2015 or 2020 (default: the latest)
+    start_year: int = 2025  # a census year: 2010, 2015, 2020 or 2025 (default: the latest)
     years: int = 20  # simulated years
     scale: float = 100.0  # real households per household agent (1 = one agent each)
     seed: int = 0  # the one run seed; every process spawns its own stream from it
@@ -119,7 +119,7 @@ class MigrationParams:
     # migration of the five years before the start, by municipality, and where each
     # province's leavers went; sim/data/base_period.py) or "equilibrium" (zero net
     # migration everywhere: the start as a spatial equilibrium).
-    constants: str = "equilibrium"
+    constants: str = "base_period"
     # Years in which the base period's pull (the constants' distance from the zero-net
     # equilibrium) halves, counted from the base period's end; 0 keeps it (held). The
     # carry rule is chosen on 2010->2015 vs 2015->2020 (docs/validation.md).

@@ -62,7 +62,7 @@ def test_baseline_is_the_same_whatever_runs_beside_it(tmp_path: Path) -> None:
 
     def world(scenarios: tuple[str, ...], out: Path) -> pd.DataFrame:
         task = worlds.WorldTask(1, int(row["run_seed"]), tuple(space.overrides(point, sp)), None,
-                                TINY, scenarios, (2021, 2022), "k", out)
+                                TINY, scenarios, (2026, 2027), "k", out)
         worlds.simulate_world(task)
         return pd.read_parquet(worlds.world_path(out, 1))
 

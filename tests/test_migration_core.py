@@ -105,16 +105,19 @@ def test_a_synthetic_region_has_census_targets_but_no_province_pairs() -> None:
     assert np.abs(net).max() > 1.0  # not the zero-net start
 
 
-def test_a_decaying_pull_is_halfway_to_the_equilibrium_after_one_half_life() -> None:
+@pytest.mark.parametrize(("start_year", "gap"), [(2020, 0), (2025, 5)])
+def test_a_decaying_pull_is_halfway_to_the_equilibrium_after_one_half_life(start_year, gap) -> None:
+    """The pull halves every half-life from the base period's end: a 2020 start's base
+    (2015-2020) ends at the start, a 2025 start's five years before it."""
     cfg = make_config(["region=synthetic", "region.n_municipalities=12", "run.scale=50",
-                       "behaviour.migration.constants=base_period",
+                       f"run.start_year={start_year}", "behaviour.migration.constants=base_period",
                        "behaviour.migration.constants_half_life=4", *QUIET])
     m = SmartCityModel(cfg)
     st, p = m.migration, m.params.migration
-    assert st.amenity_eq is not None
-    mid = migration.carried_constants(st, p, 4)
+    assert st.amenity_eq is not None and st.base_gap == gap
+    mid = migration.carried_constants(st, p, 4 - gap)
     np.testing.assert_allclose(mid, 0.5 * (st.amenity_base + st.amenity_eq))
-    np.testing.assert_allclose(migration.carried_constants(st, p, 0), st.amenity_base)
+    np.testing.assert_allclose(migration.carried_constants(st, p, -gap), st.amenity_base)
 
 
 def test_flows_output_sums_to_the_movers() -> None:
@@ -126,7 +129,8 @@ def test_flows_output_sums_to_the_movers() -> None:
                               "run.years=3", *QUIET]))
     nat = result.national.set_index("year")
     by_year = result.flows.groupby("year")["movers"].sum()
-    assert list(by_year.index) == [2021, 2022, 2023]
+    first = int(nat.index.min())
+    assert list(by_year.index) == [first + 1, first + 2, first + 3]
     np.testing.assert_allclose(by_year.to_numpy(),
                                (nat["movers_share"] * nat["population"]).loc[by_year.index])
     assert set(result.flows["age_class"]) == {"20_39", "40_64", "65_plus"}

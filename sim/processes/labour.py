@@ -99,7 +99,11 @@ def wages(
     drift = np.exp(e.productivity_drift * years_elapsed)
     prod = output / np.maximum(jobs, 1e-9)
     rel_prod = np.where(jobs > 0, prod / (productivity0[None, :] * drift), 1.0)
-    tight = jobs.sum(axis=1) / labour_force / np.maximum(tightness0, 1e-9)
+    # A place without jobs has nobody seeking work there (commuting goes where jobs are):
+    # no tightness, rather than 0/0 (which would spread NaN through commuting to every wage).
+    total = jobs.sum(axis=1)
+    tight = np.where(labour_force > 0, total / np.maximum(labour_force, 1e-300), 0.0)
+    tight = tight / np.maximum(tightness0, 1e-9)
     return (
         e.mean_wage
         * drift

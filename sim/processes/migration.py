@@ -413,8 +413,12 @@ def solve_constants(
             needed = np.maximum(out + targets.net, 1e-3 * np.maximum(out, 1e-9))
             gap = np.log(needed / np.maximum(inflow, 1e-12))
         worst = float(np.max(np.abs(gap)))
+        if targets is not None:  # targets can be out of reach (a place nobody can enter):
+            gap = np.clip(gap, -MAX_GAP, MAX_GAP)  # bounded steps, bounded constants
         parts = [amenity + 0.5 * gap]
         parts[0] = parts[0] - parts[0].mean()
+        if targets is not None:
+            parts[0] = np.clip(parts[0], -MAX_CONSTANT, MAX_CONSTANT)
         if gamma is not None:
             # Shares among the destinations the base period has flows to (a province that
             # did not exist then, e.g. Sejong before 2012, keeps no pair constants).
@@ -442,29 +446,49 @@ def solve_constants(
     return amenity.copy(), None if gamma is None else gamma.copy(), network
 
 
+#: Largest log gap one balancing round acts on, and the largest constant (utility): a
+#: target out of reach (a place nobody can enter) leaves its constant at the bound
+#: instead of running away.
+MAX_GAP = 4.0
+MAX_CONSTANT = 25.0
+
+
 def _anderson(round_, x: np.ndarray, tol: float, max_iter: int, depth: int = 6) -> np.ndarray:
     """The fixed point of ``x -> round_(x)[0]`` by Anderson mixing of the last ``depth``
     rounds (Walker and Ni 2011, type II); ``round_`` also returns the largest log gap,
-    and the iteration stops below ``tol``. Returns the last round's ``x``."""
+    and the iteration stops below ``tol``. A mixed step that is not finite, or a round
+    whose gap grew tenfold, falls back to the plain round and forgets the history.
+    Returns the last round's ``x``."""
     xs: list[np.ndarray] = []
     fs: list[np.ndarray] = []
+    best = np.inf
     for _ in range(max_iter):
         gx, worst = round_(x)
         if worst < tol:
             return gx
         f = gx - x
+        if not np.isfinite(worst) or worst > 10 * best:
+            xs, fs = [], []  # a bad mix: start afresh from the plain round
+            x = gx if np.all(np.isfinite(gx)) else np.nan_to_num(x)
+            continue
+        best = min(best, worst)
         xs.append(x)
         fs.append(f)
         if len(xs) > depth + 1:
             xs.pop(0)
             fs.pop(0)
+        step = f
         if len(fs) > 1:
             d_f = np.diff(np.array(fs), axis=0)
             d_x = np.diff(np.array(xs), axis=0)
-            coef, *_ = np.linalg.lstsq(d_f.T, f, rcond=None)
-            x = x + f - (d_x + d_f).T @ coef
-        else:
-            x = x + f
+            try:
+                coef, *_ = np.linalg.lstsq(d_f.T, f, rcond=None)
+                step = f - (d_x + d_f).T @ coef
+            except np.linalg.LinAlgError:
+                step = f
+            if not np.all(np.isfinite(step)):
+                xs, fs, step = [], [], f
+        x = x + step
     return x
 
 

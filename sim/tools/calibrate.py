@@ -411,10 +411,12 @@ def estimate_amenity_shift(behaviour: dict, *, seeds: int, scale: float, iterati
 
 
 def _with_shift(behaviour: dict, codes: list[str], shift: np.ndarray) -> dict:
+    """``behaviour`` with the amenity shifts by code; the shifts are estimated on top of
+    the zero-net start, so they come with it (``constants: equilibrium``)."""
     beh = json.loads(json.dumps(behaviour))
-    beh.setdefault("migration", {})["amenity_shift"] = {
-        c: float(v) for c, v in zip(codes, shift, strict=True)
-    }
+    mig = beh.setdefault("migration", {})
+    mig["constants"] = "equilibrium"
+    mig["amenity_shift"] = {c: float(v) for c, v in zip(codes, shift, strict=True)}
     return beh
 
 
