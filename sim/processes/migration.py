@@ -271,8 +271,9 @@ def choice_tables(
     qol_mean = np.average(c.qol, axis=0, weights=pop)
     gap = np.maximum(0.0, qol_mean[None, :] - c.qol) / 10.0  # (M, 3)
     base = np.asarray(p.move_rate)[a_idx]  # (T,)
-    # Capped so that exp cannot overflow to inf (0 * inf would be NaN with a zero move rate).
-    push = np.minimum(p.dissatisfaction * gap[:, a_idx] - c.attachment[:, None], 700.0)
+    # Capped well below exp's overflow: the product with the tenure multipliers must stay
+    # finite too (0 * inf is NaN with a zero move rate), and e^50 already caps at 0.95.
+    push = np.minimum(p.dissatisfaction * gap[:, a_idx] - c.attachment[:, None], 50.0)
     prob = (
         base[None, :, None]
         * np.asarray(p.tenure_multiplier)[None, None, :]
