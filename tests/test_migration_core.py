@@ -26,13 +26,8 @@ QUIET = ["run.progress=false", "run.plots=false"]
 def expected_flows(model: SmartCityModel) -> np.ndarray:
     """(M, M) expected moving persons of the start (agent units), diagonal zero: what the
     constants were solved on."""
-    s = model.states
-    hh = s.households
-    p = model.params.migration
-    t, b = len(migration.TYPE_AGE_CLASS), len(p.tenure_multiplier)
-    m = model.n_munis
-    cell = (hh.muni.astype(np.int64) * t + hh.htype) * b + migration.TENURE_BIN[hh.tenure]
-    persons = np.bincount(cell, weights=hh.size, minlength=m * t * b).reshape(m, t, b)
+    persons, _ = migration.cell_counts(model.households, model.n_munis,
+                                       len(model.params.migration.tenure_multiplier))
     move_prob, dest = model.choice_tables()
     flows = np.einsum("ot,otd->od", (persons * move_prob).sum(axis=2), dest)
     np.fill_diagonal(flows, 0.0)

@@ -164,12 +164,16 @@ def expected_events_by_municipality(
         birth_factor = target[0] / exp_births if exp_births > 0 else 1.0
         death_factor = target[1] / exp_deaths if exp_deaths > 0 else 1.0
     death_q, birth_p, _ = rate_tables(d, year, birth_factor, death_factor)
-    age = hh.age.astype(np.int64)
-    size = hh.size.astype(np.int64)
-    muni = hh.muni.astype(np.int64)
-    births = np.bincount(muni, weights=birth_p[age] * state.fertility_index[muni], minlength=m)
-    deaths = np.bincount(muni, weights=death_q[age] * np.minimum(size, 2)
-                         + np.maximum(size - 2, 0) * d.child_mortality, minlength=m)
+    births = np.zeros(m)
+    deaths = np.zeros(m)
+    step = 1 << 20  # rows at a time: the temporaries stay small at one agent per household
+    for lo in range(0, hh.n, step):
+        rows = slice(lo, min(hh.n, lo + step))
+        age, size, muni = hh.age[rows], hh.size[rows].astype(np.int64), hh.muni[rows]
+        births += np.bincount(muni, weights=birth_p[age] * state.fertility_index[muni],
+                              minlength=m)
+        deaths += np.bincount(muni, weights=death_q[age] * np.minimum(size, 2)
+                              + np.maximum(size - 2, 0) * d.child_mortality, minlength=m)
     return births, deaths
 
 

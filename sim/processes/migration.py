@@ -351,6 +351,23 @@ def carried_constants(state: MigrationState, p: MigrationParams, years_elapsed: 
     return state.amenity_eq + (state.amenity_base - state.amenity_eq) * keep
 
 
+def cell_counts(households: ColumnAgents, m: int, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """(M, T, B) persons and households by municipality, household type and tenure bin,
+    counted a million rows at a time (at one agent per household the int64 temporaries
+    of a single pass would cost about 0.7 GB)."""
+    hh = households
+    t = len(TYPE_AGE_CLASS)
+    persons = np.zeros(m * t * n_bins)
+    count = np.zeros(m * t * n_bins, dtype=np.int64)
+    step = 1 << 20
+    for lo in range(0, hh.n, step):
+        rows = slice(lo, min(hh.n, lo + step))
+        cell = (hh.muni[rows].astype(np.int64) * t + hh.htype[rows]) * n_bins + TENURE_BIN[hh.tenure[rows]]
+        persons += np.bincount(cell, weights=hh.size[rows], minlength=m * t * n_bins)
+        count += np.bincount(cell, minlength=m * t * n_bins)
+    return persons.reshape(m, t, n_bins), count.reshape(m, t, n_bins)
+
+
 def solve_constants(
     p: MigrationParams, service_weights, households: ColumnAgents, c: Conditions, world: World,
     anchors: Anchors, targets: MigrationTargets | None, *, tol: float = 1e-4,
@@ -371,12 +388,7 @@ def solve_constants(
     ``pair`` (M, M) holds given province-pair constants fixed.
     """
     m = world.n
-    hh = households
-    t = len(TYPE_AGE_CLASS)
-    b = len(p.tenure_multiplier)
-    cell = (hh.muni.astype(np.int64) * t + hh.htype) * b + TENURE_BIN[hh.tenure]
-    persons = np.bincount(cell, weights=hh.size, minlength=m * t * b).reshape(m, t, b)
-    households_tb = np.bincount(cell, minlength=m * t * b).reshape(m, t, b)
+    persons, households_tb = cell_counts(households, m, len(p.tenure_multiplier))
     memory = p.network_memory
     fit_pairs = targets is not None and targets.od_shares is not None and p.province_pairs
     n_prov = len(targets.od_shares) if fit_pairs else 0
