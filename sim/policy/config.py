@@ -9,13 +9,13 @@ parameter means and where its default comes from: ``docs/scenarios.md``.
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field
 
 from sim.constants import KINDS, SECTORS, SERVICE_DOMAINS
+from sim.policy.allocation import SYNTHETIC_FALLBACKS, TARGETING_RULES
 
-#: Who gets money (see sim.policy.allocation).
-TARGETING_RULES = ("none", "named_sites", "programmes", "competitive", "need_based", "balanced", "rural_first", "innovation_cities")
-#: What is built (see sim.policy.instruments).
+#: What is built (see sim.policy.instruments): a recipe used everywhere, or a mix.
 INSTRUMENTS = ("none", "tech_test_bed", "ts_living_services", "smart_village", "living_lab", "place_based",
                "programmes")
 #: How province-led / collaborative block grants are split across provinces.
@@ -24,11 +24,11 @@ GRANT_KEYS = ("population", "need", "equal")
 DESIGNS = ("tech_push", "standard", "resident_chosen", "co_designed", "village")
 #: Who selects recipients (``beliefs.governance`` has overhead and need noise by level).
 LEVELS = ("centre", "province", "joint")
-#: Recipes a programme may name (fields of InstrumentConfig).
-RECIPES = ("tech_test_bed", "ts_living_services", "smart_village", "living_lab",
-           "pilot_city", "smart_regeneration", "smart_energy", "smart_transport", "master_plan")
-#: Fallbacks for named sites on a region without real codes (the synthetic one).
-SYNTHETIC_FALLBACKS = ("competitive", "need_based", "balanced", "rural_first", "innovation_cities")
+
+__all__ = ["DESIGNS", "GRANT_KEYS", "INSTRUMENTS", "LEVELS", "RECIPES", "SYNTHETIC_FALLBACKS",
+           "TARGETING_RULES", "GovernanceConfig", "InstrumentConfig", "LifecycleConfig",
+           "Programme", "Recipe", "ResearchCentre", "TargetingConfig", "unknown_sites",
+           "validate_policy"]
 
 
 @dataclass
@@ -186,6 +186,10 @@ class LifecycleConfig:
     operating_cost_rate: float | None = None  # yearly operating cost per KRW of capital
     service_life_years: float | None = None  # assets retire after this many years
     max_operating_share: float = 0.5  # at most this share of a year's money pays operation
+
+
+#: Recipes a programme or ``place_based`` may name: the Recipe fields of InstrumentConfig.
+RECIPES = tuple(name for name, tp in typing.get_type_hints(InstrumentConfig).items() if tp is Recipe)
 
 
 def validate_policy(cfg) -> list[str]:
