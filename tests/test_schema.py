@@ -1,20 +1,189 @@
-"""The registries of targeting rules and recipes: every rule a config option names is
-registered and scores every municipality; the recipes are the Recipe fields of the
-instrument schema.
+"""The config schema: bounds on the fields, one validator, and the registries of
+targeting rules and recipes.
+
+Each setting's allowed values live on its field (:mod:`sim.schema`); these tests check
+that every bounded field is enforced by the one generic validator (a property test over
+randomly chosen fields and values).
 """
 
 from __future__ import annotations
 
+import copy
+import math
+import re
+
 import numpy as np
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from sim.config import CONFIG_DIR, make_config
+from sim.config import CONFIG_DIR, ConfigError, make_config, validate
 from sim.policy import allocation
 from sim.policy.config import RECIPES, TARGETING_RULES, InstrumentConfig, Recipe
+from sim.schema import Bound, bounded_settings, check
 
 BASE = ["region=synthetic", "region.n_municipalities=12", "run.years=2", "run.plots=false",
         "run.progress=false"]
+
+
+# -- every bounded field is enforced by the generic validator ---------------------------
+
+
+@pytest.fixture(scope="module")
+def base_config():
+    """A valid config with every kind of node: the 2018 programmes (a list of
+    dataclasses), recipes, beliefs and behaviour."""
+    return make_config([*BASE, "scenario=status_quo_2018"])
+
+
+def _path(key: str) -> list[str | int]:
+    """'targeting.programmes[0].years' -> ['targeting', 'programmes', 0, 'years']."""
+    out: list[str | int] = []
+    for part in key.split("."):
+        name, *indices = re.split(r"\[(\d+)\]", part)
+        out.append(name)
+        out += [int(i) for i in indices if i]
+    return out
+
+
+def _set(cfg, key: str, value) -> None:
+    *parents, last = _path(key)
+    node = cfg
+    for p in parents:
+        node = node[p] if isinstance(p, int) else getattr(node, p)
+    if isinstance(last, int):
+        node[last] = value
+    else:
+        setattr(node, last, value)
+
+
+def _get(cfg, key: str):
+    node = cfg
+    for p in _path(key):
+        node = node[p] if isinstance(p, int) else getattr(node, p)
+    return node
+
+
+def _ranged(cfg) -> list[tuple[str, Bound]]:
+    return [(k, b) for k, b in bounded_settings(cfg) if b.lo is not None or b.hi is not None]
+
+
+def _chosen(cfg) -> list[tuple[str, Bound]]:
+    return [(k, b) for k, b in bounded_settings(cfg) if b.options is not None]
+
+
+def _target(cfg, key: str) -> tuple[str, bool]:
+    """Where a value of setting ``key`` goes (its first entry for a list, a new code for
+    an open dict) and whether the setting holds integers."""
+    current = _get(cfg, key)
+    if isinstance(current, dict):
+        return f"{key}.11010", False
+    if isinstance(current, list):
+        return f"{key}[0]", bool(current) and isinstance(current[0], int)
+    return key, isinstance(current, int) and not isinstance(current, bool)
+
+
+def _put(cfg, key: str, target: str, value) -> None:
+    current = _get(cfg, key)
+    if isinstance(current, dict):
+        current["11010"] = value
+    elif isinstance(current, list):
+        if current:
+            current[0] = value
+        else:
+            current.append(value)
+    else:
+        _set(cfg, key, value)
+
+
+def test_the_property_tests_see_every_kind_of_field(base_config) -> None:
+    keys = [k for k, _ in bounded_settings(base_config)]
+    assert len(_ranged(base_config)) > 100 and len(_chosen(base_config)) > 20
+    for key in ("run.years", "budget.annual_krw", "behaviour.migration.move_rate",
+                "behaviour.migration.amenity_shift", "targeting.programmes[0].local_match_rate",
+                "targeting.programmes[4].recipe", "instrument.master_plan.plan_share",
+                "beliefs.learning.prior_deployments", "governance.overhead"):
+        assert key in keys, key
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_out_of_range_values_are_refused_naming_the_key(base_config, data) -> None:
+    key, bound = data.draw(st.sampled_from(_ranged(base_config)), label="setting")
+    target, integer = _target(base_config, key)
+    sides = [s for s in ("lo", "hi") if getattr(bound, s) is not None]
+    side = data.draw(st.sampled_from(sides), label="side")
+    edge = getattr(bound, side)
+    step = data.draw(st.integers(1, 10**6) if integer else
+                     st.floats(1e-6, 1e6, allow_nan=False), label="beyond")
+    if side == "lo":
+        value = edge if bound.lo_open else edge - step
+    else:
+        value = edge if bound.hi_open else edge + step
+    value = int(value) if integer else float(value)
+    cfg = copy.deepcopy(base_config)
+    _put(cfg, key, target, value)
+    with pytest.raises(ConfigError) as err:
+        validate(cfg)
+    assert f"{target}={value}" in str(err.value)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_in_range_values_are_accepted(base_config, data) -> None:
+    key, bound = data.draw(st.sampled_from(_ranged(base_config)), label="setting")
+    target, integer = _target(base_config, key)
+    lo = bound.lo if bound.lo is not None else bound.hi - 1e6
+    hi = bound.hi if bound.hi is not None else bound.lo + 1e6
+    if integer:
+        value = data.draw(st.integers(math.ceil(lo) + bound.lo_open, math.floor(hi) - bound.hi_open))
+    else:
+        value = data.draw(st.floats(lo, hi, exclude_min=bound.lo_open, exclude_max=bound.hi_open,
+                                    allow_nan=False))
+    cfg = copy.deepcopy(base_config)
+    _put(cfg, key, target, value)
+    assert not [p for p in check(cfg) if p.startswith(target)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_choices_are_enforced(base_config, data) -> None:
+    key, bound = data.draw(st.sampled_from(_chosen(base_config)), label="setting")
+    options = list(bound.choices())
+    target, _ = _target(base_config, key)
+    cfg = copy.deepcopy(base_config)
+    _put(cfg, key, target, data.draw(st.sampled_from(options)))
+    assert not [p for p in check(cfg) if p.startswith(target)]
+    wrong = data.draw(st.text(min_size=1, max_size=8).filter(lambda t: t not in options))
+    if isinstance(options[0], int):
+        wrong = max(options) + 1
+    _put(cfg, key, target, wrong)
+    with pytest.raises(ConfigError) as err:
+        validate(cfg)
+    assert f"{target}={wrong!r}: " in str(err.value) and "allowed" in str(err.value)
+
+
+def test_lengths_and_non_finite_numbers_are_refused(base_config) -> None:
+    cfg = copy.deepcopy(base_config)
+    cfg.behaviour.economy.exit_rate = [0.1, 0.1]
+    cfg.behaviour.qol.service_weights = [[0.1] * 6, [0.1] * 5, [0.1] * 6]
+    cfg.beliefs.tech.tech_max = float("nan")
+    cfg.behaviour.migration.same_province = float("inf")  # no bound, still finite
+    problems = check(cfg)
+    assert "behaviour.economy.exit_rate: needs 4 values, got 2" in problems
+    assert any(p.startswith("behaviour.qol.service_weights: needs 3 rows of 6") for p in problems)
+    assert any(p.startswith("beliefs.tech.tech_max=nan: must be a finite number") for p in problems)
+    assert "behaviour.migration.same_province=inf: must be a finite number" in problems
+
+
+def test_nullable_magnitudes_accept_null_and_others_do_not(base_config) -> None:
+    cfg = copy.deepcopy(base_config)
+    cfg.governance.overhead = None  # null: the beliefs' value
+    cfg.beliefs.service_wtp = None  # null: behaviour.migration.beta_services is used
+    assert check(cfg) == []
+    cfg.run.discount_rate = None
+    assert check(cfg) == ["run.discount_rate=None: must be in [0, 0.5] (a yearly rate)"]
 
 
 # -- registries ---------------------------------------------------------------------------
