@@ -17,7 +17,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config import CONFIG_DIR, ConfigError, register_configs, to_typed
+from sim.config import CONFIG_DIR, ConfigError, check_command_line, register_configs, to_typed
 from sim.data import RegionDataError
 
 log = logging.getLogger("sim")
@@ -87,8 +87,14 @@ def _app(cfg: DictConfig) -> None:
 
 
 def main() -> None:
-    """``python -m sim [overrides]``: register the config schemas, then run the Hydra app."""
+    """``python -m sim [overrides]``: register the config schemas, refuse keys that are no
+    setting (Hydra would suggest adding them with ``+``), then run the Hydra app."""
     register_configs()
+    try:
+        check_command_line(sys.argv[1:])
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
     _app()
 
 

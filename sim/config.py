@@ -38,7 +38,7 @@ from sim.policy.config import (
     TargetingConfig,
     validate_policy,
 )
-from sim.schema import bounded, check, choice
+from sim.schema import bounded, check, choice, unknown_keys, unknown_override_keys
 
 #: Coarsest allowed run.scale: Korea's smallest municipality (about 3,400 households in
 #: 2010) still gets a few agents.
@@ -278,12 +278,17 @@ def register_configs() -> None:
     cs.store(name="validate_schema", node=ValidateConfig)
 
 
+#: The schema each main config of ``configs/`` is built on (``config.yaml``: SimConfig).
+SCHEMAS: dict[str, type] = {"config": SimConfig, "validate": ValidateConfig}
+
+
 def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictConfig:
     """The DictConfig ``python -m sim <overrides>`` would run (``config_name`` selects
     another main config of ``configs/``, e.g. ``validate``).
 
     Raises:
-        ConfigError: an unknown option, key or a wrong type, with Hydra's message.
+        ConfigError: a key that is no setting (with the nearest one), an unknown option
+            or a wrong type (Hydra's message).
     """
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
@@ -291,6 +296,7 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictC
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
+    check_overrides(overrides, config_name)
     register_configs()
     try:
         if GlobalHydra.instance().is_initialized():  # inside a Hydra app: same config dir
@@ -299,6 +305,49 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictC
             return hydra_compose(config_name=config_name, overrides=list(overrides))
     except (HydraException, OmegaConfBaseException) as err:
         raise ConfigError(f"invalid configuration: {err}") from err
+
+
+def check_overrides(overrides: Sequence[str], config_name: str = "config") -> None:
+    """Refuse every override whose key is no setting of the schema (the schema is
+    closed: ``+run.yeras=5`` is refused like ``run.yeras=5``), naming the nearest valid
+    key instead of Hydra's advice to add a ``+``. Config group choices
+    (``scenario=tech_city``), ``hydra.*`` settings and open dicts
+    (``+behaviour.migration.amenity_shift.11010=0.3``) pass; Hydra checks the rest.
+
+    Raises:
+        ConfigError: naming every unknown key.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    schema = SCHEMAS.get(config_name)
+    if schema is None:
+        return
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+    except HydraException:  # bad syntax: Hydra's own message says where
+        return
+    keys = []
+    for o in parsed:
+        key = o.key_or_group
+        if o.is_hydra_override() or o.package is not None or "/" in key:
+            continue
+        if "." not in key and (CONFIG_DIR / key).is_dir():  # a config group's option
+            continue
+        keys.append(key)
+    problems = unknown_override_keys(keys, schema)
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+def check_command_line(argv: Sequence[str], config_name: str = "config") -> None:
+    """:func:`check_overrides` on the overrides of a Hydra command line (``argv``
+    without the program), before Hydra composes: a mistyped key fails with the nearest
+    valid one and leaves no run directory."""
+    from hydra._internal.utils import get_args_parser
+
+    args, _ = get_args_parser().parse_known_args(list(argv))
+    check_overrides(args.overrides or [], args.config_name or config_name)
 
 
 def make_config(
@@ -316,9 +365,12 @@ def make_config(
     if values:
         from omegaconf.errors import OmegaConfBaseException
 
+        unknown = unknown_keys(values, SCHEMAS.get(config_name, SimConfig))
+        if unknown:
+            raise ConfigError("invalid configuration:\n  " + "\n  ".join(unknown))
         # Hydra leaves the composed config in struct mode, which would also refuse new
-        # keys of open dicts (``amenity_shift`` by municipality code); the schema's
-        # dataclass nodes still refuse unknown keys and wrong types without it.
+        # keys of open dicts (``amenity_shift`` by municipality code); unknown keys are
+        # refused above, wrong types by the schema's dataclass nodes.
         OmegaConf.set_struct(cfg, False)
         try:
             cfg = OmegaConf.merge(cfg, values)
@@ -336,7 +388,11 @@ def behaviour_from_file(path: Path) -> BehaviourConfig:
     if not path.exists():
         raise ConfigError(f"{path}: no such behaviour file")
     try:
-        merged = OmegaConf.merge(OmegaConf.structured(BehaviourConfig), OmegaConf.load(path))
+        loaded = OmegaConf.load(path)
+        problems = unknown_keys(OmegaConf.to_container(loaded), BehaviourConfig, "behaviour.")
+        if problems:
+            raise ConfigError(f"{path}: invalid behaviour:\n  " + "\n  ".join(problems))
+        merged = OmegaConf.merge(OmegaConf.structured(BehaviourConfig), loaded)
     except OmegaConfBaseException as err:
         raise ConfigError(f"{path}: {err}") from err
     behaviour = OmegaConf.to_object(merged)
@@ -383,10 +439,15 @@ def _budget_rules(cfg: SimConfig) -> list[str]:
 
 def to_typed(cfg: DictConfig) -> SimConfig:
     """Turn a composed DictConfig (built on the ``sim_schema`` or ``validate_schema``)
-    into a validated :class:`SimConfig` object."""
-    typed = OmegaConf.to_object(cfg)
-    if not isinstance(typed, SimConfig):
+    into a validated :class:`SimConfig` object. A key that is no setting (added with
+    Hydra's ``+``, or merged in) is refused here, naming the nearest valid one."""
+    schema = OmegaConf.get_type(cfg)
+    if not (isinstance(schema, type) and issubclass(schema, SimConfig)):
         raise ConfigError("the configuration was not composed on the sim schema "
                           "(configs/config.yaml lists `sim_schema` first in its defaults)")
+    unknown = unknown_keys(OmegaConf.to_container(cfg), schema)
+    if unknown:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(unknown))
+    typed = OmegaConf.to_object(cfg)
     validate(typed)
     return resolve(typed)

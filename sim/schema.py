@@ -14,14 +14,23 @@ value and what is allowed. Every float anywhere in the tree must also be finite,
 or not (a NaN or an infinity from a hand-edited file would otherwise run silently).
 Rules that tie two settings together stay written out beside their schemas.
 
+The schema is closed: :func:`unknown_keys` and :func:`unknown_override_keys` name every
+key that is not a setting (with the nearest one that is), so a typo is refused whether
+it comes from a file, an override with or without Hydra's ``+``, or a nested mapping.
+``dict`` fields (``behaviour.migration.amenity_shift``: municipality code -> value) stay
+open: any key is a new entry.
+
 This module imports nothing from the package, so every schema module can use it.
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
 import math
-from collections.abc import Callable, Iterator, Sequence
+import types
+import typing
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from typing import Any
 
@@ -224,3 +233,82 @@ def bounded_settings(node: Any, prefix: str = "") -> Iterator[tuple[str, Bound]]
             for i, v in enumerate(value):
                 if is_dataclass(v):
                     yield from bounded_settings(v, f"{key}[{i}].")
+
+
+# -- a closed schema --------------------------------------------------------------------
+
+
+def unknown_keys(values: Mapping[str, Any], schema: type, prefix: str = "") -> list[str]:
+    """Every key of the nested mapping ``values`` that is not a setting of the dataclass
+    ``schema`` (``dict`` fields take any key), with the nearest valid key suggested."""
+    problems: list[str] = []
+    hints = _hints(schema)
+    for key, value in values.items():
+        name = str(key)
+        if name not in hints:
+            problems.append(_not_a_setting(prefix, name, schema))
+            continue
+        problems += _unknown_below(value, hints[name], f"{prefix}{name}")
+    return problems
+
+
+def _unknown_below(value: Any, tp: Any, key: str) -> list[str]:
+    tp = _strip_optional(tp)
+    if is_dataclass(tp):
+        return unknown_keys(value, tp, key + ".") if isinstance(value, Mapping) else []
+    if typing.get_origin(tp) is list and isinstance(value, list):
+        (item,) = typing.get_args(tp) or (Any,)
+        return [p for i, v in enumerate(value) for p in _unknown_below(v, item, f"{key}[{i}]")]
+    return []  # a value, or an open dict: any key is an entry
+
+
+def unknown_override_keys(keys: Sequence[str], schema: type) -> list[str]:
+    """Every dotted key of ``keys`` (``run.years``, ``targeting.programmes.0.recipe``,
+    ``behaviour.migration.amenity_shift.11010``) that names no setting of ``schema``."""
+    problems = []
+    for dotted in keys:
+        tp: Any = schema
+        parts = dotted.split(".")
+        for i, part in enumerate(parts):
+            tp = _strip_optional(tp)
+            prefix = ".".join(parts[:i])
+            if is_dataclass(tp):
+                hints = _hints(tp)
+                if part not in hints:
+                    problems.append(_not_a_setting(prefix + "." if prefix else "", part, tp))
+                    break
+                tp = hints[part]
+            elif typing.get_origin(tp) is list and part.isdigit():
+                tp = (typing.get_args(tp) or (Any,))[0]
+            elif typing.get_origin(tp) is dict:
+                tp = (typing.get_args(tp) or (Any, Any))[-1]
+            else:
+                problems.append(f"{dotted}: not a setting ({prefix} is a value, it has no "
+                                f"setting {part!r})")
+                break
+    return problems
+
+
+def _not_a_setting(prefix: str, name: str, schema: type) -> str:
+    """The message for an unknown key ``prefix + name`` under the dataclass ``schema``:
+    the nearest setting of the same node, else the node's settings."""
+    names = list(_hints(schema))
+    near = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    if near:
+        return f"{prefix}{name}: no such setting; did you mean {prefix}{near[0]}?"
+    where = f"{prefix[:-1]} has" if prefix else "the settings are"
+    return f"{prefix}{name}: no such setting ({where}: {', '.join(names)})"
+
+
+def _hints(schema: type) -> dict[str, Any]:
+    """Field name -> type of the dataclass ``schema`` (string annotations resolved)."""
+    hints = typing.get_type_hints(schema)
+    return {f.name: hints[f.name] for f in fields(schema)}
+
+
+def _strip_optional(tp: Any) -> Any:
+    """``X | None`` -> ``X``."""
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType) and len(args) == 1:
+        return args[0]
+    return tp

@@ -28,7 +28,8 @@ BASE = ["region=synthetic", "run.years=2", "run.plots=false", "run.progress=fals
 # (id, overrides, substrings the error message must contain: the setting, and what is allowed)
 CASES: list[tuple[str, list[str], list[str]]] = [
     # -- unknown keys (Hydra, against the dataclass schema)
-    ("unknown-key-typo", ["run.yeers=3"], ["run.yeers"]),
+    ("unknown-key-typo", ["run.yeers=3"], ["run.yeers", "did you mean run.years?"]),
+    ("unknown-key-plus", ["+run.yeras=5"], ["run.yeras", "did you mean run.years?"]),
     ("unknown-top-level-key", ["bogus=1"], ["bogus"]),
     ("unknown-behaviour-key", ["behaviour.migration.distance_decy=2"], ["distance_decy"]),
     # -- wrong types

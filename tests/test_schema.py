@@ -1,16 +1,21 @@
-"""The config schema: bounds on the fields, one validator, and the registries of
-targeting rules and recipes.
+"""The config schema: bounds on the fields, one validator, a closed set of keys, and
+the registries of targeting rules and recipes.
 
 Each setting's allowed values live on its field (:mod:`sim.schema`); these tests check
 that every bounded field is enforced by the one generic validator (a property test over
-randomly chosen fields and values).
+randomly chosen fields and values), and that a key which is no setting is refused
+however it arrives (command line with or without ``+``, ``values=``, a behaviour file).
 """
 
 from __future__ import annotations
 
 import copy
 import math
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +23,17 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.config import CONFIG_DIR, ConfigError, make_config, validate
+from sim.config import (
+    CONFIG_DIR,
+    BehaviourConfig,
+    ConfigError,
+    behaviour_from_file,
+    compose,
+    make_config,
+    to_typed,
+    validate,
+)
+from sim.parameters import config_for
 from sim.policy import allocation
 from sim.policy.config import RECIPES, TARGETING_RULES, InstrumentConfig, Recipe
 from sim.schema import Bound, bounded_settings, check
@@ -184,6 +199,101 @@ def test_nullable_magnitudes_accept_null_and_others_do_not(base_config) -> None:
     assert check(cfg) == []
     cfg.run.discount_rate = None
     assert check(cfg) == ["run.discount_rate=None: must be in [0, 0.5] (a yearly rate)"]
+
+
+# -- a closed schema ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("override", ["+run.yeras=5", "run.yeras=5", "++run.yeras=5"])
+def test_a_key_that_is_no_setting_is_refused_with_the_nearest(override: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        compose([*BASE, override])
+    message = str(err.value)
+    assert "run.yeras: no such setting; did you mean run.years?" in message
+    assert "+run.yeras" not in message  # not Hydra's advice to add it
+
+
+def test_every_config_path_refuses_unknown_keys() -> None:
+    expected = "run.yeras: no such setting; did you mean run.years?"
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        make_config([*BASE, "+run.yeras=5"])
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        make_config(BASE, {"run": {"yeras": 5}})
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        config_for(["+run.yeras=5"], region="synthetic")
+    with pytest.raises(ConfigError, match=r"behaviour\.migration\.netwrok: no such setting; "
+                                          r"did you mean behaviour\.migration\.network\?"):
+        make_config(BASE, {"behaviour": {"migration": {"netwrok": 0.1}}})
+    with pytest.raises(ConfigError, match=r"targeting\.programmes\.0\.recipee: .*programmes\.0\.recipe\?"):
+        make_config([*BASE, "scenario=status_quo_2018", "+targeting.programmes.0.recipee=x"])
+
+
+def test_a_key_added_behind_the_overrides_check_is_refused_at_typing() -> None:
+    """What Hydra composes with ``+`` (a sweep, or a caller of Hydra's own compose) is
+    refused when the config is typed."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    from sim.config import register_configs
+
+    register_configs()
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR)):
+        cfg = hydra_compose(config_name="config", overrides=[*BASE, "+run.yeras=5",
+                                                              "+behaviour.bogus=1"])
+    with pytest.raises(ConfigError) as err:
+        to_typed(cfg)
+    assert "run.yeras: no such setting; did you mean run.years?" in str(err.value)
+    assert "behaviour.bogus: no such setting" in str(err.value)
+
+
+def test_unknown_key_with_no_near_setting_lists_the_settings() -> None:
+    with pytest.raises(ConfigError) as err:
+        compose([*BASE, "+run.zzzzzz=1"])
+    assert "run.zzzzzz: no such setting (run has: start_year, years, scale, seed" in str(err.value)
+    with pytest.raises(ConfigError, match=r"run\.years\.x: not a setting \(run\.years is a value"):
+        compose([*BASE, "+run.years.x=1"])
+
+
+def test_amenity_shift_stays_an_open_dict() -> None:
+    cfg = make_config([*BASE, "+behaviour.migration.amenity_shift.11010=0.3"])
+    assert cfg.behaviour.migration.amenity_shift == {"11010": 0.3}
+    cfg = make_config(BASE, {"behaviour": {"migration": {"amenity_shift": {"11010": 0.5, "x": 1}}}})
+    assert cfg.behaviour.migration.amenity_shift == {"11010": 0.5, "x": 1.0}
+    with pytest.raises(ConfigError, match=r"amenity_shift\.11010=11\.0: must be in \[-10, 10\]"):
+        make_config([*BASE, "+behaviour.migration.amenity_shift.11010=11"])
+
+
+def test_group_choices_and_hydra_settings_pass_the_key_check() -> None:
+    cfg = compose([*BASE, "scenario=tech_city", "beliefs=brief", "hydra.job.chdir=false"])
+    assert cfg.scenario.name == "tech_city"
+
+
+def test_behaviour_file_refuses_unknown_keys(tmp_path: Path) -> None:
+    path = tmp_path / "b.yaml"
+    path.write_text("migration:\n  distance_decy: 2\n")
+    with pytest.raises(ConfigError, match=r"behaviour\.migration\.distance_decy: no such setting; "
+                                          r"did you mean behaviour\.migration\.distance_decay\?"):
+        behaviour_from_file(path)
+    path.write_text("migration:\n  distance_decay: -2\n")
+    with pytest.raises(ConfigError, match=r"behaviour\.migration\.distance_decay=-2\.0: must be >= 0"):
+        behaviour_from_file(path)
+    path.write_text("migration:\n  distance_decay: 2\n")
+    assert behaviour_from_file(path) == BehaviourConfig(
+        migration=BehaviourConfig().migration.__class__(distance_decay=2.0))
+
+
+@pytest.mark.parametrize("override", ["+run.yeras=5", "run.yeras=5"])
+def test_command_line_refuses_unknown_keys(override: str, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", *BASE, override, f"hydra.run.dir={run_dir}"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env={**os.environ, "HYDRA_FULL_ERROR": "0"},
+    )
+    assert proc.returncode == 2
+    assert "run.yeras: no such setting; did you mean run.years?" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert not run_dir.exists()  # refused before Hydra makes the run directory
 
 
 # -- registries ---------------------------------------------------------------------------
