@@ -14,6 +14,8 @@ API get exactly the command line's configs, checks and errors.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,8 @@ from sim.constants import (
     N_INCOME_CLASSES,
     N_SECTORS,
     POPULATION_YEARS,
+    SECTORS,
+    indicator_year,
 )
 from sim.policy.config import (
     GovernanceConfig,
@@ -45,6 +49,12 @@ from sim.schema import bounded, check, choice, unknown_keys, unknown_override_ke
 MAX_SCALE = 1000.0
 #: Longest run, in years.
 MAX_YEARS = 200
+#: Largest run seed: seeds are stored as signed 64-bit integers.
+MAX_SEED = 2**63 - 1
+#: Largest yearly budget, as a share of the region's output (GRDP) at the start: a tenth
+#: of everything a country produces is no smart-city programme, so a larger number is a
+#: typo or a unit mistake (1e18 is about 500 times Korea's GDP).
+MAX_BUDGET_SHARE = 0.10
 
 
 class ConfigError(ValueError):
@@ -77,7 +87,8 @@ class RunConfig:
         "real households per agent; coarser leaves the smallest municipalities with next "
         "to no agents"))
     # the one run seed; every process spawns its own stream from it
-    seed: int = bounded(0, lo=0)
+    seed: int = bounded(0, lo=0, hi=MAX_SEED, doc=(
+        "2**63 - 1 at most: run tables store seeds as signed 64-bit integers"))
     progress: bool = True  # progress bar over simulated years
     plots: bool = True  # write plots/ at the end
     # Yearly rate at which cost-effectiveness discounts welfare and money; 4.5 % is the
@@ -87,7 +98,8 @@ class RunConfig:
 
 @dataclass
 class BudgetConfig:
-    # national smart-city budget per year, KRW (not under KRW 1 million: validate())
+    # national smart-city budget per year, KRW (at most MAX_BUDGET_SHARE of the region's
+    # output: validate())
     annual_krw: float = bounded(5.0e11, lo=0)
     horizon_years: int = bounded(10, lo=0)  # years during which the budget is spent
     local_match_rate: float = bounded(0.0, lo=0, hi=5)  # local money added per KRW of national money
@@ -405,7 +417,7 @@ def behaviour_from_file(path: Path) -> BehaviourConfig:
 def validate(cfg: SimConfig) -> None:
     """Fail with a :class:`ConfigError` naming every impossible setting: each field's
     bound (:func:`sim.schema.check`, from the field metadata), then the rules across
-    fields."""
+    fields and the sanity limits that need data (the budget against the region's output)."""
     problems: list[str] = []
     if cfg.region.name not in ("korea", "synthetic"):
         problems.append(f"region.name={cfg.region.name!r}: allowed 'korea', 'synthetic'")
@@ -429,12 +441,39 @@ def _behaviour_rules(b: BehaviourConfig, prefix: str = "behaviour.") -> list[str
 
 
 def _budget_rules(cfg: SimConfig) -> list[str]:
-    """A sanity limit on the yearly budget: below KRW 1 million it is surely not in KRW."""
+    """Sanity limits on the yearly budget: a number a person can mistype by orders of
+    magnitude. Below KRW 1 million it is surely not in KRW; above
+    :data:`MAX_BUDGET_SHARE` of the region's output it is no programme at all."""
     krw = cfg.budget.annual_krw
-    if 0 < krw < 1e6:
+    if not (math.isfinite(krw) and krw > 0):
+        return []  # the field's own bound (>= 0, finite) speaks
+    if krw < 1e6:
         return [f"budget.annual_krw={krw}: is in KRW; a budget under KRW 1 million a year "
                 "is almost surely a unit mistake (use 0 for none)"]
-    return []
+    r = cfg.region
+    output = region_output_krw(r.name, r.n_municipalities, r.seed, cfg.run.start_year)
+    if output is None or krw <= MAX_BUDGET_SHARE * output:
+        return []
+    limit = MAX_BUDGET_SHARE * output
+    return [f"budget.annual_krw={krw}: at most KRW {limit:.3g} ({limit / 1e12:.3g} trillion) "
+            f"a year, {MAX_BUDGET_SHARE:.0%} of the region's output (GRDP of {r.name} in "
+            f"{indicator_year(cfg.run.start_year)}: KRW {output:.3g}); a larger budget is "
+            "almost surely a typo or a unit mistake (the budget is in KRW a year)"]
+
+
+@functools.lru_cache(maxsize=8)
+def region_output_krw(name: str, n_municipalities: int, seed: int, start_year: int) -> float | None:
+    """The region's output (GRDP summed over municipalities and sectors, KRW) in the
+    indicator year of ``start_year``, or None if the region cannot be loaded (its loader
+    then reports why when the model is built). Cached: the table is read once."""
+    from sim.data import load_region
+
+    try:
+        table = load_region(name, n_municipalities=n_municipalities, seed=seed).table
+    except Exception:  # noqa: BLE001 - a broken or unknown region is reported elsewhere
+        return None
+    y = indicator_year(start_year)
+    return float(sum(table[f"grdp_{s}_{y}"].sum() for s in SECTORS)) * 1e6  # million KRW
 
 
 def to_typed(cfg: DictConfig) -> SimConfig:

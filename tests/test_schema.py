@@ -1,10 +1,11 @@
-"""The config schema: bounds on the fields, one validator, a closed set of keys, and
-the registries of targeting rules and recipes.
+"""The config schema: bounds on the fields, one validator, a closed set of keys, sanity
+limits on magnitudes, and the registries of targeting rules and recipes.
 
 Each setting's allowed values live on its field (:mod:`sim.schema`); these tests check
 that every bounded field is enforced by the one generic validator (a property test over
-randomly chosen fields and values), and that a key which is no setting is refused
-however it arrives (command line with or without ``+``, ``values=``, a behaviour file).
+randomly chosen fields and values), that a key which is no setting is refused however it
+arrives (command line with or without ``+``, ``values=``, a behaviour file), and that the
+budget and seed cannot be mistyped by orders of magnitude.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from hypothesis import strategies as st
 
 from sim.config import (
     CONFIG_DIR,
+    MAX_BUDGET_SHARE,
     BehaviourConfig,
     ConfigError,
     behaviour_from_file,
     compose,
     make_config,
+    region_output_krw,
     to_typed,
     validate,
 )
@@ -40,6 +43,14 @@ from sim.schema import Bound, bounded_settings, check
 
 BASE = ["region=synthetic", "region.n_municipalities=12", "run.years=2", "run.plots=false",
         "run.progress=false"]
+
+
+def _message(err: BaseException) -> str:
+    parts = []
+    while err is not None:
+        parts.append(str(err))
+        err = err.__cause__
+    return "\n".join(parts)
 
 
 # -- every bounded field is enforced by the generic validator ---------------------------
@@ -294,6 +305,36 @@ def test_command_line_refuses_unknown_keys(override: str, tmp_path: Path) -> Non
     assert "run.yeras: no such setting; did you mean run.years?" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
     assert not run_dir.exists()  # refused before Hydra makes the run directory
+
+
+# -- sanity limits on magnitudes ----------------------------------------------------------
+
+
+def test_a_budget_beyond_a_tenth_of_output_is_refused() -> None:
+    with pytest.raises(ConfigError) as err:
+        make_config(["budget.annual_krw=1e18"])
+    message = str(err.value)
+    assert "budget.annual_krw=1e+18: at most KRW 1.78e+14" in message
+    assert "10% of the region's output (GRDP of korea in 2020" in message
+    korea = region_output_krw("korea", 30, 0, 2020)
+    assert 1.5e15 < korea < 2.5e15  # Korea's GDP, about KRW 1,900 trillion in 2020
+    assert make_config([f"budget.annual_krw={MAX_BUDGET_SHARE * korea * 0.99}"])
+
+
+def test_the_synthetic_region_has_its_own_limit() -> None:
+    output = region_output_krw("synthetic", 12, 0, 2020)
+    assert make_config([*BASE, f"budget.annual_krw={0.09 * output}"])
+    with pytest.raises(ConfigError, match=r"budget\.annual_krw=.*GRDP of synthetic in 2020"):
+        make_config([*BASE, f"budget.annual_krw={0.11 * output}"])
+    with pytest.raises(ConfigError, match=r"GRDP of korea in 2015"):  # a 2015 start: 2015 GRDP
+        make_config(["run.start_year=2015", "budget.annual_krw=1e17"])
+
+
+def test_seed_within_signed_64_bits() -> None:
+    with pytest.raises(ConfigError, match=r"run\.seed=100000000000000000000000: must be in "
+                                          r"\[0, 9223372036854775807\]"):
+        make_config([*BASE, f"run.seed={10**23}"])
+    assert make_config([*BASE, f"run.seed={2**63 - 1}"]).run.seed == 2**63 - 1
 
 
 # -- registries ---------------------------------------------------------------------------
