@@ -18,7 +18,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from sim.config import CONFIG_DIR, ConfigError, register_configs, to_typed
+from sim.config import CONFIG_DIR, ConfigError, check_command_line, register_configs, to_typed
 from sim.data import RegionDataError
 from sim.kernels.parallel import prefer_passive_waiting
 
@@ -81,9 +81,15 @@ def _output_root(out_dir: Path) -> str:
 
 
 def main() -> None:
-    """``python -m sim [overrides]``: register the config schemas, then run the Hydra app."""
+    """``python -m sim [overrides]``: register the config schemas, refuse keys that are no
+    setting (Hydra would suggest adding them with ``+``), then run the Hydra app."""
     prefer_passive_waiting()  # before the first parallel kernel of this process
     register_configs()
+    try:
+        check_command_line(sys.argv[1:])
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
     _app()
 
 

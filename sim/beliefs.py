@@ -15,14 +15,19 @@ these magnitudes empty (null) and :func:`resolve` fills them from the beliefs, b
 recipe's ``design`` and a governance's ``level``, before the model is built. A study
 that wants one lever to differ sets it on the lever (``governance.overhead=0.2``); a
 value set there wins over the beliefs.
+
+Each belief's range is on its field (:func:`sim.schema.bounded`) and checked with every
+other setting by :func:`sim.schema.check`. The ranges lie within the bounds of the
+lever settings they fill, so a belief that passes cannot make a lever fail.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
+
+from sim.schema import bounded
 
 
 @dataclass
@@ -31,11 +36,11 @@ class ServiceEfficiencyBeliefs:
     service is designed (a recipe's ``design``): how well what is built meets the needs
     residents feel."""
 
-    tech_push: float = 1.0  # technology-led (test beds, platforms)
-    standard: float = 1.0  # specified by the centre for residents (regeneration)
-    resident_chosen: float = 1.0  # residents name the problem (TS system)
-    co_designed: float = 1.0  # residents design and test it (living lab)
-    village: float = 1.0  # rural package (demand-responsive transport, telemedicine)
+    tech_push: float = bounded(1.0, lo=0, hi=10)  # technology-led (test beds, platforms)
+    standard: float = bounded(1.0, lo=0, hi=10)  # specified by the centre for residents (regeneration)
+    resident_chosen: float = bounded(1.0, lo=0, hi=10)  # residents name the problem (TS system)
+    co_designed: float = bounded(1.0, lo=0, hi=10)  # residents design and test it (living lab)
+    village: float = bounded(1.0, lo=0, hi=10)  # rural package (demand-responsive transport, telemedicine)
 
 
 @dataclass
@@ -43,63 +48,67 @@ class GovernanceBeliefs:
     """What selecting and running projects costs, and how well selectors know needs, by
     who selects (a governance's ``level``: centre, province or joint)."""
 
-    overhead_centre: float = 0.08  # share of money absorbed by selection and reporting
-    overhead_province: float = 0.08
-    overhead_joint: float = 0.08
-    need_noise_centre: float = 0.35  # s.d. of the log error in the need the selector sees
-    need_noise_province: float = 0.2
-    need_noise_joint: float = 0.2
-    need_noise_persistence: float = 0.8  # yearly correlation of a place's error
-    capacity_bias_centre: float = 0.5  # scores x planning capacity ** this
-    capacity_bias_province: float = 0.5
-    capacity_bias_joint: float = 0.5
-    planning_cost_krw: float = 3.5e8  # fixed KRW per project a province plans itself
-    capacity_exponent: float = 0.1  # provinces implement at capacity ** this (small ones weaker)
-    capture_loss: float = 0.05  # share of a block grant lost to capture
+    overhead_centre: float = bounded(0.08, lo=0, hi=0.95)  # share of money absorbed by selection and reporting
+    overhead_province: float = bounded(0.08, lo=0, hi=0.95)
+    overhead_joint: float = bounded(0.08, lo=0, hi=0.95)
+    need_noise_centre: float = bounded(0.35, lo=0, hi=5)  # s.d. of the log error in the need the selector sees
+    need_noise_province: float = bounded(0.2, lo=0, hi=5)
+    need_noise_joint: float = bounded(0.2, lo=0, hi=5)
+    need_noise_persistence: float = bounded(0.8, lo=0, hi=0.999)  # yearly correlation of a place's error
+    capacity_bias_centre: float = bounded(0.5, lo=0, hi=5)  # scores x planning capacity ** this
+    capacity_bias_province: float = bounded(0.5, lo=0, hi=5)
+    capacity_bias_joint: float = bounded(0.5, lo=0, hi=5)
+    planning_cost_krw: float = bounded(3.5e8, lo=0, hi=1e12)  # fixed KRW per project a province plans itself
+    # provinces implement at capacity ** this (small ones weaker)
+    capacity_exponent: float = bounded(0.1, lo=0, hi=5)
+    capture_loss: float = bounded(0.05, lo=0, hi=0.95)  # share of a block grant lost to capture
 
 
 @dataclass
 class LifecycleBeliefs:
     """How smart assets age and what operating them costs."""
 
-    operating_cost_rate: float = 0.12  # yearly O&M per KRW of capital
-    decay_rate: float = 0.15  # yearly loss of condition without funded operation
-    service_life_years: float = 8.0  # assets retire after this many years, operated or not
+    operating_cost_rate: float = bounded(0.12, lo=0, hi=2)  # yearly O&M per KRW of capital
+    decay_rate: float = bounded(0.15, lo=0, hi=1)  # yearly loss of condition without funded operation
+    # assets retire after this many years, operated or not
+    service_life_years: float = bounded(8.0, lo=1, hi=200)
 
 
 @dataclass
 class TechBeliefs:
     """What technology investment does to productivity and where firms go."""
 
-    tech_return: float = 0.10  # log productivity per KRW of tech capital per KRW of output
-    tech_max: float = 0.20  # ceiling of the productivity level effect, log points
+    tech_return: float = bounded(0.10, lo=0, hi=10)  # log productivity per KRW of tech capital per KRW of output
+    tech_max: float = bounded(0.20, lo=0, hi=3)  # ceiling of the productivity level effect, log points
     # Log-odds of a footloose firm choosing a place per unit of its tech-capital index
     # (1 - exp(-tech capital / sector output), 0-1): test beds as a draw for firms.
-    firm_attraction: float = 1.0
+    firm_attraction: float = bounded(1.0, lo=0, hi=20)
     # Location elasticity of footloose knowledge firms to the sector's local jobs share:
     # 1 proportional (no extra pull), > 1 increasing returns (concentration wins).
-    knowledge_agglomeration: float = 1.0
+    knowledge_agglomeration: float = bounded(1.0, lo=0, hi=3)
 
 
 @dataclass
 class PrivateBeliefs:
     """Private co-investment where a programme invites it (the national pilot cities)."""
 
-    leverage: float = 0.3  # private KRW per public KRW
-    lag_years: int = 3  # years from public money to the private money it draws
+    leverage: float = bounded(0.3, lo=0, hi=10)  # private KRW per public KRW
+    lag_years: int = bounded(3, lo=0, hi=30)  # years from public money to the private money it draws
 
 
 @dataclass
 class LearningBeliefs:
     """Learning by doing: the cost of a service design falls with its deployments."""
 
-    rate: float = 0.10  # unit-cost fall per doubling of cumulative deployments
-    spillover: float = 0.33  # weight of other provinces' deployments in a province's learning
-    research_centre_rate: float = 0.10  # learning rate of the designs a research centre studies
-    research_centre_spillover: float = 0.5  # their spillover weight across provinces
+    rate: float = bounded(0.10, lo=0, hi=0.9)  # unit-cost fall per doubling of cumulative deployments
+    # weight of other provinces' deployments in a province's learning
+    spillover: float = bounded(0.33, lo=0, hi=1)
+    # learning rate of the designs a research centre studies
+    research_centre_rate: float = bounded(0.10, lo=0, hi=0.9)
+    research_centre_spillover: float = bounded(0.5, lo=0, hi=1)  # their spillover weight across provinces
     # Deployments of each design before the programme (Korea's U-City districts and
     # integrated platforms): the experience learning starts from.
-    prior_deployments: float = 100.0
+    prior_deployments: float = bounded(100.0, lo=1, hi=1e6)
 
 
 @dataclass
@@ -118,8 +127,8 @@ class BeliefsConfig:
     # Willingness to pay for 1 s.d. (15 points) better services, share of income: sets the
     # migration choice's service coefficients (behaviour.migration.beta_services is used
     # only when this is null). 0.03: migration-based amenity valuations.
-    service_wtp: float | None = 0.03
-    felt_threshold: float = 2.7  # QoL points a household notices (0.3 s.d. of QoL)
+    service_wtp: float | None = bounded(0.03, lo=0, hi=2, nullable=True)
+    felt_threshold: float = bounded(2.7, lo=0, hi=50)  # QoL points a household notices (0.3 s.d. of QoL)
     note: str = ""
 
 
@@ -206,47 +215,3 @@ def is_resolved(cfg) -> bool:
 
 def _or(value, default):
     return default if value is None else value
-
-
-def validate_beliefs(b: BeliefsConfig) -> list[str]:
-    """Problems with the beliefs, each naming the setting and what is allowed."""
-    p: list[str] = []
-
-    def check(name: str, value, lo: float, hi: float) -> None:
-        if not (isinstance(value, int | float) and math.isfinite(value) and lo <= value <= hi):
-            p.append(f"beliefs.{name}={value}: must be in [{lo:g}, {hi:g}]")
-
-    for f in fields(b.service_efficiency):
-        check(f"service_efficiency.{f.name}", getattr(b.service_efficiency, f.name), 0, 10)
-    g = b.governance
-    for f in fields(g):
-        v = getattr(g, f.name)
-        if f.name.startswith("overhead") or f.name == "capture_loss":
-            check(f"governance.{f.name}", v, 0, 0.95)
-        elif f.name == "need_noise_persistence":
-            check(f"governance.{f.name}", v, 0, 0.999)
-        elif f.name == "planning_cost_krw":
-            check(f"governance.{f.name}", v, 0, 1e12)
-        else:
-            check(f"governance.{f.name}", v, 0, 5)
-    life = b.lifecycle
-    check("lifecycle.operating_cost_rate", life.operating_cost_rate, 0, 2)
-    check("lifecycle.decay_rate", life.decay_rate, 0, 1)
-    check("lifecycle.service_life_years", life.service_life_years, 1, 200)
-    t = b.tech
-    check("tech.tech_return", t.tech_return, 0, 10)
-    check("tech.tech_max", t.tech_max, 0, 3)
-    check("tech.firm_attraction", t.firm_attraction, 0, 20)
-    check("tech.knowledge_agglomeration", t.knowledge_agglomeration, 0, 3)
-    check("private.leverage", b.private.leverage, 0, 10)
-    check("private.lag_years", b.private.lag_years, 0, 30)
-    lr = b.learning
-    check("learning.rate", lr.rate, 0, 0.9)
-    check("learning.spillover", lr.spillover, 0, 1)
-    check("learning.research_centre_rate", lr.research_centre_rate, 0, 0.9)
-    check("learning.research_centre_spillover", lr.research_centre_spillover, 0, 1)
-    check("learning.prior_deployments", lr.prior_deployments, 1, 1e6)
-    if b.service_wtp is not None:
-        check("service_wtp", b.service_wtp, 0, 2)
-    check("felt_threshold", b.felt_threshold, 0, 50)
-    return p

@@ -14,17 +14,27 @@ API get exactly the command line's configs, checks and errors.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
-from sim.beliefs import BeliefsConfig, resolve, validate_beliefs
-from sim.constants import CENSUS_YEARS
+from sim.beliefs import BeliefsConfig, resolve
+from sim.constants import (
+    CENSUS_YEARS,
+    N_AGE_CLASSES,
+    N_DOMAINS,
+    N_INCOME_CLASSES,
+    N_SECTORS,
+    POPULATION_YEARS,
+    SECTORS,
+    indicator_year,
+)
 from sim.policy.config import (
     GovernanceConfig,
     InstrumentConfig,
@@ -32,10 +42,19 @@ from sim.policy.config import (
     TargetingConfig,
     validate_policy,
 )
+from sim.schema import bounded, check, choice, unknown_keys, unknown_override_keys
 
 #: Coarsest allowed run.scale: Korea's smallest municipality (about 3,400 households in
 #: 2010) still gets a few agents.
 MAX_SCALE = 1000.0
+#: Longest run, in years.
+MAX_YEARS = 200
+#: Largest run seed: seeds are stored as signed 64-bit integers.
+MAX_SEED = 2**63 - 1
+#: Largest yearly budget, as a share of the region's output (GRDP) at the start: a tenth
+#: of everything a country produces is no smart-city programme, so a larger number is a
+#: typo or a unit mistake (1e18 is about 500 times Korea's GDP).
+MAX_BUDGET_SHARE = 0.10
 
 
 class ConfigError(ValueError):
@@ -66,24 +85,41 @@ class RegionConfig:
     nation: str = "korea"
 
 
+def _no_start_data(year: int) -> str:
+    """Why ``run.start_year=year`` cannot be a start: a year with population counts but
+    not the rest of a census (households, dwellings, firms), or no census at all."""
+    if year in POPULATION_YEARS:
+        return (f"the {year} census in the package has population only (no households, "
+                "dwellings or firms yet; docs/data.md)")
+    return "no census data"
+
+
 @dataclass
 class RunConfig:
-    start_year: int = 2025  # a census year: 2010, 2015, 2020 or 2025 (default: the latest)
-    years: int = 20  # simulated years
-    scale: float = 100.0  # real households per household agent (1 = one agent each)
-    seed: int = 0  # the one run seed; every process spawns its own stream from it
+    # a census year with every start-state column (default: the latest)
+    start_year: int = choice(2025, CENSUS_YEARS, why=_no_start_data)
+    years: int = bounded(20, lo=1, hi=MAX_YEARS, doc="simulated years")
+    # real households per household agent (1 = one agent each)
+    scale: float = bounded(100.0, lo=1, hi=MAX_SCALE, doc=(
+        "real households per agent; coarser leaves the smallest municipalities with next "
+        "to no agents"))
+    # the one run seed; every process spawns its own stream from it
+    seed: int = bounded(0, lo=0, hi=MAX_SEED, doc=(
+        "2**63 - 1 at most: run tables store seeds as signed 64-bit integers"))
     progress: bool = True  # progress bar over simulated years
     plots: bool = True  # write plots/ at the end
     # Yearly rate at which cost-effectiveness discounts welfare and money; 4.5 % is the
     # social discount rate of Korea's preliminary feasibility studies (KDI PIMAC).
-    discount_rate: float = 0.045
+    discount_rate: float = bounded(0.045, lo=0, hi=0.5, doc="a yearly rate")
 
 
 @dataclass
 class BudgetConfig:
-    annual_krw: float = 5.0e11  # national smart-city budget per year, KRW
-    horizon_years: int = 10  # years during which the budget is spent
-    local_match_rate: float = 0.0  # local money added per KRW of national money
+    # national smart-city budget per year, KRW (at most MAX_BUDGET_SHARE of the region's
+    # output: validate())
+    annual_krw: float = bounded(5.0e11, lo=0)
+    horizon_years: int = bounded(10, lo=0)  # years during which the budget is spent
+    local_match_rate: float = bounded(0.0, lo=0, hi=5)  # local money added per KRW of national money
 
 
 @dataclass
@@ -96,34 +132,39 @@ class ScenarioConfig:
 class MigrationParams:
     """Move decision and destination choice (see docs/model.md, migration)."""
 
-    move_rate: list[float] = field(default_factory=lambda: [0.20, 0.10, 0.05])  # by head age class
-    tenure_multiplier: list[float] = field(default_factory=lambda: [1.6, 1.0, 0.8, 0.6])  # 0-1, 2-4, 5-9, 10+ years
+    # by head age class
+    move_rate: list[float] = bounded([0.20, 0.10, 0.05], lo=0, hi=1, length=N_AGE_CLASSES,
+                                     doc="yearly probabilities")
+    # tenure 0-1, 2-4, 5-9, 10+ years: the bins of TENURE_BIN (sim/processes/migration.py)
+    tenure_multiplier: list[float] = bounded([1.6, 1.0, 0.8, 0.6], lo=0, length=4)
     dissatisfaction: float = 0.5  # log-odds of moving per 10 QoL points below the national mean
-    beta_wage: list[float] = field(default_factory=lambda: [1.5, 1.0, 0.2])  # log wage, by age class
-    beta_jobs: list[float] = field(default_factory=lambda: [1.5, 1.0, 0.0])  # log employment rate
-    beta_services: list[float] = field(default_factory=lambda: [0.4, 0.4, 0.5])  # per 10 service points
-    beta_housing: list[float] = field(default_factory=lambda: [1.2, 0.8, 0.5])  # log price, by income class
+    beta_wage: list[float] = bounded([1.5, 1.0, 0.2], length=N_AGE_CLASSES)  # log wage, by age class
+    beta_jobs: list[float] = bounded([1.5, 1.0, 0.0], length=N_AGE_CLASSES)  # log employment rate
+    beta_services: list[float] = bounded([0.4, 0.4, 0.5], length=N_AGE_CLASSES)  # per 10 service points
+    # log price, by income class
+    beta_housing: list[float] = bounded([1.2, 0.8, 0.5], length=N_INCOME_CLASSES)
     beta_size: float = 1.0  # log dwellings at destination (more homes, more to move into)
-    beta_vacancy: float = 0.5  # log of the vacancy rate relative to the start (empty homes)
-    beta_capital: list[float] = field(default_factory=lambda: [0.3, -0.1, -0.2])  # capital-region term
+    # log of the vacancy rate relative to the start (empty homes)
+    beta_vacancy: float = bounded(0.5, lo=0, hi=5)
+    beta_capital: list[float] = bounded([0.3, -0.1, -0.2], length=N_AGE_CLASSES)  # capital-region term
     # A county (gun) term by age class: return to the countryside (귀농·귀촌, 494,569
     # people in 2020, FACTS.md) at 40-64 and 65+. 0 (no term) unless calibrated.
-    beta_rural: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
-    distance_decay: float = 1.2  # on log(1 + km / 10)
+    beta_rural: list[float] = bounded([0.0, 0.0, 0.0], length=N_AGE_CLASSES)
+    distance_decay: float = bounded(1.2, lo=0)  # on log(1 + km / 10)
     same_province: float = 1.0  # bonus for staying in the province
     stay_local: float = 1.0  # bonus for moving within the same municipality
     network: float = 0.5  # on log1p(M * share of the origin's earlier movers going to d)
-    network_memory: float = 0.7  # yearly decay of the migrant-network stock
+    network_memory: float = bounded(0.7, lo=0, hi=1)  # yearly decay of the migrant-network stock
     equilibrium_start: bool = True  # solve destination constants at the start (False: none)
     # What the start's destination constants reproduce: "base_period" (the observed net
     # migration of the five years before the start, by municipality, and where each
     # province's leavers went; sim/data/base_period.py) or "equilibrium" (zero net
     # migration everywhere: the start as a spatial equilibrium).
-    constants: str = "base_period"
+    constants: str = choice("base_period", ("base_period", "equilibrium"))
     # Years in which the base period's pull (the constants' distance from the zero-net
     # equilibrium) halves, counted from the base period's end; 0 keeps it (held). The
     # carry rule is chosen on 2010->2015 vs 2015->2020 (docs/validation.md).
-    constants_half_life: float = 0.0
+    constants_half_life: float = bounded(0.0, lo=0, hi=200, doc="years; 0 holds the pull")
     # Origin-province x destination-province constants so that each province's leavers
     # go where they went in the base period (base_period only, real codes only).
     province_pairs: bool = True
@@ -131,30 +172,35 @@ class MigrationParams:
     # an unexplained, persistent pull (or push) of a place. Empty by default; the
     # ``calibrated_trends`` behaviour estimates it on 2010->2015 (sim/calibrate.py --trends).
     # Applied only with equilibrium_start (sim/processes/migration.py).
-    amenity_shift: dict[str, float] = field(default_factory=dict)
+    # An open dict: any code is a new entry (sim.schema).
+    amenity_shift: dict[str, float] = bounded({}, lo=-10, hi=10, doc="utility units")
     # Half-life (years) of the amenity shift, counted from the run's start year; 0 (the
     # default) keeps it unchanged for the whole run. A prior for long runs, not calibrated.
-    amenity_shift_half_life: float = 0.0
+    amenity_shift_half_life: float = bounded(0.0, lo=0, doc="years; 0: no decay")
 
 
 @dataclass
 class DemographyParams:
     """Household demography; rates per year (see docs/model.md, demography)."""
 
-    mortality_a: float = 1.2e-5  # Gompertz q(age) = a * exp(b * age), adults
+    mortality_a: float = bounded(1.2e-5, lo=0, hi=1)  # Gompertz q(age) = a * exp(b * age), adults
     mortality_b: float = 0.095
-    child_mortality: float = 3.0e-4  # other household members
-    birth_rate: float = 0.055  # births per household with head aged 20-44 (2015 level)
-    local_fertility: float = 1.0  # weight of census municipal fertility (TFR) differences; 0 = none
+    child_mortality: float = bounded(3.0e-4, lo=0, hi=1)  # other household members
+    # births per household with head aged 20-44 (2015 level)
+    birth_rate: float = bounded(0.055, lo=0, hi=1, doc="a yearly rate")
+    # weight of census municipal fertility (TFR) differences; 0 = none
+    local_fertility: float = bounded(1.0, lo=0, hi=3, doc=(
+        "0: national fertility everywhere, 1: census differences"))
     birth_trend: float = -0.06  # yearly log change of the birth rate up to birth_trend_until
     birth_trend_until: int = 2023
-    leave_home_rate: float = 0.04  # an adult child of a 3+ household with head 45+ leaves
+    # an adult child of a 3+ household with head 45+ leaves
+    leave_home_rate: float = bounded(0.04, lo=0, hi=1)
     mortality_improvement: float = 0.02  # yearly log decline of mortality from 2015
     # Scale the year's birth and death rates so national births and deaths follow
     # Statistics Korea's series (sim/data/korea/vital_statistics.csv) in the years it has;
     # later years keep the last scaling (docs/model.md, demography).
     vital_statistics: bool = True
-    immigration_rate: float = 0.0015  # net arrivals from abroad per resident a year
+    immigration_rate: float = bounded(0.0015, lo=0, hi=1)  # net arrivals from abroad per resident a year
 
 
 @dataclass
@@ -167,21 +213,21 @@ class EconomyParams:
     productivity_sigma: float = 0.10
     agglomeration: float = 0.02  # productivity elasticity w.r.t. local jobs density
     labour_elasticity: float = 0.5
-    demand_elasticity: list[float] = field(default_factory=lambda: [0.0, 0.2, 1.0, 0.4])  # by sector
-    exit_rate: list[float] = field(default_factory=lambda: [0.04, 0.05, 0.08, 0.07])
-    entry_rate: list[float] = field(default_factory=lambda: [0.04, 0.05, 0.08, 0.08])
+    demand_elasticity: list[float] = bounded([0.0, 0.2, 1.0, 0.4], length=N_SECTORS)  # by sector
+    exit_rate: list[float] = bounded([0.04, 0.05, 0.08, 0.07], length=N_SECTORS)
+    entry_rate: list[float] = bounded([0.04, 0.05, 0.08, 0.08], length=N_SECTORS)
     relocation_rate: float = 0.005
     # Share of each sector's entrants that choose their place nationally (footloose),
     # weighing tech capital and knowledge agglomeration (beliefs.tech); the rest enter
     # where the sector already is. An assumption: knowledge firms are the most mobile.
-    footloose_share: list[float] = field(default_factory=lambda: [0.0, 0.3, 0.1, 0.5])
+    footloose_share: list[float] = bounded([0.0, 0.3, 0.1, 0.5], lo=0, hi=1, length=N_SECTORS)
     # Commuting: workers look for work in j with weight exp(-km / commute_km) x jobs_j
     # (docs/model.md, labour); 0: everyone works where they live. 5 km: about 37 % of
     # workers look beyond their municipality (2020 census: 33 % of commuters and students).
-    commute_km: float = 5.0
+    commute_km: float = bounded(5.0, lo=0, hi=200, doc="km; 0: no commuting")
     wage_tightness: float = 0.3  # wage elasticity w.r.t. jobs per worker
     wage_passthrough: float = 0.5  # wage elasticity w.r.t. local productivity
-    mean_wage: float = 38.0  # million KRW per worker per year (2015)
+    mean_wage: float = bounded(38.0, lo=0, lo_open=True)  # million KRW per worker per year (2015)
     income_sigma: float = 0.4
     pension_share: float = 0.35  # non-working income relative to the mean wage
 
@@ -193,8 +239,9 @@ class HousingParams:
     # Census building pipeline: dwellings completed a year = census growth of the stock in
     # the 5 years up to the start (2010->2015 for 2010 and 2015 starts) x pipeline_weight,
     # halving every pipeline_half_life years (docs/model.md, housing).
-    pipeline_weight: float = 1.0  # 0: no census pipeline, only price-driven building
-    pipeline_half_life: float = 10.0  # years
+    pipeline_weight: float = bounded(1.0, lo=0, hi=3, doc=(
+        "0: no census building pipeline, 1: the census rate"))
+    pipeline_half_life: float = bounded(10.0, lo=0, lo_open=True, doc="years")
     # Designated new towns and large housing districts (sim/data/korea/new_towns.csv) are
     # built on their own schedule, and taken out of the census pipeline (docs/data.md).
     new_towns: bool = True
@@ -204,20 +251,23 @@ class HousingParams:
 class QolParams:
     """Quality of life index (0-100) as households feel it."""
 
-    service_weights: list[list[float]] = field(
-        default_factory=lambda: [
+    service_weights: list[list[float]] = bounded(
+        [
             # health, mobility, care/education, safety, digital, environment
             [0.10, 0.20, 0.30, 0.10, 0.20, 0.10],  # head 20-39
             [0.15, 0.20, 0.20, 0.15, 0.15, 0.15],  # 40-64
             [0.35, 0.25, 0.05, 0.15, 0.05, 0.15],  # 65+
-        ]
+        ],
+        shape=(N_AGE_CLASSES, N_DOMAINS), doc="age classes x service domains",
     )
-    component_weights: list[float] = field(default_factory=lambda: [0.6, 0.2, 0.2])  # services, jobs, housing
+    # services, jobs, housing
+    component_weights: list[float] = bounded([0.6, 0.2, 0.2], length=3, doc="services, jobs, housing")
     # QoL points a household perceives as a gain (mean); null: beliefs.felt_threshold.
-    felt_threshold: float | None = None
+    felt_threshold: float | None = bounded(None, lo=0, doc="QoL points")
     # Spread (log s.d.) of the threshold across households: people differ in what they
     # notice, so the felt-benefit share rises smoothly with QoL gains. 0: one threshold.
-    felt_threshold_spread: float = 0.5
+    felt_threshold_spread: float = bounded(0.5, lo=0, hi=3, doc=(
+        "log s.d. of households' thresholds; 0: everyone the same"))
 
 
 @dataclass
@@ -269,12 +319,17 @@ def register_configs() -> None:
     cs.store(name="validate_schema", node=ValidateConfig)
 
 
+#: The schema each main config of ``configs/`` is built on (``config.yaml``: SimConfig).
+SCHEMAS: dict[str, type] = {"config": SimConfig, "validate": ValidateConfig}
+
+
 def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictConfig:
     """The DictConfig ``python -m sim <overrides>`` would run (``config_name`` selects
     another main config of ``configs/``, e.g. ``validate``).
 
     Raises:
-        ConfigError: an unknown option, key or a wrong type, with Hydra's message.
+        ConfigError: a key that is no setting (with the nearest one), an unknown option
+            or a wrong type (Hydra's message).
     """
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
@@ -282,6 +337,7 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictC
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
+    check_overrides(overrides, config_name)
     register_configs()
     try:
         if GlobalHydra.instance().is_initialized():  # inside a Hydra app: same config dir
@@ -290,6 +346,49 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictC
             return hydra_compose(config_name=config_name, overrides=list(overrides))
     except (HydraException, OmegaConfBaseException) as err:
         raise ConfigError(f"invalid configuration: {err}") from err
+
+
+def check_overrides(overrides: Sequence[str], config_name: str = "config") -> None:
+    """Refuse every override whose key is no setting of the schema (the schema is
+    closed: ``+run.yeras=5`` is refused like ``run.yeras=5``), naming the nearest valid
+    key instead of Hydra's advice to add a ``+``. Config group choices
+    (``scenario=tech_city``), ``hydra.*`` settings and open dicts
+    (``+behaviour.migration.amenity_shift.11010=0.3``) pass; Hydra checks the rest.
+
+    Raises:
+        ConfigError: naming every unknown key.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    schema = SCHEMAS.get(config_name)
+    if schema is None:
+        return
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+    except HydraException:  # bad syntax: Hydra's own message says where
+        return
+    keys = []
+    for o in parsed:
+        key = o.key_or_group
+        if o.is_hydra_override() or o.package is not None or "/" in key:
+            continue
+        if "." not in key and (CONFIG_DIR / key).is_dir():  # a config group's option
+            continue
+        keys.append(key)
+    problems = unknown_override_keys(keys, schema)
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+def check_command_line(argv: Sequence[str], config_name: str = "config") -> None:
+    """:func:`check_overrides` on the overrides of a Hydra command line (``argv``
+    without the program), before Hydra composes: a mistyped key fails with the nearest
+    valid one and leaves no run directory."""
+    from hydra._internal.utils import get_args_parser
+
+    args, _ = get_args_parser().parse_known_args(list(argv))
+    check_overrides(args.overrides or [], args.config_name or config_name)
 
 
 def make_config(
@@ -307,9 +406,12 @@ def make_config(
     if values:
         from omegaconf.errors import OmegaConfBaseException
 
+        unknown = unknown_keys(values, SCHEMAS.get(config_name, SimConfig))
+        if unknown:
+            raise ConfigError("invalid configuration:\n  " + "\n  ".join(unknown))
         # Hydra leaves the composed config in struct mode, which would also refuse new
-        # keys of open dicts (``amenity_shift`` by municipality code); the schema's
-        # dataclass nodes still refuse unknown keys and wrong types without it.
+        # keys of open dicts (``amenity_shift`` by municipality code); unknown keys are
+        # refused above, wrong types by the schema's dataclass nodes.
         OmegaConf.set_struct(cfg, False)
         try:
             cfg = OmegaConf.merge(cfg, values)
@@ -386,55 +488,31 @@ def behaviour_from_file(path: Path) -> BehaviourConfig:
     if not path.exists():
         raise ConfigError(f"{path}: no such behaviour file")
     try:
-        merged = OmegaConf.merge(OmegaConf.structured(BehaviourConfig), OmegaConf.load(path))
+        loaded = OmegaConf.load(path)
+        problems = unknown_keys(OmegaConf.to_container(loaded), BehaviourConfig, "behaviour.")
+        if problems:
+            raise ConfigError(f"{path}: invalid behaviour:\n  " + "\n  ".join(problems))
+        merged = OmegaConf.merge(OmegaConf.structured(BehaviourConfig), loaded)
     except OmegaConfBaseException as err:
         raise ConfigError(f"{path}: {err}") from err
     behaviour = OmegaConf.to_object(merged)
-    problems = _validate_behaviour(behaviour)
+    problems = check(behaviour, "behaviour.") + _behaviour_rules(behaviour)
     if problems:
         raise ConfigError(f"{path}: invalid behaviour:\n  " + "\n  ".join(problems))
     return behaviour
 
 
 def validate(cfg: SimConfig) -> None:
-    """Fail with a :class:`ConfigError` naming every impossible setting."""
+    """Fail with a :class:`ConfigError` naming every impossible setting: the region's data
+    or generator, each field's bound (:func:`sim.schema.check`, from the field metadata),
+    then the rules across fields and the sanity limits that need data (the budget against
+    the region's output)."""
     problems: list[str] = _validate_region(cfg.region)
-    if cfg.run.start_year not in CENSUS_YEARS:
-        problems.append(
-            f"run.start_year={cfg.run.start_year}: no census data; allowed {list(CENSUS_YEARS)}"
-        )
-    if cfg.run.years <= 0:
-        problems.append(f"run.years={cfg.run.years}: must be a positive number of years")
-    if cfg.run.years > 200:
-        problems.append(f"run.years={cfg.run.years}: at most 200")
-    if not cfg.run.scale >= 1:
-        problems.append(f"run.scale={cfg.run.scale}: real households per agent must be >= 1")
-    if cfg.run.scale > MAX_SCALE:
-        problems.append(
-            f"run.scale={cfg.run.scale}: at most {MAX_SCALE:g} real households per agent "
-            "(coarser leaves the smallest municipalities with next to no agents)"
-        )
-    if not (math.isfinite(cfg.run.discount_rate) and 0 <= cfg.run.discount_rate <= 0.5):
-        problems.append(f"run.discount_rate={cfg.run.discount_rate}: a yearly rate in [0, 0.5]")
-    if cfg.run.seed < 0:
-        problems.append(f"run.seed={cfg.run.seed}: must be >= 0")
-    if not cfg.budget.annual_krw >= 0:
-        problems.append(f"budget.annual_krw={cfg.budget.annual_krw}: must be >= 0")
-    if 0 < cfg.budget.annual_krw < 1e6:
-        problems.append(
-            f"budget.annual_krw={cfg.budget.annual_krw}: is in KRW; a budget under "
-            "KRW 1 million a year is almost surely a unit mistake (use 0 for none)"
-        )
-    if cfg.budget.horizon_years < 0:
-        problems.append(f"budget.horizon_years={cfg.budget.horizon_years}: must be >= 0")
-    if not 0 <= cfg.budget.local_match_rate <= 5:
-        problems.append(f"budget.local_match_rate={cfg.budget.local_match_rate}: must be in [0, 5]")
-    problems += _validate_behaviour(cfg.behaviour)
-    belief_problems = validate_beliefs(cfg.beliefs)
-    problems += belief_problems
-    if not belief_problems:  # lever magnitudes left null are the beliefs' (sim.beliefs.resolve)
-        problems += validate_policy(resolve(cfg))
-    problems += _non_finite(cfg)
+    problems += check(cfg)
+    problems += _behaviour_rules(cfg.behaviour, "behaviour.")
+    if not problems:  # the budget's limit reads the region's data
+        problems += _budget_rules(cfg)
+    problems += validate_policy(cfg)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
 
@@ -461,93 +539,66 @@ def _validate_region(r: RegionConfig) -> list[str]:
     return problems
 
 
-def _non_finite(node: object, prefix: str = "") -> list[str]:
-    """Every NaN or infinite number in the config tree, named by its dotted key."""
-    if is_dataclass(node):
-        return [
-            p for f in fields(node) for p in _non_finite(getattr(node, f.name), f"{prefix}{f.name}.")
-        ]
-    if isinstance(node, list):
-        return [p for i, v in enumerate(node) for p in _non_finite(v, f"{prefix[:-1]}[{i}].")]
-    if isinstance(node, float) and not math.isfinite(node):
-        return [f"{prefix[:-1]}={node}: must be a finite number"]
+def _behaviour_rules(b: BehaviourConfig, prefix: str = "behaviour.") -> list[str]:
+    """The behaviour rules across fields."""
+    e = b.economy
+    if not 0 < e.employment_rate <= e.max_employment_rate <= 1:
+        return [f"{prefix}economy: need 0 < employment_rate <= max_employment_rate <= 1 "
+                f"(got {e.employment_rate} and {e.max_employment_rate})"]
     return []
 
 
-def _validate_behaviour(b: BehaviourConfig) -> list[str]:
-    p: list[str] = []
+def _budget_rules(cfg: SimConfig) -> list[str]:
+    """Sanity limits on the yearly budget: a number a person can mistype by orders of
+    magnitude. Below KRW 1 million it is surely not in KRW; above
+    :data:`MAX_BUDGET_SHARE` of the region's output it is no programme at all."""
+    krw = cfg.budget.annual_krw
+    if not (math.isfinite(krw) and krw > 0):
+        return []  # the field's own bound (>= 0, finite) speaks
+    if krw < 1e6:
+        return [f"budget.annual_krw={krw}: is in KRW; a budget under KRW 1 million a year "
+                "is almost surely a unit mistake (use 0 for none)"]
+    r = cfg.region
+    output = region_output_krw(r.name, r.data, r.generator, r.n_municipalities, r.seed,
+                               cfg.run.start_year)
+    if output is None or krw <= MAX_BUDGET_SHARE * output:
+        return []
+    limit = MAX_BUDGET_SHARE * output
+    return [f"budget.annual_krw={krw}: at most KRW {limit:.3g} ({limit / 1e12:.3g} trillion) "
+            f"a year, {MAX_BUDGET_SHARE:.0%} of the region's output (GRDP of {r.name} in "
+            f"{indicator_year(cfg.run.start_year)}: KRW {output:.3g}); a larger budget is "
+            "almost surely a typo or a unit mistake (the budget is in KRW a year)"]
 
-    def check_len(name: str, values: list, n: int) -> None:
-        if len(values) != n:
-            p.append(f"behaviour.{name}: needs {n} values, got {len(values)}")
 
-    m = b.migration
-    for name in ("move_rate", "beta_wage", "beta_jobs", "beta_services", "beta_capital", "beta_rural",
-                 "beta_housing"):
-        check_len(f"migration.{name}", getattr(m, name), 3)
-    check_len("migration.tenure_multiplier", m.tenure_multiplier, 4)
-    if any(not 0 <= r <= 1 for r in m.move_rate):
-        p.append(f"behaviour.migration.move_rate={m.move_rate}: probabilities in [0, 1]")
-    if any(x < 0 for x in m.tenure_multiplier):
-        p.append("behaviour.migration.tenure_multiplier: must be >= 0")
-    if m.distance_decay < 0:
-        p.append(f"behaviour.migration.distance_decay={m.distance_decay}: must be >= 0")
-    if not 0 <= m.network_memory <= 1:
-        p.append(f"behaviour.migration.network_memory={m.network_memory}: must be in [0, 1]")
-    bad_shift = [k for k, v in m.amenity_shift.items() if not (math.isfinite(v) and abs(v) <= 10)]
-    if bad_shift:
-        p.append(f"behaviour.migration.amenity_shift: values must be finite and in [-10, 10] "
-                 f"(codes {bad_shift[:5]})")
-    if not (math.isfinite(m.amenity_shift_half_life) and m.amenity_shift_half_life >= 0):
-        p.append(f"behaviour.migration.amenity_shift_half_life={m.amenity_shift_half_life}: "
-                 "years, must be >= 0 (0: no decay)")
-    d = b.demography
-    for name in ("mortality_a", "child_mortality", "birth_rate", "leave_home_rate", "immigration_rate"):
-        v = getattr(d, name)
-        if not 0 <= v <= 1:
-            p.append(f"behaviour.demography.{name}={v}: must be a rate in [0, 1]")
-    if not (math.isfinite(d.local_fertility) and 0 <= d.local_fertility <= 3):
-        p.append(f"behaviour.demography.local_fertility={d.local_fertility}: must be in [0, 3] "
-                 "(0: national fertility everywhere, 1: census differences)")
-    if not (math.isfinite(m.beta_vacancy) and 0 <= m.beta_vacancy <= 5):
-        p.append(f"behaviour.migration.beta_vacancy={m.beta_vacancy}: must be in [0, 5]")
-    h = b.housing
-    if not (math.isfinite(h.pipeline_weight) and 0 <= h.pipeline_weight <= 3):
-        p.append(f"behaviour.housing.pipeline_weight={h.pipeline_weight}: must be in [0, 3] "
-                 "(0: no census building pipeline, 1: the census rate)")
-    if not (math.isfinite(h.pipeline_half_life) and h.pipeline_half_life > 0):
-        p.append(f"behaviour.housing.pipeline_half_life={h.pipeline_half_life}: years, must be > 0")
-    e = b.economy
-    check_len("economy.demand_elasticity", e.demand_elasticity, 4)
-    check_len("economy.exit_rate", e.exit_rate, 4)
-    check_len("economy.entry_rate", e.entry_rate, 4)
-    check_len("economy.footloose_share", e.footloose_share, 4)
-    if any(not 0 <= x <= 1 for x in e.footloose_share):
-        p.append(f"behaviour.economy.footloose_share={e.footloose_share}: shares in [0, 1]")
-    if not 0 < e.employment_rate <= e.max_employment_rate <= 1:
-        p.append("behaviour.economy: need 0 < employment_rate <= max_employment_rate <= 1")
-    if not (math.isfinite(e.commute_km) and 0 <= e.commute_km <= 200):
-        p.append(f"behaviour.economy.commute_km={e.commute_km}: km, must be in [0, 200] (0: no commuting)")
-    if e.mean_wage <= 0:
-        p.append(f"behaviour.economy.mean_wage={e.mean_wage}: must be > 0")
-    q = b.qol
-    if len(q.service_weights) != 3 or any(len(r) != 6 for r in q.service_weights):
-        p.append("behaviour.qol.service_weights: needs 3 rows (age classes) of 6 domain weights")
-    check_len("qol.component_weights", q.component_weights, 3)
-    if q.felt_threshold is not None and not (math.isfinite(q.felt_threshold) and q.felt_threshold >= 0):
-        p.append(f"behaviour.qol.felt_threshold={q.felt_threshold}: QoL points, must be >= 0")
-    if not (math.isfinite(q.felt_threshold_spread) and 0 <= q.felt_threshold_spread <= 3):
-        p.append(f"behaviour.qol.felt_threshold_spread={q.felt_threshold_spread}: must be in [0, 3] "
-                 "(log s.d. of households' thresholds; 0: everyone the same)")
-    return p
+@functools.lru_cache(maxsize=8)
+def region_output_krw(name: str, data: str, generator: str, n_municipalities: int | None,
+                      seed: int | None, start_year: int) -> float | None:
+    """The region's output (GRDP summed over municipalities and sectors, KRW) in the
+    indicator year of ``start_year``, or None if the region cannot be loaded (its loader
+    then reports why when the model is built). Cached: the table is read once."""
+    from sim.data import load_region
+
+    region = RegionConfig(name=name, data=data, generator=generator,
+                          n_municipalities=n_municipalities, seed=seed)
+    try:
+        table = load_region(region).table
+    except Exception:  # noqa: BLE001 - a broken or unknown region is reported elsewhere
+        return None
+    y = indicator_year(start_year)
+    return float(sum(table[f"grdp_{s}_{y}"].sum() for s in SECTORS)) * 1e6  # million KRW
 
 
 def to_typed(cfg: DictConfig) -> SimConfig:
     """Turn a composed DictConfig (built on the ``sim_schema`` or ``validate_schema``)
-    into a validated :class:`SimConfig` object."""
-    typed = OmegaConf.to_object(cfg)
-    if not isinstance(typed, SimConfig):
+    into a validated :class:`SimConfig` object. A key that is no setting (added with
+    Hydra's ``+``, or merged in) is refused here, naming the nearest valid one."""
+    schema = OmegaConf.get_type(cfg)
+    if not (isinstance(schema, type) and issubclass(schema, SimConfig)):
         raise ConfigError("the configuration was not composed on the sim schema "
                           "(configs/config.yaml lists `sim_schema` first in its defaults)")
+    unknown = unknown_keys(OmegaConf.to_container(cfg), schema)
+    if unknown:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(unknown))
+    typed = OmegaConf.to_object(cfg)
     validate(typed)
     return resolve(typed)  # the one place beliefs fill the lever magnitudes

@@ -137,6 +137,7 @@ def test_simulate_equals_the_command_line(tmp_path: Path) -> None:
     ({"start_year": 2013}, "run.start_year=2013", "run.start_year=2013: no census data"),
     ({"scenario": "tech_ctiy"}, "scenario=tech_ctiy", "tech_ctiy"),
     ({"budget_krw": "abc"}, "budget.annual_krw=abc", "budget.annual_krw=abc"),
+    ({"budget_krw": 1e18}, "budget.annual_krw=1e18", "budget.annual_krw=1e+18: at most KRW"),
 ])
 def test_bad_settings_raise_the_command_lines_error(keyword, override, message) -> None:
     with pytest.raises(ConfigError) as cli:

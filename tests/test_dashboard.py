@@ -87,7 +87,9 @@ def test_a_run_steps_with_its_twin_and_gives_its_layers() -> None:
     ({"start_year": "2013"}, "Start year: run.start_year=2013: no census data"),
     ({"budget_krw": "lots"}, "could not be converted to Float"),
     ({"scale": "2"}, "the dashboard runs at scale >= 10"),
-    ({"seed": "-1"}, "Seed: run.seed=-1: must be >= 0"),
+    ({"seed": "-1"}, "Seed: run.seed=-1: must be in [0, 9223372036854775807]"),
+    ({"seed": str(10**23)}, "Seed: run.seed=100000000000000000000000: must be in [0, "),
+    ({"budget_krw": "1e18"}, "Budget (KRW a year): budget.annual_krw=1e+18: at most KRW"),
 ])
 def test_bad_settings_give_a_message_not_an_exception(setting, shown) -> None:
     run = runs.DashboardRun(**{**TINY, **setting})

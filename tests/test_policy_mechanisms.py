@@ -227,7 +227,7 @@ BAD = [
     (["scenario=status_quo_2018", "targeting.sites=[29010,99999,Atlantis]"], "['99999', 'Atlantis']"),
     (["scenario=status_quo_2018", "targeting.site_weights=[1,2]"], "targeting.site_weights"),
     (["scenario=trouble_shooter", "instrument.smart_village.tech_share=2"], "instrument.smart_village.tech_share"),
-    (["scenario=trouble_shooter", "targeting.kinds=[village]"], "targeting.kinds entry='village'"),
+    (["scenario=trouble_shooter", "targeting.kinds=[village]"], "targeting.kinds[0]='village'"),
 ]
 
 

@@ -15,12 +15,19 @@ Governance acts through what the selector knows and prefers:
 * ``capacity_bias``: scores are multiplied by ``capacity ** capacity_bias``, where
   planning capacity favours large, rich places (see :func:`planning_capacity`).
 
+The targeting rules are a registry (:data:`RULES`, name -> scoring function), so a rule
+is one decorated function and ``targeting.rule`` is checked against the registry.
+
 Arrays are (M,) over municipalities unless stated. ``persons`` are the last
 observation's persons (agent units), ``output`` value added per municipality (any unit:
 only ratios matter), ``world`` the static facts (:class:`sim.data.world.World`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -63,10 +70,9 @@ def eligible(world, targeting, year_index: int) -> np.ndarray:
         ok &= np.isin(world.kinds, list(targeting.kinds))
     if targeting.exclude_capital:
         ok &= ~world.capital_region
-    if targeting.rule == "balanced":
-        ok &= ~world.capital_region
-    if targeting.rule == "innovation_cities":
-        ok &= world.innovation_city
+    rule = RULES.get(targeting.rule)
+    if rule is not None and rule.only is not None:
+        ok &= rule.only(world)
     return ok
 
 
@@ -75,33 +81,103 @@ def noisy(x: np.ndarray, sigma: float, z: np.ndarray) -> np.ndarray:
     return x * np.exp(sigma * z - 0.5 * sigma**2)
 
 
+@dataclass(frozen=True)
+class TargetingRule:
+    """A targeting rule: how it scores municipalities and whom it may fund at all.
+
+    Attributes:
+        score: (M,) non-negative scores, from keyword arguments (``targeting``,
+            ``governance``, ``z``, ``site_weight``, ``persons``, ``output``,
+            ``qol_mean``, ``is_gun``); each rule names those it reads.
+        capacity_bias: scores are multiplied by ``planning capacity **
+            governance.capacity_bias`` (the selector's taste for capable places); off for
+            named sites, which are decided, not selected.
+        only: (M,) bool of who may receive money under this rule, from the world (None:
+            anyone the targeting filters leave).
+    """
+
+    score: Callable[..., np.ndarray]
+    capacity_bias: bool = True
+    only: Callable[[Any], np.ndarray] | None = None
+
+
+#: Targeting rule name -> :class:`TargetingRule`; ``targeting.rule`` is one of these or
+#: of :data:`UNSCORED`. A new rule is one decorated function below.
+RULES: dict[str, TargetingRule] = {}
+#: Rules that score nobody: ``none`` funds no one, ``programmes`` splits money over the
+#: programmes' own sites (:mod:`sim.processes.policy`).
+UNSCORED = ("none", "programmes")
+
+
+def _rule(name: str, *, capacity_bias: bool = True,
+          only: Callable[[Any], np.ndarray] | None = None) -> Callable:
+    def register(score: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+        RULES[name] = TargetingRule(score, capacity_bias, only)
+        return score
+    return register
+
+
+@_rule("named_sites", capacity_bias=False)
+def _named_sites(*, site_weight: np.ndarray, **_) -> np.ndarray:
+    """The configured site weights (no noise, no capacity bias: the sites are decided)."""
+    return site_weight.copy()
+
+
+@_rule("competitive")
+def _competitive(*, governance, z: np.ndarray, persons: np.ndarray, output: np.ndarray,
+                 **_) -> np.ndarray:
+    """Planning capacity seen with noise: proposal quality judged by a panel."""
+    return noisy(planning_capacity(persons, output), governance.need_noise, z)
+
+
+@_rule("need_based")
+def _need_based(*, governance, z: np.ndarray, persons: np.ndarray, qol_mean: np.ndarray,
+                **_) -> np.ndarray:
+    """Felt need seen with noise."""
+    return noisy(felt_need(persons, qol_mean), governance.need_noise, z)
+
+
+@_rule("balanced", only=lambda world: ~world.capital_region)
+def _balanced(*, persons: np.ndarray, output: np.ndarray, **_) -> np.ndarray:
+    """Persons / fiscal capacity, outside the capital region (a formula, no noise)."""
+    return persons.astype(float) / np.maximum(fiscal_capacity(persons, output), 1e-6)
+
+
+@_rule("rural_first")
+def _rural_first(*, targeting, governance, z: np.ndarray, persons: np.ndarray,
+                 qol_mean: np.ndarray, is_gun: np.ndarray, **_) -> np.ndarray:
+    """Felt need seen with noise, gun (counties) times ``targeting.rural_weight``."""
+    s = noisy(felt_need(persons, qol_mean), governance.need_noise, z)
+    return s * np.where(is_gun, targeting.rural_weight, 1.0)
+
+
+@_rule("innovation_cities", only=lambda world: world.innovation_city)
+def _innovation_cities(*, persons: np.ndarray, **_) -> np.ndarray:
+    """Persons, among the innovation-city hosts."""
+    return persons.astype(float)
+
+
+#: Every value ``targeting.rule`` may take.
+TARGETING_RULES = (*UNSCORED, *RULES)
+#: Rules that pick their own places (every scoring rule but named sites), for named sites
+#: on a region without real municipality codes (``targeting.sites_synthetic``).
+SYNTHETIC_FALLBACKS = tuple(name for name in RULES if name != "named_sites")
+
+
 def scores(
     rule: str, targeting, governance, z: np.ndarray, site_weight: np.ndarray,
     persons: np.ndarray, output: np.ndarray, qol_mean: np.ndarray, is_gun: np.ndarray,
 ) -> np.ndarray:
-    """(M,) non-negative scores of every municipality under ``rule`` (before eligibility).
-
-    competitive: planning capacity seen with noise (proposal quality judged by a panel);
-    need_based: felt need seen with noise; balanced: persons / fiscal capacity (a formula,
-    no noise); rural_first: felt need with noise, gun times ``rural_weight``;
-    innovation_cities: persons; named_sites: the configured site weights (no noise, no
-    capacity bias: the sites are decided).
-    """
-    if rule == "named_sites":
-        return site_weight.copy()
-    if rule == "competitive":
-        s = noisy(planning_capacity(persons, output), governance.need_noise, z)
-    elif rule == "need_based":
-        s = noisy(felt_need(persons, qol_mean), governance.need_noise, z)
-    elif rule == "balanced":
-        s = persons.astype(float) / np.maximum(fiscal_capacity(persons, output), 1e-6)
-    elif rule == "rural_first":
-        s = noisy(felt_need(persons, qol_mean), governance.need_noise, z)
-        s = s * np.where(is_gun, targeting.rural_weight, 1.0)
-    elif rule == "innovation_cities":
-        s = persons.astype(float)
-    else:
+    """(M,) non-negative scores of every municipality under ``rule`` (before eligibility):
+    the rule's own score (:data:`RULES`), times ``planning capacity **
+    governance.capacity_bias`` unless the rule is exempt (named sites)."""
+    if rule not in RULES:
         raise ValueError(f"unknown targeting rule {rule!r}")
+    r = RULES[rule]
+    s = r.score(targeting=targeting, governance=governance, z=z, site_weight=site_weight,
+                persons=persons, output=output, qol_mean=qol_mean, is_gun=is_gun)
+    if not r.capacity_bias:
+        return s
     return s * planning_capacity(persons, output) ** governance.capacity_bias
 
 

@@ -45,6 +45,7 @@ from sim.config import (
     BehaviourConfig,
     ConfigError,
     SimConfig,
+    check_command_line,
     derive,
     make_config,
     register_configs,
@@ -311,8 +312,14 @@ def _app(cfg: DictConfig) -> None:
 
 
 def main() -> None:
-    """``python -m sim.validate [overrides]``: register the schemas, then run the app."""
+    """``python -m sim.validate [overrides]``: register the schemas, refuse keys that are
+    no setting, then run the app."""
     register_configs()
+    try:
+        check_command_line(sys.argv[1:], "validate")
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
     _app()
 
 
