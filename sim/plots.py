@@ -102,9 +102,10 @@ def population_change_map(municipal: pd.DataFrame, region) -> Figure:
 
 
 def run_figures(out_dir: Path, national: pd.DataFrame, municipal: pd.DataFrame,
-                region) -> list[Path]:
-    """Write the figures of one run (its output tables, in memory) into ``out_dir/plots``."""
+                region, title: str = "") -> list[Path]:
+    """Write the figures of one run (its output tables, in memory) into ``out_dir/plots``;
+    ``title`` names the run (scenario and beliefs)."""
     plots = Path(out_dir) / "plots"
-    paths = save(national_figure(national), plots / "national")
+    paths = save(national_figure(national, title), plots / "national")
     paths += save(population_change_map(municipal, region), plots / "map_population_change")
     return paths

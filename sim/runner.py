@@ -172,7 +172,8 @@ def run(
             if cfg.run.plots:
                 from sim import plots
 
-                plots.run_figures(out_dir, national, municipal, model.region)
+                plots.run_figures(out_dir, national, municipal, model.region,
+                                  title=f"{cfg.scenario.name} under the {cfg.beliefs.name} beliefs")
             wall["write"] = time.perf_counter() - t_write
             wall["total"] = time.perf_counter() - t0
             manifest.finish(wall, **extra)

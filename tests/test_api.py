@@ -186,3 +186,20 @@ def test_python_api_example_runs(tmp_path: Path) -> None:
     assert set(effects["scenario"]) == {"trouble_shooter", "status_quo_2018"}
     assert (tmp_path / "effects.png").exists()
     assert "batch_run" in result.stdout
+
+
+def test_every_entry_point_defaults_to_the_neutral_beliefs() -> None:
+    """The command line's config, the Python API, the Mesa-way model and the config
+    helper all run under `neutral` unless told otherwise (issue 22)."""
+    from sim.config import compose
+    from sim.model import SmartCityModel
+    from sim.parameters import config_for
+
+    assert compose([]).beliefs.name == "neutral"
+    assert config_for().beliefs.name == "neutral"
+    result = sim.simulate(region="synthetic", years=1, scale=200)
+    assert result.config["beliefs"]["name"] == "neutral"
+    assert "beliefs='neutral'" in repr(result)
+    model = SmartCityModel(region="synthetic", years=1, scale=200)
+    assert model.cfg.beliefs.name == "neutral"
+    model.release()

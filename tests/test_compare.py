@@ -134,6 +134,7 @@ def test_paired_effects_match_a_paired_t_interval(sweep: Path) -> None:
 def test_compare_writes_tables_figures_and_summary(sweep: Path) -> None:
     summary = cmp.compare(sweep, formats=("png", "svg"))
     text = summary.read_text()
+    assert "- Beliefs: `neutral`" in text  # every report names the beliefs it was made under
     tidy = pd.read_parquet(sweep / "comparison.parquet")
     assert len(tidy) == 20 * 3 * 4
     effects = pd.read_csv(sweep / "effects.csv")

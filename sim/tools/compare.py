@@ -31,7 +31,7 @@ import logging
 import math
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +174,13 @@ def swept_parameters(runs: Sequence[Run]) -> list[str]:
     return sorted(kept, key=keys.index)
 
 
+def beliefs_of(g: Gathered) -> str:
+    """The beliefs the runs were made under (``configs/beliefs``), for the report header:
+    one name, or the names when a sweep varies them."""
+    names = g.beliefs or ["neutral"]
+    return ", ".join(f"`{n}`" for n in names) + ("" if len(names) == 1 else " (swept)")
+
+
 def condition_label(scenario: str, params: dict[str, Any]) -> str:
     """``"tech_city"`` or ``"tech_city | budget.annual_krw=1e+12"``."""
     if not params:
@@ -198,6 +205,7 @@ class Gathered:
     params: list[str]
     region: dict[str, Any]
     incomplete: list[Path]
+    beliefs: list[str] = field(default_factory=list)  # the beliefs the runs were made under
 
 
 def gather(sweep_dir: Path, baseline: str = BASELINE) -> Gathered:
@@ -248,7 +256,8 @@ def gather(sweep_dir: Path, baseline: str = BASELINE) -> Gathered:
     nat_df = nat_df[[*id_cols, "year", "metric", "value"]]
     mun_df = pd.concat(municipal, ignore_index=True)
     mun_df = mun_df[[*id_cols, *[c for c in mun_df.columns if c not in id_cols]]]
-    return Gathered(nat_df, mun_df, params, region, incomplete)
+    beliefs = sorted({str(r.config.get("beliefs.name", "neutral")) for r in runs})
+    return Gathered(nat_df, mun_df, params, region, incomplete, beliefs)
 
 
 def _twin_rows(inputs: dict[str, tuple[Run, pd.DataFrame, pd.DataFrame | None]],
@@ -520,6 +529,7 @@ def compare(
         f"- Incomplete runs skipped: {len(g.incomplete)}"
         + (" (relaunch the sweep with the same `hydra.sweep.dir` to finish them)"
            if g.incomplete else ""),
+        f"- Beliefs: {beliefs_of(g)}",
         f"- Swept parameters: {', '.join(g.params) if g.params else 'none (scenarios and seeds only)'}",
         f"- Baseline: `{baseline}`; years {int(g.national['year'].min())}-"
         f"{int(g.national['year'].max())}",
