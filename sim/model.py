@@ -63,6 +63,8 @@ class SmartCityModel(mesa.Model):
             (None keeps the config default); see :data:`sim.parameters.PARAMETERS`.
         overrides: more command-line overrides (``["governance=province_led"]``).
         values: a nested mapping merged on top (see :func:`sim.config.make_config`).
+        start_state: a start state made for this config (:func:`sim.start.for_levers`
+            of a template of the same :func:`sim.start.start_key`) instead of building it.
 
     Attributes:
         states: every state of the run (:class:`sim.schedule.States`), each owned by one
@@ -90,6 +92,7 @@ class SmartCityModel(mesa.Model):
         budget_krw: float | None = None,
         overrides: Sequence[str] = (),
         values: Mapping[str, Any] | None = None,
+        start_state: States | None = None,
     ):
         params = {"scenario": scenario, "beliefs": beliefs, "seed": seed, "years": years,
                   "scale": scale, "start_year": start_year, "budget_krw": budget_krw}
@@ -119,7 +122,8 @@ class SmartCityModel(mesa.Model):
             self, self.region.n, index=list(range(self.region.n)), row=self.region.table.to_dict("records")
         )
         self.municipalities_list = list(self.municipalities)
-        self.states: States = start.build(self.region, self.context)
+        self.states: States = (start.build(self.region, self.context) if start_state is None
+                               else start_state)
         self.states.households.model = self
         self.states.firms.agents.model = self
         self.records = Recorder(self.states.world, self.context.scale, cfg.run.discount_rate)

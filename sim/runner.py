@@ -115,6 +115,7 @@ def run(
     out_dir: str | os.PathLike[str] | None = None,
     parallel: Parallel = DEFAULT,
     progress: bool | None = None,
+    start_state=None,
 ) -> Result:
     """Build, step ``cfg.run.years`` years, collect, (write,) release.
 
@@ -127,6 +128,7 @@ def run(
             this config, that run is read back and nothing is simulated.
         parallel: when kernels use threads (results do not depend on it).
         progress: a progress bar over the years (default: ``cfg.run.progress``).
+        start_state: the run's start state, if made already (:func:`run_many` does).
     """
     from sim.model import SmartCityModel
 
@@ -141,7 +143,7 @@ def run(
         manifest = io.Manifest(out_dir, record)
     t0 = time.perf_counter()
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    model = SmartCityModel(cfg, region=region, parallel=parallel)
+    model = SmartCityModel(cfg, region=region, parallel=parallel, start_state=start_state)
     try:
         log.info("built %s: %d municipalities, %d household agents, %d firm agents (scale %g) "
                  "in %.1f s", cfg.region.name, model.n_munis, len(model.households),
@@ -184,4 +186,30 @@ def run(
     return Result(national, municipal, data, out_dir, flows)
 
 
-__all__ = ["Result", "RunDirError", "run"]
+def run_many(cfgs: Sequence[SimConfig], *, region: Region | None = None,
+             parallel: Parallel = DEFAULT) -> list[Result]:
+    """:func:`run` each config in memory, building each distinct start state once: runs
+    that differ only in their policy (scenario, levers, budget, beliefs' lever
+    magnitudes) start from copies of one state (:func:`sim.start.for_levers`), so a
+    world's scenarios cost one build. Results are those of :func:`run`, bit for bit."""
+    from sim import start
+    from sim.data import load_region
+    from sim.schedule import Context
+
+    results: list[Result | None] = [None] * len(cfgs)
+    groups: dict[str, list[int]] = {}
+    for i, cfg in enumerate(cfgs):
+        groups.setdefault(start.start_key(cfg), []).append(i)
+    for members in groups.values():
+        first = cfgs[members[0]]
+        here = region or load_region(first.region)
+        template = start.build(here, Context.of(first, parallel))
+        for i in members:
+            state = start.for_levers(template, here, Context.of(cfgs[i], parallel))
+            results[i] = run(cfgs[i], region=here, parallel=parallel, progress=False,
+                             start_state=state)
+        del template
+    return results  # type: ignore[return-value]
+
+
+__all__ = ["Result", "RunDirError", "run", "run_many"]

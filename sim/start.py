@@ -110,6 +110,39 @@ def build(region: Region, ctx: Context) -> States:
                   migration_state, housing_state, policy_state, observed)
 
 
+def start_key(cfg) -> str:
+    """What a run's start state depends on, as a string: the region, the run settings and
+    the (resolved) behaviour. Runs with equal keys start from the same state but for the
+    policy (levers, budget, beliefs' lever magnitudes), so a study builds it once
+    (:func:`for_levers`) and runs every scenario of a world and seed from a copy."""
+    import json
+
+    from sim.config import config_record
+
+    record = config_record(cfg)
+    return json.dumps({k: record[k] for k in ("region", "run", "behaviour")}, sort_keys=True,
+                      default=str)
+
+
+def for_levers(template: States, region: Region, ctx: Context) -> States:
+    """A copy of a start state built for another run of the same :func:`start_key`, with
+    the policy made for ``ctx``'s levers. Nothing else in the start depends on the levers
+    (the policy has built nothing yet), so the copy is the state :func:`build` would make
+    for ``ctx``, at a fraction of the cost (tests/test_runner.py checks it bit for bit)."""
+    import copy
+
+    owners = (template.households.model, template.firms.agents.model)
+    template.households.model = template.firms.agents.model = None  # never copy a model
+    try:
+        states = copy.deepcopy(template)
+    finally:
+        template.households.model, template.firms.agents.model = owners
+    states.policy = policy.init(ctx.levers, states.world, region.name, states.firms.output,
+                                ctx.scale, states.observed.persons.astype(float),
+                                real_codes=ctx.cfg.region.real_codes)
+    return states
+
+
 def migration_targets(
     table, ctx: Context, world, observed: observation.Observed,
     demography_state: demography.DemographyState, households, jobs: np.ndarray,

@@ -429,6 +429,8 @@ def _programme_money(state: PolicyState, levers: Levers, money: float, year_inde
     for k in running:
         prog = t.programmes[k]
         w = plan.programme_weight[k]
+        if w.sum() <= 0:  # no site in this region (a small synthetic one runs out of stand-ins)
+            continue
         pot = money * w.sum() * (1.0 + prog.local_match_rate) / total
         members = w > 0
         state.pots.append((pot, members))
