@@ -313,8 +313,12 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 def register_configs() -> None:
     """Register the schemas that ``configs/config.yaml`` and ``configs/validate.yaml``
-    build on. The entry points call it before Hydra composes; it is idempotent."""
+    build on. The entry points call it before Hydra composes; it is idempotent, and cheap
+    after the first call (storing a schema converts the whole dataclass tree, about a
+    second, which every composition would otherwise pay again)."""
     cs = ConfigStore.instance()
+    if "sim_schema.yaml" in cs.repo and "validate_schema.yaml" in cs.repo:
+        return
     cs.store(name="sim_schema", node=SimConfig)
     cs.store(name="validate_schema", node=ValidateConfig)
 
