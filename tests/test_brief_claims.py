@@ -5,7 +5,6 @@ no test says which scenario wins."""
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -16,17 +15,39 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "experiments"))
 
-from brief_claims import analysis, noise, run, space, worlds  # noqa: E402
-
-from sim.tools.claims import Claim  # noqa: E402
+from brief_claims import analysis, design, report, run, space, verdicts, worlds  # noqa: E402
 
 #: The synthetic region with 12 places, scale 50, 2 years: runs of a fraction of a second.
 TINY = ("region=synthetic", "region.n_municipalities=12", "run.scale=50", "run.years=2")
+#: A small design for the end-to-end tests: two levers, full, two seeds, no named runs.
+SMALL_DESIGN = {
+    "factors": {"targeting": {"low": "competitive", "high": "need_based"},
+                "instrument": {"low": "tech_test_bed", "high": "ts_living_services"}},
+    "fraction": "full", "replicates": 2, "named": [],
+    "claims": [{"key": "a", "lever": "instrument", "metric": "felt_benefit_paired", "sign": 1,
+                "threshold": 0.005, "unit": "pp", "factor": 100, "label": "(a) felt"},
+               {"key": "e", "lever": "targeting", "metric": "welfare_krw_total", "sign": 1,
+                "threshold": 5e10, "unit": "KRW B/yr", "factor": 1e-9, "label": "(e) welfare"}],
+}
 
 
-def _main(sweep: Path, *args: str) -> dict:
-    code = run.main(["--quick", "--jobs", "1", "--no-progress", "--sweep-dir", str(sweep),
-                     "--scenarios", "no_investment,trouble_shooter", *args, *TINY])
+def _space_file(tmp_path: Path, design: dict | None = None, fit: dict | None = None) -> Path:
+    import yaml
+
+    raw = {"design_seed": 0, "posterior": None,
+           "parameters": {"beliefs.felt_threshold": {"low": 1.5, "high": 5.0},
+                          "beliefs.service_wtp": {"low": 0.005, "high": 0.15}},
+           "design": design or SMALL_DESIGN}
+    if fit:
+        raw["fit"] = fit
+    path = tmp_path / "space.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def _main(sweep: Path, space_path: Path, *args: str) -> dict:
+    code = run.main(["--jobs", "1", "--no-progress", "--sweep-dir", str(sweep), "--space",
+                     str(space_path), "--no-fit-check", *args, *TINY])
     assert code == 0
     return json.loads((sweep / "timing.json").read_text())
 
@@ -34,48 +55,61 @@ def _main(sweep: Path, *args: str) -> dict:
 @pytest.mark.slow
 def test_resume_loses_and_redoes_nothing(tmp_path: Path) -> None:
     sweep = tmp_path / "study"
-    first = _main(sweep, "--worlds", "3")
-    assert first["worlds_computed"] == [0, 1, 2] and first["runs"] == 6
+    path = _space_file(tmp_path)
+    first = _main(sweep, path, "--worlds", "3")
+    per_world = 2 * (4 + 1)  # two seeds x (four cells and the twin)
+    assert first["worlds_computed"] == [0, 1, 2] and first["runs"] == 3 * per_world
     kept = worlds.world_path(sweep, 0).stat().st_mtime_ns
     # a world lost in a kill mid-write (its temporary file left behind), another damaged
     worlds.world_path(sweep, 1).unlink()
     (sweep / "worlds" / ".w00001.parquet.x1y2z3.tmp").write_bytes(b"partial")
     worlds.world_path(sweep, 2).write_bytes(b"not a parquet file")
-    second = _main(sweep, "--worlds", "3")
-    assert second["worlds_computed"] == [1, 2] and second["runs"] == 4
+    second = _main(sweep, path, "--worlds", "3")
+    assert second["worlds_computed"] == [1, 2] and second["runs"] == 2 * per_world
     assert worlds.world_path(sweep, 0).stat().st_mtime_ns == kept
-    third = _main(sweep, "--worlds", "3")
+    third = _main(sweep, path, "--worlds", "3")
     assert third["worlds_computed"] == [] and third["runs"] == 0
     out = pd.read_parquet(sweep / "outcomes.parquet")
     assert sorted(out["world"].unique()) == [0, 1, 2]
+    assert sorted(out["seed"].unique()) == [0, 1, 2, 3, 4, 5]  # no two worlds share a seed
     claims = pd.read_csv(sweep / "claims.csv")
-    assert list(claims.columns[:6]) == analysis.CLAIM_COLUMNS
-    for name in ("prim_boxes.csv", "prim.json", "worlds.csv", "report.md", "report.html"):
+    assert set(claims["claim"]) == {"(a) felt", "(e) welfare"}
+    shares = claims[[f"share_{v}" for v in verdicts.VERDICTS]].sum(axis=1)
+    np.testing.assert_allclose(shares, 1.0)
+    for name in ("verdicts.csv", "interactions.csv", "worlds.csv", "report.md", "settings.json"):
         assert (sweep / name).exists(), name
-    assert {"runs", "wall_s", "runs_per_s"} <= set(third)
+    # the page is regenerated from the tables alone, and the analysis from the outcomes
+    assert report.main([str(sweep), "--out", str(tmp_path / "results.md"),
+                        "--img", str(tmp_path / "img")]) == 0
+    assert "(a) felt" in (tmp_path / "results.md").read_text()
+    plan = pd.read_csv(sweep / "worlds.csv")
+    again = run.analyse(out, plan, space.load_space(path).design, space.load_space(path),
+                        sorted(out["year"].unique()))
+    pd.testing.assert_frame_equal(again["claims.csv"], claims, check_exact=False, rtol=1e-12)
 
 
 def test_baseline_is_the_same_whatever_runs_beside_it(tmp_path: Path) -> None:
     sp = space.load_space()
-    row = space.design(sp, 2).iloc[1]
+    row = space.design(sp, 2, replicates=2).iloc[1]
     point = space.world_point(row, sp)
+    seeds = tuple(int(s) for s in row["seeds"].split())
 
-    def world(scenarios: tuple[str, ...], out: Path) -> pd.DataFrame:
-        task = worlds.WorldTask(1, int(row["run_seed"]), tuple(space.overrides(point, sp)), None,
-                                TINY, scenarios, (2026, 2027), "k", out)
+    def world(runs: tuple, out: Path) -> pd.DataFrame:
+        task = worlds.WorldTask(1, seeds, tuple(space.overrides(point, sp)), None, TINY, runs,
+                                (2026, 2027), "k", out)
         worlds.simulate_world(task)
         return pd.read_parquet(worlds.world_path(out, 1))
 
-    a = world(("no_investment", "tech_city"), tmp_path / "a")
-    b = world(("no_investment", "province_led", "trouble_shooter"), tmp_path / "b")
-    base_a = a[a["scenario"] == "no_investment"].reset_index(drop=True)
-    base_b = b[b["scenario"] == "no_investment"].reset_index(drop=True)
+    a = world((("tech_city", ("scenario=tech_city",)),), tmp_path / "a")
+    b = world((("province_led", ("scenario=province_led",)),
+               ("T+", ("targeting=need_based", "instrument=ts_living_services"))), tmp_path / "b")
+    base_a = a[a["cell"] == "no_investment"].reset_index(drop=True)
+    base_b = b[b["cell"] == "no_investment"].reset_index(drop=True)
     pd.testing.assert_frame_equal(base_a, base_b)
     assert (base_a["felt_benefit_paired"] == 0).all()
     assert (base_a["cost_effectiveness_paired"] == 0).all()
-    # and every claim's contrast reads the same baseline rows
-    for frame in (a, b):
-        assert frame.groupby(["scenario", "year"]).size().max() == 1
+    for frame in (a, b):  # one row per run, seed and year
+        assert frame.groupby(["cell", "seed", "year"]).size().max() == 1
 
 
 def test_world_config_is_the_command_lines() -> None:
@@ -85,9 +119,91 @@ def test_world_config_is_the_command_lines() -> None:
     point = space.world_point(space.design(sp, 3).iloc[2], sp)
     ov = space.overrides(point, sp)
     fast = worlds.world_config(TINY, "brief_combined", 7, ov)
-    slow = make_config([*TINY, "scenario=brief_combined", "run.seed=7", "run.progress=false",
-                        "run.plots=false", *ov])
+    slow = make_config([*TINY, "scenario=brief_combined", "run.progress=false",
+                        "run.plots=false", *ov, "run.seed=7"])
     assert fast == slow
+
+
+# ------------------------------------------------------------------ the lever design
+def test_cells_full_and_half_fraction() -> None:
+    d = design.parse_design({"factors": {k: {"low": "a", "high": "b"} for k in design.LEVERS},
+                             "fraction": "half"})
+    half = design.cells(d)
+    assert len(half) == 8 and (half[list(design.LEVERS)].prod(axis=1) == 1).all()
+    full = design.cells(design.Design(d.factors, "full"))
+    assert len(full) == 16 and set(half["cell"]) < set(full["cell"])
+    assert design.cell_overrides(d, [1, -1, 1, -1]) == [
+        "targeting=b", "instrument=a", "governance=b", "lifecycle=a",
+        "scenario.name=T+I-G+L-"]
+
+
+@pytest.mark.parametrize("fraction", ["full", "half"])
+def test_main_effects_recover_a_planted_linear_response(fraction) -> None:
+    """y = 10 + 2 T + 3 I - 1 G (+ a T:I interaction of 0.5 in the full design): each
+    main effect is twice its coefficient, other levers balanced."""
+    d = design.parse_design({"factors": {k: {"low": "a", "high": "b"} for k in design.LEVERS},
+                             "fraction": fraction})
+    c = design.cells(d)
+    y = 10 + 2 * c["targeting"] + 3 * c["instrument"] - c["governance"]
+    if fraction == "full":
+        y = y + 0.5 * c["targeting"] * c["instrument"]
+    out = pd.DataFrame({"world": 0, "seed": 0, "year": 1, "cell": c["cell"], "m": y})
+    eff = design.effects(out, d, "m").iloc[0]
+    assert eff["targeting"] == pytest.approx(4) and eff["instrument"] == pytest.approx(6)
+    assert eff["governance"] == pytest.approx(-2) and eff["lifecycle"] == pytest.approx(0)
+    if fraction == "full":
+        inter = design.interactions(out, d, "m").iloc[0]
+        assert inter["targeting:instrument"] == pytest.approx(1.0)
+        # every lever up against every lever down: the T:I term is +0.5 at both corners
+        assert eff["package"] == pytest.approx(2 * (2 + 3 - 1))
+
+
+def test_a_lever_with_identical_settings_has_no_effect(tmp_path: Path) -> None:
+    """Both options of a factor the same: every pair of cells it tells apart runs the
+    same config, so its main effect is exactly zero in every world, seed and outcome."""
+    same = {"factors": {"targeting": {"low": "need_based", "high": "need_based"},
+                        "instrument": {"low": "tech_test_bed", "high": "ts_living_services"}},
+            "fraction": "full", "replicates": 2, "claims": []}
+    d = design.parse_design(same)
+    sp = space.load_space()
+    row = space.design(sp, 1, replicates=2).iloc[0]
+    task = worlds.WorldTask(0, (0, 1), tuple(space.overrides(space.world_point(row, sp), sp)),
+                            None, TINY, tuple(run.run_labels(d)), (2027,), "k", tmp_path)
+    worlds.simulate_world(task)
+    out = pd.read_parquet(worlds.world_path(tmp_path, 0))
+    for metric in ("welfare_krw_total", "capital_region_share", "felt_benefit_paired", "output"):
+        eff = design.effects(out, d, metric, by=("world", "seed"))
+        assert (eff["targeting"] == 0).all(), metric
+    assert (design.effects(out, d, "felt_benefit_paired", by=("world", "seed"))["instrument"]
+            != 0).any()
+
+
+# ------------------------------------------------------------------ verdicts
+def test_verdicts_of_hand_made_worlds() -> None:
+    """Pooled seed sd 0.1 (three seeds a world), threshold 0.5: a world at 0 is
+    negligible, one at +2 holds, one at -2 fails, one at +0.5 straddles the threshold
+    and stays undecided only if its interval also reaches zero."""
+    claim = design.LeverClaim("x", "x", "instrument", "m", +1, 0.5, "u", 1.0)
+    offsets = [-0.1, 0.0, 0.1]
+    rows = [{"world": w, "seed": k, "effect": centre + o}
+            for w, centre in enumerate([0.0, 2.0, -2.0, 0.45]) for k, o in enumerate(offsets)]
+    v = verdicts.world_verdicts(pd.DataFrame(rows), claim).set_index("world")["verdict"]
+    assert list(v) == ["negligible", "holds", "fails", "holds"]
+    wide = [{"world": 0, "seed": k, "effect": 0.2 + o * 10} for k, o in enumerate(offsets)]
+    assert verdicts.world_verdicts(pd.DataFrame(wide), claim)["verdict"].iloc[0] == "undecided"
+    down = design.LeverClaim("x", "x", "instrument", "m", -1, 0.5, "u", 1.0)
+    assert list(verdicts.world_verdicts(pd.DataFrame(rows), down)["verdict"]) == [
+        "negligible", "fails", "holds", "fails"]
+
+
+def test_a_world_outside_the_tolerance_is_flagged() -> None:
+    plan = pd.DataFrame({"world": [0, 1]})
+    out = pd.DataFrame({"world": [0, 1, 1], "cell": ["no_investment", "no_investment", "T+"],
+                        "fit_movers_share": [0.13, 0.30, 0.30]})
+    flagged = space.flag_fit(plan, out, {"movers_share": (0.11, 0.17)})
+    assert list(flagged["fits"]) == [True, False]
+    with pytest.raises(space.StudyConfigError, match="fit.nope"):
+        space.flag_fit(plan, out, {"nope": (0, 1)})
 
 
 def test_prim_recovers_a_planted_rule() -> None:
@@ -112,34 +228,6 @@ def test_break_even_finds_the_crossing() -> None:
     assert be["logistic"] == pytest.approx(0.4, abs=0.03)
     assert be["binned"] == pytest.approx(0.4, abs=0.12)
     assert be["slope"] < 0
-
-
-def _outcomes(a: list[float], b: list[float], metric: str = "m", year: int = 2040) -> pd.DataFrame:
-    rows = []
-    for w, (va, vb) in enumerate(zip(a, b, strict=True)):
-        rows += [{"world": w, "scenario": "A", "year": year, metric: va},
-                 {"world": w, "scenario": "B", "year": year, metric: vb}]
-    return pd.DataFrame(rows)
-
-
-def test_claims_table_from_hand_made_contrasts() -> None:
-    # 10 worlds: A above B in 6, a tie (not holding), 2 below and one missing value
-    a = [2, 2, 2, 2, 2, 2, 1, 0, 0, math.nan]
-    b = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
-    up = Claim("A beats B", "A", "B", "m", +1, "u", 1)
-    down = Claim("A is below B", "A", "B", "m", -1, "u", 1)
-    t = analysis.claims_table(_outcomes(a, b), [2040], claims=(up, down)).set_index("claim")
-    assert list(t.reset_index().columns[:6]) == analysis.CLAIM_COLUMNS
-    assert t.loc["A beats B", "n_worlds"] == 9
-    assert t.loc["A beats B", "share_holds"] == pytest.approx(6 / 9)
-    assert t.loc["A is below B", "share_holds"] == pytest.approx(2 / 9)
-    # Wilson 95 % for 6 of 9, by hand: centre (p + z^2/2n) / (1 + z^2/n)
-    z, n, p = 1.959963984540054, 9, 6 / 9
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    assert t.loc["A beats B", "ci_low"] == pytest.approx(centre - half)
-    assert t.loc["A beats B", "ci_high"] == pytest.approx(centre + half)
-    assert analysis.wilson(0, 5)[0] == 0.0 and analysis.wilson(5, 5)[1] == 1.0
 
 
 def test_regret_is_the_shortfall_from_the_best_of_each_world() -> None:
@@ -182,9 +270,10 @@ def test_unknown_top_level_key_is_refused() -> None:
 
 def test_design_is_a_seeded_latin_hypercube_inside_the_ranges() -> None:
     sp = space.load_space()
-    d1, d2 = space.design(sp, 20), space.design(sp, 20)
+    d1, d2 = space.design(sp, 20, replicates=3), space.design(sp, 20, replicates=3)
     pd.testing.assert_frame_equal(d1, d2)
-    assert list(d1["run_seed"]) == list(range(20))
+    seeds = [int(s) for row in d1["seeds"] for s in row.split()]
+    assert seeds == list(range(60))  # three a world, no world sharing one
     for p in sp.params:
         assert d1[p.key].between(p.low, p.high).all(), p.key
         if not p.integer:  # one point in each of the 20 strata
@@ -204,40 +293,25 @@ def test_posterior_rows_per_world(tmp_path: Path) -> None:
     d = space.design(sp, 8)
     assert d["posterior_row"].between(0, 4).all()
     row = d.iloc[3]
-    assert row["behaviour.migration.dissatisfaction"] == pytest.approx(
-        post["migration.dissatisfaction"].iloc[int(row["posterior_row"])])
     values = space.world_values(row, sp)
     cfg = worlds.world_config(TINY, "no_investment", 0, space.overrides(space.world_point(row, sp), sp),
                               values)
     assert cfg.behaviour.migration.network == pytest.approx(
         post["migration.network"].iloc[int(row["posterior_row"])])
+    assert cfg.behaviour.migration.dissatisfaction == pytest.approx(
+        post["migration.dissatisfaction"].iloc[int(row["posterior_row"])])
 
 
 def test_wilson_interval_holds_the_share_and_narrows_with_n() -> None:
     for n in (1, 7, 50, 200):
         widths = []
         for k in range(n + 1):
-            low, high = analysis.wilson(k, n)
+            low, high = verdicts.wilson(k, n)
             assert 0.0 <= low <= k / n <= high <= 1.0
             widths.append(high - low)
-        assert max(widths) <= analysis.wilson(n // 2, n)[1] - analysis.wilson(n // 2, n)[0] + 1e-12
-    assert analysis.wilson(100, 200)[1] - analysis.wilson(100, 200)[0] < \
-        analysis.wilson(5, 10)[1] - analysis.wilson(5, 10)[0]
-
-
-def test_noise_table_separates_what_the_seed_could_give() -> None:
-    """Seed-only worlds with sd 1 around 0: a study world 5 above holds beyond noise, one
-    0.5 above is within it, one 5 below fails beyond it."""
-    up = Claim("A beats B", "A", "B", "m", +1, "u", 1)
-    rng = np.random.default_rng(0)
-    noise_a = list(rng.normal(0.0, 1.0, 40))
-    floor = _outcomes(noise_a, [0.0] * 40)
-    study = _outcomes([5.0, 0.5, -5.0, 6.0], [0.0] * 4)
-    t = noise.noise_table(study, floor, [2040], claims=(up,)).iloc[0]
-    assert t["seed_sd"] == pytest.approx(np.std(noise_a, ddof=1))
-    assert t["share_holds_beyond_noise"] == pytest.approx(0.5)
-    assert t["share_fails_beyond_noise"] == pytest.approx(0.25)
-    assert t["share_within_noise"] == pytest.approx(0.25)
+        assert max(widths) <= verdicts.wilson(n // 2, n)[1] - verdicts.wilson(n // 2, n)[0] + 1e-12
+    assert verdicts.wilson(100, 200)[1] - verdicts.wilson(100, 200)[0] < \
+        verdicts.wilson(5, 10)[1] - verdicts.wilson(5, 10)[0]
 
 
 def test_the_ray_backend_needs_ray_and_says_so(monkeypatch) -> None:

@@ -1,12 +1,12 @@
 """From per-run outcomes to the study's answers: where each claim holds, and why not.
 
-Every function here is pure (frames in, frames out). A claim holds in a world when the
-paired difference ``sign * (a - b)`` of its outcome is strictly positive (a tie, e.g. no
-one noticing either policy, does not count as holding); the share of worlds where it
-holds gets a Wilson interval. Scenario discovery (PRIM, ema_workbench) describes the
-worlds where a claim fails as a box of assumptions; feature scores rank the
-assumptions; the break-even value of the top one is where the share holding crosses
-50 %; regret compares every scenario with the best in the same world.
+Every function here is pure (frames in, frames out). Verdicts (holds, fails, negligible,
+undecided) are :mod:`brief_claims.verdicts`'; here, on the *decided* worlds only (holds
+or fails), scenario discovery (PRIM, ema_workbench) describes the worlds where a claim
+fails as a box of assumptions, feature scores rank the assumptions and the break-even
+value of the top one is where the share holding crosses 50 %; interactions say how far a
+lever's effect depends on the others; regret compares every run of a world (the design's
+cells and the named scenarios) with the best in the same world.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from brief_claims import design as factorial
 from sim.tools.claims import CLAIMS, Claim, display_difference
 
 #: Fewest worlds for feature scores and break-even values (trees on fewer say nothing).
@@ -239,14 +240,15 @@ def regret(outcomes: pd.DataFrame, year: int,
     for metric, sign in metrics.items():
         if metric not in at.columns:
             continue
-        wide = at.pivot_table(index="world", columns="scenario", values=metric, aggfunc="first")
+        label = "cell" if "cell" in at.columns else "scenario"
+        wide = at.pivot_table(index="world", columns=label, values=metric, aggfunc="first")
         wide = wide.dropna()
         if wide.empty:
             continue
         signed = sign * wide
         reg = signed.max(axis=1).to_numpy()[:, None] - signed
         table = pd.DataFrame({
-            "metric": metric, "year": int(year), "scenario": reg.columns,
+            "metric": metric, "year": int(year), label: reg.columns,
             "max_regret": reg.max().to_numpy(), "mean_regret": reg.mean().to_numpy(),
             "p90_regret": reg.quantile(0.9).to_numpy(),
             "share_best": (reg == 0).mean().to_numpy(), "n_worlds": len(reg),
@@ -299,5 +301,86 @@ def discovery(outcomes: pd.DataFrame, worlds: pd.DataFrame, params: Sequence[str
     score_frame = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame()
     if len(score_frame):
         score_frame = score_frame[["claim", "outcome", "year", "parameter", "score", "ks", "ks_p"]]
+    return {"prim": prim_out, "boxes": pd.DataFrame(boxes), "scores": score_frame,
+            "breakeven": pd.DataFrame(breakeven)}
+
+
+def interaction_table(outcomes: pd.DataFrame, d: factorial.Design,
+                      years: Sequence[int]) -> pd.DataFrame:
+    """Per claim's outcome, year and pair of levers: the two-factor interaction (mean over
+    worlds and seeds, metric units) beside the main effects of the pair, so a reader sees
+    whether a lever's effect depends on another (aliased pairs in a half fraction)."""
+    rows = []
+    for year in years:
+        at = outcomes[outcomes["year"] == year]
+        for metric in dict.fromkeys(c.metric for c in d.claims):
+            if metric not in at.columns:
+                continue
+            main = factorial.effects(at, d, metric, by=("world", "seed")).mean(numeric_only=True)
+            inter = factorial.interactions(at, d, metric, by=("world", "seed"))
+            for pair in [c for c in inter.columns if ":" in c]:
+                a, b = pair.split(":")
+                rows.append({"outcome": metric, "year": int(year), "pair": pair,
+                             "interaction": float(inter[pair].mean()),
+                             "interaction_sd": float(inter[pair].std(ddof=1)),
+                             "main_a": float(main[a]), "main_b": float(main[b]),
+                             "aliased_with": _alias(d, pair)})
+    return pd.DataFrame(rows)
+
+
+def _alias(d: factorial.Design, pair: str) -> str:
+    """The pair a two-factor interaction is aliased with in a half fraction ("" if none)."""
+    names = [f.name for f in d.factors]
+    if d.fraction != "half" or len(names) != 4:
+        return ""
+    rest = [n for n in names if n not in pair.split(":")]
+    return ":".join(rest)
+
+
+def discover(verdicts: pd.DataFrame, worlds: pd.DataFrame, params: Sequence[str],
+             threshold: float = 0.8, seed: int = 0,
+             bounds: dict[str, tuple[float, float]] | None = None) -> dict[str, Any]:
+    """For each claim, on the worlds where it is decided (holds or fails): the PRIM box of
+    the failing worlds, feature scores and the break-even value of the top-scored
+    assumption. ``verdicts`` has one row per world and claim (one year)."""
+    prim_out, boxes, scores, breakeven = {}, [], [], []
+    if verdicts.empty:
+        return {"prim": {}, "boxes": pd.DataFrame(), "scores": pd.DataFrame(),
+                "breakeven": pd.DataFrame()}
+    x_all = worlds.set_index("world")[list(params)]
+    year = int(verdicts["year"].iloc[0])
+    for label, g in verdicts.groupby("claim", sort=False):
+        decided = g[g["verdict"].isin(["holds", "fails"])]
+        x = x_all.loc[decided["world"].to_numpy()]
+        holds = (decided["verdict"] == "holds").to_numpy()
+        result = prim_box(x, ~holds, threshold=threshold) if len(decided) else None
+        if result is not None and bounds:
+            result["range"] |= {k: [float(lo), float(hi)] for k, (lo, hi) in bounds.items()
+                                if k in result["range"]}
+        key = str(g["key"].iloc[0])
+        status = ("no decided world" if not len(decided) else "holds in every decided world"
+                  if holds.all() else "fails in every decided world" if not holds.any()
+                  else "too few worlds")
+        prim_out[label] = ({"key": key, "year": year, "status": "box"} | result
+                           if result is not None else
+                           {"key": key, "year": year, "n": int(len(holds)),
+                            "n_fail": int((~holds).sum()), "status": status})
+        boxes += prim_rows(label, key, year, result)
+        fs = (feature_scores(x, holds, seed=seed) if len(holds) >= MIN_SCORED else
+              pd.DataFrame({"parameter": list(x.columns), "score": np.nan, "ks": np.nan,
+                            "ks_p": np.nan}))
+        scores.append(fs.assign(claim=label, key=key, year=year))
+        if fs["score"].notna().any():
+            top = str(fs.sort_values("score", ascending=False)["parameter"].iloc[0])
+            be = break_even(x[top].to_numpy(), holds)
+            breakeven.append({"claim": label, "key": key, "year": year, "parameter": top,
+                              "breakeven_logistic": be["logistic"],
+                              "breakeven_binned": be["binned"],
+                              "holds_more": "above" if be["slope"] > 0 else "below",
+                              "range_low": be["low"], "range_high": be["high"],
+                              "share_holds_of_decided": float(holds.mean())})
+    score_frame = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame()
+    if len(score_frame):
+        score_frame = score_frame[["claim", "key", "year", "parameter", "score", "ks", "ks_p"]]
     return {"prim": prim_out, "boxes": pd.DataFrame(boxes), "scores": score_frame,
             "breakeven": pd.DataFrame(breakeven)}

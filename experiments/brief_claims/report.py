@@ -1,22 +1,38 @@
-"""Figures and the written report of the study (report.md, report.html).
+"""The study's written results, made from its tables only.
 
-Figures are PNGs under ``figures/``; the report only reads the study's tables, so it
-can be rebuilt from a finished sweep directory (``run.py --report-only``).
+    python experiments/brief_claims/report.py docs/study            # docs/results.md + figures
+    python experiments/brief_claims/report.py multirun/brief_claims --out report.md
+
+Everything here reads the compact tables a study writes (``claims.csv``,
+``verdicts.csv``, ``interactions.csv``, ``prim_boxes.csv``, ``feature_scores.csv``,
+``breakeven.csv``, ``regret.csv``, ``worlds.csv``, ``outcomes.parquet``,
+``settings.json``, ``timing.json``, and, where they exist, ``dose.csv`` and
+``noise_floor.csv``), so the page is regenerated from committed tables by one command
+and says the git revision it was made at.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
 import re
-from collections.abc import Sequence
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.tools.claims import CLAIMS, Claim
+ROOT = Path(__file__).resolve().parents[2]
+for path in (ROOT / "experiments", ROOT):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
 
+from brief_claims.verdicts import VERDICTS  # noqa: E402
+
+COLOURS = {"holds": "#1a9850", "fails": "#d73027", "negligible": "#bdbdbd",
+           "undecided": "#fee08b"}
 #: Display of the regret metrics: metric -> (label, factor).
 REGRET_DISPLAY = {
     "welfare_krw_total": ("welfare, KRW B/yr", 1e-9), "output": ("output, KRW T/yr", 1e-12),
@@ -27,116 +43,15 @@ REGRET_DISPLAY = {
 }
 
 
+# ------------------------------------------------------------------------ helpers
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:60]
-
-
-def claims_figure(table: pd.DataFrame, year: int):
-    """Share of worlds where each claim holds, with its Wilson interval."""
-    from sim.plots import subplots
-
-    t = table[table["year"] == year].iloc[::-1]
-    fig, ax = subplots(figsize=(10, 0.45 * len(t) + 1.5))
-    y = np.arange(len(t))
-    share = t["share_holds"].to_numpy(dtype=float)
-    err = np.vstack([share - t["ci_low"].to_numpy(dtype=float),
-                     t["ci_high"].to_numpy(dtype=float) - share])
-    err = np.clip(np.nan_to_num(err), 0, None)  # rounding at 0 % and 100 %
-    ax.errorbar(share * 100, y, xerr=err * 100, fmt="o", color="#1f5f8b", capsize=3)
-    ax.axvline(50, color="grey", lw=0.8, ls="--")
-    ax.set_yticks(y, [textwrap(s, 70) for s in t["claim"]], fontsize=8)
-    ax.set_xlim(-2, 102)
-    ax.set_xlabel("worlds where the claim holds, % (Wilson 95 % interval)")
-    ax.set_title(f"The brief's claims across worlds, {year}")
-    ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    return fig
 
 
 def textwrap(text: str, width: int) -> str:
     import textwrap as tw
 
     return "\n".join(tw.wrap(text, width))
-
-
-def prim_figure(label: str, result: dict[str, Any]):
-    """A claim's PRIM result: the peeling trajectory (coverage against density, the chosen
-    box marked) and the chosen box's limits on each restricted assumption, drawn on the
-    sampled range (0 = low end, 1 = high end)."""
-    from sim.plots import subplots
-
-    fig, axes = subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [1, 1.3]})
-    traj = pd.DataFrame(result["trajectory"])
-    sc = axes[0].scatter(traj["coverage"], traj["density"], c=traj["res_dim"], cmap="viridis", s=18)
-    c = result["chosen"]
-    axes[0].scatter([traj["coverage"].iloc[c]], [traj["density"].iloc[c]], s=120,
-                    facecolors="none", edgecolors="red", lw=1.5, label=f"chosen box {c}")
-    axes[0].set_xlabel("coverage (share of failing worlds in the box)")
-    axes[0].set_ylabel("density (share of the box's worlds that fail)")
-    axes[0].legend(loc="lower left", fontsize=8)
-    fig.colorbar(sc, ax=axes[0], label="restricted dimensions")
-    ax = axes[1]
-    limits = result["limits"]
-    names = list(limits)
-    for i, name in enumerate(names):
-        lo, hi = result["range"][name]
-        a, b = limits[name]
-        span = (hi - lo) or 1.0
-        ax.plot([0, 1], [i, i], color="lightgrey", lw=6, solid_capstyle="butt")
-        ax.plot([(a - lo) / span, (b - lo) / span], [i, i], color="#b2182b", lw=6,
-                solid_capstyle="butt")
-        ax.text(1.02, i, f"{a:.3g} - {b:.3g}  (of {lo:.3g} - {hi:.3g})", va="center", fontsize=8)
-    ax.set_yticks(range(len(names)), [n.split(".", 1)[-1] for n in names], fontsize=8)
-    ax.set_xlim(0, 1.6)
-    ax.set_xticks([0, 0.5, 1])
-    ax.set_xlabel("position in the sampled range")
-    ax.set_title(f"box: coverage {result['coverage']:.2f}, density {result['density']:.2f}, "
-                 f"mass {result['mass']:.2f}", fontsize=10)
-    if not names:
-        ax.text(0.5, 0.5, "no restriction found", ha="center", transform=ax.transAxes)
-    fig.suptitle(textwrap(f"Where it fails: {label}", 110), fontsize=11)
-    fig.tight_layout()
-    return fig
-
-
-def tradeoff_figure(outcomes: pd.DataFrame, worlds: pd.DataFrame, cx: Claim, cy: Claim,
-                    year: int, colour: str | None):
-    """Across worlds: the paired differences of two claims' outcomes against each other,
-    coloured by one assumption (where the trade-off between them lands)."""
-    from brief_claims.analysis import contrasts
-    from sim.plots import subplots
-
-    dx = contrasts(outcomes, cx, year).set_index("world")["diff"]
-    dy = contrasts(outcomes, cy, year).set_index("world")["diff"]
-    dx, dy = dx.align(dy, join="inner")
-    fig, ax = subplots(figsize=(7.5, 6))
-    if colour is not None and colour in worlds.columns:
-        col = worlds.set_index("world")[colour].reindex(dx.index)
-        sc = ax.scatter(dx, dy, c=col, cmap="coolwarm", s=22)
-        fig.colorbar(sc, ax=ax, label=colour)
-    else:
-        ax.scatter(dx, dy, s=22)
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.axvline(0, color="grey", lw=0.8)
-    ax.set_xlabel(textwrap(f"{cx.a} - {cx.b}: {cx.metric} ({cx.unit})", 60))
-    ax.set_ylabel(textwrap(f"{cy.a} - {cy.b}: {cy.metric} ({cy.unit})", 60))
-    ax.set_title(f"Trade-off across worlds, {year} (one point per world)", fontsize=11)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
-
-
-def map_effects(maps: pd.DataFrame, scenario: str, baseline: str) -> pd.DataFrame:
-    """Per municipality, mean over worlds of the final-year difference from the
-    same-world baseline: population in % of the baseline and QoL in points (the frame
-    :func:`sim.tools.compare_plots.difference_maps` draws)."""
-    a = maps[maps["scenario"] == scenario].set_index(["world", "code"])
-    b = maps[maps["scenario"] == baseline].set_index(["world", "code"]).reindex(a.index)
-    d = pd.DataFrame({"population_diff_pct": 100 * (a["population"] - b["population"])
-                      / b["population"].replace(0, np.nan),
-                      "qol_diff": a["qol"] - b["qol"]})
-    out = d.groupby(level="code").mean().reset_index()
-    return out.assign(condition=scenario)
 
 
 def md_table(frame: pd.DataFrame, floatfmt: str = ".3g") -> str:
@@ -152,200 +67,355 @@ def md_table(frame: pd.DataFrame, floatfmt: str = ".3g") -> str:
     return "\n".join(lines)
 
 
-def claims_section(table: pd.DataFrame, year: int) -> str:
-    t = table[table["year"] == year]
+def read_tables(folder: Path) -> dict[str, Any]:
+    """The study's tables in ``folder`` (missing optional ones are empty frames)."""
+    folder = Path(folder)
+    out: dict[str, Any] = {}
+    for name in ("claims", "verdicts", "interactions", "prim_boxes", "feature_scores",
+                 "breakeven", "regret", "worlds", "dose", "noise_floor"):
+        path = folder / f"{name}.csv"
+        out[name] = pd.read_csv(path) if path.exists() and path.stat().st_size > 1 else pd.DataFrame()
+    path = folder / "outcomes.parquet"
+    out["outcomes"] = pd.read_parquet(path) if path.exists() else pd.DataFrame()
+    for name in ("settings", "timing"):
+        path = folder / f"{name}.json"
+        out[name] = json.loads(path.read_text()) if path.exists() else {}
+    return out
+
+
+# ------------------------------------------------------------------------ figures
+def verdict_figure(claims: pd.DataFrame, year: int):
+    """Per claim: the shares of worlds where it holds, fails, is negligible or undecided."""
+    from sim.plots import subplots
+
+    t = claims[claims["year"] == year].iloc[::-1]
+    fig, ax = subplots(figsize=(11, 0.5 * len(t) + 1.8))
+    y = np.arange(len(t))
+    left = np.zeros(len(t))
+    for v in VERDICTS:
+        share = t[f"share_{v}"].to_numpy(dtype=float) * 100
+        ax.barh(y, share, left=left, color=COLOURS[v], label=v, edgecolor="white")
+        for yi, (lft, s) in enumerate(zip(left, share, strict=True)):
+            if s >= 8:
+                ax.text(lft + s / 2, yi, f"{s:.0f}", ha="center", va="center", fontsize=8)
+        left += share
+    ax.set_yticks(y, [textwrap(s, 62) for s in t["claim"]], fontsize=8)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("share of the worlds that fit the data, %")
+    ax.legend(ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(t) > 6 else -0.2),
+              fontsize=9, frameon=False)
+    ax.set_title(f"The brief's claims as lever effects: verdicts across worlds, {year}")
+    fig.tight_layout()
+    return fig
+
+
+def effects_figure(verdicts: pd.DataFrame, claims: pd.DataFrame, year: int):
+    """Per claim: each world's mean effect with its interval (display units), the band of
+    effects too small to matter shaded."""
+    from sim.plots import subplots
+
+    t = claims[claims["year"] == year]
+    n = len(t)
+    fig, axes = subplots(n, 1, figsize=(10, 1.25 * n + 1), squeeze=False)
+    for ax, row in zip(axes[:, 0], t.itertuples(), strict=True):
+        v = verdicts[(verdicts["claim"] == row.claim) & (verdicts["year"] == year)]
+        scale = row.factor  # verdicts are in the outcome's units, claims.csv in display units
+        x = v.sort_values("mean")
+        xs = np.arange(len(x))
+        ax.axhspan(-row.threshold, row.threshold, color="#eeeeee")
+        ax.axhline(0, color="grey", lw=0.6)
+        ax.vlines(xs, x["low"] * scale, x["high"] * scale, color=[COLOURS[c] for c in x["verdict"]],
+                  lw=1.2)
+        ax.scatter(xs, x["mean"] * scale, s=6, color="black", zorder=3)
+        ax.set_xticks([])
+        ax.set_ylabel(row.unit, fontsize=8)
+        ax.set_title(textwrap(row.claim, 110), fontsize=8, loc="left")
+    fig.suptitle(f"Each world's effect (mean of its seeds, 95 % interval), {year}; grey band: "
+                 "too small to matter", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def dose_figure(dose: pd.DataFrame):
+    """Each claim's effect (display units) against the annual budget, the threshold marked."""
+    from sim.plots import subplots
+
+    claims = list(dict.fromkeys(dose["claim"]))
+    fig, axes = subplots(len(claims), 1, figsize=(8, 1.6 * len(claims) + 1), squeeze=False,
+                         sharex=True)
+    for ax, label in zip(axes[:, 0], claims, strict=True):
+        g = dose[dose["claim"] == label].sort_values("budget_krw")
+        b = g["budget_krw"] / 1e12
+        ax.fill_between(b, g["low"], g["high"], color="#9ecae1", alpha=0.6)
+        ax.plot(b, g["effect"], "o-", color="#08519c", ms=3)
+        thr = float(g["threshold"].iloc[0])
+        ax.axhspan(-thr, thr, color="#eeeeee", zorder=0)
+        ax.axhline(0, color="grey", lw=0.6)
+        ax.set_xscale("log")
+        ax.set_ylabel(str(g["unit"].iloc[0]), fontsize=8)
+        ax.set_title(textwrap(label, 100), fontsize=8, loc="left")
+    axes[-1, 0].set_xlabel("national budget, KRW trillion a year (log scale)")
+    fig.suptitle("Dose-response: each claim's effect against the budget (grey: too small to "
+                 "matter)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def noise_figure(noise: pd.DataFrame):
+    """The seeds' spread of each claim's effect (in thresholds) against the scale."""
+    from sim.plots import subplots
+
+    fig, ax = subplots(figsize=(8, 4.5))
+    for label, g in noise.groupby("claim", sort=False):
+        g = g.sort_values("scale")
+        ax.plot(g["scale"], g["half_width_in_thresholds"], "o-", label=textwrap(label, 50))
+    ax.axhline(1, color="red", lw=0.8, ls="--")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("scale (households per agent)")
+    ax.set_ylabel("interval half-width / threshold")
+    ax.legend(fontsize=6, ncol=2)
+    ax.set_title("Noise floor: the 95 % half-width of a world's effect with the study's seeds")
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------------------ text
+def claims_section(claims: pd.DataFrame, year: int) -> str:
+    t = claims[claims["year"] == year]
     rows = pd.DataFrame({
         "claim": t["claim"],
-        "holds in": [f"{s:.0%} [{lo:.0%}, {hi:.0%}]" if math.isfinite(s) else "n/a"
-                     for s, lo, hi in zip(t["share_holds"], t["ci_low"], t["ci_high"], strict=True)],
-        "worlds": t["n_worlds"],
-        "difference a - b: median [5 %, 95 %]": [
-            f"{m:+.3g} [{p5:+.3g}, {p95:+.3g}] {u}" if math.isfinite(m) else "n/a"
-            for m, p5, p95, u in zip(t["diff_median"], t["diff_p05"], t["diff_p95"], t["unit"],
-                                     strict=True)],
+        **{v: [f"{s:.0%} [{lo:.0%}, {hi:.0%}]" for s, lo, hi in
+               zip(t[f"share_{v}"], t[f"{v}_ci_low"], t[f"{v}_ci_high"], strict=True)]
+           for v in VERDICTS},
+        "effect: median [5 %, 95 %] of worlds": [
+            f"{m:+.3g} [{a:+.3g}, {b:+.3g}] {u}" for m, a, b, u in
+            zip(t["effect_median"], t["effect_p05"], t["effect_p95"], t["unit"], strict=True)],
+        "threshold": [f"{x:.3g} {u}" for x, u in zip(t["threshold"], t["unit"], strict=True)],
+        "seed sd": [f"{x:.2g}" for x in t["seed_sd"]],
     })
     return md_table(rows)
 
 
-def prim_section(prim: dict[str, Any], figs: dict[str, str]) -> str:
+def undecided_notes(claims: pd.DataFrame, year: int) -> list[str]:
+    """For each claim undecided in 10 % of worlds or more: the seeds that would decide
+    a world whose effect lies at the threshold (interval half-width below it)."""
     out = []
-    for label, r in prim.items():
-        if r.get("status") != "box":
-            out.append(f"- **{label}**: {r['status']} ({r.get('n_fail', 0)} of {r.get('n', 0)} "
-                       "worlds fail); no box")
-            continue
-        rule = " and ".join(f"`{k.split('.', 1)[-1]}` in [{lo:.3g}, {hi:.3g}]"
-                            for k, (lo, hi) in r["limits"].items()) or "no restriction"
-        out.append(f"- **{label}**: fails in {r['n_fail']} of {r['n']} worlds; mostly where "
-                   f"{rule} (coverage {r['coverage']:.2f}, density {r['density']:.2f}, "
-                   f"mass {r['mass']:.2f})")
-        if label in figs:
-            out.append(f"\n  ![PRIM box]({figs[label]})\n")
-    return "\n".join(out)
+    t = claims[claims["year"] == year]
+    for r in t.itertuples():
+        if r.share_undecided >= 0.10:
+            need = math.ceil((1.96 * r.seed_sd / max(r.threshold, 1e-300)) ** 2)
+            out.append(f"- **{r.claim}** is undecided in {r.share_undecided:.0%} of the worlds: "
+                       f"with a seed spread of {r.seed_sd:.2g} {r.unit}, about {need} seeds a "
+                       f"world (now {r.seeds_per_world}) would make the interval narrower "
+                       f"than the threshold ({r.threshold:.3g} {r.unit}), or a finer scale.")
+    return out
 
 
 def regret_section(reg: pd.DataFrame) -> str:
     if reg.empty:
-        return "No regret table (fewer than two scenarios)."
+        return "No regret table."
     out = []
+    label_col = "cell" if "cell" in reg.columns else "scenario"
     for (metric, year), g in reg.groupby(["metric", "year"], sort=False):
         label, factor = REGRET_DISPLAY.get(metric, (metric, 1.0))
-        label = f"{label}, {int(year)}"
-        t = pd.DataFrame({"scenario": g["scenario"],
-                          "max regret": g["max_regret"] * factor,
+        g = g.sort_values("max_regret").head(5)
+        t = pd.DataFrame({"run": g[label_col], "max regret": g["max_regret"] * factor,
                           "mean regret": g["mean_regret"] * factor,
-                          "best in": [f"{s:.0%}" for s in g["share_best"]],
-                          "minimax": ["**yes**" if m else "" for m in g["minimax"]]})
-        out += [f"**{label}** (regret: shortfall from the best scenario of the same world)", "",
+                          "best in": [f"{s:.0%}" for s in g["share_best"]]})
+        out += [f"**{label}, {int(year)}** (the five of least maximum regret)", "",
                 md_table(t), ""]
     return "\n".join(out)
 
 
-def write_report(sweep: Path, *, table: pd.DataFrame, disc: dict[str, Any], reg: pd.DataFrame,
-                 figs: dict[str, Any], settings: dict[str, Any], timing: dict[str, Any]) -> str:
-    """report.md (returned) from the study's tables and figure paths."""
-    years = sorted(table["year"].unique(), reverse=True) if len(table) else []
-    final = years[0] if years else None
+def prim_section(boxes: pd.DataFrame, claims: pd.DataFrame) -> str:
+    out = []
+    if boxes.empty:
+        return "No claim fails in enough decided worlds for a box."
+    for label, g in boxes.groupby("claim", sort=False):
+        rule = " and ".join(f"`{r.parameter.split('.', 1)[-1]}` in [{r.low:.3g}, {r.high:.3g}]"
+                            for r in g.itertuples() if isinstance(r.parameter, str) and r.parameter)
+        r0 = g.iloc[0]
+        out.append(f"- **{label}**: fails in {int(r0['n_fail'])} of {int(r0['n_worlds'])} decided "
+                   f"worlds; mostly where {rule or 'no restriction'} (coverage "
+                   f"{r0['coverage']:.2f}, density {r0['density']:.2f})")
+    return "\n".join(out)
+
+
+def write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str | None) -> str:
+    """The results page (markdown) from the study's tables; figures into ``img_dir``."""
+    from sim import io
+    from sim.plots import save
+
+    claims, verdicts = tables["claims"], tables["verdicts"]
+    settings, timing = tables["settings"], tables["timing"]
+    worlds = tables["worlds"]
+    img_dir = Path(img_dir)
+    import os
+
+    def rel(p: Path) -> str:
+        return Path(os.path.relpath(Path(p).resolve(), Path(out).resolve().parent)).as_posix()
+
+    years = sorted(claims["year"].unique(), reverse=True) if len(claims) else []
     lines = [
-        "# Which of the brief's claims hold, and when",
+        "# Results: what the model says about the brief's claims, and how sure it is",
         "",
-        f"- Worlds: {settings['worlds']} (Latin hypercube over {settings['n_params']} assumptions "
-        f"of `{settings['space']}`, design seed {settings['design_seed']}"
-        + (f", behaviour from the posterior `{settings['posterior']}`" if settings.get("posterior") else "")
-        + "); sampled values: `worlds.csv`",
-        f"- Scenarios: {', '.join(settings['scenarios'])}; every scenario of a world shares its "
-        "run seed (`run_seed` in `worlds.csv`), and twin metrics are against the same-seed `no_investment` run",
-        f"- Runs: {settings['runs']} (`{' '.join(settings['base'])}`); outcomes in "
-        f"{', '.join(map(str, sorted(table['year'].unique()))) if len(table) else 'n/a'}: "
-        "`outcomes.parquet`",
-        f"- Wall time: {_num(timing.get('wall_s'), '.0f')} s for {timing.get('runs', 0)} runs "
-        f"computed now ({_num(timing.get('runs_per_s'), '.3g')} runs/s, "
-        f"{_num(timing.get('run_s_mean'), '.3g')} s wall and "
-        f"{_num(timing.get('run_cpu_s_mean'), '.3g')} CPU s a run in a worker, with "
-        f"{settings['jobs']} jobs); `timing.json`",
+        f"Made by `python experiments/brief_claims/report.py` from the committed study tables "
+        f"at git revision `{revision or 'unknown'}`; every number below comes from those tables.",
         "",
-        "A claim *holds* in a world when its paired difference is on the claimed side (strictly);"
-        " the share of worlds where it holds is a statement about the assumptions' box, not a "
-        "probability of the real world: it moves with the ranges in the space file.",
+        "## What was run",
+        "",
+        f"- **Worlds**: {settings.get('worlds', 'n/a')} sampled worlds (a Latin hypercube over "
+        f"{settings.get('n_params', 'n/a')} contested beliefs of `{settings.get('space')}`; "
+        f"behaviour drawn from `{settings.get('posterior')}`), of which "
+        f"**{settings.get('worlds_fitting', 'n/a')}** keep their no-investment baseline inside "
+        "the calibration's tolerance and enter the verdicts (`worlds.csv`, column `fits`).",
+        f"- **One lever per claim**: a {settings.get('fraction')} two-level factorial of the "
+        f"levers, every cell at the same budget: "
+        + "; ".join(f"{k}: {lo} (2018) vs {hi} (brief)" for k, (lo, hi) in
+                    settings.get("factors", {}).items())
+        + f". Cells: {', '.join(settings.get('cells', []))}; named scenarios beside them: "
+        f"{', '.join(settings.get('named', [])) or 'none'}.",
+        f"- **Seeds**: {settings.get('replicates')} per world (every run of a world and seed "
+        "shares its random numbers with its no-investment twin).",
+        f"- **Runs**: `{' '.join(settings.get('base', []))}`, outcomes in "
+        f"{', '.join(map(str, settings.get('years', [])))}; "
+        f"{timing.get('runs_total', 'n/a')} runs in {_num(timing.get('wall_s'), '.0f')} s wall "
+        f"({_num(timing.get('runs_per_hour'), '.0f')} runs an hour, efficiency "
+        f"{_num(timing.get('efficiency'), '.2f')} on {settings.get('jobs')} cores).",
+        "",
+        "## How to read a verdict",
+        "",
+        "In each world a claim's effect is the lever's main effect (the mean of the design's "
+        "cells with the brief's option minus the mean with the 2018 option, the other levers "
+        "balanced), or, for *the package*, every lever the brief's way against every lever "
+        "the 2018 way; its 95 % interval comes from the world's seeds with their spread "
+        "pooled over all worlds. **negligible**: the whole interval lies within ± the "
+        "threshold, the smallest effect that matters; **holds** / **fails**: the interval "
+        "lies on the claimed / the other side of zero; **undecided**: neither. Shares of "
+        "worlds carry Wilson 95 % intervals. The shares describe the box of assumptions "
+        "sampled, not a probability of the real world.",
         "",
     ]
+    if len(claims):
+        thr = claims[claims["year"] == years[0]][["claim", "threshold", "unit"]]
+        lines += ["| claim | smallest effect that matters |", "|---|---|"]
+        lines += [f"| {r.claim} | {r.threshold:.3g} {r.unit} |" for r in thr.itertuples()]
+        lines += ["", "(Why each threshold: `configs/study/brief_claims.yaml`, field `why`.)", ""]
     for y in years:
-        lines += [f"## Claims in {y}", "", claims_section(table, int(y)), ""]
-        if f"claims_{y}" in figs:
-            lines += [f"![claims {y}]({figs[f'claims_{y}']})", ""]
-    lines += [f"## Where the claims fail (PRIM on the worlds of {final})", "",
-              "Each box is a set of assumption ranges where the claim fails in most worlds "
-              "(density) and which holds most of the failing worlds (coverage); `prim_boxes.csv`"
-              " has the limits and quasi-p values, `prim.json` the peeling trajectories.", "",
-              prim_section(disc["prim"], figs.get("prim", {})), ""]
-    scores = disc["scores"]
-    if len(scores) and not scores["score"].notna().any():
-        lines += ["## What decides each claim (feature scores)", "",
-                  "Too few worlds with both outcomes for feature scores and break-even values "
-                  "(at least 6 are needed).", ""]
-    elif len(scores):
-        lines += ["## What decides each claim (feature scores)", "",
-                  "Extra-trees importance of each assumption for holds/fails "
-                  "(ema_workbench feature scoring) and the Kolmogorov-Smirnov distance between the"
-                  " assumption's values where the claim holds and where it fails; the top three:",
-                  ""]
-        for label, g in scores.groupby("claim", sort=False):
-            g = g.dropna(subset=["score"]).sort_values("score", ascending=False).head(3)
-            if g.empty:
-                continue
-            lines.append(f"- **{label}**: " + "; ".join(
-                f"`{r.parameter.split('.', 1)[-1]}` {r.score:.2f} (KS {r.ks:.2f}, p {r.ks_p:.2g})"
-                for r in g.itertuples()))
-        lines += ["", "Full table: `feature_scores.csv`.", ""]
-    be = disc["breakeven"]
+        lines += [f"## The claims in {y}", "", claims_section(claims, int(y)), ""]
+        path = img_dir / f"verdicts_{y}.png"
+        save(verdict_figure(claims, int(y)), path.with_suffix(""))
+        lines += [f"![verdicts {y}]({rel(path)})", ""]
+        if len(verdicts):
+            path = img_dir / f"effects_{y}.png"
+            save(effects_figure(verdicts, claims, int(y)), path.with_suffix(""))
+            lines += [f"![effects {y}]({rel(path)})", ""]
+        notes = undecided_notes(claims, int(y))
+        if notes:
+            lines += ["**What would decide the undecided worlds:**", "", *notes, ""]
+    inter = tables["interactions"]
+    if len(inter) and years:
+        t = inter[inter["year"] == years[0]]
+        t = t.assign(ratio=(t["interaction"].abs() / np.maximum(
+            np.maximum(t["main_a"].abs(), t["main_b"].abs()), 1e-300)))
+        lines += ["## Do the levers depend on each other?", "",
+                  "Two-lever interactions (mean over worlds and seeds, the outcome's units) beside "
+                  "the two main effects; in a half fraction each pair is aliased with the other "
+                  "two levers' pair.", "",
+                  md_table(t[["outcome", "pair", "aliased_with", "interaction", "main_a", "main_b",
+                              "ratio"]].sort_values("ratio", ascending=False).head(12)), ""]
+    lines += ["## Where the claims fail (on the decided worlds)", "",
+              "PRIM (ema_workbench) on the worlds where a claim holds or fails (negligible and "
+              "undecided worlds left out): the box of assumptions where it fails; "
+              "`prim_boxes.csv`, `feature_scores.csv`, `breakeven.csv`.", "",
+              prim_section(tables["prim_boxes"], claims), ""]
+    be = tables["breakeven"]
     if len(be):
         t = pd.DataFrame({"claim": be["claim"], "assumption": be["parameter"],
-                          "break-even (logistic)": be["breakeven_logistic"],
-                          "break-even (binned)": be["breakeven_binned"],
+                          "break-even": be["breakeven_logistic"],
                           "holds more": be["holds_more"],
-                          "sampled range": [f"{lo:.3g} - {hi:.3g}" for lo, hi in
-                                            zip(be["range_low"], be["range_high"], strict=True)]})
-        lines += ["## Break-even values of the top assumption", "",
-                  "Where the share of worlds in which the claim holds crosses 50 % along its most "
-                  "important assumption (n/a: it does not cross inside the sampled range); "
-                  "`breakeven.csv`.", "", md_table(t), ""]
-    lines += ["## Regret across worlds", "", regret_section(reg), "",
-              "`regret.csv` has every scenario and metric.", ""]
-    if "tradeoff" in figs:
-        lines += ["## Trade-off", "", f"![trade-off]({figs['tradeoff']})", ""]
-    if "map" in figs:
-        lines += ["## Where effects land", "",
-                  f"Mean over worlds of `{settings['map_scenario']}` against its same-world "
-                  f"`no_investment` twin, {final}.", "", f"![map]({figs['map']})", ""]
-    lines += ["## Files", "",
-              "`claims.csv`, `prim_boxes.csv`, `prim.json`, `feature_scores.csv`, "
-              "`breakeven.csv`, `regret.csv`, `worlds.csv`, `outcomes.parquet`, `timing.json`, "
-              "`figures/`, `worlds/` (one file per finished world: the resume state).", ""]
+                          "holds in (of decided)": [f"{s:.0%}" for s in be["share_holds_of_decided"]]})
+        lines += ["Break-even values of the most important assumption (where the share of "
+                  "decided worlds holding crosses 50 %):", "", md_table(t), ""]
+    dose = tables["dose"]
+    if len(dose):
+        save(dose_figure(dose), img_dir / "dose")
+        cross = dose.groupby("claim", sort=False)["crosses_at_krw"].first()
+        lines += ["## How much would it take? Effects against the budget", "",
+                  f"The design's effects at budgets from KRW 0.1 T to 5 T a year "
+                  f"(`dose.csv`; {dose['note'].iloc[0] if 'note' in dose else ''}). The break-even "
+                  "budget is the smallest at which the effect's interval clears the threshold on "
+                  "either side.", "",
+                  md_table(pd.DataFrame({"claim": cross.index, "break-even budget": [
+                      f"KRW {v / 1e12:.2g} T a year" if math.isfinite(v) else "not within 5 T"
+                      for v in cross.to_numpy(dtype=float)]})), "",
+                  f"![dose-response]({rel(img_dir / 'dose.png')})", ""]
+    noise = tables["noise_floor"]
+    if len(noise):
+        save(noise_figure(noise), img_dir / "noise_floor")
+        lines += ["## The noise floor, and the scale chosen", "",
+                  "The seeds' spread of each claim's effect at several scales, as the half-width "
+                  "of a world's 95 % interval over the threshold (`noise_floor.csv`): below 1 the "
+                  "study can call an effect at the threshold negligible or decided.", "",
+                  f"![noise floor]({rel(img_dir / 'noise_floor.png')})", ""]
+    lines += ["## Regret", "",
+              "Per outcome, how far each run of a world (the design's cells and the named "
+              "scenarios, mean of seeds) falls short of the best run of the same world.", "",
+              regret_section(tables["regret"]), ""]
+    if len(worlds) and "fits" in worlds:
+        bad = worlds[~worlds["fits"].astype(bool)]
+        lines += ["## Worlds outside the calibration's tolerance", "",
+                  f"{len(bad)} of {len(worlds)} worlds' baselines leave the tolerance and are left "
+                  "out of the verdicts" + (": " + ", ".join(str(int(w)) for w in bad["world"])
+                                           if len(bad) else ".") , ""]
+    lines += ["## Reproduce", "",
+              "```bash",
+              "python experiments/brief_claims/run.py --publish docs/study   # the study (about an hour)",
+              "python experiments/brief_claims/dose.py --publish docs/study  # the budget sweep",
+              "python experiments/brief_claims/report.py docs/study          # this page",
+              "```", ""]
     text = "\n".join(lines)
+    io.atomic_write(Path(out), lambda tmp: tmp.write_text(text))
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    return text
+
+
+def write_report(sweep: Path, settings: dict[str, Any], timing: dict[str, Any]) -> str:
+    """The study directory's own report.md (the same page, figures beside it)."""
     from sim import io
 
-    io.atomic_write(sweep / "report.md", lambda tmp: tmp.write_text(text))
-    io.atomic_write(sweep / "report.html", lambda tmp: tmp.write_text(to_html(text)))
-    return text
+    tables = read_tables(sweep)
+    tables["settings"], tables["timing"] = settings, timing
+    return write_page(tables, Path(sweep) / "report.md", Path(sweep) / "figures",
+                      io.git_revision())
 
 
 def _num(value: Any, fmt: str) -> str:
     return "n/a" if value is None or not math.isfinite(value) else format(value, fmt)
 
 
-def to_html(text: str) -> str:
-    """The markdown report as a standalone HTML page (Python-Markdown where installed)."""
-    try:
-        import markdown
+def main(argv: list[str] | None = None) -> int:
+    from sim import io
 
-        body = markdown.markdown(text, extensions=["tables"])
-    except ImportError:  # still readable: the markdown as preformatted text
-        import html
-
-        body = f"<pre>{html.escape(text)}</pre>"
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
-             "table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;"
-             "padding:3px 6px}img{max-width:100%}code{background:#f4f4f4}")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Brief claims</title>"
-            f"<style>{style}</style></head><body>{body}</body></html>\n")
-
-
-def all_figures(sweep: Path, *, table: pd.DataFrame, disc: dict[str, Any],
-                outcomes: pd.DataFrame, worlds: pd.DataFrame, maps: pd.DataFrame, region,
-                map_scenario: str, tradeoff: Sequence[int], colour: str | None) -> dict[str, Any]:
-    """Write every figure; returns their paths relative to the sweep directory."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from sim.plots import save
-
-    figs: dict[str, Any] = {"prim": {}}
-    fig_dir = sweep / "figures"
-    rel = lambda paths: paths[0].relative_to(sweep).as_posix()  # noqa: E731
-    for y in sorted(table["year"].unique()):
-        figs[f"claims_{y}"] = rel(save(claims_figure(table, int(y)), fig_dir / f"claims_{y}"))
-    for label, r in disc["prim"].items():
-        if r.get("status") == "box":
-            figs["prim"][label] = rel(save(prim_figure(label, r), fig_dir / f"prim_{slug(label)}"))
-    final = int(table["year"].max()) if len(table) else None
-    i, j = tradeoff
-    if final is not None and max(i, j) < len(CLAIMS):
-        figs["tradeoff"] = rel(save(tradeoff_figure(outcomes, worlds, CLAIMS[i], CLAIMS[j], final,
-                                                    colour), fig_dir / "tradeoff"))
-    if region is not None and map_scenario in set(maps["scenario"]) and "no_investment" in set(
-            maps["scenario"]):
-        from sim.tools.compare_plots import difference_maps
-
-        eff = map_effects(maps, map_scenario, "no_investment")
-        n = int(maps["world"].nunique())
-        fig = difference_maps(eff, map_scenario, region.boundaries(), "no_investment", n)
-        fig.suptitle(f"{map_scenario} vs its same-seed no_investment twin, final year "
-                     f"(mean of {n} worlds)", fontsize=13)
-        figs["map"] = rel(save(fig, fig_dir / f"map_{map_scenario}"))
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
-    return figs
+    ap = argparse.ArgumentParser(description="docs/results.md from a study's tables")
+    ap.add_argument("tables", type=Path, help="a study directory or its published tables")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "results.md")
+    ap.add_argument("--img", type=Path, default=ROOT / "docs" / "img" / "brief_claims")
+    args = ap.parse_args(argv)
+    tables = read_tables(args.tables)
+    if tables["claims"].empty:
+        print(f"error: {args.tables}: no claims.csv", file=sys.stderr)
+        return 2
+    write_page(tables, args.out, args.img, io.git_revision())
+    print(args.out)
+    return 0
 
 
-__all__ = ["all_figures", "map_effects", "md_table", "to_html", "write_report"]
+__all__ = ["main", "md_table", "read_tables", "write_page", "write_report"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,17 +13,19 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from brief_claims.design import Design, DesignError, cell_overrides, cells, parse_design
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SPACE = ROOT / "configs" / "study" / "brief_claims.yaml"
 BELIEF_ARMS = ("neutral", "brief", "sceptic")
-TOP_KEYS = {"design_seed", "posterior", "parameters"}
+TOP_KEYS = {"design_seed", "posterior", "parameters", "design", "fit"}
 PARAM_KEYS = {"low", "high", "source", "integer"}
 #: Keys the model derives from another one, so setting them would be silently undone.
 DERIVED = {"behaviour.migration.beta_services":
@@ -55,6 +57,8 @@ class Space:
     params: tuple[Param, ...]
     design_seed: int = 0
     posterior: Path | None = None
+    design: Design | None = None
+    fit: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def _number(value: Any) -> bool:
@@ -96,7 +100,17 @@ def parse_space(raw: dict[str, Any], source: str = "space") -> Space:
     posterior = None if post in (None, "") else Path(post)
     if posterior is not None and not posterior.is_absolute():
         posterior = ROOT / posterior
-    return Space(tuple(params), seed, posterior)
+    try:
+        d = parse_design(raw["design"], f"{source}: design") if "design" in raw else None
+    except DesignError as err:
+        raise StudyConfigError(str(err)) from err
+    fit = {}
+    for key, band in (raw.get("fit") or {}).items():
+        if not (isinstance(band, list | tuple) and len(band) == 2 and all(map(_number, band))
+                and band[0] < band[1]):
+            raise StudyConfigError(f"{source}: fit.{key}={band!r}: expected [low, high]")
+        fit[str(key)] = (float(band[0]), float(band[1]))
+    return Space(tuple(params), seed, posterior, d, fit)
 
 
 def load_space(path: Path = DEFAULT_SPACE) -> Space:
@@ -170,19 +184,20 @@ def overrides(point: dict[str, float], space: Space) -> list[str]:
     return out
 
 
-def design(space: Space, n: int, seed: int | None = None,
-           run_seed: int | None = None) -> pd.DataFrame:
+def design(space: Space, n: int, seed: int | None = None, replicates: int = 1) -> pd.DataFrame:
     """``n`` worlds: a seeded Latin hypercube over the space (scipy.stats.qmc), one row per
-    world with ``world``, ``run_seed`` (the world index, or ``run_seed`` for all: the
-    scenarios of a world share it either way) and each parameter under its dotted key;
-    with a posterior, ``posterior_row`` too."""
+    world with ``world``, ``seeds`` (its ``replicates`` run seeds, space-separated: world
+    w has w x replicates ... w x replicates + replicates - 1, so no two worlds share
+    one; every run of a world uses each of them) and each parameter under its dotted
+    key; with a posterior, ``posterior_row`` too."""
     from scipy.stats import qmc
 
     seed = space.design_seed if seed is None else seed
     d = len(space.params) + (1 if space.posterior is not None else 0)
     u = qmc.LatinHypercube(d=d, seed=seed).random(n)
-    seeds = np.arange(n) if run_seed is None else np.full(n, int(run_seed))
-    frame = pd.DataFrame({"world": np.arange(n), "run_seed": seeds})
+    frame = pd.DataFrame({"world": np.arange(n),
+                          "seeds": [" ".join(str(w * replicates + k) for k in range(replicates))
+                                    for w in range(n)]})
     for j, p in enumerate(space.params):
         v = p.low + u[:, j] * (p.high - p.low)
         frame[p.key] = np.round(v).astype(int) if p.integer else v
@@ -219,9 +234,65 @@ def world_point(row: pd.Series, space: Space) -> dict[str, float]:
 
 
 def world_key(point: dict[str, float], values: dict | None, base: Sequence[str],
-              scenarios: Sequence[str], seed: int, years: Sequence[int]) -> str:
+              runs: Sequence[str], seeds: Sequence[int], years: Sequence[int]) -> str:
     """A hash of everything that decides a world's outputs: a stored world is reused only
     if its key matches (a changed design or setting redoes it instead of mixing)."""
-    text = json.dumps([sorted(point.items()), values, list(base), sorted(scenarios), seed,
+    text = json.dumps([sorted(point.items()), values, list(base), sorted(runs), list(seeds),
                        sorted(years)], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def check_design(d: Design | None, base: Sequence[str] = ()) -> None:
+    """The design section: every cell and named scenario composes into a valid config,
+    and every claim's outcome is one the study records.
+
+    Raises:
+        StudyConfigError: naming the cell, scenario or claim.
+    """
+    from sim.config import ConfigError, make_config
+
+    if d is None:
+        raise StudyConfigError("the study config has no `design` section (the lever factorial)")
+    table = cells(d)
+    codes = table[[f.name for f in d.factors]].to_numpy()
+    for name, row in zip(table["cell"], codes, strict=True):
+        try:
+            make_config([*base, *cell_overrides(d, row)])
+        except ConfigError as err:
+            raise StudyConfigError(f"design cell {name} is refused: {err}") from err
+    for s in d.named:
+        try:
+            make_config([*base, f"scenario={s}"])
+        except ConfigError as err:
+            raise StudyConfigError(f"design.named: {s}: {err}") from err
+    from sim.catalogue import NATIONAL
+
+    known = set(NATIONAL) | DERIVED_OUTCOMES
+    for c in d.claims:
+        if c.metric not in known:
+            raise StudyConfigError(f"design.claims[{c.key}]: outcome {c.metric!r} is not "
+                                   f"recorded; allowed: {sorted(known)}")
+
+
+#: Outcomes the study derives besides the national columns (brief_claims.worlds).
+DERIVED_OUTCOMES = {"service_mean", "felt_benefit_paired", "cost_effectiveness_paired"}
+
+
+def flag_fit(plan: pd.DataFrame, outcomes: pd.DataFrame,
+             fit: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    """``plan`` with each world's twin fit statistics (mean over its seeds) and ``fits``:
+    True when every statistic named in ``fit`` lies in its band (the calibration's
+    tolerance), so the world's baseline is one the data allow."""
+    twin = outcomes[outcomes["cell"] == "no_investment"]
+    cols = [c for c in twin.columns if c.startswith("fit_")]
+    stats = twin.groupby("world")[cols].mean() if cols else pd.DataFrame(index=plan["world"])
+    out = plan.merge(stats, left_on="world", right_index=True, how="left")
+    ok = pd.Series(True, index=out.index)
+    for key, (lo, hi) in fit.items():
+        col = f"fit_{key}"
+        if col not in out:
+            raise StudyConfigError(f"fit.{key}: the study records no {col} (allowed: "
+                                   f"{sorted(c[4:] for c in cols)})")
+        ok &= out[col].between(lo, hi)
+    out["fits"] = ok
+    return out

@@ -1,12 +1,14 @@
-"""Simulate every scenario of one world in memory, and keep finished worlds on disk.
+"""Simulate every run of one world in memory, and keep finished worlds on disk.
 
-One task per world: the worker composes each scenario's config once (cached per
-process), reuses the loaded region, runs the scenarios with the world's run seed
-(common random numbers: the ``no_investment`` twin shares every random draw it can with
-the policy runs), and reduces each run to the outcome rows of the years kept. The
-world's rows are written atomically to ``worlds/w<world>.parquet`` (its municipal map
-rows first, to ``worlds/w<world>.map.parquet``), so a killed study loses at most the
-worlds in flight, and a rerun skips every world whose file carries the same world key.
+One task per world: for each of the world's replicate seeds the worker runs the
+``no_investment`` twin, every cell of the lever design (:mod:`brief_claims.design`) and
+the named scenarios, all with that seed (common random numbers: the twin shares every
+random draw it can with the policy runs) and from copies of one built start state
+(:func:`sim.runner.run_many`: build once, run many), and reduces each run to the outcome
+rows of the years kept. The world's rows are written atomically to
+``worlds/w<world>.parquet`` (its municipal map rows first, to
+``worlds/w<world>.map.parquet``), so a killed study loses at most the worlds in flight,
+and a rerun skips every world whose file carries the same world key.
 """
 
 from __future__ import annotations
@@ -31,14 +33,18 @@ MAP_COLUMNS = ("population", "qol")
 
 @dataclass(frozen=True)
 class WorldTask:
-    """Everything a worker needs for one world (picklable)."""
+    """Everything a worker needs for one world (picklable).
+
+    ``runs`` are (label, overrides) pairs: the design's cells (label: the cell's name,
+    overrides: its levers) and named scenarios (label: the scenario, overrides:
+    ``scenario=<name>``); every one runs once per seed of ``seeds``, beside the twin."""
 
     world: int
-    seed: int
+    seeds: tuple[int, ...]
     overrides: tuple[str, ...]  # the world's parameter overrides
     values: dict[str, Any] | None  # nested values merged on top (posterior behaviour)
     base: tuple[str, ...]  # the study's run overrides (region, years, scale, ...)
-    scenarios: tuple[str, ...]
+    runs: tuple[tuple[str, tuple[str, ...]], ...]
     years: tuple[int, ...]  # years whose outcomes are kept (the final year last)
     key: str  # world key (space.world_key): a stored world is reused only if it matches
     out_dir: Path
@@ -73,28 +79,17 @@ def _region(name: str, n: int, seed: int):
     return load_region(region_config(name), n_municipalities=n, seed=seed)
 
 
-def world_config(base: Sequence[str], scenario: str, seed: int, overrides: Sequence[str],
-                 values: dict[str, Any] | None = None):
-    """The validated SimConfig of one scenario in one world: the study's base overrides,
-    the scenario, the world's parameter overrides and run seed, then nested ``values``,
-    composed exactly as ``python -m sim`` would (:func:`sim.config.make_config`)."""
+def world_config(base: Sequence[str], scenario: str | Sequence[str], seed: int,
+                 overrides: Sequence[str], values: dict[str, Any] | None = None):
+    """The validated SimConfig of one run in one world: the study's base overrides, the
+    run's (a scenario's name, or a cell's lever overrides), the world's parameter
+    overrides and run seed, then nested ``values``, composed exactly as ``python -m sim``
+    would (:func:`sim.config.make_config`)."""
     from sim.config import make_config
 
-    return make_config([*base, f"scenario={scenario}", "run.progress=false", "run.plots=false",
-                        *overrides, f"run.seed={int(seed)}"], values)
-
-
-def run_scenario(cfg) -> tuple[pd.DataFrame, pd.DataFrame, float, float, float]:
-    """One run in memory: (national, municipal frames, felt threshold, wall seconds, CPU
-    seconds of this process: with one Numba thread, the wall time on an idle core)."""
-    from sim.runner import run
-
-    t0, c0 = time.perf_counter(), time.process_time()
-    result = run(cfg, region=_region(cfg.region.name, cfg.region.n_municipalities, cfg.region.seed),
-                 progress=False)
-    threshold = float(cfg.behaviour.qol.felt_threshold)  # resolved from the beliefs
-    return (result.national, result.municipalities, threshold, time.perf_counter() - t0,
-            time.process_time() - c0)
+    run = [f"scenario={scenario}"] if isinstance(scenario, str) else list(scenario)
+    return make_config([*base, *run, "run.progress=false", "run.plots=false", *overrides,
+                        f"run.seed={int(seed)}"], values)
 
 
 def outcome_rows(national: pd.DataFrame, municipal: pd.DataFrame, twin_national: pd.DataFrame,
@@ -123,39 +118,67 @@ def outcome_rows(national: pd.DataFrame, municipal: pd.DataFrame, twin_national:
 
 
 def simulate_world(task: WorldTask) -> dict[str, Any]:
-    """Run every scenario of a world (the twin first), write its rows atomically and
-    return its timings."""
+    """Run every run of a world for each of its seeds (the twin first; one build per
+    seed), write its rows atomically and return its timings."""
     from sim import io
+    from sim.runner import run_many
 
-    t0 = time.perf_counter()
-    scenarios = [BASELINE, *[s for s in task.scenarios if s != BASELINE]]
-    runs, seconds, cpu = {}, {}, {}
-    c0 = time.process_time()
-    for scenario in scenarios:
-        cfg = world_config(task.base, scenario, task.seed, task.overrides, task.values)
-        nat, mun, threshold, secs, cpu[scenario] = run_scenario(cfg)
-        runs[scenario] = (nat, mun, threshold, float(cfg.behaviour.qol.felt_threshold_spread),
-                          float(cfg.run.discount_rate))
-        seconds[scenario] = secs
-    twin_nat, twin_mun = runs[BASELINE][0], runs[BASELINE][1]
+    t0, c0 = time.perf_counter(), time.process_time()
     final = max(task.years)
-    rows, maps = [], []
-    for scenario in task.scenarios:
-        nat, mun, threshold, spread, rate = runs[scenario]
-        frame = outcome_rows(nat, mun, twin_nat, twin_mun, threshold=threshold, spread=spread,
-                             rate=rate, years=task.years, is_twin=scenario == BASELINE)
-        rows.append(frame.assign(world=task.world, scenario=scenario))
-        last = mun[mun["year"] == final][["code", *MAP_COLUMNS]]
-        maps.append(last.assign(world=task.world, scenario=scenario))
+    region = _region_of(task)
+    rows, maps, seconds = [], [], {}
+    labels = [BASELINE, *[label for label, _ in task.runs if label != BASELINE]]
+    overrides = {BASELINE: (f"scenario={BASELINE}",), **dict(task.runs)}
+    for seed in task.seeds:
+        s0 = time.process_time()
+        cfgs = [world_config(task.base, list(overrides[label]), seed, task.overrides, task.values)
+                for label in labels]
+        results = run_many(cfgs, region=region)
+        seconds[int(seed)] = time.process_time() - s0
+        twin = results[0]
+        fit = fit_stats(twin.national)
+        for label, cfg, res in zip(labels, cfgs, results, strict=True):
+            frame = outcome_rows(
+                res.national, res.municipalities, twin.national, twin.municipalities,
+                threshold=float(cfg.behaviour.qol.felt_threshold),  # resolved from the beliefs
+                spread=float(cfg.behaviour.qol.felt_threshold_spread),
+                rate=float(cfg.run.discount_rate), years=task.years, is_twin=label == BASELINE)
+            rows.append(frame.assign(world=task.world, seed=int(seed), cell=label, **fit))
+            if seed == task.seeds[0]:
+                last = res.municipalities[res.municipalities["year"] == final][["code", *MAP_COLUMNS]]
+                maps.append(last.assign(world=task.world, cell=label))
     table = pd.concat(rows, ignore_index=True).assign(world_key=task.key)
-    first = ["world", "scenario", "year"]
+    first = ["world", "seed", "cell", "year"]
     table = table[[*first, *[c for c in table.columns if c not in first]]]
     io.atomic_write(map_path(task.out_dir, task.world),
                     lambda tmp: pd.concat(maps, ignore_index=True).to_parquet(tmp, index=False))
     io.atomic_write(world_path(task.out_dir, task.world),
                     lambda tmp: table.to_parquet(tmp, index=False))
     return {"world": task.world, "seconds": time.perf_counter() - t0,
-            "cpu_seconds": time.process_time() - c0, "run_seconds": seconds, "run_cpu_seconds": cpu}
+            "cpu_seconds": time.process_time() - c0, "seed_cpu_seconds": seconds,
+            "runs": len(labels) * len(task.seeds)}
+
+
+#: What the fit check reads of a world's twin: the mean of its first five simulated years.
+FIT_YEARS = 5
+
+
+def fit_stats(national: pd.DataFrame) -> dict[str, float]:
+    """The twin baseline's national flows over its first years (``fit_<column>``), which
+    the study checks against the calibration's tolerance (the space's ``fit`` bands)."""
+    early = national.iloc[1:1 + FIT_YEARS]
+    out = {f"fit_{c}": float(early[c].mean())
+           for c in ("movers_share", "interprovincial_share_of_moves") if c in early}
+    if len(early):
+        share = national["capital_region_share"]
+        out["fit_capital_share_change"] = float((share.iloc[len(early)] - share.iloc[0]) / len(early))
+    return out
+
+
+def _region_of(task: WorldTask):
+    """The study's region, loaded once per process."""
+    cfg = world_config(task.base, BASELINE, 0, ())
+    return _region(cfg.region.name, cfg.region.n_municipalities, cfg.region.seed)
 
 
 BACKENDS = ("loky", "ray")
@@ -204,7 +227,8 @@ def run_worlds(tasks: Sequence[WorldTask], n_jobs: int = 1, progress: bool = Tru
     from sim.callbacks import warm_numba_cache
 
     warm_numba_cache()
-    runs_per_world = len(set(todo[0].scenarios) | {BASELINE})
+    runs_per_world = (len({label for label, _ in todo[0].runs} | {BASELINE})
+                      * len(todo[0].seeds))
     bar = tqdm(total=len(todo) * runs_per_world, desc="runs", unit="run", disable=not progress)
     done = []
     if n_jobs <= 1 or len(todo) == 1:
