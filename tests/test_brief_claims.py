@@ -324,3 +324,21 @@ def test_the_ray_backend_needs_ray_and_says_so(monkeypatch) -> None:
     with pytest.raises(ValueError, match="allowed loky, ray"):
         worlds.parallel_backend("dask")
     assert worlds.parallel_backend("loky") == "loky"
+
+
+@pytest.mark.slow
+def test_dose_response_table(tmp_path: Path) -> None:
+    """Every claim at every budget, with an interval; the break-even budget is one of the
+    budgets tried (where the interval clears the threshold) or none."""
+    from brief_claims import dose
+
+    sp = space.load_space(_space_file(tmp_path))
+    table = dose.dose_table(tmp_path / "dose", sp.design, list(TINY), [1e11, 1e12], 2, 1, False)
+    assert len(table) == 2 * len(sp.design.claims)
+    assert (table["low"] <= table["effect"]).all() and (table["effect"] <= table["high"]).all()
+    cross = table.groupby("claim")["crosses_at_krw"].first()
+    assert cross.isna().all() or cross.dropna().isin([1e11, 1e12]).all()
+    beyond = (table["low"] > table["threshold"]) | (table["high"] < -table["threshold"])
+    for label, g in table.groupby("claim"):
+        first = g.loc[beyond[g.index], "budget_krw"].min() if beyond[g.index].any() else np.nan
+        assert (np.isnan(first) and np.isnan(cross[label])) or first == cross[label]
