@@ -28,11 +28,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import mesa
 import numpy as np
 
 from sim.agents.municipality import Municipality
 from sim.beliefs import resolve
+from sim.compat import mesa
 from sim.config import SimConfig
 from sim.data import Region, load_region
 from sim.data import world as world_builder
@@ -103,7 +103,7 @@ class SmartCityModel(mesa.Model):
                 v is not None for v in params.values()):
             raise TypeError("SmartCityModel takes either a config (cfg, optionally a Region) "
                             "or keyword parameters, not both")
-        super().__init__(seed=cfg.run.seed)
+        super().__init__(rng=cfg.run.seed)
         prefer_passive_waiting()
         t0 = time.perf_counter()
         cfg = resolve(cfg)  # lever magnitudes left null are the beliefs' (sim.beliefs)
@@ -260,9 +260,10 @@ class SmartCityModel(mesa.Model):
     def release(self) -> None:
         """Let this finished model be garbage-collected once the caller drops it.
 
-        Mesa 3.3.1 keeps every model alive in the class-level ``Agent._ids`` counter table
-        (mesa/mesa#3179, fixed upstream after 3.3.1), so loops that build many models
-        (sweeps, calibration) grow without bound unless each model is released. Call it
+        Mesa 3.3 (Python 3.11) keeps every model alive in the class-level ``Agent._ids``
+        counter table (mesa/mesa#3179), so loops that build many models (sweeps,
+        calibration) grow without bound unless each model is released. Mesa 3.4+ counts
+        agent ids on the model and keeps no such table: there it does nothing. Call it
         only when no more agents will be created for this model.
         """
         release(self)
@@ -289,8 +290,9 @@ def _datacollector(records: observation.Recorder) -> mesa.DataCollector:
 
 
 def release(model: mesa.Model) -> None:
-    """Drop Mesa 3.3.1's class-level reference to a finished ``model`` (see
-    :meth:`SmartCityModel.release`); works for any ``mesa.Model``."""
+    """Drop Mesa 3.3's class-level reference to a finished ``model`` (see
+    :meth:`SmartCityModel.release`; nothing to drop on Mesa 3.4+, which has no
+    ``Agent._ids``); works for any ``mesa.Model``."""
     getattr(mesa.Agent, "_ids", {}).pop(model, None)
 
 

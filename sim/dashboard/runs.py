@@ -21,11 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import mesa
 import numpy as np
 import pandas as pd
 
 from sim.catalogue import MUNICIPAL
+from sim.compat import mesa
 from sim.config import CONFIG_DIR, ConfigError, SimConfig
 from sim.data import RegionDataError
 from sim.model import SmartCityModel, release
