@@ -39,6 +39,26 @@ MESA_VERSION: tuple[int, ...] = tuple(int(p) for p in mesa.__version__.split("."
                                       if p.isdigit())
 
 
+class ScenarioKeyword:
+    """Mixin for a ``mesa.Model`` whose keyword ``scenario`` names the policy scenario
+    (:class:`~sim.model.SmartCityModel`, the dashboard's run).
+
+    Mesa 3.4+ gives every model a ``scenario`` attribute (a
+    ``mesa.experimental.scenarios.Scenario``), and the Reset of its SolaraViz controls
+    passes that object back to the model as the keyword ``scenario``, in place of the
+    control's value. With this mixin the model keeps Mesa's object as ``mesa_scenario``
+    and shows none as ``scenario``, so Reset passes the scenario chosen, as on Mesa 3.3.
+    """
+
+    @property
+    def scenario(self) -> None:
+        return None
+
+    @scenario.setter
+    def scenario(self, value: Any) -> None:
+        self.__dict__["mesa_scenario"] = value
+
+
 def batch_run(model_cls: type, parameters: dict[str, Any], seeds: Sequence[int],
               **kwargs: Any) -> list[dict[str, Any]]:
     """``mesa.batch_run`` of every combination of ``parameters`` once per seed in ``seeds``,
@@ -50,4 +70,4 @@ def batch_run(model_cls: type, parameters: dict[str, Any], seeds: Sequence[int],
     return mesa.batch_run(model_cls, {**parameters, "seed": list(seeds)}, **kwargs)
 
 
-__all__ = ["mesa", "MESA_VERSION", "batch_run"]
+__all__ = ["mesa", "MESA_VERSION", "ScenarioKeyword", "batch_run"]

@@ -32,7 +32,7 @@ import numpy as np
 
 from sim.agents.municipality import Municipality
 from sim.beliefs import resolve
-from sim.compat import mesa
+from sim.compat import ScenarioKeyword, mesa
 from sim.config import SimConfig
 from sim.data import Region, load_region
 from sim.data import world as world_builder
@@ -45,7 +45,7 @@ from sim.streams import Streams
 SCHEDULE = ("policy", "firms", "labour", "demography", "migration", "housing", "observation")
 
 
-class SmartCityModel(mesa.Model):
+class SmartCityModel(ScenarioKeyword, mesa.Model):
     """Households, firms and municipalities of a region responding to a policy scenario.
 
     Built either from a config, ``SmartCityModel(cfg)``, or the Mesa way from keyword

@@ -82,6 +82,25 @@ def test_datacollector_holds_the_parquet_tables_and_running_stops_the_model() ->
     assert (agents.index.get_level_values("AgentID").map(codes) == agents["code"]).all()
 
 
+def test_mesa_controls_pass_the_scenario_chosen_on_reset() -> None:
+    """Mesa 3.4+ models carry Mesa's own ``scenario`` object, which SolaraViz's Reset
+    would pass back as the keyword ``scenario``; the model keeps it as ``mesa_scenario``
+    (sim.compat.ScenarioKeyword), so Reset builds the scenario chosen."""
+    model = SmartCityModel(scenario="trouble_shooter", **KEYWORDS, overrides=REST)
+    assert getattr(model, "scenario", None) is None
+    assert model.cfg.scenario.name == "trouble_shooter"
+    if compat.MESA_VERSION < (3, 4):
+        return  # Mesa 3.3 has no scenario object; its Reset passes the controls' values
+    from mesa.visualization.solara_viz import _build_model_init_kwargs  # Reset's keywords
+
+    assert model.mesa_scenario is not None
+    chosen = {"scenario": "status_quo_2018", **KEYWORDS, "overrides": REST}
+    kwargs = _build_model_init_kwargs(model, chosen, add_scenario_when_empty=True,
+                                      require_model_accepts_scenario=True)
+    assert kwargs == chosen
+    assert SmartCityModel(**kwargs).cfg.scenario.name == "status_quo_2018"
+
+
 def test_batch_run_over_two_scenarios_and_two_seeds() -> None:
     # Mesa 3.4+ takes the seeds as batch_run's rng=[0, 1], Mesa 3.3 as a parameter
     results = compat.batch_run(
