@@ -307,8 +307,16 @@ class ValidateConfig(SimConfig):
     validate: ValidateOptions = field(default_factory=ValidateOptions)
 
 
-#: The config files of the package (``configs/`` beside ``sim/``).
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+def _config_dir() -> Path:
+    """``configs/``: inside the installed package (the wheel maps it to ``sim/_configs``),
+    else beside ``sim/`` in a checkout (an editable install included)."""
+    package = Path(__file__).resolve().parent
+    installed = package / "_configs"
+    return installed if (installed / "config.yaml").is_file() else package.parent / "configs"
+
+
+#: The config files of the package: ``configs/`` of the checkout, or its copy in the wheel.
+CONFIG_DIR = _config_dir()
 
 
 def register_configs() -> None:

@@ -73,8 +73,11 @@ def package_versions() -> dict[str, str]:
 
 
 def git_revision() -> str | None:
-    """The source tree's git commit (with "-dirty" if modified), or None outside git."""
+    """The source tree's git commit (with "-dirty" if modified), or None outside git (an
+    installed wheel: its site-packages may lie inside some other repository)."""
     root = Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        return None
     try:
         rev = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5

@@ -28,12 +28,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import mesa
 import numpy as np
 
 from sim import schedule, start
 from sim.agents.municipality import Municipality
 from sim.beliefs import is_resolved
+from sim.compat import ScenarioKeyword, mesa
 from sim.config import ConfigError, SimConfig
 from sim.data import Region, load_region
 from sim.kernels.parallel import DEFAULT, Parallel
@@ -43,7 +43,7 @@ from sim.processes import migration
 from sim.schedule import SCHEDULE, Context, States
 
 
-class SmartCityModel(mesa.Model):
+class SmartCityModel(ScenarioKeyword, mesa.Model):
     """Households, firms and municipalities of a region responding to a policy scenario.
 
     Built either from a config, ``SmartCityModel(cfg)``, or the Mesa way from keyword
@@ -109,7 +109,7 @@ class SmartCityModel(mesa.Model):
         if not is_resolved(cfg):
             raise ConfigError("the config's lever magnitudes are not filled from the beliefs: "
                               "build it with sim.config.make_config (or sim.parameters.config_for)")
-        super().__init__(seed=cfg.run.seed)
+        super().__init__(rng=cfg.run.seed)
         t0 = time.perf_counter()
         self.cfg = cfg
         self.params = cfg.behaviour
@@ -233,17 +233,19 @@ class SmartCityModel(mesa.Model):
     def release(self) -> None:
         """Let this finished model be garbage-collected once the caller drops it.
 
-        Mesa 3.3.1 keeps every model alive in the class-level ``Agent._ids`` counter table
-        (mesa/mesa#3179, fixed upstream after 3.3.1), so loops that build many models
-        (sweeps, calibration) grow without bound unless each model is released. Call it
+        Mesa 3.3 (Python 3.11) keeps every model alive in the class-level ``Agent._ids``
+        counter table (mesa/mesa#3179), so loops that build many models (sweeps,
+        calibration) grow without bound unless each model is released. Mesa 3.4+ counts
+        agent ids on the model and keeps no such table: there it does nothing. Call it
         only when no more agents will be created for this model.
         """
         release(self)
 
 
 def release(model: mesa.Model) -> None:
-    """Drop Mesa 3.3.1's class-level reference to a finished ``model`` (see
-    :meth:`SmartCityModel.release`); works for any ``mesa.Model``."""
+    """Drop Mesa 3.3's class-level reference to a finished ``model`` (see
+    :meth:`SmartCityModel.release`; nothing to drop on Mesa 3.4+, which has no
+    ``Agent._ids``); works for any ``mesa.Model``."""
     getattr(mesa.Agent, "_ids", {}).pop(model, None)
 
 

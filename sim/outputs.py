@@ -252,7 +252,7 @@ class Recorder:
         ``get_model_vars_dataframe()`` and ``get_agent_vars_dataframe()`` hold the
         parquet tables (one Mesa step per simulated year, step 0 the start). Call after
         the first :meth:`record`."""
-        import mesa
+        from sim.compat import mesa
 
         national, municipal = list(self.national[0]), list(self.municipal[0].columns)
 

@@ -94,16 +94,20 @@ def test_kernels_import_only_kernels_and_constants() -> None:
 
 
 def test_importing_the_package_has_no_side_effects() -> None:
-    """Importing every module sets no environment variable, picks no matplotlib backend
+    """Importing every module sets no environment variable, changes no multiprocessing
+    start method (Mesa 3.3 sets ``spawn`` when imported), picks no matplotlib backend
     and registers no config schema."""
     names = sorted(n for n in _modules() if not n.endswith("__main__"))
     code = f"""
-import importlib, os, sys
+import importlib, multiprocessing, os, sys
 before = dict(os.environ)
+method = multiprocessing.get_start_method(allow_none=True)
 for name in {names!r}:
     importlib.import_module(name)
 from hydra.core.config_store import ConfigStore
 assert dict(os.environ) == before, set(os.environ.items()) ^ set(before.items())
+now = multiprocessing.get_start_method(allow_none=True)
+assert now == method, f"start method {{method}} -> {{now}}"
 assert "matplotlib.pyplot" not in sys.modules, "pyplot imported"
 assert "sim_schema.yaml" not in ConfigStore.instance().repo, "schema registered at import"
 print("ok")
@@ -111,6 +115,63 @@ print("ok")
     env = {k: v for k, v in __import__("os").environ.items() if k != "OMP_WAIT_POLICY"}
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           env=env, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+def test_mesa_is_imported_through_sim_compat() -> None:
+    """Only sim/compat.py imports Mesa at module level (it puts back the start method
+    that Mesa 3.3's import changes); a module that imports one of Mesa's submodules
+    inside a function imports sim.compat, directly or through another sim module, so
+    Mesa is loaded the clean way by then."""
+    modules = _modules()
+    graph = {m: _imports(m, p, modules) for m, p in modules.items()}
+
+    def reaches_compat(start: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            for n in graph[todo.pop()]:
+                if n == "sim.compat":
+                    return True
+                if n not in seen:
+                    seen.add(n)
+                    todo.append(n)
+        return False
+
+    def is_mesa(node: ast.AST) -> bool:
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        return any(n == "mesa" or n.startswith("mesa.") for n in names)
+
+    offenders = []
+    for name, path in modules.items():
+        if name == "sim.compat":
+            continue
+        tree = ast.parse(path.read_text())
+        nested = {id(n) for f in ast.walk(tree)
+                  if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
+                  for n in ast.walk(f)}
+        for node in ast.walk(tree):
+            if not is_mesa(node):
+                continue
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            if id(node) not in nested:
+                offenders.append(f"{where} imports Mesa at module level "
+                                 "(use `from sim.compat import mesa`)")
+            elif not reaches_compat(name):
+                offenders.append(f"{where} imports Mesa without sim.compat")
+    assert not offenders, offenders
+
+
+def test_sim_compat_puts_back_the_start_method() -> None:
+    code = """
+import multiprocessing
+multiprocessing.set_start_method("forkserver")
+import sim.compat
+assert multiprocessing.get_start_method(allow_none=True) == "forkserver"
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
 
 

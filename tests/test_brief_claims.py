@@ -221,6 +221,19 @@ def test_prim_recovers_a_planted_rule() -> None:
     assert analysis.prim_box(x, np.zeros(len(x), bool)) is None  # nothing fails: no box
 
 
+def test_prim_without_a_dense_box_reports_the_whole_space() -> None:
+    """Failures at random: no box reaches the threshold density, so the box is the whole
+    space (ema_workbench 2.5's "dump box"; 3.0 has no threshold and would report a
+    peeled box, which analysis.prim_box turns back into the whole space)."""
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame({f"p{i}": rng.uniform(0, 1, 200) for i in range(5)})
+    fails = rng.uniform(size=200) < 0.3
+    box = analysis.prim_box(x, fails, threshold=0.8)
+    assert box is not None and box["chosen"] == 0 and box["limits"] == {}
+    assert box["coverage"] == 1.0 and box["density"] == pytest.approx(fails.mean())
+    assert analysis.prim_rows("c", "o", 2040, box)[0]["parameter"] == ""
+
+
 def test_break_even_finds_the_crossing() -> None:
     v = np.linspace(0, 1, 201)
     holds = v < 0.4

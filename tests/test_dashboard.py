@@ -1,14 +1,17 @@
 """The dashboard: its parts without a browser, then the real thing in headless Chromium.
 
-The browser tests start ``python -m sim.dashboard`` as a user would, drive it with
-Playwright and Debian's ``chromium`` (no browser download: ``executable_path``), change
-the scenario, step, and check that the map and a series change; a bad value gets a
-clear message on the page, never a traceback; the Study page opens a compared sweep.
-They need chromium and a complete Solara asset cache (``python -m sim.dashboard.assets``;
-``.ci/run`` installs both). Missing either is a failure naming what to do, except with
-``SIM_SKIP_BROWSER=1`` (local runs without a browser), where those tests are skipped.
-Screenshots go to ``$SIM_SCREENSHOTS`` (``docs/img`` to refresh the docs' images), else
-to a temporary directory.
+The server tests start ``python -m sim.dashboard`` as a user would, with no asset cache
+of their own: the page and every asset it references come from this server (the
+installed ``solara-assets``), and with no asset source at all the page says what to run.
+The browser tests drive it with Playwright and Debian's ``chromium`` (no browser
+download: ``executable_path``), change the scenario, step, and check that the map and a
+series change; a bad value gets a clear message on the page, never a traceback; the
+Study page opens a compared sweep; the page fetches nothing from outside the server.
+Without chromium (or Playwright) the browser tests skip, saying what is missing, so the
+README's test command passes on a machine with nothing but Python; with
+``SIM_REQUIRE_BROWSER=1`` (set by ``.ci/run``, which installs chromium) that is a
+failure instead, so CI never skips them silently. Screenshots go to ``$SIM_SCREENSHOTS``
+(``docs/img`` to refresh the docs' images), else to a temporary directory.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +38,8 @@ from sim.dashboard import assets, figures, names, runs, server, studies
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("SIM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-SKIP_BROWSER = os.environ.get("SIM_SKIP_BROWSER") == "1"
+#: Set by .ci/run: a browser test that cannot run fails instead of skipping.
+REQUIRE_BROWSER = "SIM_REQUIRE_BROWSER"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 S = RunConfig().start_year  # the default start (the latest census)
@@ -149,13 +156,66 @@ def test_asset_list_is_read_from_the_installed_solara(tmp_path: Path) -> None:
     specs = assets.required()
     assert any(s.startswith("@widgetti/solara-vuetify") for s in specs)
     assert {"requirejs", "vega", "vega-lite", "vega-embed"} <= {s.rsplit("@", 1)[0] for s in specs}
-    assert assets.missing(tmp_path) == specs
-    env = server.environment(asset_dir=tmp_path)  # incomplete: Solara's CDN as usual
-    assert "SOLARA_ASSETS_PROXY_CACHE_DIR" not in env and env["SOLARA_APP"] == "sim.dashboard.app"
+    assert not {"katex", "mermaid"} & {s.rsplit("@", 1)[0] for s in specs}  # no solara.Markdown
+    assert assets.missing([tmp_path]) == specs
+
+
+def _package(root: Path, spec: str) -> Path:
+    (root / spec).mkdir(parents=True)
+    (root / spec / "package.json").write_text("{}")
+    return root / spec
+
+
+def test_assets_resolve_exact_versions_and_major_ranges(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    _package(old, "vega@5.21.0")
+    _package(old, "vega@5.3.1")
+    _package(old, "vega@6.0.0")
+    (old / "vega@5.99.0").mkdir()  # unpacked half: no package.json
+    _package(old, "@widgetti/solara-vuetify-app@10.1.1")
+    assert assets.locate("vega@5", old) == old / "vega@5.21.0"  # newest 5.x.y, not 5.3.1
+    assert assets.locate("vega@5.3.1", old) == old / "vega@5.3.1"
+    assert assets.locate("vega@7", old) is None and assets.locate("vega@5.4.0", old) is None
+    assert assets.locate("@widgetti/solara-vuetify-app@10.1.1", old) is not None
+    assert assets.locate("@widgetti/solara-vuetify-app@10", old) == \
+        old / "@widgetti/solara-vuetify-app@10.1.1"
+    _package(new, "vega@5")  # what npm pack vega@5 unpacks to: the exact spec comes first
+    assert assets.locate("vega@5", new) == new / "vega@5"
+
+
+def test_compose_links_each_spec_to_the_first_source_that_has_it(tmp_path: Path) -> None:
+    specs = assets.required()
+    first, second, served = tmp_path / "npm", tmp_path / "bundled", tmp_path / "served"
     for spec in specs:
-        (tmp_path / spec).mkdir(parents=True)
-        (tmp_path / spec / "package.json").write_text("{}")
-    assert server.environment(asset_dir=tmp_path)["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(tmp_path)
+        name, _, version = spec.rpartition("@")
+        _package(second, f"{name}@{version}.0.0" if version.isdigit() else spec)
+    _package(first, specs[1])
+    assert assets.compose(served, [first, second]) == []
+    for spec in specs:
+        assert (served / spec).is_symlink() and (served / spec / "package.json").is_file()
+    assert (served / specs[1]).resolve() == (first / specs[1]).resolve()
+    assert (served / specs[0]).resolve().parent.parent == second.resolve()
+    assert assets.compose(served, [first, second]) == []  # again: links kept
+    gone = assets.compose(tmp_path / "partial", [first])
+    assert gone == [s for s in specs if s != specs[1]]
+
+
+def test_the_install_brings_every_asset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """solara-assets (a dependency) holds every package the pages load, with no npm cache."""
+    monkeypatch.setenv(assets.ENV, str(tmp_path / "no_cache"))
+    bundled = assets.bundled_dir()
+    assert bundled is not None and bundled.is_dir(), "solara-assets is not installed"
+    assert assets.sources() == [tmp_path / "no_cache", bundled]
+    assert assets.missing() == [], assets.describe()
+    assert assets.sources(tmp_path) == [tmp_path]  # --assets DIR: that directory alone
+    assert server.environment(served=tmp_path)["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(tmp_path)
+    assert "SOLARA_ASSETS_PROXY_CACHE_DIR" not in server.environment()
+
+
+def test_the_missing_assets_page_says_what_to_run(tmp_path: Path) -> None:
+    page = server.missing_assets_page(["vega@5", "requirejs@2.3.6"], [tmp_path])
+    assert "vega@5" in page and "requirejs@2.3.6" in page and str(tmp_path) in page
+    assert "pip install solara-assets" in page and "python -m sim.dashboard.assets" in page
 
 
 def test_docs_show_the_dashboard() -> None:
@@ -175,7 +235,97 @@ def test_dashboard_command_refuses_bad_options() -> None:
 # ------------------------------------------------------------------------ in a browser
 
 
-def _browser_problems() -> list[str]:
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def _dashboard(args: list[str], log: Path, env: dict[str, str] | None = None,
+               ready: tuple[int, ...] = (200,)) -> Iterator[str]:
+    """``python -m sim.dashboard ARGS`` on a free port until the block ends; yields its
+    address once it answers with a status in ``ready``. Its log may hold no traceback."""
+    port = _free_port()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim.dashboard", "--port", str(port), "--host", "127.0.0.1",
+             *args], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                status = urllib.request.urlopen(url, timeout=2).status
+            except urllib.error.HTTPError as err:
+                status = err.code
+            except OSError:
+                status = None
+            if status in ready:
+                break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the dashboard did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    assert "Traceback" not in log.read_text(), log.read_text()[-4000:]
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode("utf-8", "replace")
+
+
+@pytest.mark.slow
+def test_the_server_serves_every_asset_its_page_references(tmp_path: Path) -> None:
+    """With no asset cache of its own (an empty $SIM_SOLARA_ASSETS), the page and every
+    asset it references, and the Vega files its map and series load, answer 200."""
+    env = {assets.ENV: str(tmp_path / "no_cache")}
+    with _dashboard(["--region", "synthetic"], tmp_path / "server.log", env) as url:
+        status, page = _get(url)
+        assert status == 200
+        referenced = set(re.findall(r'(?:src|href)="([^"]*/_solara/cdn/[^"]+)"', page))
+        vegalite = (Path(assets._solara_dir()) / "widgets/vue/vegalite.vue").read_text()
+        referenced |= {"/_solara/cdn/" + u for u in re.findall(
+            r"getCdn\(\)\}/(vega[^`'\"]+\.js)", vegalite)}
+        assert any("solara-vuetify" in u for u in referenced) and any(
+            "vega-lite@" in u for u in referenced) and any("require" in u for u in referenced)
+        for asset in sorted(referenced):
+            status, _ = _get(urllib.parse.urljoin(url, asset))
+            assert status == 200, asset
+    assert "assets from this server" in (tmp_path / "server.log").read_text()
+
+
+def test_without_any_assets_the_page_says_what_to_run(tmp_path: Path) -> None:
+    """No source has the assets and Solara's CDN cannot be reached: a page that says what
+    is missing and what to run, never a blank one."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    env = {"SOLARA_ASSETS_CDN": f"http://127.0.0.1:{_free_port()}/npm/"}  # nothing listens
+    with _dashboard(["--assets", str(empty)], tmp_path / "server.log", env,
+                    ready=(503,)) as url:
+        for path in ("", "study"):
+            status, page = _get(url + path)
+            assert status == 503
+            assert "python -m sim.dashboard.assets" in page and "pip install solara-assets" in page
+            assert all(spec in page for spec in assets.required())
+    assert "serving a page that says what to run" in (tmp_path / "server.log").read_text()
+
+
+# ------------------------------------------------------------------------ in a browser
+
+
+def browser_problems() -> list[str]:
+    """What keeps the browser tests from running here (empty: nothing)."""
     problems = []
     try:
         import playwright.sync_api  # noqa: F401
@@ -184,21 +334,49 @@ def _browser_problems() -> list[str]:
     if not Path(CHROMIUM).exists():
         problems.append(f"no chromium at {CHROMIUM}: apt-get install -y chromium "
                         "(or set SIM_CHROMIUM to a Chromium binary)")
-    gone = assets.missing()
-    if gone:
-        problems.append(f"the Solara asset cache {assets.default_dir()} lacks {', '.join(gone)}: "
-                        "python -m sim.dashboard.assets (or set SIM_SOLARA_ASSETS)")
     return problems
+
+
+def browser_gate(problems: list[str], required: bool) -> tuple[str, str]:
+    """("run", ""), ("skip", reason) or ("fail", reason): skip where something is
+    missing, unless the browser tests are required (``SIM_REQUIRE_BROWSER=1``, CI)."""
+    if not problems:
+        return "run", ""
+    if required:
+        return "fail", (f"{REQUIRE_BROWSER}=1 but the browser tests cannot run:\n  "
+                        + "\n  ".join(problems))
+    return "skip", ("browser tests skipped (set " + REQUIRE_BROWSER + "=1 to make this a "
+                    "failure): " + "; ".join(problems))
+
+
+@pytest.mark.parametrize("problems, required, verdict", [
+    ([], False, "run"), ([], True, "run"),
+    (["no chromium at /usr/bin/chromium: apt-get install -y chromium"], False, "skip"),
+    (["no chromium at /usr/bin/chromium: apt-get install -y chromium"], True, "fail"),
+])
+def test_browser_gate_skips_only_where_a_browser_is_not_required(problems, required,
+                                                                 verdict) -> None:
+    what, reason = browser_gate(problems, required)
+    assert what == verdict
+    if problems:
+        assert "apt-get install -y chromium" in reason and REQUIRE_BROWSER in reason
+
+
+def test_ci_requires_the_browser_tests() -> None:
+    """.ci/run installs chromium and sets SIM_REQUIRE_BROWSER=1 before the test command."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "apt-get install" in ci and "chromium" in ci
+    assert f"export {REQUIRE_BROWSER}=1" in ci
+    assert ci.index(f"export {REQUIRE_BROWSER}=1") < ci.index("python -m pytest")
 
 
 @pytest.fixture(scope="module")
 def browser_ready() -> None:
-    problems = _browser_problems()
-    if problems and SKIP_BROWSER:
-        pytest.skip("SIM_SKIP_BROWSER=1: " + "; ".join(problems))
-    if problems:
-        pytest.fail("the browser test cannot run (set SIM_SKIP_BROWSER=1 to skip it "
-                    "locally):\n  " + "\n  ".join(problems), pytrace=False)
+    what, reason = browser_gate(browser_problems(), os.environ.get(REQUIRE_BROWSER) == "1")
+    if what == "skip":
+        pytest.skip(reason)
+    if what == "fail":
+        pytest.fail(reason, pytrace=False)
 
 
 @pytest.fixture(scope="module")
@@ -229,41 +407,14 @@ def study_dir(tmp_path_factory: pytest.TempPathFactory, browser_ready: None) -> 
     return root
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def dashboard(study_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``python -m sim.dashboard`` on a free port, as the README starts it."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "sim.dashboard", "--port", str(port), "--host", "127.0.0.1",
-             "--studies", str(study_dir.parent)],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the dashboard did not start:\n{log.read_text()[-3000:]}")
-                time.sleep(0.3)
+    """``python -m sim.dashboard`` on a free port, as the README starts it, with no asset
+    cache of its own (its assets come with the install)."""
+    tmp = tmp_path_factory.mktemp("server")
+    with _dashboard(["--studies", str(study_dir.parent)], tmp / "server.log",
+                    {assets.ENV: str(tmp / "no_cache")}) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    assert "Traceback" not in log.read_text(), log.read_text()[-4000:]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ cells and the named scenarios) with the best in the same world.
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from collections.abc import Sequence
@@ -102,10 +103,16 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8,
         warnings.simplefilter("ignore")
         from ema_workbench.analysis import prim
 
-        p = prim.Prim(x.reset_index(drop=True).astype(float), y, threshold=threshold,
-                      mass_min=mass_min)
-        box = p.find_box()
-    traj = box.peeling_trajectory.copy()
+        data = x.reset_index(drop=True).astype(float)
+        if "threshold" in inspect.signature(prim.Prim).parameters:  # ema_workbench 2.5
+            box = prim.Prim(data, y, threshold=threshold, mass_min=mass_min).find_box()
+            traj = box.peeling_trajectory.copy()
+        else:  # 3.0 has no threshold: a box less dense than it is 2.5's "dump box", the
+            # whole space (box 0 alone), so both releases report the same box
+            box = prim.Prim(data, y, mass_min=mass_min).find_box()
+            traj = box.peeling_trajectory.copy()
+            if float(traj["mean"].iloc[-1]) < threshold:
+                traj = traj.iloc[:1]
     dense = traj[traj["density"] >= threshold]
     if len(dense):
         chosen = int(dense.sort_values(["coverage", "density"], ascending=False).index[0])

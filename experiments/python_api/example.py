@@ -19,13 +19,13 @@ import argparse
 import math
 from pathlib import Path
 
-import mesa
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 import sim
 from sim.catalogue import HEADLINE_METRICS, NATIONAL
+from sim.compat import batch_run
 from sim.model import SmartCityModel
 from sim.plots import save, subplots
 
@@ -114,18 +114,20 @@ for _ in range(2):
 print(model.datacollector.get_model_vars_dataframe()[["year", "population", "qol_mean"]])
 agents = model.datacollector.get_agent_vars_dataframe()
 print(agents.xs(2, level="Step")[["name", "population", "qol"]].head())
-model.release()  # let it be garbage-collected (Mesa 3.3.1 keeps models otherwise)
+model.release()  # let it be garbage-collected (Mesa 3.3 keeps models otherwise)
 
 # %% [markdown]
-# `mesa.batch_run` sweeps the keyword parameters. With `max_steps` below `years`, Mesa
-# 3.3 steps `max_steps + 1` times and reports the state after `max_steps` steps. Where a
-# column name is in both tables (population, investment_krw, ...), a row holds the
-# municipality's value.
+# `mesa.batch_run` sweeps the keyword parameters, one run per seed: Mesa 3.4+ (Python
+# 3.12+) takes the seeds as `mesa.batch_run(SmartCityModel, parameters, rng=[0, 1])`,
+# Mesa 3.3 (Python 3.11) as a parameter, `"seed": [0, 1]`; `sim.compat.batch_run` does
+# what the installed Mesa wants. With `max_steps` below `years`, a row holds the state
+# after `max_steps` steps (Mesa 3.3 steps once more). Where a column name is in both
+# tables (population, investment_krw, ...), a row holds the municipality's value.
 
 # %%
-results = pd.DataFrame(mesa.batch_run(
+results = pd.DataFrame(batch_run(
     SmartCityModel,
-    parameters={"scenario": ["no_investment", "trouble_shooter"], "seed": [0, 1], **SETTINGS},
-    max_steps=2, number_processes=1, display_progress=False,
+    parameters={"scenario": ["no_investment", "trouble_shooter"], **SETTINGS},
+    seeds=[0, 1], max_steps=2, number_processes=1, display_progress=False,
 ))
 print("batch_run:", results.groupby(["scenario", "seed"])[["year", "capital_region_share"]].first())

@@ -8,9 +8,9 @@ usual.
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
+from sim.compat import mesa
 from sim.constants import SERVICE_DOMAINS, by_age_class
 from sim.policy.instruments import choose_ts_domains, felt_service_deficits
 

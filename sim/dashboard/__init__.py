@@ -11,7 +11,7 @@ Modules: :mod:`~sim.dashboard.runs` (the scenario-and-twin model, the control op
 and map layers; no UI), :mod:`~sim.dashboard.studies` (reading a study directory),
 :mod:`~sim.dashboard.figures` (the choropleth spec and the series figure),
 :mod:`~sim.dashboard.app` (the Solara pages), :mod:`~sim.dashboard.server` (serving),
-:mod:`~sim.dashboard.assets` (the offline cache of Solara's browser assets) and
+:mod:`~sim.dashboard.assets` (Solara's browser assets, served offline) and
 :mod:`~sim.dashboard.names` (Korean names of the municipalities). Importing any of them
 has no side effect; only :func:`sim.dashboard.server.serve` sets Solara's environment.
 See docs/dashboard.md.

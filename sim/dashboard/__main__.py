@@ -28,8 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--years", type=int, default=None,
                    help="simulated years of a run (default: the config's run.years)")
     p.add_argument("--assets", type=Path, default=None, metavar="DIR",
-                   help="Solara asset cache (default $SIM_SOLARA_ASSETS or the user cache; "
-                   "fill it with python -m sim.dashboard.assets)")
+                   help="serve Solara's browser assets from DIR alone (default: the "
+                   "installed solara-assets package, after $SIM_SOLARA_ASSETS or the user "
+                   "cache that python -m sim.dashboard.assets fills)")
     args = p.parse_args(argv)
     if not 1 <= args.port <= 65535:
         p.error(f"--port {args.port}: must be in 1-65535")

@@ -44,6 +44,18 @@ def settings() -> dict[str, Any]:
     }
 
 
+def markdown(text: str, style: str = "") -> None:
+    """``text`` as Markdown, rendered here and shown as HTML, as ``solara.Markdown`` shows
+    it. Solara's own component also loads KaTeX and Mermaid into the browser for every
+    block (for math and diagrams, which these pages never show): two more asset packages
+    to serve offline (:mod:`sim.dashboard.assets`)."""
+    import markdown as md
+
+    solara.HTML(tag="div", unsafe_innerHTML=md.markdown(text, extensions=["tables"]),
+                classes=["solara-markdown", "rendered_html", "jp-RenderedHTMLCommon"],
+                style=style)
+
+
 def _mesa_viz():
     """Mesa's SolaraViz pieces (imported on first use: they import pyplot)."""
     from mesa.visualization.solara_viz import ModelController, ModelCreator
@@ -168,7 +180,7 @@ def RunView(run: runs.DashboardRun) -> None:
     end = cfg.run.start_year + cfg.run.years
     against = f" against {runs.BASELINE} (same seed)" if run.twin is not None else " (the baseline)"
     with solara.Div(classes=["run-status"]):
-        solara.Markdown(
+        markdown(
             f"**{cfg.scenario.name}**{against}, year **{run.year}** of "
             f"{cfg.run.start_year}-{end} · seed {cfg.run.seed} · scale {cfg.run.scale:g} · "
             f"budget KRW {cfg.budget.annual_krw / 1e9:,.0f} billion a year"
@@ -243,7 +255,7 @@ def HeadlineEffects(run: runs.DashboardRun) -> None:
         "effect": [f"{_number(e, signed=True)} {u}" for e, u in
                    zip(table["effect"], table["effect_unit"], strict=True)],
     })
-    solara.Markdown(f"**Headline effects so far** (one seed; {run.cfg.scenario.name} minus its "
+    markdown(f"**Headline effects so far** (one seed; {run.cfg.scenario.name} minus its "
                     "no_investment twin)")
     solara.HTML(tag="div", unsafe_innerHTML=_table_html(shown, "headline-effects"))
 
@@ -286,16 +298,16 @@ def StudyPage() -> None:
         return
     if study is None:
         return
-    solara.Markdown(f"**{study.path}**: {', '.join(study.files)}"
+    markdown(f"**{study.path}**: {', '.join(study.files)}"
                     + (f"; {len(study.figures)} figures" if study.figures else ""))
     with solara.lab.Tabs():
         if study.effects is not None:
             with solara.lab.Tab("Effects"):
                 with solara.Div(classes=["study-effects"]):
-                    solara.Markdown(study.effects_markdown())
+                    markdown(study.effects_markdown())
                 if study.summary:
                     with solara.Details("summary.md"):
-                        solara.Markdown(study.summary)
+                        markdown(study.summary)
         if study.municipal is not None:
             with solara.lab.Tab("Maps"):
                 StudyMap(study)
@@ -307,12 +319,12 @@ def StudyPage() -> None:
                 if study.claims is not None:
                     solara.HTML(tag="div", unsafe_innerHTML=_table_html(study.claims, "claims"))
                 if study.prim_boxes is not None:
-                    solara.Markdown("**PRIM boxes** (`prim_boxes.csv`)")
+                    markdown("**PRIM boxes** (`prim_boxes.csv`)")
                     solara.HTML(tag="div",
                                 unsafe_innerHTML=_table_html(study.prim_boxes, "prim-boxes"))
                 if study.report:
                     with solara.Div(classes=["study-report"]):
-                        solara.Markdown(study.report)
+                        markdown(study.report)
 
 
 @solara.component
@@ -328,8 +340,9 @@ def StudyMap(study: studies.Study) -> None:
     condition = condition if condition in conditions else conditions[0]
     label, unit = studies.MAP_METRICS[metric]
     r = study.region
-    features = figures.region_shapes(r.get("name", "korea"), int(r.get("n_municipalities", 30)),
-                                     int(r.get("seed", 0)))
+    n, seed = r.get("n_municipalities"), r.get("seed")  # a generated region's settings only
+    features = figures.region_shapes(r.get("name", "korea"), None if n is None else int(n),
+                                     None if seed is None else int(seed))
     table = study.map_table(condition, metric)
     spec = figures.choropleth_spec(features, table, title=f"{label}: {condition}", unit=unit,
                                    diverging=True)
@@ -350,7 +363,7 @@ def StudyMap(study: studies.Study) -> None:
             cols = {"municipality": "municipality", "province": "province", "value": unit}
             for heading, rows in (("Largest gains", ranked.head(8)),
                                   ("Largest losses", ranked.tail(8).iloc[::-1])):
-                solara.Markdown(f"**{heading}**")
+                markdown(f"**{heading}**")
                 solara.HTML(tag="div", unsafe_innerHTML=_table_html(
                     rows[list(cols)].rename(columns=cols), "study-ranking"))
 

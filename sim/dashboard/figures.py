@@ -33,7 +33,8 @@ SERIES = ("population", "capital_region_share", "jeonbuk_population", "urban_rur
 
 
 @lru_cache(maxsize=4)
-def region_shapes(name: str = "korea", n_municipalities: int = 30, seed: int = 0) -> tuple:
+def region_shapes(name: str = "korea", n_municipalities: int | None = None,
+                  seed: int | None = None) -> tuple:
     """The region's polygons as GeoJSON features with hover names (``label``: Korean
     and English name, ``area``: province), simplified; cached per region."""
     import shapely

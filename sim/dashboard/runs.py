@@ -21,11 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import mesa
 import numpy as np
 import pandas as pd
 
 from sim.catalogue import MUNICIPAL
+from sim.compat import ScenarioKeyword, mesa
 from sim.config import CONFIG_DIR, ConfigError, SimConfig
 from sim.data import RegionDataError
 from sim.model import SmartCityModel, release
@@ -113,7 +113,7 @@ def describe_error(err: BaseException) -> str:
     return "\n".join(lines)
 
 
-class DashboardRun(mesa.Model):
+class DashboardRun(ScenarioKeyword, mesa.Model):
     """A scenario and its same-seed ``no_investment`` twin, built and stepped together.
 
     Keyword parameters as :data:`sim.parameters.PARAMETERS` (the text controls pass

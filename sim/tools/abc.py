@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.config import CONFIG_DIR
 from sim.tools.calibrate import MOVE_RATE, Param, behaviour_overrides, expand_move_rate
 
 #: The prior box of the ABC (uniform; log-uniform where ``log``). It is the TPE search's
@@ -67,7 +68,7 @@ ABC_SPACE: tuple[Param, ...] = (
     Param("economy.commute_km", 2.0, 12.0),
 )
 #: Where the posterior sample ships.
-POSTERIOR = Path(__file__).resolve().parents[2] / "configs" / "behaviour" / "posterior.csv"
+POSTERIOR = CONFIG_DIR / "behaviour" / "posterior.csv"
 
 
 def _from_unit(u: float, p: Param) -> float:

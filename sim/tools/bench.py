@@ -59,7 +59,7 @@ def machine() -> dict[str, object]:
     except OSError:
         pass
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
-    import mesa
+    from sim.compat import mesa
 
     return {
         "cpu": cpu,

@@ -483,7 +483,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--seeds", type=int, default=2, help="runs per trial, seeds 0..K-1 (default 2)")
     ap.add_argument("--scale", type=float, default=25.0, help="households per agent (default 25)")
     ap.add_argument("--sampler-seed", type=int, default=0)
-    ap.add_argument("--out", type=Path, default=ROOT / "configs/behaviour/calibrated.yaml")
+    ap.add_argument("--out", type=Path, default=CONFIG_DIR / "behaviour/calibrated.yaml")
     ap.add_argument("--record", type=Path, default=ROOT / "docs/calibration_record.json")
     ap.add_argument("--trends", type=Path, default=None,
                     help="also estimate amenity shifts and write them here "
@@ -516,7 +516,7 @@ def parser() -> argparse.ArgumentParser:
                     help="a second round: M perturbations of the accepted sets; the accepted "
                          "sample is then the same number of best among all N + M (default 0)")
     ap.add_argument("--jobs", type=int, default=2, help="parallel workers of --abc (default 2)")
-    ap.add_argument("--posterior", type=Path, default=ROOT / "configs/behaviour/posterior.csv",
+    ap.add_argument("--posterior", type=Path, default=CONFIG_DIR / "behaviour/posterior.csv",
                     help="where --abc writes the accepted sets (trials beside it, resumable)")
     ap.add_argument("--abc-no-default", action="store_true",
                     help="keep --out as it is (do not make the best accepted set the default)")

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import mesa
 import numpy as np
 from scipy import stats
 
+from sim.compat import mesa
 from sim.processes.migration import TENURE_BIN
 
 
