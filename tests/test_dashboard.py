@@ -568,3 +568,17 @@ def test_study_page_in_a_browser(page, dashboard: str, study_dir: Path, shots: P
     page.get_by_role("button", name="Open").click()
     expect(page.locator(".study-error")).to_contain_text("no such directory")
     assert "Traceback" not in page.locator("body").inner_text()
+
+
+def test_the_dashboard_starts_under_the_neutral_beliefs_and_says_so() -> None:
+    """The beliefs control starts at the configured default (neutral), not at the
+    alphabetically first option (brief), and the run it builds is neutral (issue 22)."""
+    from sim.dashboard import runs
+
+    params = runs.model_params(region="synthetic", years=1)
+    assert params["beliefs"]["value"] == "neutral"
+    run = runs.DashboardRun(region="synthetic", years=1, scale="200", beliefs=None)
+    try:
+        assert run.cfg.beliefs.name == "neutral"
+    finally:
+        run.release()

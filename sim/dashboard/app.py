@@ -181,7 +181,8 @@ def RunView(run: runs.DashboardRun) -> None:
     against = f" against {runs.BASELINE} (same seed)" if run.twin is not None else " (the baseline)"
     with solara.Div(classes=["run-status"]):
         markdown(
-            f"**{cfg.scenario.name}**{against}, year **{run.year}** of "
+            f"**{cfg.scenario.name}** under the **{cfg.beliefs.name}** beliefs{against}, "
+            f"year **{run.year}** of "
             f"{cfg.run.start_year}-{end} · seed {cfg.run.seed} · scale {cfg.run.scale:g} · "
             f"budget KRW {cfg.budget.annual_krw / 1e9:,.0f} billion a year"
             + ("" if run.running else " · **finished**"),

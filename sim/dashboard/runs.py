@@ -54,11 +54,13 @@ def options(group: str) -> list[str]:
 
 
 def defaults() -> dict[str, Any]:
-    """The controls' start values: the configured defaults, and the TS scenario."""
+    """The controls' start values: the configured defaults (the beliefs too: ``neutral``,
+    as on the command line), and the TS scenario."""
     cfg = config_for()
     scenarios = options("scenario")
     return {
         "scenario": "trouble_shooter" if "trouble_shooter" in scenarios else scenarios[0],
+        "beliefs": cfg.beliefs.name,
         "budget_krw": f"{cfg.budget.annual_krw:g}",
         "seed": str(cfg.run.seed),
         "scale": f"{cfg.run.scale:g}",
@@ -83,7 +85,8 @@ def model_params(
     beliefs = options("beliefs")
     if beliefs:  # the group comes with the beliefs issue; no control before it exists
         chosen = (values or {}).get("beliefs")
-        params["beliefs"] = {"type": "Select", "value": chosen if chosen in beliefs else beliefs[0],
+        default = start["beliefs"] if start["beliefs"] in beliefs else beliefs[0]
+        params["beliefs"] = {"type": "Select", "value": chosen if chosen in beliefs else default,
                              "values": beliefs, "label": LABELS["beliefs"]}
     for name in ("budget_krw", "seed", "scale", "start_year"):
         params[name] = {"type": "InputText", "value": start[name], "label": LABELS[name]}
