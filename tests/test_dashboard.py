@@ -456,7 +456,7 @@ def test_explore_page_in_a_browser(page, dashboard: str, shots: Path) -> None:
     page.goto(dashboard, wait_until="domcontentloaded")
     step = page.get_by_role("button", name="Step", exact=True)
     step.wait_for(state="visible")
-    expect(_status(page)).to_contain_text("trouble_shooter against no_investment")
+    expect(_status(page)).to_contain_text("trouble_shooter under the neutral beliefs against no_investment")
     expect(_status(page)).to_contain_text(f"year {S}")
     korea_map = page.locator(".korea-map")
     korea_map.locator("canvas, svg").first.wait_for()
