@@ -465,7 +465,7 @@ def test_explore_page_in_a_browser(page, dashboard: str, shots: Path) -> None:
     page.get_by_label("Scenario").click(force=True)
     page.get_by_role("option", name="status_quo_2018").click()
     page.get_by_role("button", name="Reset").click()
-    expect(_status(page)).to_contain_text("status_quo_2018 against no_investment")
+    expect(_status(page)).to_contain_text("status_quo_2018 under the neutral beliefs against no_investment")
     expect(_status(page)).to_contain_text(f"year {S}")
     page.wait_for_timeout(800)  # the map redraws after a 100 ms debounce
 
@@ -511,7 +511,7 @@ def test_explore_page_in_a_browser(page, dashboard: str, shots: Path) -> None:
     page.get_by_role("tab", name="Study").click()
     page.get_by_label("Directory").wait_for()
     page.get_by_role("tab", name="Explore").click()
-    expect(_status(page)).to_contain_text("status_quo_2018 against no_investment")
+    expect(_status(page)).to_contain_text("status_quo_2018 under the neutral beliefs against no_investment")
     expect(_status(page)).to_contain_text(f"year {year}")
     expect(page.locator(".v-navigation-drawer .v-select__selection").first).to_have_text(
         "status_quo_2018")
