@@ -123,6 +123,8 @@ def find() -> HangulFont | None:
     named = os.environ.get(ENV)
     for path, source in candidates():
         if not path.is_file():
+            if source == ENV:
+                log.warning("%s=%s is not a file; looking further", ENV, named)
             continue
         family = covers_hangul(path)
         if family is None:

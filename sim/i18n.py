@@ -311,6 +311,55 @@ KO: dict[str, str] = {
     "## Figures": "## 그림",
     "- none": "- 없음",
     "## Notes": "## 참고 사항",
+    # -- the dashboard (sim/dashboard/: app.py, figures.py, runs.py layers, studies.py maps)
+    "Explore": "탐색",
+    "Study": "연구",
+    "Korea smart-city simulation": "한국 스마트시티 시뮬레이션",
+    "Korea smart-city simulation: study": "한국 스마트시티 시뮬레이션: 연구",
+    "Run": "실행",
+    "Scenario and settings": "시나리오와 설정",
+    "Change a setting, then press Reset. Numbers are typed as on the command line (5e11, 1e12).":
+        "설정을 바꾼 뒤 Reset을 누르십시오. 숫자는 명령행처럼 입력합니다 (5e11, 1e12).",
+    " against {baseline} (same seed)": ", {baseline} 대비 (같은 시드)",
+    " (the baseline)": " (기준 시나리오)",
+    ", year **{year}** of {start}-{end} · seed {seed} · scale {scale} · budget KRW {budget} "
+    "billion a year": ", **{year}**년 ({start}-{end}) · 시드 {seed} · 축척 {scale} · 예산 연간 "
+                      "{budget}십억 원",
+    " · **finished**": " · **완료**",
+    "Map": "지도",
+    " vs no_investment": " 대 no_investment",
+    "difference from twin": "쌍둥이(기준) 대비 차이",
+    " minus twin": " − 쌍둥이(기준)",
+    "{low} to {high}": "{low} ~ {high}",
+    "This is the baseline scenario: effects are measured against it.":
+        "기준 시나리오입니다: 효과는 이 시나리오에 대해 잽니다.",
+    "in {year}": "{year}년",
+    "unit": "단위",
+    "effect": "효과",
+    "**Headline effects so far** (one seed; {scenario} minus its no_investment twin)":
+        "**지금까지의 주요 효과** (시드 하나; {scenario} − 같은 시드의 no_investment)",
+    "Condition": "조건",
+    "Mean over paired seeds of the final-year difference against {baseline}.":
+        "{baseline} 대비 최종 연도 차이의 짝지은 시드 평균.",
+    "municipality": "시군구",
+    "province": "시도",
+    "Largest gains": "가장 크게 늘어난 곳",
+    "Largest losses": "가장 크게 줄어든 곳",
+    "no_investment (same seed)": "no_investment (같은 시드)",
+    "Population change": "인구 변화",
+    "% since start": "시작 대비 %",
+    "% of twin": "쌍둥이(기준) 대비 %",
+    "Investment so far": "지금까지의 투자",
+    "Population difference": "인구 차이",
+    "QoL difference": "삶의 질 차이",
+    "Study directory": "연구 디렉터리",
+    "Studies found": "찾은 연구",
+    "Directory": "디렉터리",
+    "Open": "열기",
+    "Effects": "효과",
+    "Maps": "지도",
+    "Figures": "그림",
+    "Claims": "주장",
     # -- the claims report (experiments/brief_claims/report.py) and the study's claims
     #    (configs/study/brief_claims.yaml: label, unit)
     "(a) residents' problems before technology: more people feel their place got better":

@@ -85,6 +85,16 @@ def _metric_texts() -> set[str]:
             for text in (m.label, m.title, m.level_unit, m.effect_unit)}
 
 
+def _dashboard_texts() -> set[str]:
+    """The dashboard's texts that are data: page tabs, map layers, a study's map metrics."""
+    from sim.dashboard import app, runs, studies
+
+    texts = {label for _, label in app.PAGES}
+    texts |= {x for lay in runs._DERIVED for x in (lay.label, lay.unit, lay.effect_unit)}
+    texts |= {x for pair in studies.MAP_METRICS.values() for x in pair}
+    return texts
+
+
 # ------------------------------------------------------------------ the catalogue
 
 
@@ -98,17 +108,18 @@ def test_every_metric_of_the_catalogue_has_korean_label_title_and_units() -> Non
 
 def test_every_text_the_reports_use_has_a_korean_entry() -> None:
     """Every literal key of t() in the figures, the comparison, the dashboard and the
-    claims report, and every claim and unit of the study, whatever branch uses it."""
+    claims report, every claim and unit of the study and the dashboard's layers, pages
+    and map metrics, whatever branch uses them."""
     used = set().union(*(_literal_keys(p) for p in TRANSLATED_SOURCES))
     assert len(used) > 100
-    missing = sorted((used | _study_texts()) - set(KO))
+    missing = sorted((used | _study_texts() | _dashboard_texts()) - set(KO))
     assert not missing, f"texts without a Korean entry in sim/i18n.py KO: {missing}"
 
 
 def test_no_translation_is_left_over() -> None:
     """A Korean entry whose English text nothing uses any more (edited or removed) goes."""
     used = set().union(*(_literal_keys(p) for p in TRANSLATED_SOURCES))
-    used |= _study_texts() | _metric_texts()
+    used |= _study_texts() | _metric_texts() | _dashboard_texts()
     from brief_claims.report import REGRET_DISPLAY
     from brief_claims.verdicts import VERDICTS
 
