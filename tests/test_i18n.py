@@ -376,3 +376,24 @@ def test_the_claims_report_command_takes_the_language(tmp_path: Path) -> None:
                         "--img", str(tmp_path / "img")]) == 0
     assert (tmp_path / "ko.md").read_text().startswith("# 결과")
     shutil.rmtree(tmp_path / "img")
+
+
+def test_the_pypi_font_needs_no_system_font(monkeypatch) -> None:
+    """A fresh machine (no fonts-nanum, no SIM_HANGUL_FONT) gets the NanumGothic of the
+    koreanize-matplotlib dependency, without importing its module (which would change
+    matplotlib's global settings, and needs distutils, gone in Python 3.12)."""
+    import importlib.util
+
+    if importlib.util.find_spec(fonts.PYPI_PACKAGE) is None:
+        pytest.skip("koreanize-matplotlib is not installed (pip install -e .)")
+    monkeypatch.delenv(fonts.ENV, raising=False)
+    monkeypatch.setattr(fonts, "SYSTEM_FILES", ())
+    monkeypatch.setattr(fonts, "KOREAN_FAMILIES", ())
+    fonts.find.cache_clear()
+    try:
+        font = fonts.find()
+        assert font is not None and font.source == "koreanize-matplotlib"
+        assert font.family == "NanumGothic"
+        assert fonts.PYPI_PACKAGE not in sys.modules
+    finally:
+        fonts.find.cache_clear()
