@@ -35,6 +35,7 @@ from sim.constants import (
     SECTORS,
     indicator_year,
 )
+from sim.i18n import LANGS
 from sim.policy.config import (
     GovernanceConfig,
     InstrumentConfig,
@@ -111,6 +112,17 @@ class RunConfig:
     # Yearly rate at which cost-effectiveness discounts welfare and money; 4.5 % is the
     # social discount rate of Korea's preliminary feasibility studies (KDI PIMAC).
     discount_rate: float = bounded(0.045, lo=0, hi=0.5, doc="a yearly rate")
+    # also write gis/: the municipal results of the final year with their boundaries, as
+    # GeoPackage and GeoParquet (sim/export.py; `python -m sim.export RUN_DIR` for a
+    # finished run)
+    gis: bool = choice(False, (False, True))
+
+
+@dataclass
+class ReportConfig:
+    # the language of the run's figures, and the default of its comparison's report:
+    # en or ko (Korean labels, units and names; a Hangul font, sim/fonts.py)
+    lang: str = choice("en", LANGS, doc="the language of figures and reports")
 
 
 @dataclass
@@ -292,6 +304,7 @@ class SimConfig:
     lifecycle: LifecycleConfig = field(default_factory=LifecycleConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     beliefs: BeliefsConfig = field(default_factory=BeliefsConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
 
 
 @dataclass

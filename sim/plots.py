@@ -6,7 +6,10 @@ The helpers (:func:`subplots`, :func:`save`, :func:`choropleth`) are shared with
 tools (:mod:`sim.tools.compare_plots`, :mod:`sim.tools.validate`, :mod:`sim.tools.bench`).
 
 Figures are :class:`matplotlib.figure.Figure` objects drawn without pyplot, so making
-them needs no GUI backend, changes no global state and is safe in any worker.
+them needs no GUI backend, changes no global state and is safe in any worker. Each
+figure takes ``lang`` (``report.lang``): its texts come from :mod:`sim.i18n`, and Korean
+figures are made and saved inside :func:`sim.fonts.context`, which gives them a Hangul
+font (or falls back to English, saying why).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from sim.catalogue import NATIONAL_PANELS
+from sim import fonts
+from sim.i18n import national_panels, t
 from sim.io import atomic_write
 
 
@@ -44,18 +48,19 @@ def save(fig: Figure, path: Path, formats: tuple[str, ...] = ("png",)) -> list[P
     return paths
 
 
-def national_figure(national: pd.DataFrame, title: str = "") -> Figure:
+def national_figure(national: pd.DataFrame, title: str = "", lang: str = "en") -> Figure:
     """A 3x3 grid of the headline national series over time."""
     fig, axes = subplots(3, 3, figsize=(13, 10), sharex=True)
-    for ax, (col, (name, unit, factor)) in zip(axes.ravel(), NATIONAL_PANELS.items(), strict=True):
+    for ax, (col, (name, unit, factor)) in zip(axes.ravel(), national_panels(lang).items(),
+                                               strict=True):
         if col in national:
             ax.plot(national["year"], national[col] * factor, color="#1f5f8b", lw=2)
         ax.set_title(name, fontsize=11)
         ax.set_ylabel(unit)
         ax.grid(alpha=0.3)
     for ax in axes[-1]:
-        ax.set_xlabel("year")
-    fig.suptitle(title or "National outcomes", fontsize=14)
+        ax.set_xlabel(t("year", lang))
+    fig.suptitle(title or t("National outcomes", lang), fontsize=14)
     fig.tight_layout()
     return fig
 
@@ -87,7 +92,7 @@ def choropleth(
     ax.set_axis_off()
 
 
-def population_change_map(municipal: pd.DataFrame, region) -> Figure:
+def population_change_map(municipal: pd.DataFrame, region, lang: str = "en") -> Figure:
     """Map of the % change in population from the first to the last year of a run."""
     first, last = municipal["year"].min(), municipal["year"].max()
     start = municipal[municipal["year"] == first].set_index("code")["population"]
@@ -96,16 +101,28 @@ def population_change_map(municipal: pd.DataFrame, region) -> Figure:
     boundaries = region.boundaries()
     fig, ax = subplots(figsize=(8, 9))
     choropleth(ax, boundaries, change.reindex(boundaries["code"]).to_numpy(),
-               label=f"population change {first}-{last}, %")
-    ax.set_title(f"Population change by municipality, {first}-{last}")
+               label=t("population change {first}-{last}, %", lang, first=first, last=last))
+    ax.set_title(t("Population change by municipality, {first}-{last}", lang, first=first,
+                   last=last))
     return fig
 
 
+def run_title(scenario: str, beliefs: str, lang: str = "en") -> str:
+    """The title of a run's figures: its scenario and beliefs."""
+    return t("{scenario} under the {beliefs} beliefs", lang, scenario=scenario, beliefs=beliefs)
+
+
 def run_figures(out_dir: Path, national: pd.DataFrame, municipal: pd.DataFrame,
-                region, title: str = "") -> list[Path]:
-    """Write the figures of one run (its output tables, in memory) into ``out_dir/plots``;
-    ``title`` names the run (scenario and beliefs)."""
+                region, title: str = "", lang: str = "en", *,
+                scenario: str | None = None, beliefs: str | None = None) -> list[Path]:
+    """Write the figures of one run (its output tables, in memory) into ``out_dir/plots``
+    in ``lang``; ``title`` names the run (or ``scenario`` and ``beliefs`` do, in the
+    language the figures are drawn in)."""
     plots = Path(out_dir) / "plots"
-    paths = save(national_figure(national, title), plots / "national")
-    paths += save(population_change_map(municipal, region), plots / "map_population_change")
+    with fonts.context(lang) as lang:
+        if scenario is not None:
+            title = run_title(scenario, beliefs or "neutral", lang)
+        paths = save(national_figure(national, title, lang), plots / "national")
+        paths += save(population_change_map(municipal, region, lang),
+                      plots / "map_population_change")
     return paths

@@ -5,9 +5,9 @@
 and the sweep runner. It takes a config made by :func:`sim.config.make_config` or Hydra
 (validated and resolved once, there) and returns a :class:`Result`; with ``out_dir`` it
 writes the run directory (``national.parquet``, ``municipalities.parquet``,
-``run.json``, ``plots/``) atomically, and a directory that already holds a complete run
-of the same config is read back instead of rerun (how a relaunched sweep skips finished
-runs). The dashboard steps its models year by year (Mesa's way) and reads the same
+``run.json``, ``plots/`` in ``report.lang``, and ``gis/`` with ``run.gis``) atomically,
+and a directory that already holds a complete run of the same config is read back
+instead of rerun (how a relaunched sweep skips finished runs). The dashboard steps its models year by year (Mesa's way) and reads the same
 recorder.
 """
 
@@ -175,7 +175,12 @@ def run(
                 from sim import plots
 
                 plots.run_figures(out_dir, national, municipal, model.region,
-                                  title=f"{cfg.scenario.name} under the {cfg.beliefs.name} beliefs")
+                                  lang=cfg.report.lang, scenario=cfg.scenario.name,
+                                  beliefs=cfg.beliefs.name)
+            if cfg.run.gis:
+                from sim import gis
+
+                gis.export_run(out_dir, municipal=municipal, region=model.region)
             wall["write"] = time.perf_counter() - t_write
             wall["total"] = time.perf_counter() - t0
             manifest.finish(wall, **extra)

@@ -582,3 +582,29 @@ def test_the_dashboard_starts_under_the_neutral_beliefs_and_says_so() -> None:
         assert run.cfg.beliefs.name == "neutral"
     finally:
         run.release()
+
+
+@pytest.mark.slow
+def test_the_language_switch_in_a_browser(page, dashboard: str, study_dir: Path,
+                                          shots: Path) -> None:
+    """English / 한국어 in the app bar: Korean labels, units, headers and names on both
+    pages (issue 24 item 2); the switch holds across the pages of the session."""
+    from playwright.sync_api import expect
+
+    page.goto(dashboard, wait_until="domcontentloaded")
+    page.get_by_role("button", name="Step", exact=True).wait_for(state="visible")
+    page.get_by_role("button", name="한국어").click()
+    expect(_status(page)).to_contain_text(f"**{S}**년".replace("*", ""))
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.locator(".headline-effects")).to_contain_text("도농 삶의 질 격차")
+    expect(page.locator(".headline-effects")).to_contain_text("효과")
+    expect(page.locator(".map-caption")).to_contain_text("인구 변화")
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(shots / "dashboard_explore_ko.png"))
+    page.get_by_role("tab", name="연구").click()
+    expect(page.locator(".study-effects")).to_contain_text("도농 삶의 질 격차")
+    page.get_by_role("tab", name="지도").click()
+    expect(page.locator(".study-ranking").first).to_contain_text("시군구")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator(".study-ranking").first).to_contain_text("municipality")
+    assert "Traceback" not in page.locator("body").inner_text()

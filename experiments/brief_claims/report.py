@@ -2,13 +2,16 @@
 
     python experiments/brief_claims/report.py docs/study            # docs/results.md + figures
     python experiments/brief_claims/report.py multirun/brief_claims --out report.md
+    python experiments/brief_claims/report.py docs/study --lang ko --out docs/results_ko.md
 
 Everything here reads the compact tables a study writes (``claims.csv``,
 ``verdicts.csv``, ``interactions.csv``, ``prim_boxes.csv``, ``feature_scores.csv``,
 ``breakeven.csv``, ``regret.csv``, ``worlds.csv``, ``outcomes.parquet``,
 ``settings.json``, ``timing.json``, and, where they exist, ``dose.csv`` and
 ``noise_floor.csv``), so the page is regenerated from committed tables by one command
-and says the git revision it was made at.
+and says the git revision it was made at. ``--lang ko`` writes it in Korean: every text,
+claim and unit through :func:`sim.i18n.t` (the one catalogue of translations), the figures
+with a Hangul font (:mod:`sim.fonts`; in English, with a note, if none is found).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ for path in (ROOT / "experiments", ROOT):
         sys.path.insert(0, str(path))
 
 from brief_claims.verdicts import VERDICTS  # noqa: E402
+from sim import fonts  # noqa: E402
+from sim.i18n import LANGS, t  # noqa: E402
 
 COLOURS = {"holds": "#1a9850", "fails": "#d73027", "negligible": "#bdbdbd",
            "undecided": "#fee08b"}
@@ -84,40 +89,42 @@ def read_tables(folder: Path) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------ figures
-def verdict_figure(claims: pd.DataFrame, year: int):
+def verdict_figure(claims: pd.DataFrame, year: int, lang: str = "en"):
     """Per claim: the shares of worlds where it holds, fails, is negligible or undecided."""
     from sim.plots import subplots
 
-    t = claims[claims["year"] == year].iloc[::-1]
-    fig, ax = subplots(figsize=(11, 0.5 * len(t) + 1.8))
-    y = np.arange(len(t))
-    left = np.zeros(len(t))
+    tab = claims[claims["year"] == year].iloc[::-1]
+    fig, ax = subplots(figsize=(11, 0.5 * len(tab) + 1.8))
+    y = np.arange(len(tab))
+    left = np.zeros(len(tab))
     for v in VERDICTS:
-        share = t[f"share_{v}"].to_numpy(dtype=float) * 100
-        ax.barh(y, share, left=left, color=COLOURS[v], label=v, edgecolor="white")
+        share = tab[f"share_{v}"].to_numpy(dtype=float) * 100
+        ax.barh(y, share, left=left, color=COLOURS[v], label=t(v, lang), edgecolor="white")
         for yi, (lft, s) in enumerate(zip(left, share, strict=True)):
             if s >= 8:
                 ax.text(lft + s / 2, yi, f"{s:.0f}", ha="center", va="center", fontsize=8)
         left += share
-    ax.set_yticks(y, [textwrap(s, 62) for s in t["claim"]], fontsize=8)
+    ax.set_yticks(y, [textwrap(t(s, lang), 62 if lang == "en" else 40) for s in tab["claim"]],
+                  fontsize=8)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("share of the worlds that fit the data, %")
-    ax.legend(ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(t) > 6 else -0.2),
+    ax.set_xlabel(t("share of the worlds that fit the data, %", lang))
+    ax.legend(ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(tab) > 6 else -0.2),
               fontsize=9, frameon=False)
-    ax.set_title(f"The brief's claims as lever effects: verdicts across worlds, {year}")
+    ax.set_title(t("The brief's claims as lever effects: verdicts across worlds, {year}", lang,
+                    year=year))
     fig.tight_layout()
     return fig
 
 
-def effects_figure(verdicts: pd.DataFrame, claims: pd.DataFrame, year: int):
+def effects_figure(verdicts: pd.DataFrame, claims: pd.DataFrame, year: int, lang: str = "en"):
     """Per claim: each world's mean effect with its interval (display units), the band of
     effects too small to matter shaded."""
     from sim.plots import subplots
 
-    t = claims[claims["year"] == year]
-    n = len(t)
+    tab = claims[claims["year"] == year]
+    n = len(tab)
     fig, axes = subplots(n, 1, figsize=(10, 1.25 * n + 1), squeeze=False)
-    for ax, row in zip(axes[:, 0], t.itertuples(), strict=True):
+    for ax, row in zip(axes[:, 0], tab.itertuples(), strict=True):
         v = verdicts[(verdicts["claim"] == row.claim) & (verdicts["year"] == year)]
         scale = row.factor  # verdicts are in the outcome's units, claims.csv in display units
         x = v.sort_values("mean")
@@ -128,15 +135,16 @@ def effects_figure(verdicts: pd.DataFrame, claims: pd.DataFrame, year: int):
                   lw=1.2)
         ax.scatter(xs, x["mean"] * scale, s=6, color="black", zorder=3)
         ax.set_xticks([])
-        ax.set_ylabel(row.unit, fontsize=8)
-        ax.set_title(textwrap(row.claim, 110), fontsize=8, loc="left")
-    fig.suptitle(f"Each world's effect (mean of its seeds, 95 % interval), {year}; grey band: "
-                 "too small to matter", fontsize=10)
+        ax.set_ylabel(t(row.unit, lang), fontsize=8)
+        ax.set_title(textwrap(t(row.claim, lang), 110 if lang == "en" else 70), fontsize=8,
+                     loc="left")
+    fig.suptitle(t("Each world's effect (mean of its seeds, 95 % interval), {year}; grey band: "
+                   "too small to matter", lang, year=year), fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def dose_figure(dose: pd.DataFrame):
+def dose_figure(dose: pd.DataFrame, lang: str = "en"):
     """Each claim's effect (display units) against the annual budget, the threshold marked."""
     from sim.plots import subplots
 
@@ -152,98 +160,117 @@ def dose_figure(dose: pd.DataFrame):
         ax.axhspan(-thr, thr, color="#eeeeee", zorder=0)
         ax.axhline(0, color="grey", lw=0.6)
         ax.set_xscale("log")
-        ax.set_ylabel(str(g["unit"].iloc[0]), fontsize=8)
-        ax.set_title(textwrap(label, 100), fontsize=8, loc="left")
-    axes[-1, 0].set_xlabel("national budget, KRW trillion a year (log scale)")
-    fig.suptitle("Dose-response: each claim's effect against the budget (grey: too small to "
-                 "matter)", fontsize=10)
+        ax.set_ylabel(t(str(g["unit"].iloc[0]), lang), fontsize=8)
+        ax.set_title(textwrap(t(label, lang), 100 if lang == "en" else 64), fontsize=8, loc="left")
+    axes[-1, 0].set_xlabel(t("national budget, KRW trillion a year (log scale)", lang))
+    fig.suptitle(t("Dose-response: each claim's effect against the budget (grey: too small to "
+                   "matter)", lang), fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def noise_figure(noise: pd.DataFrame):
+def noise_figure(noise: pd.DataFrame, lang: str = "en"):
     """The seeds' spread of each claim's effect (in thresholds) against the scale."""
     from sim.plots import subplots
 
     fig, ax = subplots(figsize=(8, 4.5))
     for label, g in noise.groupby("claim", sort=False):
         g = g.sort_values("scale")
-        ax.plot(g["scale"], g["half_width_in_thresholds"], "o-", label=textwrap(label, 50))
+        ax.plot(g["scale"], g["half_width_in_thresholds"], "o-",
+                label=textwrap(t(label, lang), 50 if lang == "en" else 32))
     ax.axhline(1, color="red", lw=0.8, ls="--")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("scale (households per agent)")
-    ax.set_ylabel("interval half-width / threshold")
+    ax.set_xlabel(t("scale (households per agent)", lang))
+    ax.set_ylabel(t("interval half-width / threshold", lang))
     ax.legend(fontsize=6, ncol=2)
-    ax.set_title("Noise floor: the 95 % half-width of a world's effect with the study's seeds")
+    ax.set_title(t("Noise floor: the 95 % half-width of a world's effect with the study's seeds",
+                   lang))
     fig.tight_layout()
     return fig
 
 
 # ------------------------------------------------------------------------ text
-def claims_section(claims: pd.DataFrame, year: int) -> str:
-    t = claims[claims["year"] == year]
+def claims_section(claims: pd.DataFrame, year: int, lang: str = "en") -> str:
+    tab = claims[claims["year"] == year]
+    units = [t(u, lang) for u in tab["unit"]]
     rows = pd.DataFrame({
-        "claim": t["claim"],
-        **{v: [f"{s:.0%} [{lo:.0%}, {hi:.0%}]" for s, lo, hi in
-               zip(t[f"share_{v}"], t[f"{v}_ci_low"], t[f"{v}_ci_high"], strict=True)]
+        t("claim", lang): [t(c, lang) for c in tab["claim"]],
+        **{t(v, lang): [f"{s:.0%} [{lo:.0%}, {hi:.0%}]" for s, lo, hi in
+                        zip(tab[f"share_{v}"], tab[f"{v}_ci_low"], tab[f"{v}_ci_high"], strict=True)]
            for v in VERDICTS},
-        "effect: median [5 %, 95 %] of worlds": [
+        t("effect: median [5 %, 95 %] of worlds", lang): [
             f"{m:+.3g} [{a:+.3g}, {b:+.3g}] {u}" for m, a, b, u in
-            zip(t["effect_median"], t["effect_p05"], t["effect_p95"], t["unit"], strict=True)],
-        "threshold": [f"{x:.3g} {u}" for x, u in zip(t["threshold"], t["unit"], strict=True)],
-        "seed sd": [f"{x:.2g}" for x in t["seed_sd"]],
+            zip(tab["effect_median"], tab["effect_p05"], tab["effect_p95"], units, strict=True)],
+        t("threshold", lang): [f"{x:.3g} {u}" for x, u in zip(tab["threshold"], units, strict=True)],
+        t("seed sd", lang): [f"{x:.2g}" for x in tab["seed_sd"]],
     })
     return md_table(rows)
 
 
-def undecided_notes(claims: pd.DataFrame, year: int) -> list[str]:
+def undecided_notes(claims: pd.DataFrame, year: int, lang: str = "en") -> list[str]:
     """For each claim undecided in 10 % of worlds or more: the seeds that would decide
     a world whose effect lies at the threshold (interval half-width below it)."""
     out = []
-    t = claims[claims["year"] == year]
-    for r in t.itertuples():
+    tab = claims[claims["year"] == year]
+    for r in tab.itertuples():
         if r.share_undecided >= 0.10:
             need = math.ceil((1.96 * r.seed_sd / max(r.threshold, 1e-300)) ** 2)
-            out.append(f"- **{r.claim}** is undecided in {r.share_undecided:.0%} of the worlds: "
-                       f"with a seed spread of {r.seed_sd:.2g} {r.unit}, about {need} seeds a "
-                       f"world (now {r.seeds_per_world}) would make the interval narrower "
-                       f"than the threshold ({r.threshold:.3g} {r.unit}), or a finer scale.")
+            out.append(t(
+                "- **{claim}** is undecided in {share} of the worlds: with a seed spread of "
+                "{sd} {unit}, about {need} seeds a world (now {now}) would make the interval "
+                "narrower than the threshold ({threshold} {unit}), or a finer scale.", lang,
+                claim=t(r.claim, lang), share=f"{r.share_undecided:.0%}", sd=f"{r.seed_sd:.2g}",
+                unit=t(r.unit, lang), need=need, now=r.seeds_per_world,
+                threshold=f"{r.threshold:.3g}"))
     return out
 
 
-def regret_section(reg: pd.DataFrame) -> str:
+def regret_section(reg: pd.DataFrame, lang: str = "en") -> str:
     if reg.empty:
-        return "No regret table."
+        return t("No regret table.", lang)
     out = []
     label_col = "cell" if "cell" in reg.columns else "scenario"
     for (metric, year), g in reg.groupby(["metric", "year"], sort=False):
         label, factor = REGRET_DISPLAY.get(metric, (metric, 1.0))
         g = g.sort_values("max_regret").head(5)
-        t = pd.DataFrame({"run": g[label_col], "max regret": g["max_regret"] * factor,
-                          "mean regret": g["mean_regret"] * factor,
-                          "best in": [f"{s:.0%}" for s in g["share_best"]]})
-        out += [f"**{label}, {int(year)}** (the five of least maximum regret)", "",
-                md_table(t), ""]
+        tab = pd.DataFrame({t("run", lang): g[label_col],
+                            t("max regret", lang): g["max_regret"] * factor,
+                            t("mean regret", lang): g["mean_regret"] * factor,
+                            t("best in", lang): [f"{s:.0%}" for s in g["share_best"]]})
+        out += [t("**{label}, {year}** (the five of least maximum regret)", lang,
+                  label=t(label, lang), year=int(year)), "", md_table(tab), ""]
     return "\n".join(out)
 
 
-def prim_section(boxes: pd.DataFrame, claims: pd.DataFrame) -> str:
+def prim_section(boxes: pd.DataFrame, claims: pd.DataFrame, lang: str = "en") -> str:
     out = []
     if boxes.empty:
-        return "No claim fails in enough decided worlds for a box."
+        return t("No claim fails in enough decided worlds for a box.", lang)
     for label, g in boxes.groupby("claim", sort=False):
-        rule = " and ".join(f"`{r.parameter.split('.', 1)[-1]}` in [{r.low:.3g}, {r.high:.3g}]"
-                            for r in g.itertuples() if isinstance(r.parameter, str) and r.parameter)
+        rule = t(" and ", lang).join(
+            t("`{parameter}` in [{low}, {high}]", lang, parameter=r.parameter.split(".", 1)[-1],
+              low=f"{r.low:.3g}", high=f"{r.high:.3g}")
+            for r in g.itertuples() if isinstance(r.parameter, str) and r.parameter)
         r0 = g.iloc[0]
-        out.append(f"- **{label}**: fails in {int(r0['n_fail'])} of {int(r0['n_worlds'])} decided "
-                   f"worlds; mostly where {rule or 'no restriction'} (coverage "
-                   f"{r0['coverage']:.2f}, density {r0['density']:.2f})")
+        out.append(t("- **{claim}**: fails in {fail} of {worlds} decided worlds; mostly where "
+                     "{rule} (coverage {coverage}, density {density})", lang,
+                     claim=t(label, lang), fail=int(r0["n_fail"]), worlds=int(r0["n_worlds"]),
+                     rule=rule or t("no restriction", lang), coverage=f"{r0['coverage']:.2f}",
+                     density=f"{r0['density']:.2f}"))
     return "\n".join(out)
 
 
-def write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str | None) -> str:
-    """The results page (markdown) from the study's tables; figures into ``img_dir``."""
+def write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str | None,
+               lang: str = "en") -> str:
+    """The results page (markdown) from the study's tables, in ``lang``; figures into
+    ``img_dir`` (drawn in English, with a note, if no Hangul font is found)."""
+    with fonts.context(lang) as drawn:
+        return _write_page(tables, out, img_dir, revision, lang, drawn)
+
+
+def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str | None,
+                lang: str, drawn: str) -> str:
     from sim import io
     from sim.plots import save
 
@@ -257,140 +284,163 @@ def write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str |
         return Path(os.path.relpath(Path(p).resolve(), Path(out).resolve().parent)).as_posix()
 
     years = sorted(claims["year"].unique(), reverse=True) if len(claims) else []
+    factors = t("; ", lang).join(
+        t("{lever}: {low} (2018) vs {high} (brief)", lang, lever=k, low=lo, high=hi)
+        for k, (lo, hi) in settings.get("factors", {}).items())
     lines = [
-        "# Results: what the model says about the brief's claims, and how sure it is",
+        t("# Results: what the model says about the brief's claims, and how sure it is", lang),
         "",
-        f"Made by `python experiments/brief_claims/report.py` from the committed study tables "
-        f"at git revision `{revision or 'unknown'}`; every number below comes from those tables.",
+        t("Made by `python experiments/brief_claims/report.py` from the committed study tables "
+          "at git revision `{revision}`; every number below comes from those tables.", lang,
+          revision=revision or "unknown"),
         "",
-        "## What was run",
+        t("## What was run", lang),
         "",
-        f"- **Worlds**: {settings.get('worlds', 'n/a')} sampled worlds (a Latin hypercube over "
-        f"{settings.get('n_params', 'n/a')} contested beliefs of `{settings.get('space')}`; "
-        f"behaviour drawn from `{settings.get('posterior')}`), of which "
-        f"**{settings.get('worlds_fitting', 'n/a')}** keep their no-investment baseline inside "
-        "the calibration's tolerance and enter the verdicts (`worlds.csv`, column `fits`).",
-        f"- **One lever per claim**: a {settings.get('fraction')} two-level factorial of the "
-        f"levers, every cell at the same budget: "
-        + "; ".join(f"{k}: {lo} (2018) vs {hi} (brief)" for k, (lo, hi) in
-                    settings.get("factors", {}).items())
-        + f". Cells: {', '.join(settings.get('cells', []))}; named scenarios beside them: "
-        f"{', '.join(settings.get('named', [])) or 'none'}.",
-        f"- **Seeds**: {settings.get('replicates')} per world (every run of a world and seed "
-        "shares its random numbers with its no-investment twin).",
-        f"- **Runs**: `{' '.join(settings.get('base', []))}`, outcomes in "
-        f"{', '.join(map(str, settings.get('years', [])))}; "
-        f"{timing.get('runs_total', 'n/a')} runs in {_num(timing.get('wall_s'), '.0f')} s wall "
-        f"({_num(timing.get('runs_per_hour'), '.0f')} runs an hour, efficiency "
-        f"{_num(timing.get('efficiency'), '.2f')} on {settings.get('jobs')} cores).",
+        t("- **Worlds**: {worlds} sampled worlds (a Latin hypercube over {n_params} contested "
+          "beliefs of `{space}`; behaviour drawn from `{posterior}`), of which **{fitting}** "
+          "keep their no-investment baseline inside the calibration's tolerance and enter the "
+          "verdicts (`worlds.csv`, column `fits`).", lang,
+          worlds=settings.get("worlds", "n/a"), n_params=settings.get("n_params", "n/a"),
+          space=settings.get("space"), posterior=settings.get("posterior"),
+          fitting=settings.get("worlds_fitting", "n/a")),
+        t("- **One lever per claim**: a {fraction} two-level factorial of the levers, every "
+          "cell at the same budget: {factors}. Cells: {cells}; named scenarios beside them: "
+          "{named}.", lang, fraction=settings.get("fraction"), factors=factors,
+          cells=", ".join(settings.get("cells", [])),
+          named=", ".join(settings.get("named", [])) or t("none", lang)),
+        t("- **Seeds**: {replicates} per world (every run of a world and seed shares its random "
+          "numbers with its no-investment twin).", lang, replicates=settings.get("replicates")),
+        t("- **Runs**: `{base}`, outcomes in {years}; {runs} runs in {wall} s wall ({per_hour} "
+          "runs an hour, efficiency {efficiency} on {jobs} cores).", lang,
+          base=" ".join(settings.get("base", [])),
+          years=", ".join(map(str, settings.get("years", []))),
+          runs=timing.get("runs_total", "n/a"), wall=_num(timing.get("wall_s"), ".0f"),
+          per_hour=_num(timing.get("runs_per_hour"), ".0f"),
+          efficiency=_num(timing.get("efficiency"), ".2f"), jobs=settings.get("jobs")),
         "",
-        "## How to read a verdict",
+        t("## How to read a verdict", lang),
         "",
-        "In each world a claim's effect is the lever's main effect (the mean of the design's "
-        "cells with the brief's option minus the mean with the 2018 option, the other levers "
-        "balanced), or, for *the package*, every lever the brief's way against every lever "
-        "the 2018 way; its 95 % interval comes from the world's seeds with their spread "
-        "pooled over all worlds. **negligible**: the whole interval lies within ± the "
-        "threshold, the smallest effect that matters; **holds** / **fails**: the interval "
-        "lies on the claimed / the other side of zero; **undecided**: neither. Shares of "
-        "worlds carry Wilson 95 % intervals. The shares describe the box of assumptions "
-        "sampled, not a probability of the real world.",
+        t("In each world a claim's effect is the lever's main effect (the mean of the design's "
+          "cells with the brief's option minus the mean with the 2018 option, the other levers "
+          "balanced), or, for *the package*, every lever the brief's way against every lever "
+          "the 2018 way; its 95 % interval comes from the world's seeds with their spread "
+          "pooled over all worlds. **negligible**: the whole interval lies within ± the "
+          "threshold, the smallest effect that matters; **holds** / **fails**: the interval "
+          "lies on the claimed / the other side of zero; **undecided**: neither. Shares of "
+          "worlds carry Wilson 95 % intervals. The shares describe the box of assumptions "
+          "sampled, not a probability of the real world.", lang),
         "",
     ]
+    if drawn != lang:
+        lines += [t("> Figures in English: {why}.", lang, why=fonts.MISSING_MESSAGE), ""]
     if len(claims):
         thr = claims[claims["year"] == years[0]][["claim", "threshold", "unit"]]
-        lines += ["| claim | smallest effect that matters |", "|---|---|"]
-        lines += [f"| {r.claim} | {r.threshold:.3g} {r.unit} |" for r in thr.itertuples()]
-        lines += ["", "(Why each threshold: `configs/study/brief_claims.yaml`, field `why`.)", ""]
+        lines += [f"| {t('claim', lang)} | {t('smallest effect that matters', lang)} |", "|---|---|"]
+        lines += [f"| {t(r.claim, lang)} | {r.threshold:.3g} {t(r.unit, lang)} |"
+                  for r in thr.itertuples()]
+        lines += ["", t("(Why each threshold: `configs/study/brief_claims.yaml`, field `why`.)",
+                        lang), ""]
     for y in years:
-        lines += [f"## The claims in {y}", "", claims_section(claims, int(y)), ""]
+        lines += [t("## The claims in {year}", lang, year=y), "",
+                  claims_section(claims, int(y), lang), ""]
         path = img_dir / f"verdicts_{y}.png"
-        save(verdict_figure(claims, int(y)), path.with_suffix(""))
-        lines += [f"![verdicts {y}]({rel(path)})", ""]
+        save(verdict_figure(claims, int(y), drawn), path.with_suffix(""))
+        lines += [f"![{t('verdicts {year}', lang, year=y)}]({rel(path)})", ""]
         if len(verdicts):
             path = img_dir / f"effects_{y}.png"
-            save(effects_figure(verdicts, claims, int(y)), path.with_suffix(""))
-            lines += [f"![effects {y}]({rel(path)})", ""]
-        notes = undecided_notes(claims, int(y))
+            save(effects_figure(verdicts, claims, int(y), drawn), path.with_suffix(""))
+            lines += [f"![{t('effects {year}', lang, year=y)}]({rel(path)})", ""]
+        notes = undecided_notes(claims, int(y), lang)
         if notes:
-            lines += ["**What would decide the undecided worlds:**", "", *notes, ""]
+            lines += [t("**What would decide the undecided worlds:**", lang), "", *notes, ""]
     inter = tables["interactions"]
     if len(inter) and years:
-        t = inter[inter["year"] == years[0]]
-        t = t.assign(ratio=(t["interaction"].abs() / np.maximum(
-            np.maximum(t["main_a"].abs(), t["main_b"].abs()), 1e-300)))
-        lines += ["## Do the levers depend on each other?", "",
-                  "Two-lever interactions (mean over worlds and seeds, the outcome's units) beside "
-                  "the two main effects; in a half fraction each pair is aliased with the other "
-                  "two levers' pair.", "",
-                  md_table(t[["outcome", "pair", "aliased_with", "interaction", "main_a", "main_b",
-                              "ratio"]].sort_values("ratio", ascending=False).head(12)), ""]
-    lines += ["## Where the claims fail (on the decided worlds)", "",
-              "PRIM (ema_workbench) on the worlds where a claim holds or fails (negligible and "
-              "undecided worlds left out): the box of assumptions where it fails; "
-              "`prim_boxes.csv`, `feature_scores.csv`, `breakeven.csv`.", "",
-              prim_section(tables["prim_boxes"], claims), ""]
+        tab = inter[inter["year"] == years[0]]
+        tab = tab.assign(ratio=(tab["interaction"].abs() / np.maximum(
+            np.maximum(tab["main_a"].abs(), tab["main_b"].abs()), 1e-300)))
+        cols = ["outcome", "pair", "aliased_with", "interaction", "main_a", "main_b", "ratio"]
+        shown = tab[cols].sort_values("ratio", ascending=False).head(12)
+        lines += [t("## Do the levers depend on each other?", lang), "",
+                  t("Two-lever interactions (mean over worlds and seeds, the outcome's units) "
+                    "beside the two main effects; in a half fraction each pair is aliased with "
+                    "the other two levers' pair.", lang), "",
+                  md_table(shown.rename(columns={c: t(c, lang) for c in cols})), ""]
+    lines += [t("## Where the claims fail (on the decided worlds)", lang), "",
+              t("PRIM (ema_workbench) on the worlds where a claim holds or fails (negligible and "
+                "undecided worlds left out): the box of assumptions where it fails; "
+                "`prim_boxes.csv`, `feature_scores.csv`, `breakeven.csv`.", lang), "",
+              prim_section(tables["prim_boxes"], claims, lang), ""]
     be = tables["breakeven"]
     if len(be):
-        t = pd.DataFrame({"claim": be["claim"], "assumption": be["parameter"],
-                          "break-even": be["breakeven_logistic"],
-                          "holds more": be["holds_more"],
-                          "holds in (of decided)": [f"{s:.0%}" for s in be["share_holds_of_decided"]]})
-        lines += ["Break-even values of the most important assumption (where the share of "
-                  "decided worlds holding crosses 50 %):", "", md_table(t), ""]
+        tab = pd.DataFrame({t("claim", lang): [t(c, lang) for c in be["claim"]],
+                            t("assumption", lang): be["parameter"],
+                            t("break-even", lang): be["breakeven_logistic"],
+                            t("holds more", lang): be["holds_more"],
+                            t("holds in (of decided)", lang): [
+                                f"{s:.0%}" for s in be["share_holds_of_decided"]]})
+        lines += [t("Break-even values of the most important assumption (where the share of "
+                    "decided worlds holding crosses 50 %):", lang), "", md_table(tab), ""]
     dose = tables["dose"]
     if len(dose):
-        save(dose_figure(dose), img_dir / "dose")
+        save(dose_figure(dose, drawn), img_dir / "dose")
         cross = dose.groupby("claim", sort=False)["crosses_at_krw"].first()
-        lines += ["## How much would it take? Effects against the budget", "",
-                  f"The design's effects at budgets from KRW 0.1 T to 5 T a year "
-                  f"(`dose.csv`; {dose['note'].iloc[0] if 'note' in dose else ''}). The break-even "
-                  "budget is the smallest at which the effect's interval clears the threshold on "
-                  "either side.", "",
-                  md_table(pd.DataFrame({"claim": cross.index, "break-even budget": [
-                      f"KRW {v / 1e12:.2g} T a year" if math.isfinite(v) else "not within 5 T"
-                      for v in cross.to_numpy(dtype=float)]})), "",
-                  f"![dose-response]({rel(img_dir / 'dose.png')})", ""]
+        lines += [t("## How much would it take? Effects against the budget", lang), "",
+                  t("The design's effects at budgets from KRW 0.1 T to 5 T a year (`dose.csv`; "
+                    "{note}). The break-even budget is the smallest at which the effect's "
+                    "interval clears the threshold on either side.", lang,
+                    note=dose["note"].iloc[0] if "note" in dose else ""), "",
+                  md_table(pd.DataFrame({
+                      t("claim", lang): [t(c, lang) for c in cross.index],
+                      t("break-even budget", lang): [
+                          t("KRW {value} T a year", lang, value=f"{v / 1e12:.2g}")
+                          if math.isfinite(v) else t("not within 5 T", lang)
+                          for v in cross.to_numpy(dtype=float)]})), "",
+                  f"![{t('dose-response', lang)}]({rel(img_dir / 'dose.png')})", ""]
     noise = tables["noise_floor"]
     if len(noise):
-        save(noise_figure(noise), img_dir / "noise_floor")
-        lines += ["## The noise floor, and the scale chosen", "",
-                  "The seeds' spread of each claim's effect at several scales, as the half-width "
-                  "of a world's 95 % interval over the threshold (`noise_floor.csv`): below 1 the "
-                  "study can call an effect at the threshold negligible or decided.", "",
-                  f"![noise floor]({rel(img_dir / 'noise_floor.png')})", ""]
-    lines += ["## Regret", "",
-              "Per outcome, how far each run of a world (the design's cells and the named "
-              "scenarios, mean of seeds) falls short of the best run of the same world.", "",
-              regret_section(tables["regret"]), ""]
+        save(noise_figure(noise, drawn), img_dir / "noise_floor")
+        lines += [t("## The noise floor, and the scale chosen", lang), "",
+                  t("The seeds' spread of each claim's effect at several scales, as the "
+                    "half-width of a world's 95 % interval over the threshold "
+                    "(`noise_floor.csv`): below 1 the study can call an effect at the threshold "
+                    "negligible or decided.", lang), "",
+                  f"![{t('noise floor', lang)}]({rel(img_dir / 'noise_floor.png')})", ""]
+    lines += [t("## Regret", lang), "",
+              t("Per outcome, how far each run of a world (the design's cells and the named "
+                "scenarios, mean of seeds) falls short of the best run of the same world.", lang),
+              "", regret_section(tables["regret"], lang), ""]
     if len(worlds) and "fits" in worlds:
         bad = worlds[~worlds["fits"].astype(bool)]
-        lines += ["## Worlds outside the calibration's tolerance", "",
-                  f"{len(bad)} of {len(worlds)} worlds' baselines leave the tolerance and are left "
-                  "out of the verdicts" + (": " + ", ".join(str(int(w)) for w in bad["world"])
-                                           if len(bad) else ".") , ""]
-    lines += ["## Reproduce", "",
+        listed = (": " + ", ".join(str(int(w)) for w in bad["world"])) if len(bad) else "."
+        lines += [t("## Worlds outside the calibration's tolerance", lang), "",
+                  t("{bad} of {n} worlds' baselines leave the tolerance and are left out of the "
+                    "verdicts", lang, bad=len(bad), n=len(worlds)) + listed, ""]
+    lines += [t("## Reproduce", lang), "",
               "```bash",
-              "python experiments/brief_claims/run.py --publish docs/study   # the study (about an hour)",
-              "python experiments/brief_claims/dose.py --publish docs/study  # the budget sweep",
-              "python experiments/brief_claims/report.py docs/study          # this page",
+              "python experiments/brief_claims/run.py --publish docs/study   # "
+              + t("the study (about an hour)", lang),
+              "python experiments/brief_claims/dose.py --publish docs/study  # "
+              + t("the budget sweep", lang),
+              "python experiments/brief_claims/report.py docs/study          # "
+              + t("this page", lang)
+              + ("" if lang == "en" else " (--lang ko)"),
               "```", ""]
     text = "\n".join(lines)
     io.atomic_write(Path(out), lambda tmp: tmp.write_text(text))
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
     return text
 
 
-def write_report(sweep: Path, settings: dict[str, Any], timing: dict[str, Any]) -> str:
-    """The study directory's own report.md (the same page, figures beside it)."""
+def write_report(sweep: Path, settings: dict[str, Any], timing: dict[str, Any],
+                 lang: str = "en") -> str:
+    """The study directory's own report.md (the same page, figures beside it; in Korean
+    ``report_ko.md`` with ``figures_ko/``)."""
     from sim import io
 
     tables = read_tables(sweep)
     tables["settings"], tables["timing"] = settings, timing
-    return write_page(tables, Path(sweep) / "report.md", Path(sweep) / "figures",
-                      io.git_revision())
+    suffix = "" if lang == "en" else f"_{lang}"
+    return write_page(tables, Path(sweep) / f"report{suffix}.md", Path(sweep) / f"figures{suffix}",
+                      io.git_revision(), lang)
 
 
 def _num(value: Any, fmt: str) -> str:
@@ -402,15 +452,21 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description="docs/results.md from a study's tables")
     ap.add_argument("tables", type=Path, help="a study directory or its published tables")
-    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "results.md")
-    ap.add_argument("--img", type=Path, default=ROOT / "docs" / "img" / "brief_claims")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="the page (default: docs/results.md; docs/results_ko.md in Korean)")
+    ap.add_argument("--img", type=Path, default=None,
+                    help="its figures' folder (default: docs/img/brief_claims[_ko])")
+    ap.add_argument("--lang", choices=LANGS, default="en", help="the page's language")
     args = ap.parse_args(argv)
+    suffix = "" if args.lang == "en" else f"_{args.lang}"
+    out = args.out or ROOT / "docs" / f"results{suffix}.md"
+    img = args.img or ROOT / "docs" / "img" / f"brief_claims{suffix}"
     tables = read_tables(args.tables)
     if tables["claims"].empty:
         print(f"error: {args.tables}: no claims.csv", file=sys.stderr)
         return 2
-    write_page(tables, args.out, args.img, io.git_revision())
-    print(args.out)
+    write_page(tables, out, img, io.git_revision(), args.lang)
+    print(out)
     return 0
 
 

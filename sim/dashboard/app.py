@@ -10,6 +10,10 @@ Explore uses Mesa's SolaraViz controls (``ModelController``: Reset, play/pause, 
 SolaraViz's draggable grid gives a 229-municipality map no room and steps one model
 where the page steps a scenario with its twin. Mesa's visualisation is imported inside
 the components: it imports pyplot, which importing this module must not.
+
+The language switch in the app bar (English / 한국어) sets :data:`language` for the
+browser session: labels, units, table headers and tooltips come from :mod:`sim.i18n`,
+names from the region table's ``name_ko``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import solara.lab
 from sim.api import headline_effects
 from sim.dashboard import figures, runs, studies
 from sim.dashboard.names import with_korean_names
+from sim.i18n import LANGS, t
 
 #: How long Play waits between two simulated years, ms.
 PLAY_INTERVAL_MS = 400
@@ -107,6 +112,10 @@ def _cell(v: Any) -> str:
 
 #: The pages, in tab order: (path, tab label).
 PAGES = (("/", "Explore"), ("/study", "Study"))
+#: This browser session's language (the app bar's switch), one of sim.i18n.LANGS.
+language: solara.Reactive[str] = solara.reactive("en")
+#: The switch's label of each language.
+LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
 
 
 @solara.component
@@ -115,11 +124,17 @@ def NavTabs() -> None:
     router = solara.use_router()
     current = "/" + (router.path or "/").strip("/")
     index = max((i for i, (path, _) in enumerate(PAGES) if current.startswith(path)), default=0)
+    lang = language.value
     with solara.AppBar():
         with solara.lab.Tabs(value=index, on_value=lambda i: router.push(PAGES[i][0]),
                              align="center"):
             for _, label in PAGES:
-                solara.lab.Tab(label)
+                solara.lab.Tab(t(label, lang))
+        solara.ToggleButtonsSingle(
+            value=LANGUAGE_NAMES[lang], values=[LANGUAGE_NAMES[k] for k in LANGS],
+            on_value=lambda name: language.set(
+                next(k for k, v in LANGUAGE_NAMES.items() if v == name)),
+            classes=["language-switch"])
 
 
 # ----------------------------------------------------------------------------- Explore
@@ -151,17 +166,19 @@ def Explore() -> None:
     # alive otherwise (releasing only drops Mesa's reference; the run still works)
     solara.use_effect(lambda: run.release, [id(run)])
 
-    solara.Title("Korea smart-city simulation")
+    lang = language.value
+    solara.Title(t("Korea smart-city simulation", lang))
     NavTabs()
     with solara.Sidebar():
-        with solara.Card("Run"):
+        with solara.Card(t("Run", lang)):
             model_controller(session_run, model_parameters=model_parameters,
                              play_interval=play_interval, render_interval=render_interval,
                              use_threads=use_threads)
-        with solara.Card("Scenario and settings"):
+        with solara.Card(t("Scenario and settings", lang)):
             model_creator(session_run, params, model_parameters=model_parameters)
-            solara.Text("Change a setting, then press Reset. Numbers are typed as on the "
-                        "command line (5e11, 1e12).", style="font-size: 12px; color: #666")
+            solara.Text(t("Change a setting, then press Reset. Numbers are typed as on the "
+                          "command line (5e11, 1e12).", lang),
+                        style="font-size: 12px; color: #666")
     RunView(run)
 
 
@@ -177,15 +194,20 @@ def RunView(run: runs.DashboardRun) -> None:
                         classes=["config-error"], style="white-space: pre-wrap; font-size: 14px")
         return
     cfg = run.cfg
+    lang = language.value
     end = cfg.run.start_year + cfg.run.years
-    against = f" against {runs.BASELINE} (same seed)" if run.twin is not None else " (the baseline)"
+    against = (t(" against {baseline} (same seed)", lang, baseline=runs.BASELINE)
+               if run.twin is not None else t(" (the baseline)", lang))
     with solara.Div(classes=["run-status"]):
         markdown(
-            f"**{cfg.scenario.name}** under the **{cfg.beliefs.name}** beliefs{against}, "
-            f"year **{run.year}** of "
-            f"{cfg.run.start_year}-{end} · seed {cfg.run.seed} · scale {cfg.run.scale:g} · "
-            f"budget KRW {cfg.budget.annual_krw / 1e9:,.0f} billion a year"
-            + ("" if run.running else " · **finished**"),
+            f"**{cfg.scenario.name}**"
+            + t(" under the **{beliefs}** beliefs", lang, beliefs=cfg.beliefs.name)
+            + against
+            + t(", year **{year}** of {start}-{end} · seed {seed} · scale {scale} · budget KRW "
+                "{budget} billion a year", lang, year=run.year, start=cfg.run.start_year,
+                end=end, seed=cfg.run.seed, scale=f"{cfg.run.scale:g}",
+                budget=f"{cfg.budget.annual_krw / 1e9:,.0f}")
+            + ("" if run.running else t(" · **finished**", lang)),
             style="font-size: 15px",
         )
     with solara.Columns([5, 7]):
@@ -199,6 +221,7 @@ def RunView(run: runs.DashboardRun) -> None:
 def KoreaMap(run: runs.DashboardRun) -> None:
     """The choropleth of one layer, this year; hover for names and the value."""
     _follow_steps()
+    lang = language.value
     start, _, _ = run.municipal()
     available = runs.layers(list(start.columns))
     key, set_key = solara.use_state(available[0].key)
@@ -206,24 +229,26 @@ def KoreaMap(run: runs.DashboardRun) -> None:
     layer = next((lay for lay in available if lay.key == key), available[0])
     compare = difference and run.twin is not None
     table = runs.layer_table(run, layer, compare)
-    unit = runs.layer_unit(layer, compare)
+    unit = t(runs.layer_unit(layer, compare), lang)
+    label = t(layer.label, lang)
     r = run.cfg.region
     features = figures.region_shapes(r.name, r.n_municipalities, r.seed)
-    title = f"{layer.label}{' vs no_investment' if compare else ''}, {run.year}"
+    title = f"{label}{t(' vs no_investment', lang) if compare else ''}, {run.year}"
     spec = figures.choropleth_spec(features, table, title=title, unit=unit,
-                                   diverging=runs.diverging(layer, compare))
+                                   diverging=runs.diverging(layer, compare), lang=lang)
     with solara.Column():
         with solara.Row():
-            solara.Select("Map", value=layer.label, values=[lay.label for lay in available],
-                          on_value=lambda label: set_key(
-                              next(lay.key for lay in available if lay.label == label)))
-            solara.Switch(label="difference from twin", value=compare,
+            solara.Select(t("Map", lang), value=label,
+                          values=[t(lay.label, lang) for lay in available],
+                          on_value=lambda chosen: set_key(
+                              next(lay.key for lay in available if t(lay.label, lang) == chosen)))
+            solara.Switch(label=t("difference from twin", lang), value=compare,
                           on_value=set_difference, disabled=run.twin is None)
         with solara.Div(classes=["korea-map"]):
             solara.widgets.VegaLite.element(spec=spec)
         lo, hi = runs.finite_range(table["value"])
-        solara.Text(f"{layer.label}{' minus twin' if compare else ''} ({unit}), {run.year}: "
-                    f"{lo:,.3g} to {hi:,.3g}",
+        solara.Text(f"{label}{t(' minus twin', lang) if compare else ''} ({unit}), {run.year}: "
+                    + t("{low} to {high}", lang, low=f"{lo:,.3g}", high=f"{hi:,.3g}"),
                     classes=["map-caption"], style="font-size: 12px; color: #555")
 
 
@@ -235,7 +260,8 @@ def NationalSeries(run: runs.DashboardRun) -> None:
     cfg = run.cfg
     spec = figures.series_spec(
         national, twin if run.twin is not None else None, scenario=cfg.scenario.name,
-        start_year=cfg.run.start_year, end_year=cfg.run.start_year + cfg.run.years)
+        start_year=cfg.run.start_year, end_year=cfg.run.start_year + cfg.run.years,
+        lang=language.value)
     with solara.Div(classes=["national-series"]):
         solara.widgets.VegaLite.element(spec=spec)
 
@@ -245,19 +271,21 @@ def HeadlineEffects(run: runs.DashboardRun) -> None:
     """The headline effects so far: scenario minus twin, this year."""
     _follow_steps()
     national, twin = run.national()
+    lang = language.value
     if run.twin is None:
-        solara.Info("This is the baseline scenario: effects are measured against it.")
+        solara.Info(t("This is the baseline scenario: effects are measured against it.", lang))
         return
     table = headline_effects(national, twin)
     shown = pd.DataFrame({
-        f"in {run.year}": table["label"], "unit": table["unit"],
+        t("in {year}", lang, year=run.year): table["label"].map(lambda x: t(x, lang)),
+        t("unit", lang): table["unit"].map(lambda x: t(x, lang)),
         run.cfg.scenario.name: table["scenario"].map(_number),
         runs.BASELINE: table["baseline"].map(_number),
-        "effect": [f"{_number(e, signed=True)} {u}" for e, u in
-                   zip(table["effect"], table["effect_unit"], strict=True)],
+        t("effect", lang): [f"{_number(e, signed=True)} {t(u, lang)}" for e, u in
+                            zip(table["effect"], table["effect_unit"], strict=True)],
     })
-    markdown(f"**Headline effects so far** (one seed; {run.cfg.scenario.name} minus its "
-                    "no_investment twin)")
+    markdown(t("**Headline effects so far** (one seed; {scenario} minus its "
+               "no_investment twin)", lang, scenario=run.cfg.scenario.name))
     solara.HTML(tag="div", unsafe_innerHTML=_table_html(shown, "headline-effects"))
 
 
@@ -281,16 +309,17 @@ def StudyPage() -> None:
             return None, str(err)
 
     study, error = solara.use_memo(load, [path.value])
-    solara.Title("Korea smart-city simulation: study")
+    lang = language.value
+    solara.Title(t("Korea smart-city simulation: study", lang))
     NavTabs()
-    with solara.Card("Study directory"):
+    with solara.Card(t("Study directory", lang)):
         with solara.Row():
             if found:
-                solara.Select("Studies found", value=path.value if path.value in found else None,
+                solara.Select(t("Studies found", lang), value=path.value if path.value in found else None,
                               values=found, on_value=lambda v: (path.set(v), typed.set(v)))
-            solara.InputText("Directory", value=typed, on_value=typed.set,
+            solara.InputText(t("Directory", lang), value=typed, on_value=typed.set,
                              continuous_update=True)
-            solara.Button("Open", color="primary", on_click=lambda: path.set(typed.value.strip()))
+            solara.Button(t("Open", lang), color="primary", on_click=lambda: path.set(typed.value.strip()))
         if not found:
             solara.Text(f"No study found under {', '.join(roots)}; type a directory "
                         "(a sweep compared by python -m sim.compare, or a study's report).")
@@ -303,20 +332,20 @@ def StudyPage() -> None:
                     + (f"; {len(study.figures)} figures" if study.figures else ""))
     with solara.lab.Tabs():
         if study.effects is not None:
-            with solara.lab.Tab("Effects"):
+            with solara.lab.Tab(t("Effects", lang)):
                 with solara.Div(classes=["study-effects"]):
-                    markdown(study.effects_markdown())
+                    markdown(study.effects_markdown(lang))
                 if study.summary:
                     with solara.Details("summary.md"):
                         markdown(study.summary)
         if study.municipal is not None:
-            with solara.lab.Tab("Maps"):
+            with solara.lab.Tab(t("Maps", lang)):
                 StudyMap(study)
         if study.figures:
-            with solara.lab.Tab("Figures"):
+            with solara.lab.Tab(t("Figures", lang)):
                 StudyFigures(study)
         if study.claims is not None or study.report or study.prim_boxes is not None:
-            with solara.lab.Tab("Claims"):
+            with solara.lab.Tab(t("Claims", lang)):
                 if study.claims is not None:
                     solara.HTML(tag="div", unsafe_innerHTML=_table_html(study.claims, "claims"))
                 if study.prim_boxes is not None:
@@ -334,36 +363,44 @@ def StudyMap(study: studies.Study) -> None:
     effects = solara.use_memo(study.map_effects, [study.path])
     condition, set_condition = solara.use_state("")
     metric, set_metric = solara.use_state(next(iter(studies.MAP_METRICS)))
+    lang = language.value
     if effects.empty:
         solara.Info(f"No {study.baseline} runs to compare against: no maps.")
         return
     conditions = list(dict.fromkeys(effects["condition"]))
     condition = condition if condition in conditions else conditions[0]
-    label, unit = studies.MAP_METRICS[metric]
+    label, unit = (t(x, lang) for x in studies.MAP_METRICS[metric])
     r = study.region
     n, seed = r.get("n_municipalities"), r.get("seed")  # a generated region's settings only
     features = figures.region_shapes(r.get("name", "korea"), None if n is None else int(n),
                                      None if seed is None else int(seed))
     table = study.map_table(condition, metric)
     spec = figures.choropleth_spec(features, table, title=f"{label}: {condition}", unit=unit,
-                                   diverging=True)
+                                   diverging=True, lang=lang)
     with solara.Row():
-        solara.Select("Condition", value=condition, values=conditions, on_value=set_condition)
-        solara.Select("Map", value=label, values=[v[0] for v in studies.MAP_METRICS.values()],
+        solara.Select(t("Condition", lang), value=condition, values=conditions,
+                      on_value=set_condition)
+        solara.Select(t("Map", lang), value=label,
+                      values=[t(v[0], lang) for v in studies.MAP_METRICS.values()],
                       on_value=lambda lab: set_metric(
-                          next(k for k, v in studies.MAP_METRICS.items() if v[0] == lab)))
+                          next(k for k, v in studies.MAP_METRICS.items() if t(v[0], lang) == lab)))
     with solara.Columns([6, 6]):
         with solara.Column():
             with solara.Div(classes=["study-map"]):
                 solara.widgets.VegaLite.element(spec=spec)
-            solara.Text(f"Mean over paired seeds of the final-year difference against "
-                        f"{study.baseline}.", style="font-size: 12px; color: #555")
+            solara.Text(t("Mean over paired seeds of the final-year difference against "
+                          "{baseline}.", lang, baseline=study.baseline),
+                        style="font-size: 12px; color: #555")
         with solara.Column():
             ranked = with_korean_names(table).sort_values("value", ascending=False)
             ranked = ranked.assign(municipality=ranked["name_ko"] + " " + ranked["name"])
-            cols = {"municipality": "municipality", "province": "province", "value": unit}
-            for heading, rows in (("Largest gains", ranked.head(8)),
-                                  ("Largest losses", ranked.tail(8).iloc[::-1])):
+            if lang == "ko":
+                ranked = ranked.assign(province=ranked["province_ko"].where(
+                    ranked["province_ko"] != "", ranked["province"]))
+            cols = {"municipality": t("municipality", lang), "province": t("province", lang),
+                    "value": unit}
+            for heading, rows in ((t("Largest gains", lang), ranked.head(8)),
+                                  (t("Largest losses", lang), ranked.tail(8).iloc[::-1])):
                 markdown(f"**{heading}**")
                 solara.HTML(tag="div", unsafe_innerHTML=_table_html(
                     rows[list(cols)].rename(columns=cols), "study-ranking"))

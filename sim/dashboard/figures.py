@@ -19,10 +19,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.catalogue import NATIONAL
+from sim import i18n
 from sim.config import region_config
 from sim.dashboard.names import with_korean_names
 from sim.data import load_region
+from sim.i18n import t
 
 #: Polygon simplification tolerance and coordinate grid, metres.
 SIMPLIFY_M = 1000.0
@@ -70,13 +71,14 @@ def _integer_coords(geometry: dict) -> dict:
 
 def choropleth_spec(
     features: Sequence[dict], table: pd.DataFrame, *, title: str, unit: str,
-    diverging: bool, width: int = 430, height: int = 520,
+    diverging: bool, width: int = 430, height: int = 520, lang: str = "en",
 ) -> dict[str, Any]:
     """A Vega-Lite spec colouring each feature by ``table.value`` (joined on ``code``).
 
     Diverging layers are centred on 0 with a symmetric range (98th percentile of the
     absolute values, so one outlier does not wash out the rest); a missing value is grey.
-    The tooltip shows the Korean and English names, the province and the value.
+    The tooltip shows the Korean and English names, the province and the value (its
+    titles in ``lang``).
     """
     values = table.set_index("code")["value"]
     data = []
@@ -107,8 +109,9 @@ def choropleth_spec(
                 "legend": {"title": legend_title, "orient": "bottom-right", "gradientLength": 160},
             },
             "tooltip": [
-                {"field": "properties.label", "type": "nominal", "title": "municipality"},
-                {"field": "properties.area", "type": "nominal", "title": "province"},
+                {"field": "properties.label", "type": "nominal",
+                 "title": t("municipality", lang)},
+                {"field": "properties.area", "type": "nominal", "title": t("province", lang)},
                 {"field": "properties.value", "type": "quantitative", "title": unit or title,
                  "format": ",.2f"},
             ],
@@ -120,19 +123,20 @@ def choropleth_spec(
 
 def series_spec(
     national: pd.DataFrame, twin: pd.DataFrame | None, *, scenario: str, start_year: int,
-    end_year: int, metrics: Sequence[str] = SERIES,
+    end_year: int, metrics: Sequence[str] = SERIES, lang: str = "en",
 ) -> dict[str, Any]:
     """A Vega-Lite spec of the national series so far: one small panel per metric, the
     run solid and its ``no_investment`` twin dashed, on the whole horizon so the lines
     grow as the run steps. (A matplotlib figure took about 0.45 s a redraw, half of a
     step's; this spec costs the server next to nothing.)"""
-    twin_name = "no_investment (same seed)"
+    twin_name = t("no_investment (same seed)", lang)
+    metas = i18n.national(lang)  # the catalogue's metrics in lang
     rows = []
     panels = []
     for col in metrics:
-        if col not in NATIONAL or col not in national:
+        if col not in metas or col not in national:
             continue
-        meta = NATIONAL[col]
+        meta = metas[col]
         panel = f"{meta.label}|{meta.level_unit}"  # two header lines (labelExpr)
         panels.append(panel)
         for frame, name in ((national, scenario), (twin, twin_name)):

@@ -61,11 +61,11 @@ class Study:
     def files(self) -> list[str]:
         return [name for name in STUDY_FILES if (self.path / name).exists()]
 
-    def effects_markdown(self) -> str:
-        """The headline effects, one row per condition, as in ``summary.md``."""
+    def effects_markdown(self, lang: str = "en") -> str:
+        """The headline effects, one row per condition, as in ``summary.md`` (in ``lang``)."""
         if self.effects is None or self.effects.empty:
             return "_No effects.csv in this directory._"
-        return compare.effects_markdown(self.effects)
+        return compare.effects_markdown(self.effects, lang=lang)
 
     def map_effects(self) -> pd.DataFrame:
         """Per condition and municipality: the final-year population (%) and QoL

@@ -40,6 +40,7 @@ import pandas as pd
 
 from sim import io
 from sim.catalogue import HEADLINE
+from sim.i18n import LANGS, headline, t
 from sim.tools import twins
 
 log = logging.getLogger("sim.compare")
@@ -47,7 +48,8 @@ log = logging.getLogger("sim.compare")
 BASELINE = "no_investment"
 #: Config keys never treated as swept parameters (they do not change the simulation
 #: or are reported in their own columns).
-IGNORED_KEYS = ("run.seed", "run.progress", "run.plots", "behaviour.note")
+IGNORED_KEYS = ("run.seed", "run.progress", "run.plots", "behaviour.note", "run.gis",
+                "report.lang")
 
 
 class CompareError(ValueError):
@@ -301,6 +303,53 @@ def _twin_rows(inputs: dict[str, tuple[Run, pd.DataFrame, pd.DataFrame | None]],
     return out
 
 
+def municipal_year(sweep_dir: Path, year: int | None = None,
+                   baseline: str = BASELINE) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The municipal rows of ``year`` (each run's last year by default) of every complete
+    run under ``sweep_dir``, with the run's ``condition``, ``scenario``, ``seed`` and
+    ``_pair`` (the seed and the baseline's swept settings: what pairs a run with its
+    baseline run, as :func:`paired_effects` does); and the runs' region settings.
+    The GIS export's input (:func:`sim.gis.comparison_layers`)."""
+    runs, _ = find_runs(Path(sweep_dir))
+    if not runs:
+        raise CompareError(f"{sweep_dir}: no complete runs found")
+    region = check_one_region(runs)
+    params = swept_parameters(runs)
+    base_runs = [r for r in runs if r.scenario == baseline]
+    base_params = [p for p in params
+                   if len({json.dumps(v, default=str) for v in _values(base_runs, p)}) > 1]
+    rows = []
+    for run in runs:
+        mun = pd.read_parquet(run.path / "municipalities.parquet")
+        y = int(mun["year"].max()) if year is None else int(year)
+        if y not in set(mun["year"]):
+            raise CompareError(f"{run.path}: no year {y} (years {int(mun['year'].min())}-"
+                               f"{int(mun['year'].max())})")
+        at = mun[mun["year"] == y].drop(columns=["name", "province", "kind"], errors="ignore")
+        shown = base_params if run.scenario == baseline else params
+        rows.append(at.assign(
+            condition=condition_label(run.scenario, {p: run.config.get(p) for p in shown}),
+            scenario=run.scenario, seed=run.seed,
+            _pair=json.dumps([run.seed, *[run.config.get(p) for p in base_params]], default=str)))
+        del mun
+    return pd.concat(rows, ignore_index=True), region
+
+
+def export_gis(sweep_dir: Path, *, year: int | None = None, baseline: str = BASELINE,
+               formats: Sequence[str] = ("gpkg", "parquet")) -> list[Path]:
+    """Write the sweep's ``gis/`` (:mod:`sim.gis`: the levels and effects per condition and
+    municipality, with boundaries); returns the files written."""
+    from sim import gis
+
+    table, region = municipal_year(sweep_dir, year, baseline)
+    shape = gis.region_of({"region": {k.split(".", 1)[1]: v for k, v in region.items()}})
+    layers = gis.comparison_layers(table, shape, baseline)
+    paths = gis.write_layers(layers, Path(sweep_dir) / "gis", "comparison",
+                             int(table["year"].max()), formats)
+    log.info("GIS export of %s: %s", sweep_dir, ", ".join(p.name for p in paths))
+    return paths
+
+
 # ---------------------------------------------------------------------------- effects
 
 
@@ -433,15 +482,18 @@ def _display_scale(metric: str, row: pd.Series) -> float:
     return factor
 
 
-def effects_markdown(effects: pd.DataFrame, metrics: Sequence[str] = tuple(HEADLINE)) -> str:
+def effects_markdown(effects: pd.DataFrame, metrics: Sequence[str] = tuple(HEADLINE),
+                     lang: str = "en") -> str:
     """A Markdown table: one row per condition, one column per headline metric,
     ``mean [ci_low, ci_high] (MDE x)`` in display units: the effect, its 95 % interval and
     the minimum detectable effect of the sweep (an effect smaller than the MDE may be
     there and go undetected)."""
     if effects.empty:
-        return "_No effects computed (see the notes below)._\n"
+        return t("_No effects computed (see the notes below)._", lang) + "\n"
+    labels = headline(lang)
     metrics = [m for m in metrics if m in set(effects["metric"])]
-    header = ["condition", "seeds"] + [f"{HEADLINE[m][0]} ({HEADLINE[m][1]})" for m in metrics]
+    header = [t("condition", lang), t("seeds", lang)] + [f"{labels[m][0]} ({labels[m][1]})"
+                                                         for m in metrics]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for condition, group in effects.groupby("condition", sort=False):
         g = group.set_index("metric")
@@ -457,15 +509,19 @@ def effects_markdown(effects: pd.DataFrame, metrics: Sequence[str] = tuple(HEADL
     return "\n".join(lines) + "\n"
 
 
-def precision_markdown(effects: pd.DataFrame, metrics: Sequence[str] = tuple(HEADLINE)) -> str:
+def precision_markdown(effects: pd.DataFrame, metrics: Sequence[str] = tuple(HEADLINE),
+                       lang: str = "en") -> str:
     """A Markdown table of how precise each headline effect is: paired and unpaired
     standard errors (display units), their variance ratio and the minimum detectable
     effect, one row per condition and metric."""
     if effects.empty or "se_paired" not in effects:
         return ""
+    labels = headline(lang)
     metrics = [m for m in metrics if m in set(effects["metric"])]
-    lines = ["| condition | metric | SE paired | SE unpaired | variance ratio | MDE (95 %, 80 % power) |",
-             "|---|---|---|---|---|---|"]
+    header = [t("condition", lang), t("metric", lang), t("SE paired", lang),
+              t("SE unpaired", lang), t("variance ratio", lang),
+              t("MDE (95 %, 80 % power)", lang)]
+    lines = ["| " + " | ".join(header) + " |", "|---|---|---|---|---|---|"]
     for condition, group in effects.groupby("condition", sort=False):
         g = group.set_index("metric")
         for m in metrics:
@@ -473,10 +529,10 @@ def precision_markdown(effects: pd.DataFrame, metrics: Sequence[str] = tuple(HEA
             scale = abs(_display_scale(m, r))
             ratio = r["variance_ratio"]
             lines.append(
-                f"| {condition.replace('|', chr(92) + '|')} | {HEADLINE[m][0]} ({HEADLINE[m][1]}) | "
+                f"| {condition.replace('|', chr(92) + '|')} | {labels[m][0]} ({labels[m][1]}) | "
                 f"{r['se_paired'] * scale:.3g} | {r['se_unpaired'] * scale:.3g} | "
                 f"{ratio:.3f} | {abs(r['mde']) * scale:.3g} |" if math.isfinite(ratio) else
-                f"| {condition} | {HEADLINE[m][0]} | n/a | n/a | n/a | n/a |")
+                f"| {condition} | {labels[m][0]} | n/a | n/a | n/a | n/a |")
     return "\n".join(lines) + "\n"
 
 
@@ -489,17 +545,34 @@ def _ci_text(mean: float, low: float, high: float) -> str:
     return f"{f(mean)} [{f(low)}, {f(high)}]"
 
 
+def run_settings(sweep_dir: Path, key: str) -> list[Any]:
+    """The distinct values of the dotted setting ``key`` (e.g. ``report.lang``) over the
+    complete runs under ``sweep_dir``."""
+    runs, _ = find_runs(Path(sweep_dir))
+    values = {json.dumps(r.config[key]) for r in runs if key in r.config}
+    return [json.loads(v) for v in sorted(values)]
+
+
 def compare(
     sweep_dir: Path, *, baseline: str = BASELINE, heatmap: Sequence[str] | None = None,
     formats: Sequence[str] = ("png", "svg"), figures: bool = True, year: int | None = None,
+    lang: str | None = None, gis: bool | None = None,
 ) -> Path:
     """Gather ``sweep_dir``, write the tables, figures and ``summary.md``; return its path.
 
     With ``year``, the effects are those of that year (e.g. the last year of spending)
-    and go to ``effects_<year>.csv`` and ``summary_<year>.md``, beside the final year's."""
+    and go to ``effects_<year>.csv`` and ``summary_<year>.md``, beside the final year's.
+    ``lang`` is the language of the summary and figures (default: the runs'
+    ``report.lang`` when they all share one, else English); ``gis`` also writes ``gis/``
+    (:func:`export_gis`; default: when any run had ``run.gis``)."""
     from sim.tools import compare_plots as cp
 
     sweep_dir = Path(sweep_dir)
+    if lang is None:
+        langs = run_settings(sweep_dir, "report.lang")
+        lang = langs[0] if len(langs) == 1 else "en"
+    if lang not in LANGS:
+        raise CompareError(f"--lang {lang!r}: one of {list(LANGS)}")
     g = gather(sweep_dir, baseline)
     io.write_parquet(g.national, sweep_dir / "comparison.parquet")
     io.write_parquet(g.municipal, sweep_dir / "municipal_final.parquet")
@@ -515,53 +588,58 @@ def compare(
         maps = municipal_effects(g, baseline) if year is None else pd.DataFrame()
         made, notes = cp.all_figures(g, effects, fig_dir, baseline=baseline, heatmap=heatmap,
                                      formats=tuple(formats), municipal=maps,
-                                     when="Final-year" if year is None else str(year))
+                                     when="Final-year" if year is None else str(year), lang=lang)
         if year is not None:
-            notes.append("maps show the final year only: see summary.md")
+            notes.append(t("maps show the final year only: see summary.md", lang))
+    if gis if gis is not None else any(run_settings(sweep_dir, "run.gis")):
+        made_gis = export_gis(sweep_dir, year=year, baseline=baseline)
+        notes.append(t("GIS files (EPSG:5179): {files}", lang, files=", ".join(
+            f"`{p.relative_to(sweep_dir).as_posix()}`" for p in made_gis)))
     seeds = g.national.groupby("condition")["seed"].nunique()
+    seeds_text = (t("{n} seeds each", lang, n=seeds.min()) if seeds.min() == seeds.max()
+                  else t("{low} to {high} seeds each", lang, low=seeds.min(), high=seeds.max()))
     text = [
-        f"# Sweep comparison: {sweep_dir.name}\n",
-        f"- Region: {describe_region(g.region)}",
-        f"- Complete runs: {g.national['run'].nunique()} "
-        f"({n_conditions} conditions, "
-        + (f"{seeds.min()} seeds each)" if seeds.min() == seeds.max()
-           else f"{seeds.min()} to {seeds.max()} seeds each)"),
-        f"- Incomplete runs skipped: {len(g.incomplete)}"
-        + (" (relaunch the sweep with the same `hydra.sweep.dir` to finish them)"
+        t("# Sweep comparison: {name}", lang, name=sweep_dir.name) + "\n",
+        t("- Region: {region}", lang, region=describe_region(g.region)),
+        t("- Complete runs: {runs} ({n} conditions, {seeds})", lang,
+          runs=g.national["run"].nunique(), n=n_conditions, seeds=seeds_text),
+        t("- Incomplete runs skipped: {n}", lang, n=len(g.incomplete))
+        + (t(" (relaunch the sweep with the same `hydra.sweep.dir` to finish them)", lang)
            if g.incomplete else ""),
-        f"- Beliefs: {beliefs_of(g)}",
-        f"- Swept parameters: {', '.join(g.params) if g.params else 'none (scenarios and seeds only)'}",
-        f"- Baseline: `{baseline}`; years {int(g.national['year'].min())}-"
-        f"{int(g.national['year'].max())}",
+        t("- Beliefs: {beliefs}", lang, beliefs=beliefs_of(g)),
+        t("- Swept parameters: {params}", lang, params=", ".join(g.params) if g.params
+          else t("none (scenarios and seeds only)", lang)),
+        t("- Baseline: `{baseline}`; years {first}-{last}", lang, baseline=baseline,
+          first=int(g.national["year"].min()), last=int(g.national["year"].max())),
         "",
-        "## Final-year effects against the baseline" if year is None
-        else f"## Effects in {year} against the baseline",
+        t("## Final-year effects against the baseline", lang) if year is None
+        else t("## Effects in {year} against the baseline", lang, year=year),
         "",
-        "Mean difference (scenario - baseline) over paired seeds (equal seeds share random "
-        "numbers), with a 95 % t confidence interval in brackets and, in parentheses, the "
-        "minimum detectable effect (MDE) of this sweep: the smallest true effect it finds "
-        "with 80 % probability at the 5 % level. An interval that includes 0 says nothing "
-        "about effects below the MDE; add seeds to lower it. National output is in % of "
-        "the baseline. All effects for every metric: `effects.csv`; all runs, years and "
-        "metrics: `comparison.parquet`.",
+        t("Mean difference (scenario - baseline) over paired seeds (equal seeds share random "
+          "numbers), with a 95 % t confidence interval in brackets and, in parentheses, the "
+          "minimum detectable effect (MDE) of this sweep: the smallest true effect it finds "
+          "with 80 % probability at the 5 % level. An interval that includes 0 says nothing "
+          "about effects below the MDE; add seeds to lower it. National output is in % of "
+          "the baseline. All effects for every metric: `effects.csv`; all runs, years and "
+          "metrics: `comparison.parquet`.", lang),
         "",
-        effects_markdown(effects),
-        "## Precision of the pairing",
+        effects_markdown(effects, lang=lang),
+        t("## Precision of the pairing", lang),
         "",
-        "Standard errors of the effects with the pairing (paired seeds) and without it "
-        "(independent runs), and the variance ratio between them: the share of the "
-        "run-to-run noise that the common random numbers leave (docs/experiments.md).",
+        t("Standard errors of the effects with the pairing (paired seeds) and without it "
+          "(independent runs), and the variance ratio between them: the share of the "
+          "run-to-run noise that the common random numbers leave (docs/experiments.md).", lang),
         "",
-        precision_markdown(effects),
-        "## Figures",
+        precision_markdown(effects, lang=lang),
+        t("## Figures", lang),
         "",
     ]
     for caption, path in made:
         text.append(f"- [{caption}]({path.relative_to(sweep_dir).as_posix()})")
     if not made:
-        text.append("- none")
+        text.append(t("- none", lang))
     if notes:
-        text += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+        text += ["", t("## Notes", lang), ""] + [f"- {n}" for n in notes]
     summary = sweep_dir / f"summary{suffix}.md"
     io.atomic_write(summary, lambda tmp: tmp.write_text("\n".join(text) + "\n"))
     log.info("compared %d runs in %s: %s", g.national["run"].nunique(), sweep_dir, summary)
@@ -582,12 +660,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-figures", action="store_true", help="tables and summary only")
     parser.add_argument("--year", type=int, help="effects in this year instead of the final one "
                         "(written to effects_<year>.csv and summary_<year>.md)")
+    parser.add_argument("--lang", choices=LANGS, help="the language of summary.md and the "
+                        "figures (default: the runs' report.lang, else en)")
+    parser.add_argument("--gis", action=argparse.BooleanOptionalAction, default=None,
+                        help="also write gis/ (GeoPackage and GeoParquet of the municipal "
+                        "levels and effects; default: when the runs had run.gis=true)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     try:
         summary = compare(args.sweep_dir, baseline=args.baseline, heatmap=args.heatmap,
                           formats=tuple(f for f in args.formats.split(",") if f),
-                          figures=not args.no_figures, year=args.year)
+                          figures=not args.no_figures, year=args.year, lang=args.lang,
+                          gis=args.gis)
     except CompareError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
