@@ -58,10 +58,19 @@ class GovernanceBeliefs:
     capacity_bias_centre: float = bounded(0.5, lo=0, hi=5)  # scores x planning capacity ** this
     capacity_bias_province: float = bounded(0.5, lo=0, hi=5)
     capacity_bias_joint: float = bounded(0.5, lo=0, hi=5)
-    planning_cost_krw: float = bounded(3.5e8, lo=0, hi=1e12)  # fixed KRW per project a province plans itself
-    # provinces implement at capacity ** this (small ones weaker)
+    # KRW a project spends once on its plan (design, permits), whoever selects it
+    planning_cost_krw: float = bounded(3.5e8, lo=0, hi=1e12)
+    # a project is built at its municipality's planning capacity ** this (small ones weaker)
     capacity_exponent: float = bounded(0.1, lo=0, hi=5)
-    capture_loss: float = bounded(0.05, lo=0, hi=0.95)  # share of a block grant lost to capture
+    capture_loss_centre: float = bounded(0.05, lo=0, hi=0.95)  # share of money lost to capture
+    capture_loss_province: float = bounded(0.05, lo=0, hi=0.95)
+    capture_loss_joint: float = bounded(0.05, lo=0, hi=0.95)
+    # KRW an applicant spends on a proposal (the winner's and every loser's)
+    proposal_cost_krw: float = bounded(5.0e7, lo=0, hi=1e11)
+    # share of the eligible places that apply and lose in a year's selection
+    apply_share_centre: float = bounded(0.3, lo=0, hi=1)
+    apply_share_province: float = bounded(0.3, lo=0, hi=1)
+    apply_share_joint: float = bounded(0.3, lo=0, hi=1)
 
 
 @dataclass
@@ -70,8 +79,17 @@ class LifecycleBeliefs:
 
     operating_cost_rate: float = bounded(0.12, lo=0, hi=2)  # yearly O&M per KRW of capital
     decay_rate: float = bounded(0.15, lo=0, hi=1)  # yearly loss of condition without funded operation
-    # assets retire after this many years, operated or not
+    # unoperated assets retire after this many years
     service_life_years: float = bounded(8.0, lo=1, hi=200)
+    # a fully operated asset lasts this many times its service life (operation maintains
+    # and renews it; 1: operation keeps its condition but not its life)
+    operated_life_factor: float = bounded(1.5, lo=1, hi=10)
+    # after the national money stops: share of the operating cost a municipality of
+    # average fiscal capacity pays from its own budget (lifecycle.local_operation)
+    local_operation_share: float = bounded(0.35, lo=0, hi=1)
+    # a full plan (plan-stage money of one planning cost) raises what later money builds
+    # there by this share at most (1 - exp(-plan money / planning cost) of it)
+    plan_gain: float = bounded(0.1, lo=0, hi=2)
 
 
 @dataclass
@@ -112,6 +130,61 @@ class LearningBeliefs:
 
 
 @dataclass
+class ServiceBeliefs:
+    """What a KRW of service capital does to a service index (per resident, saturating;
+    docs/scenarios.md, "Magnitudes")."""
+
+    # KRW per resident per service point (first units); two anchors differ 10-25x
+    cost_per_point_krw: float = bounded(20_000.0, lo=100, hi=1e7)
+    max_points: float = bounded(30.0, lo=0, hi=100)  # ceiling of policy points per domain
+
+
+@dataclass
+class QolBeliefs:
+    """How the QoL that judges outcomes weighs its parts (behaviour.qol takes them unless
+    set): the service domains by age class of the head, and services against jobs and
+    housing (normalised to sum 1)."""
+
+    service_weights: list[list[float]] = bounded(
+        [
+            # health, mobility, care/education, safety, digital, environment
+            [0.10, 0.20, 0.30, 0.10, 0.20, 0.10],  # head 20-39
+            [0.15, 0.20, 0.20, 0.15, 0.15, 0.15],  # 40-64
+            [0.35, 0.25, 0.05, 0.15, 0.05, 0.15],  # 65+
+        ],
+        lo=0, shape=(3, 6), doc="age classes x service domains",
+    )
+    services: float = bounded(0.6, lo=0, hi=1)  # weight of services in QoL (before normalising)
+    jobs: float = bounded(0.2, lo=0, hi=1)
+    housing: float = bounded(0.2, lo=0, hi=1)
+
+
+@dataclass
+class TsBeliefs:
+    """How well the TS system hears residents' problems: a survey or participation
+    process reports each domain's felt deficit with a persistent log-normal error and
+    with the voice of each age class weighted by how much it takes part."""
+
+    signal_noise: float = bounded(0.3, lo=0, hi=5)  # log s.d. of a domain's reported deficit
+    # weight of each age class of the head (20-39, 40-64, 65+) in what is reported
+    participation: list[float] = bounded([0.75, 1.4, 1.0], lo=0, length=3)
+    persistence: float = bounded(0.8, lo=0, hi=0.999)  # yearly correlation of the error
+
+
+@dataclass
+class EnvelopeBeliefs:
+    """Weights of the balanced envelope (targeting.envelope='formula'): each province's
+    share of the money from its shares of population, area, fiscal weakness and
+    remoteness (normalised to sum 1), in the style of the Balanced National Development
+    special account's regional autonomy account."""
+
+    population: float = bounded(0.4, lo=0, hi=1)
+    area: float = bounded(0.2, lo=0, hi=1)
+    fiscal_weakness: float = bounded(0.2, lo=0, hi=1)
+    remoteness: float = bounded(0.2, lo=0, hi=1)
+
+
+@dataclass
 class BeliefsConfig:
     """The contested magnitudes (``configs/beliefs``: ``neutral``, the default, ``brief``
     and ``sceptic``; docs/scenarios.md lists every value with its source). Lever settings
@@ -124,6 +197,10 @@ class BeliefsConfig:
     tech: TechBeliefs = field(default_factory=TechBeliefs)
     private: PrivateBeliefs = field(default_factory=PrivateBeliefs)
     learning: LearningBeliefs = field(default_factory=LearningBeliefs)
+    services: ServiceBeliefs = field(default_factory=ServiceBeliefs)
+    qol: QolBeliefs = field(default_factory=QolBeliefs)
+    ts: TsBeliefs = field(default_factory=TsBeliefs)
+    envelope: EnvelopeBeliefs = field(default_factory=EnvelopeBeliefs)
     # Willingness to pay for 1 s.d. (15 points) better services, share of income: sets the
     # migration choice's service coefficients (behaviour.migration.beta_services is used
     # only when this is null). 0.03: migration-based amenity valuations.
@@ -152,9 +229,11 @@ def money_by_age_class(migration) -> np.ndarray:
 
 def resolve(cfg):
     """A copy of the SimConfig ``cfg`` with every lever magnitude left null filled from
-    ``cfg.beliefs``: recipe service efficiencies by design, governance magnitudes by
-    level, lifecycle ageing, tech returns, the felt threshold and (with
-    ``beliefs.service_wtp``) the migration service coefficients. Idempotent."""
+    ``cfg.beliefs``: recipe service efficiencies by design, the service cost and
+    ceiling, the TS system's signal, governance magnitudes by level, lifecycle ageing,
+    operation and planning, the envelope's weights, tech returns, the QoL weights, the
+    felt threshold and (with ``beliefs.service_wtp``) the migration service
+    coefficients. Idempotent."""
     b = cfg.beliefs
     inst = cfg.instrument
     recipes = {}
@@ -168,6 +247,11 @@ def resolve(cfg):
         inst, **recipes,
         tech_return=_or(inst.tech_return, b.tech.tech_return),
         tech_max=_or(inst.tech_max, b.tech.tech_max),
+        cost_per_point_krw=_or(inst.cost_per_point_krw, b.services.cost_per_point_krw),
+        max_points=_or(inst.max_points, b.services.max_points),
+        ts_signal_noise=_or(inst.ts_signal_noise, b.ts.signal_noise),
+        ts_participation=_or(inst.ts_participation, list(b.ts.participation)),
+        ts_persistence=_or(inst.ts_persistence, b.ts.persistence),
     )
     g, gb = cfg.governance, b.governance
 
@@ -179,10 +263,12 @@ def resolve(cfg):
         need_noise=_or(g.need_noise, by_level("need_noise")),
         overhead=_or(g.overhead, by_level("overhead")),
         capacity_bias=_or(g.capacity_bias, by_level("capacity_bias")),
+        capture_loss=_or(g.capture_loss, by_level("capture_loss")),
+        apply_share=_or(g.apply_share, by_level("apply_share")),
         need_noise_persistence=_or(g.need_noise_persistence, gb.need_noise_persistence),
         planning_cost_krw=_or(g.planning_cost_krw, gb.planning_cost_krw),
         capacity_exponent=_or(g.capacity_exponent, gb.capacity_exponent),
-        capture_loss=_or(g.capture_loss, gb.capture_loss),
+        proposal_cost_krw=_or(g.proposal_cost_krw, gb.proposal_cost_krw),
     )
     life, lb = cfg.lifecycle, b.lifecycle
     life = replace(
@@ -190,14 +276,50 @@ def resolve(cfg):
         decay_rate=_or(life.decay_rate, lb.decay_rate),
         operating_cost_rate=_or(life.operating_cost_rate, lb.operating_cost_rate),
         service_life_years=_or(life.service_life_years, lb.service_life_years),
+        operated_life_factor=_or(life.operated_life_factor, lb.operated_life_factor),
+        local_operation_share=_or(life.local_operation_share, lb.local_operation_share),
+        plan_gain=_or(life.plan_gain, lb.plan_gain),
     )
+    t, w = cfg.targeting, cfg.targeting.envelope_weights
+    t = replace(t, envelope_weights=replace(
+        w, **{f.name: _or(getattr(w, f.name), getattr(b.envelope, f.name)) for f in fields(w)}))
     behaviour = cfg.behaviour
-    qol = replace(behaviour.qol, felt_threshold=_or(behaviour.qol.felt_threshold, b.felt_threshold))
+    qb = b.qol
+    qol = replace(
+        behaviour.qol,
+        felt_threshold=_or(behaviour.qol.felt_threshold, b.felt_threshold),
+        service_weights=_or(behaviour.qol.service_weights,
+                            [list(row) for row in qb.service_weights]),
+        component_weights=_or(behaviour.qol.component_weights,
+                              component_weights(qb.services, qb.jobs, qb.housing)),
+    )
     mig = behaviour.migration
     if b.service_wtp is not None:
         mig = replace(mig, beta_services=service_coefficients(b.service_wtp, money_by_age_class(mig)))
     behaviour = replace(behaviour, qol=qol, migration=mig)
-    return replace(cfg, instrument=inst, governance=gov, lifecycle=life, behaviour=behaviour)
+    return replace(cfg, instrument=inst, governance=gov, lifecycle=life, targeting=t,
+                   behaviour=behaviour)
+
+
+def component_weights(services: float, jobs: float, housing: float) -> list[float]:
+    """The QoL component weights (services, jobs, housing), normalised to sum 1 (all
+    zero: refused by validation, :func:`rules`)."""
+    total = services + jobs + housing
+    if total <= 0:
+        return [services, jobs, housing]
+    return [services / total, jobs / total, housing / total]
+
+
+def rules(cfg) -> list[str]:
+    """Problems across belief values (each value's own range is on its field)."""
+    p = []
+    q = cfg.beliefs.qol
+    if q.services + q.jobs + q.housing <= 0:
+        p.append("beliefs.qol: services + jobs + housing = 0; at least one weight must be > 0")
+    e = cfg.beliefs.envelope
+    if e.population + e.area + e.fiscal_weakness + e.remoteness <= 0:
+        p.append("beliefs.envelope: all four weights are 0; at least one must be > 0")
+    return p
 
 
 def is_resolved(cfg) -> bool:
@@ -206,10 +328,17 @@ def is_resolved(cfg) -> bool:
     inst, g, life = cfg.instrument, cfg.governance, cfg.lifecycle
     recipes = [getattr(inst, f.name) for f in fields(inst)]
     values = [r.service_efficiency for r in recipes if hasattr(r, "design")]
-    values += [inst.tech_return, inst.tech_max, g.need_noise, g.overhead, g.capacity_bias,
+    values += [inst.tech_return, inst.tech_max, inst.cost_per_point_krw, inst.max_points,
+               inst.ts_signal_noise, inst.ts_participation, inst.ts_persistence,
+               g.need_noise, g.overhead, g.capacity_bias,
                g.need_noise_persistence, g.planning_cost_krw, g.capacity_exponent,
-               g.capture_loss, life.decay_rate, life.operating_cost_rate,
-               life.service_life_years, cfg.behaviour.qol.felt_threshold]
+               g.capture_loss, g.proposal_cost_krw, g.apply_share,
+               life.decay_rate, life.operating_cost_rate, life.service_life_years,
+               life.operated_life_factor, life.local_operation_share, life.plan_gain,
+               cfg.behaviour.qol.felt_threshold, cfg.behaviour.qol.service_weights,
+               cfg.behaviour.qol.component_weights,
+               *(getattr(cfg.targeting.envelope_weights, f.name)
+                 for f in fields(cfg.targeting.envelope_weights))]
     return all(v is not None for v in values)
 
 

@@ -25,6 +25,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from sim.beliefs import BeliefsConfig, resolve
+from sim.beliefs import rules as belief_rules
 from sim.constants import (
     CENSUS_YEARS,
     N_AGE_CLASSES,
@@ -263,17 +264,11 @@ class HousingParams:
 class QolParams:
     """Quality of life index (0-100) as households feel it."""
 
-    service_weights: list[list[float]] = bounded(
-        [
-            # health, mobility, care/education, safety, digital, environment
-            [0.10, 0.20, 0.30, 0.10, 0.20, 0.10],  # head 20-39
-            [0.15, 0.20, 0.20, 0.15, 0.15, 0.15],  # 40-64
-            [0.35, 0.25, 0.05, 0.15, 0.05, 0.15],  # 65+
-        ],
-        shape=(N_AGE_CLASSES, N_DOMAINS), doc="age classes x service domains",
-    )
-    # services, jobs, housing
-    component_weights: list[float] = bounded([0.6, 0.2, 0.2], length=3, doc="services, jobs, housing")
+    # Weights of the domains by age class of the head; null: beliefs.qol.service_weights.
+    service_weights: list[list[float]] | None = bounded(
+        None, lo=0, shape=(N_AGE_CLASSES, N_DOMAINS), doc="age classes x service domains")
+    # services, jobs, housing; null: beliefs.qol (normalised to sum 1)
+    component_weights: list[float] | None = bounded(None, length=3, doc="services, jobs, housing")
     # QoL points a household perceives as a gain (mean); null: beliefs.felt_threshold.
     felt_threshold: float | None = bounded(None, lo=0, doc="QoL points")
     # Spread (log s.d.) of the threshold across households: people differ in what they
@@ -538,6 +533,7 @@ def validate(cfg: SimConfig) -> None:
     if not problems:  # the budget's limit reads the region's data
         problems += _budget_rules(cfg)
     problems += validate_policy(cfg)
+    problems += belief_rules(cfg)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
 

@@ -320,6 +320,25 @@ KO: dict[str, str] = {
     "Scenario and settings": "시나리오와 설정",
     "Change a setting, then press Reset. Numbers are typed as on the command line (5e11, 1e12).":
         "설정을 바꾼 뒤 Reset을 누르십시오. 숫자는 명령행처럼 입력합니다 (5e11, 1e12).",
+    "% since the start": "시작 대비 %",
+    "Local operation": "지방 운영비",
+    "Operation paid by local budgets": "지방 예산이 부담한 운영비",
+    "Money to the capital region": "수도권 배분",
+    "Money outside the capital region": "비수도권 배분",
+    "Money to gu": "구 배분",
+    "Money to si": "시 배분",
+    "Money to gun": "군 배분",
+    "Share of the public money in the capital region": "공공 재원 중 수도권 비중",
+    "Share of the public money outside the capital region": "공공 재원 중 비수도권 비중",
+    "Share of the public money in gu": "공공 재원 중 구 비중",
+    "Share of the public money in si": "공공 재원 중 시 비중",
+    "Share of the public money in gun": "공공 재원 중 군 비중",
+    "## Where the money went": "## 돈이 간 곳",
+    "Share of the public money (national + local match, %) received from the start to "
+    "{when}, mean over each condition's runs: by capital region, by kind of "
+    "municipality, and by province.": "시작부터 {when}까지 받은 공공 재원(국비 + 지방 대응, %)의 "
+    "비중, 조건별 실행의 평균: 수도권 여부, 기초자치단체 유형, 시도별.",
+    "the final year": "마지막 해",
     " under the **{beliefs}** beliefs": " (**{beliefs}** 가정)",
     " against {baseline} (same seed)": ", {baseline} 대비 (같은 시드)",
     " (the baseline)": " (기준 시나리오)",

@@ -47,6 +47,8 @@ class Snapshot:
             year (agent units).
         flows_by_age: (P, P, 3) moving persons by origin province, destination province
             and age class of the head (None in the start year: no moves yet).
+        local_operation_krw: (M,) operation of smart assets paid from local budgets after
+            the national money stops, KRW (None: none).
     """
 
     year: int
@@ -71,6 +73,28 @@ class Snapshot:
     immigrants: np.ndarray
     welfare_krw: np.ndarray
     flows_by_age: np.ndarray | None = None
+    local_operation_krw: np.ndarray | None = None
+
+
+#: The groups of municipalities whose share of the public money every run reports
+#: (``money_share_<group>``: cumulative since the start; ``money_share_province_<code>``
+#: per province).
+MONEY_GROUPS = ("capital_region", "noncapital", "gu", "si", "gun")
+
+
+def money_shares(world: World, invested: np.ndarray) -> dict[str, float]:
+    """Shares of the public money ``invested`` (M,) KRW by capital region / the rest,
+    kind (gu, si, gun) and province (``province_<code>``); NaN while nothing is spent."""
+    total = float(invested.sum())
+    if total <= 0:
+        share = {g: np.nan for g in MONEY_GROUPS}
+        return {**share, **{f"province_{int(c)}": np.nan for c in world.province_codes}}
+    groups = {
+        "capital_region": world.capital_region, "noncapital": ~world.capital_region,
+        **{k: world.kinds == k for k in ("gu", "si", "gun")},
+        **{f"province_{int(c)}": world.province_code == c for c in world.province_codes},
+    }
+    return {g: float(invested[sel].sum()) / total for g, sel in groups.items()}
 
 
 class Recorder:
@@ -92,6 +116,7 @@ class Recorder:
         self._province_names = np.array([names[c] for c in world.province_codes.tolist()],
                                         dtype=object)
         self.discount = 1.0 / (1.0 + discount_rate)
+        self.invested = np.zeros(world.n)  # public money received since the start, KRW
         self.welfare_discounted = 0.0  # KRW, sum of discounted yearly welfare changes
         self.investment_discounted = 0.0  # KRW, sum of discounted yearly investment
         self._latest_lists: dict[str, list] = {}
@@ -122,6 +147,9 @@ class Recorder:
         cost_effectiveness = (self.welfare_discounted / self.investment_discounted
                               if self.investment_discounted > 0 else np.nan)
         firms_by_cell = snap.firms * s
+        self.invested = self.invested + inv
+        shares = money_shares(world, self.invested)
+        local_op = snap.local_operation_krw
         self.national.append(
             {
                 "year": snap.year,
@@ -150,6 +178,8 @@ class Recorder:
                 "births": float(snap.births.sum() * s) if not first else np.nan,
                 "deaths": float(snap.deaths.sum() * s) if not first else np.nan,
                 "immigrants": float(snap.immigrants.sum() * s) if not first else np.nan,
+                "local_operation_krw": float(local_op.sum()) if local_op is not None else 0.0,
+                **{f"money_share_{g}": v for g, v in shares.items()},
             }
         )
         by_age = by_age_class(snap.households_by_type) * s

@@ -258,6 +258,7 @@ def snapshot(s: States, ctx: Context, year: int) -> Snapshot:
         immigrants=s.demography.immigrants,
         welfare_krw=metrics.welfare_krw(s.migration.welfare, o.income_by_type, money),
         flows_by_age=s.migration.flows_by_age,
+        local_operation_krw=s.policy.local_operation_krw,
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.constants import JEONBUK_PROVINCE
-from sim.data.census import base_services
+from sim.data.census import base_services, need_indicators, remoteness_km
 from sim.data.region import Region
 
 
@@ -36,6 +36,13 @@ class World:
         services_base: (M, 6) census service levels, 0-100
             (:func:`sim.data.census.base_services`); policy adds to them
             (:func:`sim.processes.policy.service_levels`).
+        need_counts: (M, K) census counts behind the need index (doctors, essential-care
+            and emergency doctors, welfare facilities, park m2, basic-livelihood
+            recipients); need_vacancy: (M,) census vacancy rate
+            (:func:`sim.data.census.need_indicators`).
+        tax_base: (M,) income tax collected in 2020, million KRW (the local tax base).
+        remoteness_km: (M,) km to the nearest metropolitan gu
+            (:func:`sim.data.census.remoteness_km`).
     """
 
     n: int
@@ -55,6 +62,10 @@ class World:
     distance_km: np.ndarray
     same_province: np.ndarray
     services_base: np.ndarray
+    need_counts: np.ndarray
+    need_vacancy: np.ndarray
+    tax_base: np.ndarray
+    remoteness_km: np.ndarray
 
 
 def make_world(region: Region, start_year: int, focus_province: int = JEONBUK_PROVINCE) -> World:
@@ -63,6 +74,7 @@ def make_world(region: Region, start_year: int, focus_province: int = JEONBUK_PR
     t = region.table
     province_code = t["province_code"].to_numpy()
     province_codes, province_index = np.unique(province_code, return_inverse=True)
+    need_counts, need_vacancy = need_indicators(t, start_year)
     return World(
         n=region.n,
         codes=t["code"].to_numpy(),
@@ -81,4 +93,8 @@ def make_world(region: Region, start_year: int, focus_province: int = JEONBUK_PR
         distance_km=region.distance_km,
         same_province=province_code[:, None] == province_code[None, :],
         services_base=base_services(t, start_year),
+        need_counts=need_counts,
+        need_vacancy=need_vacancy,
+        tax_base=t["income_tax_2020"].to_numpy(dtype=float),
+        remoteness_km=remoteness_km(t, region.distance_km),
     )

@@ -301,9 +301,12 @@ def test_model_with_an_empty_municipality_runs_finite() -> None:
     bad = [c for c in numeric if not np.isfinite(numeric[c]).all()]
     assert not bad, f"non-finite municipal columns with an empty municipality: {bad}"
     national = model.records.national_frame().iloc[1:]  # the start row has no flows yet
-    # The documented exception: cost-effectiveness is undefined (NaN) while nothing is spent.
+    # The documented exceptions: cost-effectiveness and the shares of the money are
+    # undefined (NaN) while nothing is spent.
+    shares = [c for c in national if c.startswith("money_share_")]
     assert national["cost_effectiveness"].isna().all() and (national["investment_krw"] == 0).all()
-    numeric = national.select_dtypes("number").drop(columns="cost_effectiveness")
+    assert shares and national[shares].isna().all().all()
+    numeric = national.select_dtypes("number").drop(columns=["cost_effectiveness", *shares])
     bad = [c for c in numeric if not np.isfinite(numeric[c]).all()]
     assert not bad, f"non-finite national columns with an empty municipality: {bad}"
     np.testing.assert_array_equal(

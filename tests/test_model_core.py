@@ -277,10 +277,15 @@ def test_empty_dwellings_are_accounted_for():
 
 
 def test_movers_are_drawn_to_empty_homes():
-    """With beta_vacancy > 0 the place with the most new (empty) dwellings gains more
-    people than without it (same seed, same building)."""
+    """With beta_vacancy > 0 the places with the most new (empty) dwellings gain people
+    relative to those with the least, against the same run without it (same seed, same
+    building): the half that builds most, on average, over the half that builds least
+    (a single place's gain is within the noise of 12 places at scale 20)."""
     persons, building = {}, None
     for beta in (0.0, 1.5):
         persons[beta], building = _persons_and_building(4, {"migration": {"beta_vacancy": beta}})
-    most = np.argmax(building)
-    assert persons[1.5][most] > persons[0.0][most], (persons[1.5][most], persons[0.0][most])
+    gain = persons[1.5] / persons[0.0] - 1
+    order = np.argsort(-building)
+    half = len(order) // 2
+    most, least = gain[order[:half]].mean(), gain[order[half:]].mean()
+    assert most > least, (most, least)

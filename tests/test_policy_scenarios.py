@@ -107,7 +107,9 @@ def test_every_policy_parameter_is_documented() -> None:
     sections = [BudgetConfig, pc.TargetingConfig, pc.InstrumentConfig, pc.Recipe,
                 pc.GovernanceConfig, pc.LifecycleConfig, pc.Programme, pc.ResearchCentre,
                 bl.BeliefsConfig, bl.ServiceEfficiencyBeliefs, bl.GovernanceBeliefs,
-                bl.LifecycleBeliefs, bl.TechBeliefs, bl.PrivateBeliefs, bl.LearningBeliefs]
+                bl.LifecycleBeliefs, bl.TechBeliefs, bl.PrivateBeliefs, bl.LearningBeliefs,
+                bl.ServiceBeliefs, bl.QolBeliefs, bl.TsBeliefs, bl.EnvelopeBeliefs,
+                pc.EnvelopeWeights]
     missing = [f"{c.__name__}.{f.name}" for c in sections for f in dataclasses.fields(c)
                if f"`{f.name}" not in text and f".{f.name}" not in text]
     assert not missing, f"docs/scenarios.md does not describe {missing}"

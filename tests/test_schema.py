@@ -356,7 +356,7 @@ def test_every_registered_rule_scores_every_municipality() -> None:
     rng = np.random.default_rng(0)
     args = dict(targeting=cfg.targeting, governance=cfg.governance, z=rng.normal(size=m),
                 site_weight=rng.uniform(size=m), persons=rng.uniform(100, 1000, m),
-                output=rng.uniform(1, 10, m), qol_mean=rng.uniform(40, 60, m),
+                output=rng.uniform(1, 10, m), need=rng.uniform(0, 500, m),
                 is_gun=rng.uniform(size=m) < 0.5)
     for name in allocation.RULES:
         s = allocation.scores(name, **args)

@@ -68,9 +68,11 @@ class Municipality(mesa.Agent):
                                      self.model.params.qol.service_weights, levels[self.index])
 
     def choose_ts_domains(self, n: int = 1, levels: np.ndarray | None = None) -> list[int]:
-        """The TS ("Trouble Shooter") system: the ``n`` domains whose deficits residents
-        feel most, most-felt first (indices into SERVICE_DOMAINS). A municipal decision;
-        the instrument funds what it returns."""
+        """The ``n`` domains whose deficits residents feel most, most-felt first (indices
+        into SERVICE_DOMAINS): what a TS ("Trouble Shooter") system with a perfect
+        report would fund. The instrument's TS system hears a noisy, participation-
+        weighted report instead (:func:`sim.policy.instruments.choose_ts_domains`,
+        ``instrument.ts_*``)."""
         levels = self.model.service_levels() if levels is None else levels
         return choose_ts_domains(self._residents_by_class(), self.model.params.qol.service_weights,
                                  levels[self.index], n)

@@ -167,11 +167,23 @@ EXTRA_COLUMNS: dict[str, str] = {
     "pop_ratio_2015": "f",  # full census population / Koreans in households, 2015
     "foreigners_2015": "i",  # foreign residents counted by the census
     "foreigners_2020": "i",
-    "basic_living_security_2015": "i",  # recipients of basic livelihood security
-    "basic_living_security_2020": "i",
-    "income_tax_2020": "f",  # national income tax collected, general + labour, million KRW
     "province_ko": "O",  # Korean province name (2020 vintage), e.g. "전라북도"
 }
+
+#: Service indicators (issue 23; docs/data.md, "Service indicators"): column stem ->
+#: (type, class1, class2(es)) of the package, for 2015 and 2020. Summed over the classes.
+SERVICE_INDICATORS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "doctors_pediatrics": ("medicine", "doctors", ("pediatrics",)),
+    "doctors_obstetrics": ("medicine", "doctors", ("obstetrics and gynecology",)),
+    "doctors_emergency": ("medicine", "doctors", ("emergency medicine",)),
+    # "other facility" is left out: it has gaps (17-27 units without a row)
+    "welfare_facilities": ("welfare", "facilities", ("residential facility", "service facility")),
+    "park_area_m2": ("landuse", "park", ("total_park_area",)),
+    "road_km": ("landuse", "road", ("total_road_length",)),  # metres in the package
+}
+#: Indicators with gaps in the package and what each unit's missing value is scaled by
+#: (:func:`fill_gaps`): parks per resident, roads per km2 of area.
+GAP_FILL = {"park_area_m2": "pop", "road_km": "area_km2"}
 
 
 def _package_dir() -> Path:
@@ -429,6 +441,23 @@ def total_fertility(
     return tfr
 
 
+def fill_gaps(values: pd.Series, per: pd.Series, kind: pd.Series,
+              province: pd.Series) -> tuple[pd.Series, list]:
+    """Fill the units without a value: ``per`` (residents or km2) times the median ratio
+    ``values / per`` of the units of the same kind in the same province, or of the same
+    kind nationally where the province has none. Returns the filled series and the
+    index labels that were filled (docs/data.md lists them)."""
+    ratio = values / per
+    gaps = list(values.index[values.isna()])
+    out = values.copy()
+    for i in gaps:
+        same = ratio[(kind == kind[i]) & (province == province[i])].dropna()
+        if same.empty:
+            same = ratio[kind == kind[i]].dropna()
+        out[i] = float(per[i]) * float(same.median())
+    return out, gaps
+
+
 def largest_remainder(values: pd.Series, total: int) -> pd.Series:
     """Round non-negative reals to integers that sum exactly to ``total``.
 
@@ -608,6 +637,9 @@ def build_table(pkg: Path | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame
         t[f"basic_living_security_{y}"] = get(
             y, "social security", "basic living security", ["male", "female"]
         )
+        for stem, (type_, class1, class2) in SERVICE_INDICATORS.items():
+            t[f"{stem}_{y}"] = get(y, type_, class1, list(class2))
+        t[f"road_km_{y}"] = t[f"road_km_{y}"] / 1000.0
     t["income_tax_2020"] = get(2020, "tax", "income", ["general", "labor"])
     # 2010 dwellings: the housing-types table counts occupied dwellings (in 2015 it equals
     # the total less vacant dwellings to within a few hundred per unit; 13.88 M in 2010).
@@ -627,6 +659,11 @@ def build_table(pkg: Path | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame
     cent = fg.geometry.centroid
     t["cx"] = cent.x.round(1).to_numpy()
     t["cy"] = cent.y.round(1).to_numpy()
+
+    for stem, per in GAP_FILL.items():
+        for y in (2015, 2020):
+            scale = t[f"pop_{y}"] if per == "pop" else t[per]
+            t[f"{stem}_{y}"], _ = fill_gaps(t[f"{stem}_{y}"], scale, t["kind"], t["province_code"])
 
     t = _finalize(t)
     return t, _simplify(full)

@@ -36,27 +36,87 @@ def _index(proxy: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.clip(50 + 15 * (x - mean) / max(sd, 1e-9), 0, 100)
 
 
+def _mean_index(proxies: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
+    """The mean of the indices of several indicators of one domain (each standardised
+    on its own, then averaged)."""
+    return np.mean([_index(p, weights) for p in proxies], axis=0)
+
+
 def base_services(table: pd.DataFrame, start_year: int) -> np.ndarray:
     """(M, 6) service levels: health, mobility, care/education, safety, digital, environment.
 
-    Proxies (census, year ``data_year``): health = doctors per person; mobility = people
-    per km2 (transit and road density follow density); care/education = services GRDP per
-    person; safety = doctors per km2 (reach of emergency care); digital/administration =
-    knowledge-sector GRDP per person; environment = km2 per person (space and green).
+    Indicators (census, year ``indicator_year(start_year)``; docs/model.md 5 and
+    docs/data.md, "Service indicators"); a domain with two indicators averages their
+    indices:
+
+    * health: doctors per person; pediatricians and obstetricians per person (the
+      essential care that rural places lack);
+    * mobility: urban-planning road km per km2 (how much of the territory the road
+      network reaches);
+    * care/education: welfare facilities (residential and service) per person;
+      services GRDP per person;
+    * safety: emergency physicians per person (+ 0.5: none in 74 units in 2020), the
+      emergency response capacity the census has (no police, fire or CCTV counts);
+    * digital/administration: knowledge-sector GRDP per person;
+    * environment: urban park area per person.
     """
     y = indicator_year(start_year)
     pop = table[f"pop_{y}"].to_numpy(dtype=float)
     area = np.maximum(table["area_km2"].to_numpy(dtype=float), 0.5)
-    doctors = table[f"doctors_{y}"].to_numpy(dtype=float) + 1
-    proxies = [
-        doctors / pop,
-        pop / area,
-        table[f"grdp_services_{y}"].to_numpy(dtype=float) / pop,
-        doctors / area,
-        table[f"grdp_knowledge_{y}"].to_numpy(dtype=float) / pop + 1e-3,
-        area / pop,
+
+    def col(name: str) -> np.ndarray:
+        return table[f"{name}_{y}"].to_numpy(dtype=float)
+
+    essential = col("doctors_pediatrics") + col("doctors_obstetrics")
+    domains = [
+        [(col("doctors") + 1) / pop, (essential + 0.5) / pop],
+        [col("road_km") / area],
+        [(col("welfare_facilities") + 0.5) / pop, col("grdp_services") / pop],
+        [(col("doctors_emergency") + 0.5) / pop],
+        [col("grdp_knowledge") / pop + 1e-3],
+        [col("park_area_m2") / pop + 1e-3],
     ]
-    return np.column_stack([_index(p, pop) for p in proxies])
+    return np.column_stack([_mean_index(d, pop) for d in domains])
+
+
+#: The need indicators (docs/model.md 5, "Need"): per-capita service counts whose
+#: shortfall below the national level counts as need, then the rates whose excess does.
+NEED_SERVICES = ("doctors", "essential_doctors", "doctors_emergency", "welfare_facilities",
+                 "park_area_m2")
+NEED_BURDENS = ("basic_living_security", "vacancy")
+
+
+def need_indicators(table: pd.DataFrame, start_year: int) -> tuple[np.ndarray, np.ndarray]:
+    """The census counts behind the need index, year ``indicator_year(start_year)``.
+
+    Returns:
+        counts: (M, K) service counts (:data:`NEED_SERVICES`) and recipients of basic
+            livelihood security, to be divided by the current residents;
+        vacancy: (M,) the census vacancy rate (vacant / all dwellings).
+    """
+    y = indicator_year(start_year)
+
+    def col(name: str) -> np.ndarray:
+        return table[f"{name}_{y}"].to_numpy(dtype=float)
+
+    counts = np.column_stack([
+        col("doctors"), col("doctors_pediatrics") + col("doctors_obstetrics"),
+        col("doctors_emergency"), col("welfare_facilities"), col("park_area_m2"),
+        col("basic_living_security"),
+    ])
+    vacancy = col("vacant_housing") / np.maximum(col("housing_units"), 1.0)
+    return counts, vacancy
+
+
+def remoteness_km(table: pd.DataFrame, distance_km: np.ndarray) -> np.ndarray:
+    """(M,) km from each municipality's centroid to the nearest autonomous gu of a
+    metropolitan city (0 for a gu; to the most populous municipality where the region
+    has no gu)."""
+    core = (table["kind"] == "gu").to_numpy()
+    if not core.any():
+        core = np.zeros(len(table), dtype=bool)
+        core[int(np.argmax(table["pop_2020"].to_numpy()))] = True
+    return distance_km[:, core].min(axis=1)
 
 
 def grdp_by_sector(table: pd.DataFrame, start_year: int) -> np.ndarray:

@@ -49,6 +49,15 @@ REQUIRED_COLUMNS: dict[str, str] = {
     "vacant_housing_2020": "i",
     # total fertility rate (births per woman, sum of 5-year rates 20-49), census year
     **{f"tfr_{y}": "f" for y in TFR_YEARS},
+    # Service and need indicators (docs/data.md, "Service indicators"; docs/model.md 5):
+    # doctors by specialty, welfare facilities, urban parks (m2), urban-planning roads
+    # (km), recipients of basic livelihood security, and income tax (million KRW, the
+    # base of the local income tax: the balanced envelope's fiscal weakness).
+    **{f"{stem}_{y}": kind for y in (2015, 2020) for stem, kind in (
+        ("doctors_pediatrics", "i"), ("doctors_obstetrics", "i"), ("doctors_emergency", "i"),
+        ("welfare_facilities", "i"), ("park_area_m2", "f"), ("road_km", "f"),
+        ("basic_living_security", "i"))},
+    "income_tax_2020": "f",
     "area_km2": "f",
     "cx": "f",  # centroid x, metres, EPSG:5179
     "cy": "f",  # centroid y, metres, EPSG:5179

@@ -135,8 +135,41 @@ def make_synthetic(n_municipalities: int = 30, *, seed: int = 0) -> Region:
     table["area_km2"] = area
     table["cx"] = cx
     table["cy"] = cy
+    _service_indicators(table, kind_idx, np.random.default_rng([seed, 23]))
     return Region("synthetic", validate_table(table, f"synthetic(n={n}, seed={seed})"),
                   make_boundaries=synthetic_boundaries)
+
+
+#: Per-capita levels of the service and need indicators by kind (gu, si, gun), in the
+#: direction of Korea's 2020 medians (sim/data/korea; docs/data.md): essential-care and
+#: emergency doctors per 1,000 people, welfare facilities per 1,000, urban park m2 per
+#: person, urban-planning road km per km2, basic-livelihood recipients per person;
+#: income tax (million KRW) per person.
+_INDICATORS = {
+    "doctors_pediatrics": (0.12, 0.11, 0.05),
+    "doctors_obstetrics": (0.12, 0.11, 0.05),
+    "doctors_emergency": (0.04, 0.04, 0.02),
+    "welfare_facilities": (0.4, 0.6, 1.2),
+}
+
+
+def _service_indicators(table: pd.DataFrame, kind_idx: np.ndarray, rng: np.random.Generator) -> None:
+    """The service and need indicator columns (their own random stream, drawn after every
+    other column, so the older columns stay as they were)."""
+    n = len(table)
+    for y in (2015, 2020):
+        pop = table[f"pop_{y}"].to_numpy(dtype=float)
+        for stem, per_1000 in _INDICATORS.items():
+            rate = np.array(per_1000)[kind_idx] * rng.lognormal(0, 0.3, n)
+            table[f"{stem}_{y}"] = (pop / 1000 * rate).round().astype(np.int64)
+        park = np.array([8.0, 15.0, 20.0])[kind_idx] * rng.lognormal(0, 0.5, n)
+        table[f"park_area_m2_{y}"] = (pop * park).round(3)
+        roads = np.array([5.0, 1.7, 0.6])[kind_idx] * rng.lognormal(0, 0.3, n)
+        table[f"road_km_{y}"] = (table["area_km2"].to_numpy() * roads).round(3)
+        poor = np.array([0.035, 0.04, 0.05])[kind_idx] * rng.lognormal(0, 0.3, n)
+        table[f"basic_living_security_{y}"] = (pop * poor).round().astype(np.int64)
+    tax = np.array([2.0, 0.8, 0.4])[kind_idx] * rng.lognormal(0, 0.3, n)
+    table["income_tax_2020"] = (table["pop_2020"].to_numpy() * tax).round(3)
 
 
 def synthetic_boundaries(table: pd.DataFrame):

@@ -15,6 +15,14 @@ Governance acts through what the selector knows and prefers:
 * ``capacity_bias``: scores are multiplied by ``capacity ** capacity_bias``, where
   planning capacity favours large, rich places (see :func:`planning_capacity`).
 
+Need is measured apart from the QoL that judges outcomes (``targeting.need``,
+:func:`indicator_need`): shortfalls of per-capita census services below the national
+level and excesses of deprivation and vacancy, times the residents; ``qol`` keeps the
+older measure, the QoL deficit (:func:`felt_need`). A balanced envelope
+(``targeting.envelope='formula'``, :func:`envelope_shares`) first cuts the money by
+province from population, area, fiscal weakness and remoteness; the rule then decides
+within each province.
+
 The targeting rules are a registry (:data:`RULES`, name -> scoring function), so a rule
 is one decorated function and ``targeting.rule`` is checked against the registry.
 
@@ -60,6 +68,78 @@ def felt_need(persons: np.ndarray, qol_mean: np.ndarray) -> np.ndarray:
     return np.maximum(national - qol_mean, 0.0) * persons
 
 
+def indicator_need(persons: np.ndarray, counts: np.ndarray, vacancy: np.ndarray) -> np.ndarray:
+    """(M,) need from census indicators, apart from the QoL index: the mean over the
+    indicators of each place's shortfall below the national per-capita level (service
+    counts, ``counts[:, :-1]``: ``max(0, 1 - x / x_national)``) and its excess above
+    the national level (basic-livelihood recipients per person, ``counts[:, -1]``, and
+    the vacancy rate ``vacancy``: ``min(1, max(0, x / x_national - 1))``), times the
+    residents. Per-capita values use the current residents, national levels their
+    persons-weighted totals; each term lies in [0, 1].
+
+    Args:
+        persons: (M,) residents (any unit). counts: (M, K) census counts
+            (:func:`sim.data.census.need_indicators`). vacancy: (M,) vacancy rates.
+    """
+    p = np.maximum(persons.astype(float), 1e-9)
+    per_capita = counts / p[:, None]
+    national = counts.sum(axis=0) / p.sum()
+    short = np.maximum(0.0, 1.0 - per_capita[:, :-1] / np.maximum(national[:-1], 1e-300))
+    poor = np.clip(per_capita[:, -1] / max(national[-1], 1e-300) - 1.0, 0.0, 1.0)
+    vac_national = np.average(vacancy, weights=p)
+    empty = np.clip(vacancy / max(vac_national, 1e-300) - 1.0, 0.0, 1.0)
+    terms = np.column_stack([short, poor, empty])
+    return terms.mean(axis=1) * persons.astype(float)
+
+
+def need_of(targeting, persons: np.ndarray, qol_mean: np.ndarray, world) -> np.ndarray:
+    """(M,) need as ``targeting.need`` measures it: census indicators
+    (:func:`indicator_need`) or the QoL deficit (:func:`felt_need`)."""
+    if targeting.need == "qol":
+        return felt_need(persons, qol_mean)
+    return indicator_need(persons, world.need_counts, world.need_vacancy)
+
+
+#: The envelope's four shares, in the order of ``targeting.envelope_weights``.
+ENVELOPE_PARTS = ("population", "area", "fiscal_weakness", "remoteness")
+
+
+def envelope_parts(world, persons: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The provinces with an eligible municipality (P',) and their (P', 4) totals over
+    the eligible places: residents; km2; fiscal weakness, residents x max(0, 1 - the
+    province's income tax per resident / the national one) (the local income tax is
+    10 % of it: the province's own tax base); remoteness, residents x km to the nearest
+    metropolitan gu."""
+    persons = persons.astype(float)
+    prov = world.province_code
+    provinces = np.unique(prov[mask])
+    tax_pc = world.tax_base.sum() / max(persons.sum(), 1e-9)
+    rows = []
+    for p in provinces:
+        here, own = mask & (prov == p), prov == p
+        strength = world.tax_base[own].sum() / max(persons[own].sum(), 1e-9) / max(tax_pc, 1e-300)
+        people = persons[here].sum()
+        rows.append([people, world.area_km2[here].sum(), people * max(0.0, 1.0 - strength),
+                     float((persons[here] * world.remoteness_km[here]).sum())])
+    return provinces, np.array(rows, dtype=float).reshape(len(provinces), len(ENVELOPE_PARTS))
+
+
+def envelope_shares(world, persons: np.ndarray, mask: np.ndarray,
+                    weights) -> tuple[np.ndarray, np.ndarray]:
+    """The balanced envelope: each province's share of the money, ``sum_k w_k x_pk /
+    sum_p x_pk`` over the four parts of :func:`envelope_parts` with the weights
+    ``targeting.envelope_weights`` (normalised to sum 1; a part that is zero everywhere
+    drops out). Returns the provinces (P',) and their shares (P',), summing to 1."""
+    provinces, parts = envelope_parts(world, persons, mask)
+    w = np.array([getattr(weights, k) for k in ENVELOPE_PARTS], dtype=float)
+    totals = parts.sum(axis=0)
+    w = np.where(totals > 0, w, 0.0)
+    if w.sum() <= 0:
+        return provinces, np.full(len(provinces), 1.0 / max(len(provinces), 1))
+    shares = (parts / np.where(totals > 0, totals, 1.0)) @ (w / w.sum())
+    return provinces, shares / shares.sum()
+
+
 def eligible(world, targeting, year_index: int) -> np.ndarray:
     """(M,) bool: who may receive money this year under the targeting filters."""
     ok = np.ones(world.n, dtype=bool)
@@ -87,8 +167,9 @@ class TargetingRule:
 
     Attributes:
         score: (M,) non-negative scores, from keyword arguments (``targeting``,
-            ``governance``, ``z``, ``site_weight``, ``persons``, ``output``,
-            ``qol_mean``, ``is_gun``); each rule names those it reads.
+            ``governance``, ``z``, ``site_weight``, ``persons``, ``output``, ``need``
+            (as ``targeting.need`` measures it), ``is_gun``); each rule names those it
+            reads.
         capacity_bias: scores are multiplied by ``planning capacity **
             governance.capacity_bias`` (the selector's taste for capable places); off for
             named sites, which are decided, not selected.
@@ -131,10 +212,9 @@ def _competitive(*, governance, z: np.ndarray, persons: np.ndarray, output: np.n
 
 
 @_rule("need_based")
-def _need_based(*, governance, z: np.ndarray, persons: np.ndarray, qol_mean: np.ndarray,
-                **_) -> np.ndarray:
-    """Felt need seen with noise."""
-    return noisy(felt_need(persons, qol_mean), governance.need_noise, z)
+def _need_based(*, governance, z: np.ndarray, need: np.ndarray, **_) -> np.ndarray:
+    """Need (``targeting.need``) seen with noise."""
+    return noisy(need, governance.need_noise, z)
 
 
 @_rule("balanced", only=lambda world: ~world.capital_region)
@@ -144,10 +224,10 @@ def _balanced(*, persons: np.ndarray, output: np.ndarray, **_) -> np.ndarray:
 
 
 @_rule("rural_first")
-def _rural_first(*, targeting, governance, z: np.ndarray, persons: np.ndarray,
-                 qol_mean: np.ndarray, is_gun: np.ndarray, **_) -> np.ndarray:
-    """Felt need seen with noise, gun (counties) times ``targeting.rural_weight``."""
-    s = noisy(felt_need(persons, qol_mean), governance.need_noise, z)
+def _rural_first(*, targeting, governance, z: np.ndarray, need: np.ndarray,
+                 is_gun: np.ndarray, **_) -> np.ndarray:
+    """Need seen with noise, gun (counties) times ``targeting.rural_weight``."""
+    s = noisy(need, governance.need_noise, z)
     return s * np.where(is_gun, targeting.rural_weight, 1.0)
 
 
@@ -166,7 +246,7 @@ SYNTHETIC_FALLBACKS = tuple(name for name in RULES if name != "named_sites")
 
 def scores(
     rule: str, targeting, governance, z: np.ndarray, site_weight: np.ndarray,
-    persons: np.ndarray, output: np.ndarray, qol_mean: np.ndarray, is_gun: np.ndarray,
+    persons: np.ndarray, output: np.ndarray, need: np.ndarray, is_gun: np.ndarray,
 ) -> np.ndarray:
     """(M,) non-negative scores of every municipality under ``rule`` (before eligibility):
     the rule's own score (:data:`RULES`), times ``planning capacity **
@@ -175,7 +255,7 @@ def scores(
         raise ValueError(f"unknown targeting rule {rule!r}")
     r = RULES[rule]
     s = r.score(targeting=targeting, governance=governance, z=z, site_weight=site_weight,
-                persons=persons, output=output, qol_mean=qol_mean, is_gun=is_gun)
+                persons=persons, output=output, need=need, is_gun=is_gun)
     if not r.capacity_bias:
         return s
     return s * planning_capacity(persons, output) ** governance.capacity_bias
@@ -205,23 +285,32 @@ def split(money: float, score: np.ndarray, mask: np.ndarray, max_sites: int, per
 
 def pots(
     money: float, mask: np.ndarray, governance, need_seen: np.ndarray, persons: np.ndarray,
-    province_code: np.ndarray,
+    province_code: np.ndarray, score: np.ndarray | None = None,
+    envelope: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[tuple[float, np.ndarray]]:
     """The year's national money as (amount, members (M,) bool) pots.
 
-    Centre-led: one national pot over everyone. Block grants: one pot per province that
-    has an eligible municipality, sized by ``grant_key`` over its eligible members:
-    population, felt need (as the centre sees it), or equal. Amounts sum to ``money``.
+    With an ``envelope`` (provinces (P',), shares (P',); :func:`envelope_shares`): one
+    pot per province, sized by its share, whoever selects. Otherwise centre-led: one
+    national pot over everyone; block grants: one pot per province that has an eligible
+    municipality, sized by ``grant_key`` over its eligible members: population, need (as
+    the selector sees it), equal, or the targeting rule's scores (``rule``: what a
+    national pot would have sent there). Amounts sum to ``money``.
     """
     m = len(mask)
+    prov = province_code
+    if envelope is not None:
+        provinces, shares = envelope
+        return [(float(money * s), prov == p) for p, s in zip(provinces, shares, strict=True)]
     if not governance.block_grants:
         return [(money, np.ones(m, dtype=bool))]
-    prov = province_code
     provinces = np.unique(prov[mask])
     if governance.grant_key == "population":
         key_m = persons.astype(float)
     elif governance.grant_key == "need":
         key_m = need_seen
+    elif governance.grant_key == "rule":
+        key_m = np.ones(m) if score is None else score
     else:
         key_m = np.ones(m)
     keys = np.array([key_m[mask & (prov == p)].sum() for p in provinces], dtype=float)

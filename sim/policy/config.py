@@ -22,15 +22,23 @@ from sim.schema import bounded, choice
 #: What is built (see sim.policy.instruments): a recipe used everywhere, or a mix.
 INSTRUMENTS = ("none", "tech_test_bed", "ts_living_services", "smart_village", "living_lab", "place_based",
                "programmes")
-#: How province-led / collaborative block grants are split across provinces.
-GRANT_KEYS = ("population", "need", "equal")
+#: How province-led / collaborative block grants are split across provinces: by eligible
+#: residents, by need as the selector sees it, equally, or by what the targeting rule
+#: would send to each province's places from one national pot (``rule``: the grant then
+#: changes only who selects, plans and builds, not where the money goes).
+GRANT_KEYS = ("population", "need", "equal", "rule")
+#: How need is measured (targeting.need): census service indicators apart from the QoL
+#: that judges outcomes, or the QoL deficit itself (sim.policy.allocation).
+NEED_MEASURES = ("indicators", "qol")
+#: Provincial envelopes of the money before the targeting rule (targeting.envelope).
+ENVELOPES = ("none", "formula")
 #: How a recipe's services are designed (``beliefs.service_efficiency`` has one value each).
 DESIGNS = ("tech_push", "standard", "resident_chosen", "co_designed", "village")
 #: Who selects recipients (``beliefs.governance`` has overhead and need noise by level).
 LEVELS = ("centre", "province", "joint")
 
 __all__ = ["DESIGNS", "GRANT_KEYS", "INSTRUMENTS", "LEVELS", "RECIPES", "SYNTHETIC_FALLBACKS",
-           "TARGETING_RULES", "GovernanceConfig", "InstrumentConfig", "LifecycleConfig",
+           "TARGETING_RULES", "ENVELOPES", "NEED_MEASURES", "EnvelopeWeights", "GovernanceConfig", "InstrumentConfig", "LifecycleConfig",
            "Programme", "Recipe", "ResearchCentre", "TargetingConfig", "unknown_sites",
            "validate_policy"]
 
@@ -59,6 +67,23 @@ class Programme:
     private: bool = False  # draws private co-investment (beliefs.private)
     # share of private money that builds dwellings
     private_housing_share: float = bounded(0.0, lo=0, hi=1)
+    # residents of the zone each site's services reach (a new-town zone), one per site;
+    # empty or 0: the whole municipality
+    zone_persons: list[float] = bounded([], lo=0)
+    # selected by a national call (its losing applicants spend on proposals, once, in
+    # its first year); false: designated without a call
+    call: bool = True
+
+
+@dataclass
+class EnvelopeWeights:
+    """Weights of the balanced envelope's four shares (normalised to sum 1); null: the
+    belief (beliefs.envelope.*)."""
+
+    population: float | None = bounded(None, lo=0, hi=1)
+    area: float | None = bounded(None, lo=0, hi=1)
+    fiscal_weakness: float | None = bounded(None, lo=0, hi=1)
+    remoteness: float | None = bounded(None, lo=0, hi=1)
 
 
 @dataclass
@@ -71,6 +96,12 @@ class TargetingConfig:
     """
 
     rule: str = choice("none", TARGETING_RULES)  # sim.policy.allocation.RULES
+    # how need is measured: census service indicators (indicators) or the QoL deficit (qol)
+    need: str = choice("indicators", NEED_MEASURES)
+    # formula: the money is first cut into provincial envelopes (population, area, fiscal
+    # weakness, remoteness; envelope_weights), the rule decides within each
+    envelope: str = choice("none", ENVELOPES)
+    envelope_weights: EnvelopeWeights = field(default_factory=EnvelopeWeights)
     sites: list[str] = field(default_factory=list)  # municipality codes, named_sites only
     # relative money per site; empty = equal
     site_weights: list[float] = bounded([], lo=0, lo_open=True)
@@ -137,9 +168,9 @@ class InstrumentConfig:
     """
 
     kind: str = choice("none", INSTRUMENTS)
-    # KRW per resident per service point (first units)
-    cost_per_point_krw: float = bounded(20_000.0, lo=0, lo_open=True)
-    max_points: float = bounded(30.0, lo=0)  # ceiling of policy points per domain (2 s.d.)
+    # KRW per resident per service point (first units); null: beliefs.services
+    cost_per_point_krw: float | None = bounded(None, lo=0, lo_open=True)
+    max_points: float | None = bounded(None, lo=0)  # ceiling of policy points per domain; null: beliefs.services
     # log productivity per KRW of tech capital per KRW of sector output; null: beliefs.tech
     tech_return: float | None = bounded(None, lo=0)
     tech_max: float | None = bounded(None, lo=0)  # ceiling of the productivity level effect, log points
@@ -149,6 +180,11 @@ class InstrumentConfig:
     krw_per_dwelling: float = bounded(2.5e8, lo=0, lo_open=True)  # public rental dwelling, KRW
     # TS system: how many of the most-felt deficits each place funds
     ts_domains: int = bounded(1, lo=1, hi=N_DOMAINS)
+    # what the TS system hears (null: beliefs.ts): log s.d. of each domain's reported
+    # deficit, the voice of each age class of the head, the error's yearly correlation
+    ts_signal_noise: float | None = bounded(None, lo=0)
+    ts_participation: list[float] | None = bounded(None, lo=0, length=3)
+    ts_persistence: float | None = bounded(None, lo=0, hi=1, hi_open=True)
     # place_based: which recipe each kind of place gets (names of the recipe fields below)
     place_based_innovation_city: str = choice("living_lab", _recipes)
     place_based_gun: str = choice("smart_village", _recipes)
@@ -166,8 +202,10 @@ class InstrumentConfig:
         ["digital", "mobility"], "tech_push", None, 0.6, "knowledge", 0.0, 0.0))
     smart_regeneration: Recipe = field(default_factory=lambda: Recipe(
         ["safety", "mobility", "environment"], "standard", None, 0.0, "knowledge", 0.0, 0.0))
+    # smart energy (load control, renewables): energy costs fall for industry and
+    # utilities, a productivity channel (manufacturing incl. utilities), no services
     smart_energy: Recipe = field(default_factory=lambda: Recipe(
-        ["environment"], "tech_push", None, 0.5, "knowledge", 0.0, 0.0))
+        [], "tech_push", None, 1.0, "manuf", 0.0, 0.0))
     smart_transport: Recipe = field(default_factory=lambda: Recipe(
         ["mobility"], "tech_push", None, 0.5, "knowledge", 0.0, 0.0))
     master_plan: Recipe = field(default_factory=lambda: Recipe(
@@ -182,7 +220,9 @@ class GovernanceConfig:
     kind: str = "centre_led"  # a label for reports (the mechanism is in the fields below)
     level: str = choice("centre", LEVELS)  # who selects: centre | province | joint
     block_grants: bool = False  # split the budget into provincial grants first
-    grant_key: str = choice("population", GRANT_KEYS)  # of the eligible municipalities
+    # of the eligible municipalities; a targeting envelope (targeting.envelope) sizes the
+    # grants instead when set
+    grant_key: str = choice("population", GRANT_KEYS)
     # The magnitudes below, when null, are the beliefs of the selector's level
     # (beliefs.governance.*_<level>; planning cost, capacity and capture apply to block grants).
     need_noise: float | None = bounded(None, lo=0)  # s.d. of the log error in the observed felt need
@@ -191,9 +231,14 @@ class GovernanceConfig:
     capacity_bias: float | None = bounded(None, lo=0)  # score x planning capacity ** capacity_bias (0 off)
     # share of money absorbed by selection, consultants, reporting
     overhead: float | None = bounded(None, lo=0, hi=1, hi_open=True)
-    planning_cost_krw: float | None = bounded(None, lo=0)  # KRW per funded project planned by a province
-    capacity_exponent: float | None = bounded(None, lo=0)  # provinces implement at their capacity ** this
-    capture_loss: float | None = bounded(None, lo=0, hi=1, hi_open=True)  # share of a block grant lost to capture
+    # KRW a project spends once on its plan (every governance)
+    planning_cost_krw: float | None = bounded(None, lo=0)
+    # a project is built at its municipality's planning capacity ** this (every governance)
+    capacity_exponent: float | None = bounded(None, lo=0)
+    capture_loss: float | None = bounded(None, lo=0, hi=1, hi_open=True)  # share of money lost to capture
+    proposal_cost_krw: float | None = bounded(None, lo=0)  # KRW per proposal (winners and losers)
+    # share of the eligible places not funded that applied and lost, in a year's selection
+    apply_share: float | None = bounded(None, lo=0, hi=1)
 
 
 @dataclass
@@ -205,9 +250,19 @@ class LifecycleConfig:
     # null: beliefs.lifecycle.*
     decay_rate: float | None = bounded(None, lo=0, hi=1)  # yearly loss of condition of an unoperated asset
     operating_cost_rate: float | None = bounded(None, lo=0)  # yearly operating cost per KRW of capital
-    service_life_years: float | None = bounded(None, lo=1)  # assets retire after this many years
+    service_life_years: float | None = bounded(None, lo=1)  # unoperated assets retire after this many years
+    # a fully operated asset lasts this many times its service life (maintenance, renewal)
+    operated_life_factor: float | None = bounded(None, lo=1)
     # at most this share of a year's money pays operation
     max_operating_share: float = bounded(0.5, lo=0, hi=1)
+    # after the national money stops, municipalities pay operation from their own budget
+    # (local_operation_share x fiscal capacity, at most all of it); false: nobody does
+    local_operation: bool = False
+    local_operation_share: float | None = bounded(None, lo=0, hi=1)
+    # plan stage: this share of a project's build money pays plans first (design,
+    # co-planning), which raise what later money builds there by up to plan_gain
+    plan_share: float = bounded(0.0, lo=0, hi=1)
+    plan_gain: float | None = bounded(None, lo=0)
 
 
 #: Recipes a programme or ``place_based`` may name: the Recipe fields of InstrumentConfig.
@@ -237,6 +292,21 @@ def validate_policy(cfg) -> list[str]:
                  "(set targeting.rule=programmes or drop them)")
     for k, prog in enumerate(t.programmes):
         p += _check_site_list(f"targeting.programmes[{k}]", prog.sites, prog.site_weights)
+        if prog.zone_persons and len(prog.zone_persons) != len(prog.sites):
+            p.append(f"targeting.programmes[{k}].zone_persons: {len(prog.zone_persons)} values "
+                     f"for {len(prog.sites)} sites; give one per site (0: the whole municipality) "
+                     "or none")
+    if t.envelope != "none":
+        w = t.envelope_weights
+        values = [getattr(w, n) if getattr(w, n) is not None else getattr(cfg.beliefs.envelope, n)
+                  for n in ("population", "area", "fiscal_weakness", "remoteness")]
+        if sum(values) <= 0:
+            p.append("targeting.envelope_weights: all four weights are 0 (with "
+                     f"targeting.envelope={t.envelope!r}); at least one must be > 0")
+        if t.rule in ("none", "programmes", "named_sites"):
+            p.append(f"targeting.envelope={t.envelope!r} with targeting.rule={t.rule!r}: the "
+                     "envelope cuts the money by province for a scoring rule; set "
+                     "targeting.envelope=none")
     for r in RECIPES:
         rec = getattr(i, r)
         total = sum(getattr(rec, s) for s in RECIPE_SHARES)

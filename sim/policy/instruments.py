@@ -8,11 +8,18 @@ system picks from residents' felt deficits. ``place_based`` (the brief's combina
 uses the recipes its config names for gun, innovation-city hosts and everyone else;
 ``programmes`` the recipe of each programme.
 
-The capital that reaches the ground is the build money after the fixed planning cost
-of the project, times the delivery factor of the governance (overhead, capture,
-capacity; :func:`sim.processes.policy.delivery_factor`); services also scale with the
+The capital that reaches the ground is the build money after the project's selection
+and planning costs (:func:`sim.processes.policy.project_costs`) and its plan stage
+(``lifecycle.plan_share``), times the delivery factor of the governance (overhead,
+capture, capacity; :func:`sim.processes.policy.delivery_factor`) and the place's plan
+factor (what its plans add, ``lifecycle.plan_gain``); services also scale with the
 recipe's ``service_efficiency`` (a belief by design) and with what learning has done to
-the design's costs. What that capital does to the model's state is in
+the design's costs.
+
+The TS system does not see residents' felt deficits directly: it hears them through a
+survey or participation process (:func:`choose_ts_domains`'s ``signal``: a persistent
+log-normal error per domain, and ``participation``: the voice of each age class), and
+the QoL that judges the outcome weighs the domains with weights it does not see. What that capital does to the model's state is in
 :mod:`sim.processes.policy` (saturating effects per resident and per KRW of sector output).
 """
 
@@ -44,10 +51,20 @@ def felt_service_deficits(
 
 def choose_ts_domains(
     persons_by_class: np.ndarray, service_weights: list[list[float]], levels: np.ndarray, n: int = 1,
+    signal: np.ndarray | None = None, participation: list[float] | None = None,
 ) -> list[int]:
-    """The TS ("Trouble Shooter") system: the ``n`` domains whose deficits residents feel
-    most, most-felt first (indices into SERVICE_DOMAINS); see :func:`felt_service_deficits`."""
-    d = felt_service_deficits(persons_by_class, service_weights, levels)
+    """The TS ("Trouble Shooter") system: the ``n`` domains whose deficits residents
+    report most, most-reported first (indices into SERVICE_DOMAINS).
+
+    What is reported: the felt deficits (:func:`felt_service_deficits`) of the residents
+    weighted by how much each age class of the head takes part (``participation`` (3,),
+    None: all alike), times ``signal`` (6,), the process's error (None: none). With no
+    error and equal participation it is the domain residents feel most lacking.
+    """
+    voice = persons_by_class if participation is None else persons_by_class * np.asarray(participation)
+    d = felt_service_deficits(voice, service_weights, levels)
+    if signal is not None:
+        d = d * signal
     return [int(i) for i in np.argsort(-d, kind="stable")[:n]]
 
 
@@ -67,49 +84,70 @@ def recipe_names(instrument, world) -> np.ndarray:
 
 def build(
     instrument, money: np.ndarray, recipes: np.ndarray, delivery: np.ndarray,
-    fixed_cost: float, learning: np.ndarray, assets: AssetRegistry, year: int, world,
+    fixed: np.ndarray | float, learning: np.ndarray, assets: AssetRegistry, year: int, world,
     levels: np.ndarray, persons_by_class: np.ndarray, service_weights: list[list[float]],
-) -> tuple[np.ndarray, np.ndarray]:
+    planned: np.ndarray | None = None, plan_share: float = 0.0,
+    signal: np.ndarray | None = None, participation: list[float] | None = None,
+    zone: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Turn build money (M,) KRW into assets.
 
     Args:
         recipes: (M,) recipe name per municipality (:func:`recipe_names`).
         delivery: (M,) share of build money that reaches the ground as capital.
-        fixed_cost: KRW each funded project spends on its own planning first.
+        fixed: KRW (M,) or one number per project that selection and planning take
+            first (:func:`sim.processes.policy.project_costs`).
         learning: (M, D) service points per KRW relative to the first deployment, by
             design (DESIGNS): what learning by doing has done to costs so far.
         levels: (M, 6) service levels before this year's building; ``persons_by_class``
             (M, 3) residents by age class of the head (the TS choice weighs them).
+        planned: (M,) what plans make a KRW build there (1: no plan).
+        plan_share: share of the money left after ``fixed`` that goes to the plan stage
+            first (``lifecycle.plan_share``).
+        signal: (M, 6) the TS system's error on each domain (None: none);
+            participation: (3,) voice by age class (None: equal).
+        zone: (M,) residents the services of each site reach (0: all).
 
     Returns:
-        dwellings built (M,), and (M, D) bool: which municipality deployed services of
-        which design this year (one deployment each, for learning).
+        dwellings built (M,); (M, D) bool: which municipality deployed services of
+        which design this year (one deployment each, for learning); plan-stage money
+        spent (M,) (the lifecycle's plan stage and a recipe's ``plan_share``).
     """
-    dwellings = np.zeros(world.n)
-    deployed = np.zeros((world.n, len(DESIGNS)), dtype=bool)
-    rows: dict[str, list] = {k: [] for k in ("muni", "target", "index", "capital", "cost", "instrument")}
+    m = world.n
+    dwellings = np.zeros(m)
+    plans = np.zeros(m)
+    deployed = np.zeros((m, len(DESIGNS)), dtype=bool)
+    fixed = np.broadcast_to(np.asarray(fixed, dtype=float), (m,))
+    planned = np.ones(m) if planned is None else planned
+    zone = np.zeros(m) if zone is None else zone
+    rows: dict[str, list] = {k: [] for k in ("muni", "target", "index", "capital", "cost",
+                                             "instrument", "zone")}
 
-    def add(i, target, index, cost, capital, name):
+    def add(i, target, index, cost, capital, name, reach=0.0):
         rows["muni"].append(i)
         rows["target"].append(target)
         rows["index"].append(index)
         rows["cost"].append(cost)
         rows["capital"].append(capital)
         rows["instrument"].append(name)
+        rows["zone"].append(reach)
 
     for i in np.flatnonzero(money > 0):
         name = str(recipes[i])
         r = getattr(instrument, name)
-        x = max(float(money[i]) - fixed_cost, 0.0)
+        x = max(float(money[i]) - float(fixed[i]), 0.0)
         if x <= 0:
             continue
-        ground = x * float(delivery[i])
+        stage = x * plan_share
+        x -= stage
+        plans[i] += stage + x * r.plan_share
+        ground = x * float(delivery[i]) * float(planned[i])
         if r.tech_share > 0:
             add(i, TECH, SECTORS.index(r.tech_sector), x * r.tech_share, ground * r.tech_share, name)
         if r.attachment_share > 0:
             add(i, ATTACHMENT, 0, x * r.attachment_share, ground * r.attachment_share, name)
         if r.housing_share > 0:
-            dwellings[i] += ground * r.housing_share / instrument.krw_per_dwelling
+            dwellings[i] += x * float(delivery[i]) * r.housing_share / instrument.krw_per_dwelling
         share = 1.0 - r.tech_share - r.attachment_share - r.housing_share - r.plan_share
         if share <= 1e-12:
             continue
@@ -117,18 +155,20 @@ def build(
             domains = [SERVICE_DOMAINS.index(d) for d in r.service_domains]
         else:
             domains = choose_ts_domains(persons_by_class[i], service_weights, levels[i],
-                                        instrument.ts_domains)
+                                        instrument.ts_domains,
+                                        None if signal is None else signal[i], participation)
         design = DESIGNS.index(r.design)
         deployed[i, design] = True
         efficiency = r.service_efficiency * learning[i, design]
         for d in domains:
-            add(i, SERVICE, d, x * share / len(domains), ground * share * efficiency / len(domains), name)
+            add(i, SERVICE, d, x * share / len(domains), ground * share * efficiency / len(domains),
+                name, float(zone[i]))
     if rows["muni"]:
         assets.add(
             rows["muni"], rows["target"], rows["index"], rows["capital"], rows["cost"],
-            year, np.array(rows["instrument"], dtype=object),
+            year, np.array(rows["instrument"], dtype=object), np.array(rows["zone"]),
         )
-    return dwellings, deployed
+    return dwellings, deployed, plans
 
 
 def build_private(

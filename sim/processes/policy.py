@@ -8,28 +8,43 @@ their state. One year (:func:`step`):
    ``budget.horizon_years`` (0 after it, and always 0 when ``targeting.rule='none'``),
    plus the local match ``budget.local_match_rate`` x national; a research centre
    (``instrument.research_centre.share``) takes its share first;
-2. what the selector sees: each place's felt need through a log-normal error that
-   persists from year to year (AR(1), ``governance.need_noise_persistence``);
-3. pots: one national pot, or provincial block grants (:func:`allocation.pots`), or
-   the 2018 programmes, each with its own sites, recipe and local match;
+2. what the selector sees: each place's need (``targeting.need``) through a log-normal
+   error that persists from year to year (AR(1), ``governance.need_noise_persistence``);
+   what the TS system hears of each domain's felt deficit, through its own persistent
+   error (``instrument.ts_*``);
+3. pots: a balanced envelope by province (``targeting.envelope``), one national pot,
+   provincial block grants (:func:`allocation.pots`), or the 2018 programmes, each with
+   its own sites, recipe and local match;
 4. operation (``lifecycle.funds_operation``): each pot first pays the operating cost of
    the assets in its municipalities, up to ``lifecycle.max_operating_share`` of the pot;
-   operation money bears the same delivery losses as building;
+   operation money bears the same delivery losses as building. After the national
+   money stops, ``lifecycle.local_operation`` lets municipalities pay
+   ``local_operation_share`` x their fiscal capacity of it (not counted as investment);
 5. ageing: every asset loses ``decay_rate`` x (unfunded share of its operation) of its
-   condition and retires after ``service_life_years``;
-6. building: the rest of each pot goes to municipalities by the targeting rule and is
-   built by the recipe (:mod:`sim.policy.instruments`): a project first pays its fixed
-   planning cost (block grants: provinces plan), then ``delivery_factor`` of it reaches
-   the ground; service capital is scaled by the design's efficiency and learning;
-7. private co-investment: programmes that invite it draw ``beliefs.private.leverage``
+   condition and wears out over ``service_life_years`` unoperated,
+   ``operated_life_factor`` times as long operated;
+6. selection and planning (every governance alike): each pot pays its selection (one
+   proposal per new project and per losing applicant, ``apply_share`` of the eligible
+   places it did not fund), and a new project pays its plan once
+   (``planning_cost_krw``, carried over until paid); both are spent at the recipients
+   and build nothing;
+7. building: the rest of each pot goes to municipalities by the targeting rule and is
+   built by the recipe (:mod:`sim.policy.instruments`); a plan stage
+   (``lifecycle.plan_share``, a recipe's ``plan_share``) adds to the place's plans,
+   which raise what later money builds there (``plan_gain``); ``delivery_factor`` of
+   the rest reaches the ground; service capital is scaled by the design's efficiency
+   and learning;
+8. private co-investment: programmes that invite it draw ``beliefs.private.leverage``
    private KRW per public KRW, ``lag_years`` later (reported apart, ``private_krw``);
-8. state: policy service points, productivity level, tech-capital index and attachment
-   are recomputed from the condition-weighted capital (saturating).
+9. state: policy service points (per resident reached: a programme's zone or the whole
+   municipality), productivity level, tech-capital index and attachment are recomputed
+   from the condition-weighted capital (saturating).
 
 Accounting: ``investment_krw`` = national + local public money received (operation,
 planning, building, the research centre); over a run it sums to ``annual_krw x (1 +
-local_match_rate) x min(years, horizon_years)`` in every scenario. Overhead, capture
-and planning are spent in the municipality too (counted as investment) but build nothing.
+local_match_rate) x min(years, horizon_years)`` in every scenario. Overhead, capture,
+selection and planning are spent in the municipality too (counted as investment) but
+build nothing.
 
 Reads: the last observation (persons, persons by type, mean QoL), the firms' output, the
 census service levels (world). Writes: its own :class:`PolicyState`; the dwellings it
@@ -49,6 +64,7 @@ from sim.policy import allocation, instruments
 from sim.policy.assets import ATTACHMENT, SERVICE, TECH, AssetRegistry
 from sim.policy.config import (
     DESIGNS,
+    RECIPES,
     GovernanceConfig,
     InstrumentConfig,
     LifecycleConfig,
@@ -88,19 +104,22 @@ class SitePlan:
         max_sites: recipients a year (the number of sites on the fallback).
         site_weight: (M,) relative money of named sites (0 elsewhere).
         programme_weight: (K, M) national money weights of each programme's sites.
+        programme_zone: (K, M) residents of the zone each programme's site serves (0:
+            the whole municipality).
         host: the research centre's municipality (row), or -1 without one.
         province_index: (M,) index of each municipality's province (0..P-1).
-        province_capacity: (P,) planning capacity of each province at the start (mean 1
-            over persons): how well its administration implements what it plans.
+        capacity: (M,) planning capacity of each municipality at the start (mean 1):
+            how well a project there is implemented, whoever selected it.
     """
 
     targeting: TargetingConfig
     max_sites: int
     site_weight: np.ndarray
     programme_weight: np.ndarray
+    programme_zone: np.ndarray
     host: int
     province_index: np.ndarray
-    province_capacity: np.ndarray
+    capacity: np.ndarray
 
 
 @dataclass
@@ -121,6 +140,14 @@ class PolicyState:
             denominator of tech effects.
         need_error: (M,) the selector's standardized error about each place's need this
             year (AR(1) over years, stationary N(0, 1)).
+        ts_error: (M, 6) the TS system's standardized error about each domain's felt
+            deficit (AR(1), stationary N(0, 1)).
+        planned: (M, R) KRW paid so far on the plan of each municipality's project of
+            each recipe (RECIPES); awarded: (M, R) bool, the project was selected.
+        plan_money: (M,) plan-stage money spent so far (what makes later money build
+            more, ``lifecycle.plan_gain``).
+        local_operation_krw: (M,) operation paid from local budgets this year, KRW (after
+            the national money stops; not part of ``investment_krw``).
         deployments: (P, D) service deployments so far by province and design.
         investment_krw: (M,) national + local money received this year, KRW.
         private_krw: (M,) private co-investment this year, KRW (not part of
@@ -142,6 +169,11 @@ class PolicyState:
     attachment: np.ndarray
     output0: np.ndarray
     need_error: np.ndarray | None
+    ts_error: np.ndarray | None
+    planned: np.ndarray
+    awarded: np.ndarray
+    plan_money: np.ndarray
+    local_operation_krw: np.ndarray
     deployments: np.ndarray
     investment_krw: np.ndarray
     private_krw: np.ndarray
@@ -206,6 +238,7 @@ def init(levers: Levers, world: World, region_name: str, output: np.ndarray, sca
     capacity = allocation.planning_capacity(persons, output.sum(axis=1))
     site_weight = np.zeros(m)
     programme_weight = np.zeros((len(t.programmes), m))
+    programme_zone = np.zeros((len(t.programmes), m))
     rule, max_sites = t.rule, t.max_sites
     codes = [str(c) for c in world.codes]
     pos = {c: k for k, c in enumerate(codes)}
@@ -223,12 +256,14 @@ def init(levers: Levers, world: World, region_name: str, output: np.ndarray, sca
     ranked = iter(np.argsort(-capacity, kind="stable"))  # synthetic stand-ins, most capable first
     for k, prog in enumerate(t.programmes):
         weights = prog.site_weights or [1.0] * len(prog.sites)
+        zones = prog.zone_persons or [0.0] * len(prog.sites)
         if not synthetic:
             _check_codes(prog.sites, codes)
-        for site, w in zip(prog.sites, weights, strict=True):
+        for site, w, zone in zip(prog.sites, weights, zones, strict=True):
             row = next(ranked, None) if synthetic else pos[str(site)]
             if row is not None:
                 programme_weight[k, row] += w
+                programme_zone[k, row] = zone
     in_force = t if rule == t.rule else replace(t, rule=rule)
     if t.rule not in ("none", "programmes") and levers.budget.annual_krw > 0:
         for yi in {0, t.pilot_years}:
@@ -249,17 +284,13 @@ def init(levers: Levers, world: World, region_name: str, output: np.ndarray, sca
                 f"no municipality of region {region_name!r} is in it "
                 f"(provinces: {sorted(int(p) for p in provinces)})")
         host = int(in_province[np.argmax(persons[in_province])])
-    # A province's capacity: its persons-weighted planning capacity over the nation's.
-    by_province = np.bincount(province_index, weights=capacity * persons) / np.maximum(
-        np.bincount(province_index, weights=persons), 1e-9)
-    province_capacity = by_province / np.average(capacity, weights=np.maximum(persons, 1e-9))
     scale_krw = scale * 1e6  # output is million KRW per agent unit
     total = output.sum(axis=1, keepdims=True) * scale_krw
     output0 = np.maximum(output * scale_krw, np.maximum(0.01 * total, 1e9))
     lag = int(levers.private.lag_years)
     return PolicyState(
-        plan=SitePlan(in_force, max_sites, site_weight, programme_weight, host,
-                      province_index, province_capacity),
+        plan=SitePlan(in_force, max_sites, site_weight, programme_weight, programme_zone, host,
+                      province_index, capacity),
         assets=AssetRegistry(),
         services=np.zeros((m, N_DOMAINS)),
         tech_level=np.zeros((m, N_SECTORS)),
@@ -268,6 +299,11 @@ def init(levers: Levers, world: World, region_name: str, output: np.ndarray, sca
         attachment=np.zeros(m),
         output0=output0,
         need_error=None,
+        ts_error=None,
+        planned=np.zeros((m, len(RECIPES))),
+        awarded=np.zeros((m, len(RECIPES)), dtype=bool),
+        plan_money=np.zeros(m),
+        local_operation_krw=np.zeros(m),
         deployments=np.zeros((len(provinces), len(DESIGNS))),
         investment_krw=np.zeros(m),
         private_krw=np.zeros(m),
@@ -302,14 +338,58 @@ def persistent_error(previous: np.ndarray | None, z: np.ndarray, persistence: fl
 
 def delivery_factor(g: GovernanceConfig, plan: SitePlan) -> np.ndarray:
     """(M,) share of build or operation money that reaches the ground as capital:
-    ``1 - overhead``; under block grants also ``1 - capture_loss`` and the province's
-    implementation capacity, ``min(1, capacity ** capacity_exponent)``."""
-    m = len(plan.province_index)
-    factor = np.full(m, 1.0 - g.overhead)
-    if g.block_grants:
-        cap = np.minimum(1.0, plan.province_capacity ** g.capacity_exponent)
-        factor = factor * (1.0 - g.capture_loss) * cap[plan.province_index]
-    return factor
+    ``(1 - overhead) (1 - capture_loss) min(1, capacity ** capacity_exponent)``, with
+    the overhead and capture of the selector's level and the implementing
+    municipality's planning capacity: the same rule for every governance."""
+    cap = np.minimum(1.0, plan.capacity ** g.capacity_exponent)
+    return (1.0 - g.overhead) * (1.0 - g.capture_loss) * cap
+
+
+def plan_factor(plan_money: np.ndarray, g: GovernanceConfig, life: LifecycleConfig) -> np.ndarray:
+    """(M,) what a KRW builds relative to an unplanned place: ``1 + plan_gain (1 -
+    exp(-plan money / planning_cost_krw))`` (a plan of one planning cost gives 63 % of
+    the gain; with no planning cost any plan gives all of it)."""
+    if life.plan_gain <= 0:
+        return np.ones(len(plan_money))
+    if g.planning_cost_krw <= 0:
+        return 1.0 + life.plan_gain * (plan_money > 0)
+    return 1.0 + life.plan_gain * -np.expm1(-plan_money / g.planning_cost_krw)
+
+
+def project_costs(state: PolicyState, money: np.ndarray, recipes: np.ndarray, pots,
+                  mask: np.ndarray, g: GovernanceConfig, callers: np.ndarray | None = None) -> np.ndarray:
+    """(M,) KRW of this year's ``money`` (M,) that selection and planning take before
+    anything is built (spent at the recipients, building nothing), and the projects'
+    plan and award state updated.
+
+    Selection, per pot (``pots``: (amount, members (M,) bool)): one proposal
+    (``proposal_cost_krw``) for each new project and for each losing applicant,
+    ``apply_share`` of the pot's eligible (``mask``) places it did not fund (``callers``
+    (M,) bool, if given, counts losers only where a call was held); shared by the pot's
+    recipients in proportion to their money. Planning: a new project pays its plan once,
+    ``planning_cost_krw``; money short of it is carried into later years.
+    """
+    m = len(money)
+    costs = np.zeros(m)
+    r = np.array([RECIPES.index(str(x)) for x in recipes], dtype=np.int64)
+    rows = np.arange(m)
+    got = money > 0
+    new = got & ~state.awarded[rows, r]
+    for _, members in pots:
+        here = members & got
+        if not here.any():
+            continue
+        losers = mask & members & ~got
+        if callers is not None:
+            losers &= callers
+        charge = g.proposal_cost_krw * (new[here].sum() + g.apply_share * losers.sum())
+        costs[here] += min(charge, money[here].sum()) * money[here] / money[here].sum()
+    state.awarded[rows[got], r[got]] = True
+    left = np.maximum(money - costs, 0.0)
+    plan_left = np.maximum(g.planning_cost_krw - state.planned[rows, r], 0.0)
+    paid = np.where(got, np.minimum(left, plan_left), 0.0)
+    state.planned[rows, r] += paid
+    return costs + paid
 
 
 def learning_factor(state: PolicyState, levers: Levers) -> np.ndarray:
@@ -330,23 +410,41 @@ def learning_factor(state: PolicyState, levers: Levers) -> np.ndarray:
     return factor[state.plan.province_index]
 
 
+@dataclass(frozen=True)
+class _Allocation:
+    """One year's build money of one pot set: money (M,), recipes (M,), the pots it came
+    from, who was eligible, where a call was held (losers counted; None: everywhere
+    eligible) and the residents each site's services reach (M,; 0: all)."""
+
+    money: np.ndarray
+    recipes: np.ndarray
+    pots: list[tuple[float, np.ndarray]]
+    mask: np.ndarray
+    callers: np.ndarray | None
+    zone: np.ndarray
+
+
 def step(state: PolicyState, inputs: Inputs) -> None:
-    """Allocate, operate, age, build and update the policy state for ``inputs.year``."""
+    """Allocate, operate, age, select, plan, build and update the policy state for
+    ``inputs.year``."""
     levers, year, year_index, world = inputs.levers, inputs.year, inputs.year_index, inputs.world
     persons_by_type, qol_mean, output = inputs.persons_by_type, inputs.qol_mean, inputs.output
     service_weights, scale, rng = inputs.service_weights, inputs.scale, inputs.rng
     m = world.n
     persons = persons_by_type.sum(axis=1)
     state.investment_krw = np.zeros(m)
+    state.local_operation_krw = np.zeros(m)
     national = national_money(levers, year_index)
     z = rng.standard_normal(m)  # drawn every year, so streams line up across scenarios
+    z_ts = rng.standard_normal((m, N_DOMAINS))  # the TS system's errors, likewise
     plan, g, life, inst = state.plan, levers.governance, levers.lifecycle, levers.instrument
     state.need_error = persistent_error(state.need_error, z, g.need_noise_persistence)
+    state.ts_error = persistent_error(state.ts_error, z_ts, inst.ts_persistence)
     err = state.need_error
     funded = np.zeros(len(state.assets))
     delivery = delivery_factor(g, plan)
     match = levers.budget.local_match_rate
-    allocations: list[tuple[np.ndarray, np.ndarray]] = []  # (build money (M,), recipes (M,))
+    allocations: list[_Allocation] = []
     private_base = np.zeros(m)
     state.pots = []
     need = state.assets.operating_need(life.operating_cost_rate)
@@ -380,29 +478,46 @@ def step(state: PolicyState, inputs: Inputs) -> None:
             mask = allocation.eligible(world, t, year_index)
             if t.rule == "named_sites":
                 mask &= plan.site_weight > 0
+            need_true = allocation.need_of(t, persons, qol_mean, world)
             score = allocation.scores(t.rule, t, g, err, plan.site_weight, persons, output,
-                                      qol_mean, world.is_gun)
-            need_seen = allocation.noisy(allocation.felt_need(persons, qol_mean), g.need_noise, err)
+                                      need_true, world.is_gun)
+            need_seen = allocation.noisy(need_true, g.need_noise, err)
+            envelope = (allocation.envelope_shares(world, persons, mask, t.envelope_weights)
+                        if t.envelope != "none" else None)
             build_money = np.zeros(m)
-            for amount, members in allocation.pots(national, mask, g, need_seen, persons,
-                                                   world.province_code):
+            pots = allocation.pots(national, mask, g, need_seen, persons, world.province_code,
+                                   score * mask, envelope)
+            for amount, members in pots:
                 state.pots.append((amount * (1.0 + match), members))
                 pot = operate(amount * (1.0 + match), members)
                 build_money += allocation.split(pot, score, mask & members, plan.max_sites,
                                                 persons.astype(float))
-            allocations = [(build_money, instruments.recipe_names(inst, world))]
-    state.assets.age(funded, life.decay_rate, year, life.service_life_years)
+            allocations = [_Allocation(build_money, instruments.recipe_names(inst, world),
+                                       state.pots, mask, None, np.zeros(m))]
+    elif life.local_operation and len(state.assets):
+        # After the national money: each municipality pays local_operation_share x its
+        # fiscal capacity (at most all) of its assets' operation from its own budget.
+        fiscal = np.minimum(1.0, allocation.fiscal_capacity(persons, output))
+        share = np.minimum(1.0, life.local_operation_share * fiscal)
+        funded = share[state.assets.muni]
+        state.local_operation_krw = np.bincount(state.assets.muni, weights=need * funded, minlength=m)
+    state.assets.age(funded, life.decay_rate, year, life.service_life_years,
+                     life.service_life_years * life.operated_life_factor)
     state.dwellings_built = np.zeros(m)
     learning = learning_factor(state, levers)
-    fixed = g.planning_cost_krw if g.block_grants else 0.0
+    planned = plan_factor(state.plan_money, g, life)
     levels = service_levels(world.services_base, state)
     by_class = by_age_class(persons_by_type)
-    for money, recipes in allocations:
-        state.investment_krw += money
-        if money.any():
-            dwellings, deployed = instruments.build(
-                inst, money, recipes, delivery, fixed, learning, state.assets, year, world,
-                levels, by_class, service_weights)
+    signal = ts_signal(state.ts_error, inst)
+    for a in allocations:
+        state.investment_krw += a.money
+        if a.money.any():
+            fixed = project_costs(state, a.money, a.recipes, a.pots, a.mask, g, a.callers)
+            dwellings, deployed, plans = instruments.build(
+                inst, a.money, a.recipes, delivery, fixed, learning, state.assets, year, world,
+                levels, by_class, service_weights, planned=planned, plan_share=life.plan_share,
+                signal=signal, participation=inst.ts_participation, zone=a.zone)
+            state.plan_money += plans
             state.dwellings_built += dwellings
             state.deployments += np.stack([np.bincount(plan.province_index, weights=deployed[:, d],
                                                        minlength=len(state.deployments))
@@ -412,12 +527,21 @@ def step(state: PolicyState, inputs: Inputs) -> None:
     _update_effects(state, inst, persons * scale)
 
 
+def ts_signal(error: np.ndarray, inst: InstrumentConfig) -> np.ndarray:
+    """(M, 6) what the TS system hears of each domain's felt deficit relative to the
+    truth: ``exp(noise e - noise**2 / 2)`` (mean 1) with ``e`` the persistent error."""
+    sigma = inst.ts_signal_noise
+    return np.exp(sigma * error - 0.5 * sigma**2)
+
+
 def _programme_money(state: PolicyState, levers: Levers, money: float, year_index: int,
-                     operate) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+                     operate) -> tuple[list[_Allocation], np.ndarray]:
     """The year's public money (national + match) over the running programmes, in
     proportion to site weight x (1 + the programme's local match); each programme
-    first pays the operation of assets at its sites. Returns one (build money (M,),
-    recipes (M,)) per programme and the public money (M,) that draws private money."""
+    first pays the operation of assets at its sites. Returns one allocation per
+    programme (its sites, recipe and zones; a programme selected by a national call
+    counts its losers in its first year: everyone eligible) and the public money (M,)
+    that draws private money."""
     t, plan = state.plan.targeting, state.plan
     m = plan.programme_weight.shape[1]
     running = [k for k, prog in enumerate(t.programmes) if prog.years == 0 or year_index < prog.years]
@@ -426,6 +550,7 @@ def _programme_money(state: PolicyState, levers: Levers, money: float, year_inde
     out, private_base = [], np.zeros(m)
     if total <= 0:
         return out, private_base
+    everyone = np.ones(m, dtype=bool)
     for k in running:
         prog = t.programmes[k]
         w = plan.programme_weight[k]
@@ -436,7 +561,9 @@ def _programme_money(state: PolicyState, levers: Levers, money: float, year_inde
         state.pots.append((pot, members))
         left = operate(pot, members)
         build = left * w / w.sum()
-        out.append((build, np.full(m, prog.recipe, dtype=object)))
+        callers = everyone if (prog.call and year_index == 0) else ~everyone
+        out.append(_Allocation(build, np.full(m, prog.recipe, dtype=object), [(pot, everyone)],
+                               everyone, callers, plan.programme_zone[k]))
         if prog.private:
             private_base += pot * w / w.sum()
     return out, private_base
@@ -471,7 +598,10 @@ def _update_effects(state: PolicyState, i: InstrumentConfig, residents: np.ndarr
     """Policy effects from the condition-weighted capital of all assets.
 
     services (M, 6): ``max_points (1 - exp(-K / (cost_per_point pop max_points)))`` with
-    pop the current residents (real persons); tech level (M, S):
+    pop the current residents (real persons); the services of a zone (a pilot city's new
+    town of ``Z`` residents) reach only its share ``r = min(1, Z / pop)`` of them and add
+    ``r max_points (1 - exp(-K_zone / (cost_per_point r pop max_points)))`` (at most
+    ``max_points`` in all); tech level (M, S):
     ``tech_max (1 - exp(-tech_return K / (Y0 tech_max)))`` with Y0 the sector's output
     at policy start; ``tech_shift`` is the level's change this year; tech index (M, S):
     ``1 - exp(-K / Y0)``; attachment (M,):
@@ -479,14 +609,26 @@ def _update_effects(state: PolicyState, i: InstrumentConfig, residents: np.ndarr
     """
     m = len(residents)
     pop = np.maximum(residents.astype(float), 1.0)
-    k_serv = state.assets.capital_by(SERVICE, m, N_DOMAINS)
-    state.services = _saturate(k_serv / (i.cost_per_point_krw * pop[:, None]), i.max_points)
-    k_tech = state.assets.capital_by(TECH, m, N_SECTORS)
+    a = state.assets
+    k_serv = a.capital_by(SERVICE, m, N_DOMAINS, zoned=False)
+    services = _saturate(k_serv / (i.cost_per_point_krw * pop[:, None]), i.max_points)
+    zoned = np.flatnonzero((a.target == SERVICE) & (a.zone > 0))
+    if len(zoned):
+        for zone in np.unique(a.zone[zoned]):
+            sel = zoned[a.zone[zoned] == zone]
+            k = np.zeros((m, N_DOMAINS))
+            np.add.at(k, (a.muni[sel], a.index[sel]), a.capital[sel] * a.condition[sel])
+            reach = np.minimum(1.0, zone / pop)[:, None]
+            services += reach * _saturate(k / (i.cost_per_point_krw * reach * pop[:, None]),
+                                          i.max_points)
+        services = np.minimum(services, i.max_points)
+    state.services = services
+    k_tech = a.capital_by(TECH, m, N_SECTORS)
     level = _saturate(i.tech_return * k_tech / state.output0, i.tech_max)
     state.tech_shift = level - state.tech_level
     state.tech_level = level
     state.tech_index = _saturate(k_tech / state.output0, 1.0)
-    k_att = state.assets.capital_by(ATTACHMENT, m, 1)[:, 0]
+    k_att = a.capital_by(ATTACHMENT, m, 1)[:, 0]
     state.attachment = _saturate(k_att / (i.attachment_cost_krw * pop), i.attachment_max)
 
 

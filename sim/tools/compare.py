@@ -475,6 +475,59 @@ def municipal_effects(gathered: Gathered, baseline: str = BASELINE) -> pd.DataFr
 # ---------------------------------------------------------------------------- summary
 
 
+def money_tables(gathered: Gathered, year: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Where the public money went, by condition (mean over its runs), cumulative from
+    the start to the final year (or ``year``): shares (%) of the capital region and the
+    rest, of gu, si and gun (first table) and of each province (second; columns are
+    province names). Empty if the runs predate the ``money_share_*`` columns."""
+    nat = gathered.national
+    money = nat[nat["metric"].astype(str).str.startswith("money_share_")]
+    if money.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    if year is None:
+        money = money[money["year"] == money.groupby("run")["year"].transform("max")]
+    else:
+        money = money[money["year"] == year]
+    wide = (money.pivot_table(index="condition", columns="metric", values="value", aggfunc="mean")
+            * 100)
+    order = list(dict.fromkeys(nat["condition"]))
+    wide = wide.reindex([c for c in order if c in wide.index])
+    groups = [f"money_share_{k}" for k in ("capital_region", "noncapital", "gu", "si", "gun")]
+    kinds = wide[[c for c in groups if c in wide.columns]]
+    kinds.columns = [c.removeprefix("money_share_") for c in kinds.columns]
+    prov_cols = [c for c in wide.columns if c.startswith("money_share_province_")]
+    names = {}
+    mun = gathered.municipal
+    if {"code", "province"} <= set(mun.columns):
+        pairs = mun[["code", "province"]].drop_duplicates()
+        names = {str(c)[:2]: p for c, p in zip(pairs["code"], pairs["province"], strict=True)}
+    provinces = wide[prov_cols]
+    provinces.columns = [names.get(c.removeprefix("money_share_province_"),
+                                   c.removeprefix("money_share_province_")) for c in prov_cols]
+    return kinds, provinces
+
+
+def money_markdown(gathered: Gathered, year: int | None = None) -> str:
+    """The two tables of :func:`money_tables` in Markdown (% of the public money)."""
+    kinds, provinces = money_tables(gathered, year)
+    if kinds.empty:
+        return "_No money shares in these runs (written before the `money_share_*` columns)._\n"
+
+    def table(frame: pd.DataFrame) -> list[str]:
+        cols = list(frame.columns)
+        lines = ["| condition | " + " | ".join(cols) + " |", "|" + "---|" * (len(cols) + 1)]
+        for cond, row in frame.iterrows():
+            cells = ["n/a" if not math.isfinite(v) else f"{v:.1f}" for v in row.to_numpy(dtype=float)]
+            lines.append(f"| {str(cond).replace('|', chr(92) + '|')} | " + " | ".join(cells) + " |")
+        return lines
+
+    out = table(kinds.rename(columns={"capital_region": "capital region",
+                                      "noncapital": "non-capital"}))
+    if not provinces.empty:
+        out += ["", *table(provinces)]
+    return "\n".join(out) + "\n"
+
+
 def _display_scale(metric: str, row: pd.Series) -> float:
     factor = HEADLINE[metric][2]
     if factor is None:
@@ -631,6 +684,14 @@ def compare(
           "run-to-run noise that the common random numbers leave (docs/experiments.md).", lang),
         "",
         precision_markdown(effects, lang=lang),
+        t("## Where the money went", lang),
+        "",
+        t("Share of the public money (national + local match, %) received from the start to "
+          "{when}, mean over each condition's runs: by capital region, by kind of "
+          "municipality, and by province.", lang,
+          when=t("the final year", lang) if year is None else str(year)),
+        "",
+        money_markdown(g, year),
         t("## Figures", lang),
         "",
     ]
