@@ -202,7 +202,15 @@ def anchors_now(c: Conditions, service_weights: list[list[float]]) -> Anchors:
                    np.average(services, axis=0, weights=pop))
 
 
-def choice_tables(
+def policy_terms(c: Conditions, anchors: Anchors) -> tuple[np.ndarray, np.ndarray]:
+    """(M,) the log wage (net of the common trend, against the anchor) and the log
+    employment rate of conditions ``c``: the destination terms that earnings move."""
+    log_wage = np.log(c.mean_wage / (anchors.wage * c.trend))
+    log_emp = np.log(np.maximum(c.employment_rate, 1e-3))
+    return log_wage, log_emp
+
+
+def destination_logits(
     p: MigrationParams,
     service_weights: list[list[float]],
     c: Conditions,
@@ -211,25 +219,15 @@ def choice_tables(
     world: World,
     anchors: Anchors | None = None,
     pair: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Move probabilities (M, T, B), destination probabilities (M, T, M) and each origin
-    and type's log-sum, the expected maximum utility of the destination choice (M, T).
-    ``pair`` (M, M), if given, adds the province-pair constants of each move.
-
-    ``service_weights`` (3, 6) are the QoL weights of the domains by age class; ``world``
-    gives distances, provinces and the capital region; wages (net of the common trend)
-    and services are measured from ``anchors`` (the start's national levels; this
-    year's when None, as at the start itself).
-    """
+) -> np.ndarray:
+    """(M, T, M) the destination utility ``V[o, t, d]`` of the module docstring (origin,
+    household type, destination). Arguments as :func:`choice_tables`."""
     m = world.n
     a_idx, i_idx = TYPE_AGE_CLASS, TYPE_INCOME_CLASS
-    pop = np.maximum(c.persons.astype(float), 1.0)
     services = c.services @ np.asarray(service_weights).T  # (M, 3)
     anchors = anchors or anchors_now(c, service_weights)
     svc_mean = anchors.services
-    wage = c.mean_wage
-    log_wage = np.log(wage / (anchors.wage * c.trend))
-    log_emp = np.log(np.maximum(c.employment_rate, 1e-3))
+    log_wage, log_emp = policy_terms(c, anchors)
     log_price = np.log(np.maximum(c.price, 1e-6))
     log_size = np.log(np.maximum(c.dwellings, 1.0))  # homes to move into
     log_vacancy = np.log(c.vacant / np.maximum(c.dwellings, 1.0) / c.vacancy0)
@@ -261,13 +259,46 @@ def choice_tables(
     )  # (M, M)
     if pair is not None:
         v_origin = v_origin + pair
-    logits = v_origin[:, None, :] + v_dest[None, :, :]  # (M, T, M)
-    top = logits.max(axis=2, keepdims=True)
-    dest = np.exp(logits - top)
-    total = dest.sum(axis=2, keepdims=True)
-    dest /= total
-    logsum = (top + np.log(total))[:, :, 0]
+    return v_origin[:, None, :] + v_dest[None, :, :]  # (M, T, M)
 
+
+def choice_tables(
+    p: MigrationParams,
+    service_weights: list[list[float]],
+    c: Conditions,
+    amenity: np.ndarray,
+    network: np.ndarray,
+    world: World,
+    anchors: Anchors | None = None,
+    pair: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Move probabilities (M, T, B), destination probabilities (M, T, M) and each origin
+    and type's log-sum, the expected maximum utility of the destination choice (M, T).
+    ``pair`` (M, M), if given, adds the province-pair constants of each move.
+
+    ``service_weights`` (3, 6) are the QoL weights of the domains by age class; ``world``
+    gives distances, provinces and the capital region; wages (net of the common trend)
+    and services are measured from ``anchors`` (the start's national levels; this
+    year's when None, as at the start itself).
+    """
+    logits = destination_logits(p, service_weights, c, amenity, network, world, anchors, pair)
+    dest, logsum = softmax_logsum(logits)
+    return move_probabilities(p, c), dest, logsum
+
+
+def softmax_logsum(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Choice probabilities along the last axis and the log-sum, computed stably."""
+    top = logits.max(axis=-1, keepdims=True)
+    dest = np.exp(logits - top)
+    total = dest.sum(axis=-1, keepdims=True)
+    dest /= total
+    return dest, (top + np.log(total))[..., 0]
+
+
+def move_probabilities(p: MigrationParams, c: Conditions) -> np.ndarray:
+    """(M, T, B) the move probability of each origin, household type and tenure bin."""
+    a_idx = TYPE_AGE_CLASS
+    pop = np.maximum(c.persons.astype(float), 1.0)
     qol_mean = np.average(c.qol, axis=0, weights=pop)
     gap = np.maximum(0.0, qol_mean[None, :] - c.qol) / 10.0  # (M, 3)
     base = np.asarray(p.move_rate)[a_idx]  # (T,)
@@ -279,7 +310,7 @@ def choice_tables(
         * np.asarray(p.tenure_multiplier)[None, None, :]
         * np.exp(push)[:, :, None]
     )
-    return np.minimum(prob, 0.95), dest, logsum
+    return np.minimum(prob, 0.95)
 
 
 def money_coefficients(p: MigrationParams) -> np.ndarray:
