@@ -64,6 +64,9 @@ class Snapshot:
         welfare_parts: (M, P) the same by part (:data:`sim.constants.WELFARE_PARTS`).
         welfare_by_age: (M, 3) the same by age class of the head.
         welfare_households: (M,) the households it is summed over (agent units).
+        welfare_income: (M,) the income it is measured on, million KRW of the start year a
+            year (agent units): the start's mean income of each cell (municipality and
+            household type) times its households now.
         housing_transfer: (M,) what occupants pay more for housing than at the start's
             prices, million KRW a year (agent units; owners receive it).
         flows_by_age: (P, P, 3) moving persons by origin province, destination province
@@ -95,6 +98,7 @@ class Snapshot:
     welfare_parts: np.ndarray
     welfare_by_age: np.ndarray
     welfare_households: np.ndarray
+    welfare_income: np.ndarray
     housing_transfer: np.ndarray
     flows_by_age: np.ndarray | None = None
 
@@ -180,6 +184,7 @@ class Recorder:
                 **{f"welfare_krw_{a}": float(snap.welfare_by_age[:, k].sum() * s * 1e6)
                    for k, a in enumerate(AGE_CLASSES)},
                 "housing_transfer_krw": float(transfer.sum()),
+                "welfare_income_krw": float(snap.welfare_income.sum() * s * 1e6),
                 "cost_effectiveness": cost_effectiveness,
                 "births": float(snap.births.sum() * s) if not first else np.nan,
                 "deaths": float(snap.deaths.sum() * s) if not first else np.nan,

@@ -242,6 +242,8 @@ class Welfare:
             total.
         by_age: (M, 3) the total by age class of the head.
         households: (M,) the households it is summed over.
+        income: (M,) the income it is measured on: the start's mean income of each cell
+            times the cell's households now.
         housing_transfer: (M,) what occupants pay more for housing than at the start's
             prices (owners receive it: a transfer, not welfare).
     """
@@ -249,6 +251,7 @@ class Welfare:
     parts: np.ndarray
     by_age: np.ndarray
     households: np.ndarray
+    income: np.ndarray
     housing_transfer: np.ndarray
 
     @property
@@ -267,9 +270,9 @@ def welfare(s: States, ctx: Context) -> Welfare:
     per_household = metrics.welfare_money(s.migration.welfare, base.income, money)  # (M, T, P)
     parts = np.einsum("mt,mtp->mp", cells, per_household)
     by_age = by_age_class(np.einsum("mt,mtp->mt", cells, per_household))
-    cost = ctx.cfg.run.housing_cost_share * (cells * base.income).sum(axis=1)
-    transfer = cost * (s.housing.price / base.price - 1.0)
-    return Welfare(parts, by_age, cells.sum(axis=1), transfer)
+    income = (cells * base.income).sum(axis=1)
+    transfer = ctx.cfg.run.housing_cost_share * income * (s.housing.price / base.price - 1.0)
+    return Welfare(parts, by_age, cells.sum(axis=1), income, transfer)
 
 
 def snapshot(s: States, ctx: Context, year: int) -> Snapshot:
@@ -302,6 +305,7 @@ def snapshot(s: States, ctx: Context, year: int) -> Snapshot:
         welfare_parts=w.parts,
         welfare_by_age=w.by_age,
         welfare_households=w.households,
+        welfare_income=w.income,
         housing_transfer=w.housing_transfer,
         flows_by_age=s.migration.flows_by_age,
     )

@@ -24,7 +24,8 @@ import pandas as pd
 import solara
 import solara.lab
 
-from sim.api import headline_effects
+from sim.api import appraisal_effects, headline_effects
+from sim.catalogue import HEADLINE_METRICS
 from sim.dashboard import figures, runs, studies
 from sim.dashboard.names import with_korean_names
 
@@ -235,16 +236,22 @@ def HeadlineEffects(run: runs.DashboardRun) -> None:
     if run.twin is None:
         solara.Info("This is the baseline scenario: effects are measured against it.")
         return
-    table = headline_effects(national, twin)
+    table = pd.concat([
+        headline_effects(national, twin, metrics=(*HEADLINE_METRICS, "welfare_krw_total")),
+        appraisal_effects(national, twin, run.cfg.run.discount_rate)], ignore_index=True)
+    def level(v: float) -> str:  # the appraisal rows exist only against the twin: no level
+        return "" if math.isnan(v) else _number(v)
+
     shown = pd.DataFrame({
         f"in {run.year}": table["label"], "unit": table["unit"],
-        run.cfg.scenario.name: table["scenario"].map(_number),
-        runs.BASELINE: table["baseline"].map(_number),
+        run.cfg.scenario.name: table["scenario"].map(level),
+        runs.BASELINE: table["baseline"].map(level),
         "effect": [f"{_number(e, signed=True)} {u}" for e, u in
                    zip(table["effect"], table["effect_unit"], strict=True)],
     })
     solara.Markdown(f"**Headline effects so far** (one seed; {run.cfg.scenario.name} minus its "
-                    "no_investment twin)")
+                    "no_investment twin; B/C, NPV and QoL person-years per KRW B cumulative "
+                    f"from the start, discounted at {run.cfg.run.discount_rate:.1%})")
     solara.HTML(tag="div", unsafe_innerHTML=_table_html(shown, "headline-effects"))
 
 
