@@ -378,8 +378,13 @@ def welfare_base(
     move = np.where(count > 0, (move_tb * households_tb).sum(axis=2) / np.maximum(count, 1),
                     move_tb.mean(axis=2))
     hh = households
-    cell = hh.muni.astype(np.int64) * t + hh.htype
-    income = np.bincount(cell, weights=hh.income, minlength=m * t).reshape(m, t)
+    income = np.zeros(m * t)
+    step = 1 << 20  # a million rows at a time: no N-sized int64 temporaries at scale 1
+    for lo in range(0, hh.n, step):
+        rows = slice(lo, min(hh.n, lo + step))
+        cell = hh.muni[rows].astype(np.int64) * t + hh.htype[rows]
+        income += np.bincount(cell, weights=hh.income[rows], minlength=m * t)
+    income = income.reshape(m, t)
     by_type = income.sum(axis=0) / np.maximum(count.sum(axis=0), 1)
     income = np.where(count > 0, income / np.maximum(count, 1), by_type[None, :])
     log_wage, log_emp = policy_terms(c, anchors)
