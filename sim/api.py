@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sim.config import ConfigError
-from sim.effects import headline_effects, national_effects
+from sim.effects import appraisal_effects, headline_effects, national_effects
 from sim.kernels.parallel import prefer_passive_waiting
 from sim.parameters import PARAMETERS, config_for, overrides_for
 from sim.runner import Result, RunDirError, run
@@ -74,6 +74,7 @@ def simulate(
 
 
 __all__ = [
-    "PARAMETERS", "ConfigError", "Result", "RunDirError", "config_for", "headline_effects",
+    "PARAMETERS", "ConfigError", "Result", "RunDirError", "appraisal_effects", "config_for",
+    "headline_effects",
     "national_effects", "overrides_for", "simulate",
 ]

@@ -222,9 +222,11 @@ def service_coefficients(wtp: float, money: np.ndarray) -> list[float]:
 
 def money_by_age_class(migration) -> np.ndarray:
     """(3,) the utility of a log unit of income by age class of the head: the wage term
-    under 65, the mean housing-cost term at 65+ (their income is not a wage)."""
-    return np.array([migration.beta_wage[0], migration.beta_wage[1],
-                     float(np.mean(migration.beta_housing))])
+    under 65; at 65+, whose income is not a wage, the 40-64 value. The model's one money
+    coefficient (:func:`sim.processes.migration.money_coefficients` by household type):
+    the service coefficients set here and the welfare measure use the same."""
+    return np.array([migration.beta_wage[0], migration.beta_wage[1], migration.beta_wage[1]],
+                    dtype=float)
 
 
 def resolve(cfg):

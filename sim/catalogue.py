@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.constants import AGE_CLASSES, SERVICE_DOMAINS
+
+#: Age classes of the head as read in labels.
+AGE_LABELS = ("20-39", "40-64", "65+")
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -59,12 +64,37 @@ NATIONAL: dict[str, Metric] = {
     "jobs": Metric("Jobs", "Jobs", "million", 1e-6, "thousand", 1e-3),
     "investment_krw": Metric("Smart-city investment", "Smart-city investment", "KRW billion a year",
                              1e-9, "KRW billion a year", 1e-9),
-    "welfare_krw_total": Metric("Welfare", "Welfare against the start (log-sum, money)",
+    "felt_loss_share": Metric("Felt loss share", "Felt loss (QoL down >= threshold)",
+                              "% of people", 100, "percentage points", 100),
+    "welfare_krw_total": Metric("Welfare", "Welfare against the start (compensating variation)",
                                 "KRW trillion a year", 1e-12, "KRW billion a year", 1e-9),
+    **{k: Metric(label, f"{label} against the start", "KRW trillion a year", 1e-12,
+                 "KRW billion a year", 1e-9)
+       for k, label in {
+           "welfare_earnings_krw": "Welfare: earnings",
+           "welfare_services_krw": "Welfare: services",
+           **{f"welfare_service_{d}_krw": f"Welfare: {d.replace('_', '/')} services"
+              for d in SERVICE_DOMAINS},
+           "welfare_other_krw": "Welfare: other (re-sorting)",
+           **{f"welfare_krw_{a}": f"Welfare, heads {AGE_LABELS[k]}"
+              for k, a in enumerate(AGE_CLASSES)},
+       }.items()},
+    "welfare_income_krw": Metric("Household income (welfare base)", "Household income welfare "
+                                 "is measured on (start-year KRW)", "KRW trillion a year", 1e-12,
+                                 "KRW billion a year", 1e-9),
+    "housing_transfer_krw": Metric("Housing transfer", "Housing cost paid to owners (not welfare)",
+                                   "KRW trillion a year", 1e-12, "KRW billion a year", 1e-9),
     "felt_benefit_paired": Metric("Felt benefit vs twin", "People who notice the policy",
                                   "% of people", 100, "percentage points", 100),
-    "cost_effectiveness_paired": Metric("Welfare per KRW", "Discounted welfare gain per KRW spent",
-                                        "KRW per KRW", 1, "KRW per KRW", 1),
+    "felt_loss_paired": Metric("Felt loss vs twin", "People who notice a loss from the policy",
+                               "% of people", 100, "percentage points", 100),
+    "cost_effectiveness_paired": Metric("B/C vs twin", "Benefit-cost ratio (discounted welfare "
+                                        "gain per KRW spent)", "ratio", 1, "ratio", 1),
+    "npv_krw_paired": Metric("NPV vs twin", "Net present value (discounted welfare gain - cost)",
+                             "KRW billion", 1e-9, "KRW billion", 1e-9),
+    "qol_person_years_per_krw_b_paired": Metric(
+        "QoL person-years per KRW B", "QoL person-years gained per KRW billion (discounted)",
+        "QoL person-years per KRW B", 1, "QoL person-years per KRW B", 1),
     "private_investment_krw": Metric("Private co-investment", "Private co-investment",
                                      "KRW billion a year", 1e-9, "KRW billion a year", 1e-9),
     "births": Metric("Births", "Births", "thousand a year", 1e-3, "thousand a year", 1e-3),
@@ -91,6 +121,11 @@ MUNICIPAL: dict[str, Metric] = {
     "qol": Metric("QoL", "Quality of life", "QoL points", 1, "QoL points", 1),
     "felt_benefit_share": Metric("Felt benefit", "Felt benefit share", "% of people", 100,
                                  "percentage points", 100),
+    "felt_loss_share": Metric("Felt loss", "Felt loss share", "% of people", 100,
+                              "percentage points", 100),
+    "welfare_krw_per_household": Metric("Welfare per household", "Welfare per household "
+                                        "against the start", "million KRW a year", 1e-6,
+                                        "thousand KRW a year", 1e-3),
     "investment_krw": Metric("Investment", "Smart-city investment", "KRW billion", 1e-9,
                              "KRW billion", 1e-9),
     "jobs": Metric("Jobs", "Jobs", "thousand", 1e-3, "%", None),
@@ -105,8 +140,13 @@ HEADLINE_METRICS = (
 #: The metrics of a sweep's effect tables and figures: the headline metrics of a run,
 #: welfare, and the measures that exist only against the same-seed twin
 #: (:mod:`sim.tools.twins`).
-COMPARE_METRICS = (*HEADLINE_METRICS, "felt_benefit_paired", "welfare_krw_total",
-                   "cost_effectiveness_paired")
+COMPARE_METRICS = (*HEADLINE_METRICS, "felt_benefit_paired", "felt_loss_paired",
+                   "welfare_krw_total", "cost_effectiveness_paired", "npv_krw_paired",
+                   "qol_person_years_per_krw_b_paired")
+#: The welfare measure's parts (national columns), in the order of decomposition tables:
+#: they sum to ``welfare_krw_total``; the housing transfer is shown beside them.
+WELFARE_PART_METRICS = ("welfare_earnings_krw", "welfare_services_krw",
+                        *(f"welfare_service_{d}_krw" for d in SERVICE_DOMAINS), "welfare_other_krw")
 #: The national series of a run's figure, in panel order (a 3 x 3 grid).
 PANEL_METRICS = (
     "population", "capital_region_share", "jeonbuk_population", "urban_rural_qol_gap",

@@ -113,6 +113,11 @@ class RunConfig:
     # Yearly rate at which cost-effectiveness discounts welfare and money; 4.5 % is the
     # social discount rate of Korea's preliminary feasibility studies (KDI PIMAC).
     discount_rate: float = bounded(0.045, lo=0, hi=0.5, doc="a yearly rate")
+    # Share of household income spent on housing at the start (rent or its equivalent):
+    # what a price change moves between occupants and owners (housing_transfer_krw,
+    # information beside welfare, not part of it). About 16 %: renters' rent-to-income
+    # ratio in MOLIT's Korea Housing Survey 2019-2021.
+    housing_cost_share: float = bounded(0.16, lo=0, hi=1, doc="a share of household income")
     # also write gis/: the municipal results of the final year with their boundaries, as
     # GeoPackage and GeoParquet (sim/export.py; `python -m sim.export RUN_DIR` for a
     # finished run)

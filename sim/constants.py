@@ -17,6 +17,11 @@ N_SECTORS = len(SECTORS)
 SERVICE_DOMAINS = ("health", "mobility", "care_education", "safety", "digital", "environment")
 N_DOMAINS = len(SERVICE_DOMAINS)
 
+#: The parts of the welfare measure (:func:`sim.processes.migration.welfare_utility`), in
+#: order: the destination terms a policy moves (earnings: wage and jobs; services by
+#: domain) and ``other``, the movers' gain from choosing anew among the changed places.
+WELFARE_PARTS = ("wage", "jobs", *(f"service_{d}" for d in SERVICE_DOMAINS), "other")
+
 #: Age classes of the household head, with the suffixes used in output column names.
 AGE_CLASSES = ("20_39", "40_64", "65_plus")
 N_AGE_CLASSES = len(AGE_CLASSES)

@@ -73,18 +73,36 @@ def logsum(utility: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(u - top), axis=axis))
 
 
-def welfare_krw(delta_logsum: np.ndarray, income_by_type: np.ndarray, money: np.ndarray) -> np.ndarray:
-    """(M,) money-metric welfare change by municipality, in the units of ``income_by_type``.
+def compensating_variation(du: np.ndarray, income: np.ndarray, money: np.ndarray) -> np.ndarray:
+    """The income change that is worth a utility change ``du`` to a household with
+    log-income utility ``money x log(income)``: ``income x (exp(du / money) - 1)``, exact
+    (``money x log(income + cv) - money x log(income) = du``), in the units of
+    ``income``. Arrays broadcast; ``money`` > 0."""
+    return np.asarray(income) * np.expm1(np.asarray(du) / np.asarray(money))
 
-    A household of type t in municipality m whose choice set's log-sum changed by
-    ``delta_logsum[m, t]`` utility units is as well off as with ``delta_logsum[m, t] x
-    income / money[t]`` more income a year (its marginal utility of income is
-    ``money[t] / income``, from the utility's income term): the compensating variation
-    against the start. Summed over the households of each municipality.
+
+def welfare_money(parts: np.ndarray, income: np.ndarray, money: np.ndarray) -> np.ndarray:
+    """(M, T, P) the compensating variation of each cell, by part, in the units of
+    ``income``; the last part takes the rest, so the parts sum to the cell's total
+    :func:`compensating_variation` of ``parts.sum(-1)``.
+
+    The total utility change ``du = sum(parts)`` is worth ``cv = income x (exp(du /
+    money) - 1)``; each part gets ``income x (part / money) x f(du / money)`` with ``f(x)
+    = (e^x - 1) / x`` (1 at 0), the exact CV's factor over the linear one, shared in
+    proportion to the parts' utility (so an earnings gain that raises income by 35 %
+    shows as 35 % of income under earnings, not 30 % with the curvature under another
+    part).
 
     Args:
-        delta_logsum: (M, T) log-sum now minus at the start.
-        income_by_type: (M, T) household income of each cell (any money unit a year).
-        money: (T,) the income coefficient of each type (utility per log of income).
+        parts: (M, T, P) utility changes by part (:data:`sim.processes.migration.WELFARE_PARTS`).
+        income: (M, T) household income of each cell (any money unit a year).
+        money: (T,) the money coefficient of each type (utility per log of income).
     """
-    return (delta_logsum * income_by_type / np.asarray(money)[None, :]).sum(axis=1)
+    money = np.asarray(money, dtype=float)[None, :]
+    x = parts.sum(axis=2) / money
+    total = compensating_variation(x, income, 1.0)
+    safe = np.where(x == 0.0, 1.0, x)
+    factor = np.where(x == 0.0, 1.0, np.expm1(safe) / safe)
+    out = (income * factor / money)[:, :, None] * parts
+    out[:, :, -1] = total - out[:, :, :-1].sum(axis=2)
+    return out

@@ -21,8 +21,23 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
-from sim.constants import AGE_CLASSES, SECTORS, SERVICE_DOMAINS, by_age_class
+from sim.constants import AGE_CLASSES, SECTORS, SERVICE_DOMAINS, WELFARE_PARTS, by_age_class
 from sim.world import World
+
+
+def welfare_columns(parts: np.ndarray) -> dict[str, np.ndarray]:
+    """The welfare output columns of ``parts`` (..., P) (the last axis in
+    :data:`sim.constants.WELFARE_PARTS` order), without a suffix:
+    ``welfare_earnings_krw`` (wage and jobs), ``welfare_services_krw`` and
+    ``welfare_service_<domain>_krw``, ``welfare_other_krw``."""
+    at = {name: k for k, name in enumerate(WELFARE_PARTS)}
+    services = [parts[..., at[f"service_{d}"]] for d in SERVICE_DOMAINS]
+    cols = {"welfare_earnings_krw": parts[..., at["wage"]] + parts[..., at["jobs"]],
+            "welfare_services_krw": np.sum(services, axis=0)}
+    for d, v in zip(SERVICE_DOMAINS, services, strict=True):
+        cols[f"welfare_service_{d}_krw"] = v
+    cols["welfare_other_krw"] = parts[..., at["other"]]
+    return cols
 
 
 @dataclass(frozen=True)
@@ -35,6 +50,7 @@ class Snapshot:
         households_by_type, persons_by_type, income_by_type: (M, T) from the observation
             (income in million KRW a year).
         felt_persons: (M,) persons who feel their place got better since the start.
+        felt_loss_persons: (M,) persons who feel their place got worse since the start.
         qol: (M, 3) QoL by age class of the head; qol_mean: (M,) persons-weighted.
         flows_persons: (M, M) moves of the year in persons, origin x destination.
         jobs, output: (M, S) the firms' workers and value added (million KRW).
@@ -43,8 +59,16 @@ class Snapshot:
         services: (M, 6) service levels, 0-100.
         investment_krw, private_krw: (M,) public and private smart-city money, KRW.
         births, deaths, immigrants: (M,) the year's demographic events.
-        welfare_krw: (M,) money-metric welfare change since the start, million KRW a
-            year (agent units).
+        welfare_krw: (M,) money-metric welfare change since the start, million KRW of the
+            start year a year (agent units): the sum of ``welfare_parts``.
+        welfare_parts: (M, P) the same by part (:data:`sim.constants.WELFARE_PARTS`).
+        welfare_by_age: (M, 3) the same by age class of the head.
+        welfare_households: (M,) the households it is summed over (agent units).
+        welfare_income: (M,) the income it is measured on, million KRW of the start year a
+            year (agent units): the start's mean income of each cell (municipality and
+            household type) times its households now.
+        housing_transfer: (M,) what occupants pay more for housing than at the start's
+            prices, million KRW a year (agent units; owners receive it).
         flows_by_age: (P, P, 3) moving persons by origin province, destination province
             and age class of the head (None in the start year: no moves yet).
         local_operation_krw: (M,) operation of smart assets paid from local budgets after
@@ -56,6 +80,7 @@ class Snapshot:
     persons_by_type: np.ndarray
     income_by_type: np.ndarray
     felt_persons: np.ndarray
+    felt_loss_persons: np.ndarray
     qol: np.ndarray
     qol_mean: np.ndarray
     flows_persons: np.ndarray
@@ -72,6 +97,11 @@ class Snapshot:
     deaths: np.ndarray
     immigrants: np.ndarray
     welfare_krw: np.ndarray
+    welfare_parts: np.ndarray
+    welfare_by_age: np.ndarray
+    welfare_households: np.ndarray
+    welfare_income: np.ndarray
+    housing_transfer: np.ndarray
     flows_by_age: np.ndarray | None = None
     local_operation_krw: np.ndarray | None = None
 
@@ -141,6 +171,9 @@ class Recorder:
         inv = snap.investment_krw
         first = not self.national
         welfare = snap.welfare_krw * s * 1e6
+        parts = snap.welfare_parts * s * 1e6
+        transfer = snap.housing_transfer * s * 1e6
+        welfare_households = np.maximum(snap.welfare_households * s, 1e-9)
         t = len(self.national)
         self.welfare_discounted += float(welfare.sum()) * self.discount**t
         self.investment_discounted += float(inv.sum()) * self.discount**t
@@ -168,12 +201,18 @@ class Recorder:
                 "income_theil": metrics.theil(income_per_hh, households),
                 "income_gini": metrics.gini(income_per_hh, households),
                 "felt_benefit_share": float(snap.felt_persons.sum() / total_persons),
+                "felt_loss_share": float(snap.felt_loss_persons.sum() / total_persons),
                 "shrinking_municipalities": int((pop_real < prev).sum()) if prev is not None else 0,
                 "output": output_krw,
                 "jobs": float(jobs.sum()),
                 "investment_krw": float(inv.sum()),
                 "private_investment_krw": float(snap.private_krw.sum()),
                 "welfare_krw_total": float(welfare.sum()),
+                **{k: float(v) for k, v in welfare_columns(parts.sum(axis=0)).items()},
+                **{f"welfare_krw_{a}": float(snap.welfare_by_age[:, k].sum() * s * 1e6)
+                   for k, a in enumerate(AGE_CLASSES)},
+                "housing_transfer_krw": float(transfer.sum()),
+                "welfare_income_krw": float(snap.welfare_income.sum() * s * 1e6),
                 "cost_effectiveness": cost_effectiveness,
                 "births": float(snap.births.sum() * s) if not first else np.nan,
                 "deaths": float(snap.deaths.sum() * s) if not first else np.nan,
@@ -202,10 +241,14 @@ class Recorder:
                 **{f"qol_{a}": snap.qol[:, k] for k, a in enumerate(AGE_CLASSES)},
                 "investment_krw": inv.copy(),
                 "private_investment_krw": snap.private_krw.copy(),
-                "welfare_krw_per_household": welfare / np.maximum(households * s, 1e-9),
+                "welfare_krw_per_household": welfare / welfare_households,
+                **{f"{k}_per_household": v / welfare_households
+                   for k, v in welfare_columns(parts).items()},
+                "housing_transfer_krw_per_household": transfer / welfare_households,
                 "price_index": snap.price,
                 "young_to_old": metrics.young_to_old(snap.households_by_type),
                 "felt_benefit_share": snap.felt_persons / np.maximum(persons, 1),
+                "felt_loss_share": snap.felt_loss_persons / np.maximum(persons, 1),
                 "births": snap.births * s,
                 "deaths": snap.deaths * s,
                 "immigrants": snap.immigrants * s,

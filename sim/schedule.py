@@ -23,7 +23,7 @@ import numpy as np
 from sim import metrics
 from sim.agents.columns import ColumnAgents
 from sim.config import SimConfig
-from sim.constants import N_SECTORS
+from sim.constants import N_SECTORS, by_age_class
 from sim.kernels.parallel import Parallel
 from sim.outputs import Snapshot
 from sim.processes import demography, firms, housing, labour, migration, observation, policy
@@ -231,16 +231,61 @@ def observe(s: States, ctx: Context, year: int) -> observation.Observed:
 
 
 # ------------------------------------------------------------------------- outputs
+@dataclass(frozen=True)
+class Welfare:
+    """A year's welfare by municipality, in KRW terms of the start year (agent units,
+    million KRW a year; :func:`welfare`).
+
+    Attributes:
+        parts: (M, P) the compensating variation of the municipality's households by
+            part (:data:`sim.processes.migration.WELFARE_PARTS`); the parts sum to the
+            total.
+        by_age: (M, 3) the total by age class of the head.
+        households: (M,) the households it is summed over.
+        income: (M,) the income it is measured on: the start's mean income of each cell
+            times the cell's households now.
+        housing_transfer: (M,) what occupants pay more for housing than at the start's
+            prices (owners receive it: a transfer, not welfare).
+    """
+
+    parts: np.ndarray
+    by_age: np.ndarray
+    households: np.ndarray
+    income: np.ndarray
+    housing_transfer: np.ndarray
+
+    @property
+    def total(self) -> np.ndarray:
+        return self.parts.sum(axis=1)
+
+
+def welfare(s: States, ctx: Context) -> Welfare:
+    """This year's welfare change against the start in money (:class:`Welfare`): the
+    utility parts of :func:`sim.processes.migration.welfare_utility`, each cell's
+    exact compensating variation on the start's income of the cell
+    (:func:`sim.metrics.welfare_money`), summed over the households of each cell."""
+    base = s.migration.welfare_base
+    money = migration.money_coefficients(ctx.cfg.behaviour.migration)
+    cells = s.observed.households_by_type.astype(float)
+    per_household = metrics.welfare_money(s.migration.welfare, base.income, money)  # (M, T, P)
+    parts = np.einsum("mt,mtp->mp", cells, per_household)
+    by_age = by_age_class(np.einsum("mt,mtp->mt", cells, per_household))
+    income = (cells * base.income).sum(axis=1)
+    transfer = ctx.cfg.run.housing_cost_share * income * (s.housing.price / base.price - 1.0)
+    return Welfare(parts, by_age, cells.sum(axis=1), income, transfer)
+
+
 def snapshot(s: States, ctx: Context, year: int) -> Snapshot:
     """What the outputs need of this year (:class:`sim.outputs.Snapshot`)."""
     o = s.observed
-    money = migration.money_coefficients(ctx.cfg.behaviour.migration)
+    w = welfare(s, ctx)
     return Snapshot(
         year=year,
         households_by_type=o.households_by_type,
         persons_by_type=o.persons_by_type,
         income_by_type=o.income_by_type,
         felt_persons=o.felt_persons,
+        felt_loss_persons=o.felt_loss_persons,
         qol=o.qol,
         qol_mean=o.qol_mean,
         flows_persons=s.migration.flows_persons,
@@ -256,7 +301,12 @@ def snapshot(s: States, ctx: Context, year: int) -> Snapshot:
         births=s.demography.births,
         deaths=s.demography.deaths,
         immigrants=s.demography.immigrants,
-        welfare_krw=metrics.welfare_krw(s.migration.welfare, o.income_by_type, money),
+        welfare_krw=w.total,
+        welfare_parts=w.parts,
+        welfare_by_age=w.by_age,
+        welfare_households=w.households,
+        welfare_income=w.income,
+        housing_transfer=w.housing_transfer,
         flows_by_age=s.migration.flows_by_age,
         local_operation_krw=s.policy.local_operation_krw,
     )

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.tools.claims import service_mean
-from sim.tools.twins import cost_effectiveness_series, felt_benefit_paired
+from sim.tools.twins import appraisal_series, felt_benefit_paired, felt_loss_paired
 
 BASELINE = "no_investment"
 #: Municipal columns kept for the map of where effects land (final year).
@@ -101,19 +101,26 @@ def outcome_rows(national: pd.DataFrame, municipal: pd.DataFrame, twin_national:
     nat = national.set_index("year")
     nat = nat[[c for c in nat.columns if pd.api.types.is_numeric_dtype(nat[c])]].astype(float)
     nat["service_mean"] = service_mean(municipal)
-    ce = cost_effectiveness_series(national, twin_national, rate)
-    nat["cost_effectiveness_paired"] = ce.fillna(0.0) * 0.0 if is_twin else ce
-    felt = {}
+    appraisal = appraisal_series(national, twin_national, rate)
+    for metric in ("cost_effectiveness_paired", "npv_krw_paired",
+                   "qol_person_years_per_krw_b_paired"):
+        if metric in appraisal:
+            values = appraisal[metric]
+            nat[metric] = values.fillna(0.0) * 0.0 if is_twin else values
+    felt, loss = {}, {}
     for year in years:
         if is_twin:
-            felt[year] = 0.0
+            felt[year] = loss[year] = 0.0
             continue
         a = municipal[municipal["year"] == year]
         b = twin_municipal[twin_municipal["year"] == year]
-        felt[year] = felt_benefit_paired(a, b, threshold, spread) if len(a) and len(b) else np.nan
+        both = len(a) and len(b)
+        felt[year] = felt_benefit_paired(a, b, threshold, spread) if both else np.nan
+        loss[year] = felt_loss_paired(a, b, threshold, spread) if both else np.nan
     kept = [y for y in years if y in nat.index]
     out = nat.loc[kept].copy()
     out["felt_benefit_paired"] = pd.Series(felt).reindex(out.index)
+    out["felt_loss_paired"] = pd.Series(loss).reindex(out.index)
     return out.rename_axis("year").reset_index()
 
 

@@ -76,8 +76,10 @@ def contrast(wide: pd.DataFrame, claim: Claim, year: int) -> dict:
 #: Headline effects against no_investment shown side by side: metric -> (label, factor).
 HEADLINES = {
     "felt_benefit_paired": ("felt benefit vs twin, pp", 100),
+    "felt_loss_paired": ("felt loss vs twin, pp", 100),
     "welfare_krw_total": ("welfare, KRW B/yr", 1e-9),
-    "cost_effectiveness_paired": ("welfare per KRW", 1),
+    "cost_effectiveness_paired": ("B/C vs twin (welfare per KRW)", 1),
+    "npv_krw_paired": ("NPV vs twin, KRW B", 1e-9),
     "urban_rural_qol_gap": ("urban-rural gap, QoL pts", 1),
     "capital_region_share": ("capital-region share, pp", 100),
     "jeonbuk_population": ("Jeonbuk, thousand", 1e-3),

@@ -28,7 +28,8 @@ import pandas as pd
 import solara
 import solara.lab
 
-from sim.api import headline_effects
+from sim.api import appraisal_effects, headline_effects
+from sim.catalogue import HEADLINE_METRICS
 from sim.dashboard import figures, runs, studies
 from sim.dashboard.names import with_korean_names
 from sim.i18n import LANGS, t
@@ -275,17 +276,24 @@ def HeadlineEffects(run: runs.DashboardRun) -> None:
     if run.twin is None:
         solara.Info(t("This is the baseline scenario: effects are measured against it.", lang))
         return
-    table = headline_effects(national, twin)
+    table = pd.concat([
+        headline_effects(national, twin, metrics=(*HEADLINE_METRICS, "welfare_krw_total")),
+        appraisal_effects(national, twin, run.cfg.run.discount_rate)], ignore_index=True)
+    def level(v: float) -> str:  # the appraisal rows exist only against the twin: no level
+        return "" if math.isnan(v) else _number(v)
+
     shown = pd.DataFrame({
         t("in {year}", lang, year=run.year): table["label"].map(lambda x: t(x, lang)),
         t("unit", lang): table["unit"].map(lambda x: t(x, lang)),
-        run.cfg.scenario.name: table["scenario"].map(_number),
-        runs.BASELINE: table["baseline"].map(_number),
+        run.cfg.scenario.name: table["scenario"].map(level),
+        runs.BASELINE: table["baseline"].map(level),
         t("effect", lang): [f"{_number(e, signed=True)} {t(u, lang)}" for e, u in
                             zip(table["effect"], table["effect_unit"], strict=True)],
     })
-    markdown(t("**Headline effects so far** (one seed; {scenario} minus its "
-               "no_investment twin)", lang, scenario=run.cfg.scenario.name))
+    markdown(t("**Headline effects so far** (one seed; {scenario} minus its no_investment "
+               "twin; B/C, NPV and QoL person-years per KRW B cumulative from the start, "
+               "discounted at {rate})", lang, scenario=run.cfg.scenario.name,
+               rate=f"{run.cfg.run.discount_rate:.1%}"))
     solara.HTML(tag="div", unsafe_innerHTML=_table_html(shown, "headline-effects"))
 
 

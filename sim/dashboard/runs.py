@@ -259,7 +259,8 @@ _DERIVED = (
 )
 #: Columns shown as levels, in this order, when the output has them; welfare arrives
 #: with the beliefs issue (its metric entry is then taken from the catalogue).
-_LEVELS = ("qol", "felt_benefit_share", "welfare_krw_per_household", "jobs", "wage")
+_LEVELS = ("qol", "felt_benefit_share", "felt_loss_share", "welfare_krw_per_household", "jobs",
+           "wage")
 
 
 def layers(columns: Sequence[str]) -> list[Layer]:

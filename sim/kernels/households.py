@@ -396,33 +396,74 @@ def felt_factors(identity_key: np.uint64, uid: np.ndarray, spread: float) -> np.
 
 @njit(cache=True)
 def _felt_range(lo, hi, muni, size, felt_class, felt_factor, qol_now, qol_start, felt_threshold,
-                felt_persons):
+                felt_persons, loss_persons):
     if hi <= lo:
         return
     cur = muni[lo]
     felt = 0
+    lost = 0
     for i in range(lo, hi):
         m = muni[i]
         if m != cur:
             felt_persons[cur] += felt
+            loss_persons[cur] += lost
             felt = 0
+            lost = 0
             cur = m
         c = felt_class[i]
         gain = qol_now[m, c] - qol_start[m, c]
-        felt += size[i] * (gain >= felt_threshold * felt_factor[i])
+        threshold = felt_threshold * felt_factor[i]
+        felt += size[i] * (gain >= threshold)
+        lost += size[i] * (-gain >= threshold)
     felt_persons[cur] += felt
+    loss_persons[cur] += lost
 
 
 @njit(cache=True, parallel=True)
 def _felt_parallel(n, n_chunks, muni, size, felt_class, felt_factor, qol_now, qol_start,
-                   felt_threshold, felt_persons):
+                   felt_threshold, felt_persons, loss_persons):
     local = np.zeros((n_chunks, felt_persons.shape[0]), dtype=np.int64)
+    local_loss = np.zeros((n_chunks, felt_persons.shape[0]), dtype=np.int64)
     for c in prange(n_chunks):
         lo, hi = chunk_bounds(n, n_chunks, c)
         _felt_range(lo, hi, muni, size, felt_class, felt_factor, qol_now, qol_start,
-                    felt_threshold, local[c])
+                    felt_threshold, local[c], local_loss[c])
     for c in range(n_chunks):
         felt_persons += local[c]
+        loss_persons += local_loss[c]
+
+
+def felt_counts(
+    muni: np.ndarray,
+    size: np.ndarray,
+    felt_class: np.ndarray,
+    felt_factor: np.ndarray,
+    qol_now: np.ndarray,
+    qol_start: np.ndarray,
+    felt_threshold: float,
+    n_municipalities: int,
+    n_chunks: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(M,) int64 persons who feel their place got better, and (M,) int64 persons who feel
+    it got worse, in one pass: the QoL of their municipality now (``qol_now`` (M, 3))
+    is above (below) its QoL at the start (``qol_start`` (M, 3)), both for the age class
+    the household had when it entered (``felt_class`` (N,): its weights held fixed, so
+    ageing alone changes nothing), by at least the household's own threshold
+    ``felt_threshold * felt_factor`` (:func:`felt_factors`). With a threshold of 0 a
+    household whose place did not change counts as both.
+
+    A pass of its own because it needs the QoL that the aggregation's totals refresh.
+    """
+    out = np.zeros(n_municipalities, dtype=np.int64)
+    loss = np.zeros(n_municipalities, dtype=np.int64)
+    n = muni.shape[0]
+    args = (muni, size, felt_class, felt_factor, qol_now, qol_start, float(felt_threshold), out,
+            loss)
+    if n_chunks <= 1:
+        _felt_range(0, n, *args)
+    else:
+        _felt_parallel(n, n_chunks, *args)
+    return out, loss
 
 
 def felt_benefit(
@@ -436,19 +477,7 @@ def felt_benefit(
     n_municipalities: int,
     n_chunks: int = 1,
 ) -> np.ndarray:
-    """(M,) int64 persons who feel their place got better: the QoL of their municipality
-    now (``qol_now`` (M, 3)) exceeds its QoL at the start (``qol_start`` (M, 3)), both for
-    the age class the household had when it entered (``felt_class`` (N,): its weights
-    held fixed, so ageing alone changes nothing), by at least the household's own
-    threshold ``felt_threshold * felt_factor`` (:func:`felt_factors`).
-
-    A pass of its own because it needs the QoL that the aggregation's totals refresh.
-    """
-    out = np.zeros(n_municipalities, dtype=np.int64)
-    n = muni.shape[0]
-    args = (muni, size, felt_class, felt_factor, qol_now, qol_start, float(felt_threshold), out)
-    if n_chunks <= 1:
-        _felt_range(0, n, *args)
-    else:
-        _felt_parallel(n, n_chunks, *args)
-    return out
+    """(M,) int64 persons who feel their place got better (the first count of
+    :func:`felt_counts`)."""
+    return felt_counts(muni, size, felt_class, felt_factor, qol_now, qol_start, felt_threshold,
+                       n_municipalities, n_chunks)[0]

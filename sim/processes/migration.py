@@ -61,7 +61,7 @@ import numpy as np
 
 from sim.agents.columns import ColumnAgents
 from sim.config import MigrationParams
-from sim.constants import TYPE_AGE_CLASS, TYPE_INCOME_CLASS
+from sim.constants import N_DOMAINS, TYPE_AGE_CLASS, TYPE_INCOME_CLASS, WELFARE_PARTS
 from sim.kernels.migration import migrate
 from sim.kernels.parallel import Parallel
 from sim.kernels.sampling import coupled_tables, proposal_tables
@@ -92,9 +92,11 @@ class MigrationState:
             from (:class:`Anchors`).
         logsum0: (M, T) the start's log-sum (expected maximum utility) of each origin and
             household type.
-        welfare: (M, T) this year's log-sum minus the start's: the change of what the
-            choice set from each municipality is worth to each type, in utility units
-            (:func:`sim.metrics.welfare_krw` turns it into KRW).
+        welfare: (M, T, P) this year's welfare change against the start of each origin
+            and household type, in utility units, by part (:data:`WELFARE_PARTS`; they
+            sum to the total): :func:`welfare_utility`. :func:`sim.metrics.welfare_money`
+            turns it into KRW.
+        welfare_base: what the welfare measure holds at the start (:class:`WelfareBase`).
         pair: (M, M) origin-province x destination-province constants by municipality
             pair (None without ``province_pairs``).
         amenity_eq: (M,) the zero-net equilibrium's constants, towards which a decaying
@@ -115,6 +117,7 @@ class MigrationState:
     anchors: Anchors | None = None
     logsum0: np.ndarray | None = None
     welfare: np.ndarray | None = None
+    welfare_base: WelfareBase | None = None
     pair: np.ndarray | None = None
     amenity_eq: np.ndarray | None = None
     base_gap: int = 0
@@ -187,6 +190,41 @@ class MigrationTargets:
     gap: int = 0
 
 
+@dataclass(frozen=True)
+class WelfareBase:
+    """What the welfare measure holds at the start (:func:`welfare_utility`).
+
+    Every term of the destination utility that is an outcome of the market or of
+    structure (dwellings, vacancy, prices, the capital and county terms, constants,
+    distance, province, stay-local and network terms) enters the welfare measure at its
+    start value, through the start's logits; only the terms a policy moves (wage, jobs,
+    services) are valued as they change.
+
+    Attributes:
+        logits: (M, T, M) the start's destination utility (origin, type, destination).
+        dest: (M, T, M) the start's destination probabilities.
+        move: (M, T) the start's move probability of each origin and type, the tenure
+            bins weighted by the start's households (their mean where a cell is empty).
+        log_wage, log_emp: (M,) the start's policy terms (:func:`policy_terms`).
+        services: (M, 6) the start's service levels.
+        income: (M, T) the start's mean household income of each cell, million KRW a
+            year (the national mean of the type where a cell is empty): the income the
+            compensating variation is measured on (real, start-year KRW).
+        households: (M, T) the start's households (agent units).
+        price: (M,) the start's price index (the housing transfer is measured from it).
+    """
+
+    logits: np.ndarray
+    dest: np.ndarray
+    move: np.ndarray
+    log_wage: np.ndarray
+    log_emp: np.ndarray
+    services: np.ndarray
+    income: np.ndarray
+    households: np.ndarray
+    price: np.ndarray
+
+
 def province_flows(flows: np.ndarray, province_index: np.ndarray, n_provinces: int) -> np.ndarray:
     """(P, P) the municipal flows (M, M) summed by origin and destination province."""
     one_hot = np.zeros((len(province_index), n_provinces))
@@ -202,7 +240,15 @@ def anchors_now(c: Conditions, service_weights: list[list[float]]) -> Anchors:
                    np.average(services, axis=0, weights=pop))
 
 
-def choice_tables(
+def policy_terms(c: Conditions, anchors: Anchors) -> tuple[np.ndarray, np.ndarray]:
+    """(M,) the log wage (net of the common trend, against the anchor) and the log
+    employment rate of conditions ``c``: the destination terms that earnings move."""
+    log_wage = np.log(c.mean_wage / (anchors.wage * c.trend))
+    log_emp = np.log(np.maximum(c.employment_rate, 1e-3))
+    return log_wage, log_emp
+
+
+def destination_logits(
     p: MigrationParams,
     service_weights: list[list[float]],
     c: Conditions,
@@ -211,25 +257,15 @@ def choice_tables(
     world: World,
     anchors: Anchors | None = None,
     pair: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Move probabilities (M, T, B), destination probabilities (M, T, M) and each origin
-    and type's log-sum, the expected maximum utility of the destination choice (M, T).
-    ``pair`` (M, M), if given, adds the province-pair constants of each move.
-
-    ``service_weights`` (3, 6) are the QoL weights of the domains by age class; ``world``
-    gives distances, provinces and the capital region; wages (net of the common trend)
-    and services are measured from ``anchors`` (the start's national levels; this
-    year's when None, as at the start itself).
-    """
+) -> np.ndarray:
+    """(M, T, M) the destination utility ``V[o, t, d]`` of the module docstring (origin,
+    household type, destination). Arguments as :func:`choice_tables`."""
     m = world.n
     a_idx, i_idx = TYPE_AGE_CLASS, TYPE_INCOME_CLASS
-    pop = np.maximum(c.persons.astype(float), 1.0)
     services = c.services @ np.asarray(service_weights).T  # (M, 3)
     anchors = anchors or anchors_now(c, service_weights)
     svc_mean = anchors.services
-    wage = c.mean_wage
-    log_wage = np.log(wage / (anchors.wage * c.trend))
-    log_emp = np.log(np.maximum(c.employment_rate, 1e-3))
+    log_wage, log_emp = policy_terms(c, anchors)
     log_price = np.log(np.maximum(c.price, 1e-6))
     log_size = np.log(np.maximum(c.dwellings, 1.0))  # homes to move into
     log_vacancy = np.log(c.vacant / np.maximum(c.dwellings, 1.0) / c.vacancy0)
@@ -261,13 +297,46 @@ def choice_tables(
     )  # (M, M)
     if pair is not None:
         v_origin = v_origin + pair
-    logits = v_origin[:, None, :] + v_dest[None, :, :]  # (M, T, M)
-    top = logits.max(axis=2, keepdims=True)
-    dest = np.exp(logits - top)
-    total = dest.sum(axis=2, keepdims=True)
-    dest /= total
-    logsum = (top + np.log(total))[:, :, 0]
+    return v_origin[:, None, :] + v_dest[None, :, :]  # (M, T, M)
 
+
+def choice_tables(
+    p: MigrationParams,
+    service_weights: list[list[float]],
+    c: Conditions,
+    amenity: np.ndarray,
+    network: np.ndarray,
+    world: World,
+    anchors: Anchors | None = None,
+    pair: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Move probabilities (M, T, B), destination probabilities (M, T, M) and each origin
+    and type's log-sum, the expected maximum utility of the destination choice (M, T).
+    ``pair`` (M, M), if given, adds the province-pair constants of each move.
+
+    ``service_weights`` (3, 6) are the QoL weights of the domains by age class; ``world``
+    gives distances, provinces and the capital region; wages (net of the common trend)
+    and services are measured from ``anchors`` (the start's national levels; this
+    year's when None, as at the start itself).
+    """
+    logits = destination_logits(p, service_weights, c, amenity, network, world, anchors, pair)
+    dest, logsum = softmax_logsum(logits)
+    return move_probabilities(p, c), dest, logsum
+
+
+def softmax_logsum(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Choice probabilities along the last axis and the log-sum, computed stably."""
+    top = logits.max(axis=-1, keepdims=True)
+    dest = np.exp(logits - top)
+    total = dest.sum(axis=-1, keepdims=True)
+    dest /= total
+    return dest, (top + np.log(total))[..., 0]
+
+
+def move_probabilities(p: MigrationParams, c: Conditions) -> np.ndarray:
+    """(M, T, B) the move probability of each origin, household type and tenure bin."""
+    a_idx = TYPE_AGE_CLASS
+    pop = np.maximum(c.persons.astype(float), 1.0)
     qol_mean = np.average(c.qol, axis=0, weights=pop)
     gap = np.maximum(0.0, qol_mean[None, :] - c.qol) / 10.0  # (M, 3)
     base = np.asarray(p.move_rate)[a_idx]  # (T,)
@@ -279,17 +348,91 @@ def choice_tables(
         * np.asarray(p.tenure_multiplier)[None, None, :]
         * np.exp(push)[:, :, None]
     )
-    return np.minimum(prob, 0.95), dest, logsum
+    return np.minimum(prob, 0.95)
 
 
 def money_coefficients(p: MigrationParams) -> np.ndarray:
-    """(T,) the utility of a log unit of income for each household type: the wage term
-    of heads under 65; for heads 65+, whose income is not a wage, the housing-cost term
-    (a 1 % cheaper home valued like 1 % more income), averaged over income classes. The
-    same coefficients turn log-sum changes into KRW (welfare) and service valuations into
-    utility."""
-    by_age = np.array([p.beta_wage[0], p.beta_wage[1], float(np.mean(p.beta_housing))])
+    """(T,) the model's one money coefficient, the utility of a log unit of income, for
+    each household type: ``beta_wage`` of the head's age class under 65; for heads 65+,
+    whose income is not a wage, the 40-64 value (one coefficient for working-age and
+    retired income alike). The same coefficients turn welfare into KRW
+    (:func:`sim.metrics.welfare_money`) and service valuations into utility
+    (:func:`sim.beliefs.service_coefficients`)."""
+    by_age = np.array([p.beta_wage[0], p.beta_wage[1], p.beta_wage[1]], dtype=float)
     return np.maximum(by_age[TYPE_AGE_CLASS], 1e-6)
+
+
+def welfare_base(
+    p: MigrationParams, service_weights: list[list[float]], households: ColumnAgents,
+    c: Conditions, world: World, anchors: Anchors, amenity: np.ndarray, network: np.ndarray,
+    pair: np.ndarray | None,
+) -> tuple[WelfareBase, np.ndarray]:
+    """The start's :class:`WelfareBase` and log-sum (M, T), from the start's conditions
+    ``c``, constants, network and households (their incomes set)."""
+    m, t = world.n, len(TYPE_AGE_CLASS)
+    logits = destination_logits(p, service_weights, c, amenity, network, world, anchors, pair)
+    dest, logsum = softmax_logsum(logits)
+    move_tb = move_probabilities(p, c)
+    _, households_tb = cell_counts(households, m, move_tb.shape[2])
+    count = households_tb.sum(axis=2)
+    move = np.where(count > 0, (move_tb * households_tb).sum(axis=2) / np.maximum(count, 1),
+                    move_tb.mean(axis=2))
+    hh = households
+    income = np.zeros(m * t)
+    step = 1 << 20  # a million rows at a time: no N-sized int64 temporaries at scale 1
+    for lo in range(0, hh.n, step):
+        rows = slice(lo, min(hh.n, lo + step))
+        cell = hh.muni[rows].astype(np.int64) * t + hh.htype[rows]
+        income += np.bincount(cell, weights=hh.income[rows], minlength=m * t)
+    income = income.reshape(m, t)
+    by_type = income.sum(axis=0) / np.maximum(count.sum(axis=0), 1)
+    income = np.where(count > 0, income / np.maximum(count, 1), by_type[None, :])
+    log_wage, log_emp = policy_terms(c, anchors)
+    base = WelfareBase(logits, dest, move, log_wage, log_emp, c.services.copy(), income,
+                       count.astype(float), c.price.copy())
+    return base, logsum
+
+
+def welfare_utility(p: MigrationParams, service_weights: list[list[float]], c: Conditions,
+                    anchors: Anchors, base: WelfareBase) -> np.ndarray:
+    """(M, T, P) the welfare change against the start of each origin and household type,
+    in utility units, by part (:data:`WELFARE_PARTS`).
+
+    The annual choice is to stay (probability ``1 - base.move``) or to move and choose a
+    destination (the logit). The policy-relevant utility of a destination changes by
+    ``dv[t, d]`` = the wage, jobs and service terms now minus at the start; everything
+    else is held at the start (:class:`WelfareBase`). Stayers gain their own place's
+    ``dv[t, o]``; movers the log-sum change ``log sum_d P0(d) exp(dv[t, d])``. Each part
+    c is the probability-weighted sum of its own terms, ``(1 - p0) dv_c[t, o] + p0
+    sum_d P0(d) dv_c[t, d]`` (first order, the start's choice probabilities), and
+    ``other`` is the movers' rest, ``p0 (log-sum change - sum_d P0(d) dv[t, d])`` >= 0,
+    their gain from choosing anew among the changed places. The move probability is held
+    at the start's (a stay-or-move choice whose probability does not follow utility has
+    no log-sum of its own).
+    """
+    a_idx = TYPE_AGE_CLASS
+    m, t = base.move.shape
+    log_wage, log_emp = policy_terms(c, anchors)
+    bw, bj, bs = (np.asarray(x, dtype=float)[a_idx]
+                  for x in (p.beta_wage, p.beta_jobs, p.beta_services))
+    weights = np.asarray(service_weights, dtype=float)[a_idx]  # (T, 6)
+    dv = np.empty((2 + N_DOMAINS, t, m))
+    dv[0] = bw[:, None] * (log_wage - base.log_wage)[None, :]
+    dv[1] = bj[:, None] * (log_emp - base.log_emp)[None, :]
+    dv[2:] = ((bs[:, None] * weights).T[:, :, None]
+              * ((c.services - base.services) / 10.0).T[:, None, :])
+    total = dv.sum(axis=0)  # (T, M)
+    stay = dv.transpose(2, 1, 0)  # (M, T, C): [o, t, c] = dv[c, t, o]
+    linear = np.einsum("otd,ctd->otc", base.dest, dv)
+    top = total.max(axis=1)  # (T,)
+    shifted = np.einsum("otd,td->ot", base.dest, np.exp(total - top[:, None]))
+    norm = np.einsum("otd,td->ot", base.dest, np.ones_like(total))
+    d_logsum = np.log(shifted) - np.log(norm) + top[None, :]
+    p0 = base.move[:, :, None]
+    parts = np.empty((m, t, len(WELFARE_PARTS)))
+    parts[:, :, :-1] = (1.0 - p0) * stay + p0 * linear
+    parts[:, :, -1] = base.move * (d_logsum - linear.sum(axis=2))
+    return parts
 
 
 def init(
@@ -334,10 +477,11 @@ def init(
         state.amenity_base = amenity
         state.amenity_shift = amenity_shift(p, world.codes)
         state.amenity = carried_constants(state, p, 0) + state.amenity_shift
-    _, dest, state.logsum0 = choice_tables(p, service_weights, c, state.amenity, state.network,
-                                           world, state.anchors, state.pair)
-    state.welfare = np.zeros_like(state.logsum0)
-    state.proposal = proposal_tables(dest.reshape(-1, m))
+    state.welfare_base, state.logsum0 = welfare_base(
+        p, service_weights, households, c, world, state.anchors, state.amenity, state.network,
+        state.pair)
+    state.welfare = np.zeros((*state.logsum0.shape, len(WELFARE_PARTS)))
+    state.proposal = proposal_tables(state.welfare_base.dest.reshape(-1, m))
     return state
 
 
@@ -535,8 +679,9 @@ class Inputs:
 
 def step(state: MigrationState, households: ColumnAgents, inputs: Inputs,
          parallel: Parallel) -> None:
-    """One year of moves: decay the amenity shift, build the choice tables, move (writes
-    the households' ``muni`` and ``tenure``)."""
+    """One year of moves: decay the amenity shift, build the choice tables, value the
+    year's welfare change (:func:`welfare_utility`), move (writes the households'
+    ``muni`` and ``tenure``)."""
     p, service_weights, c, world = inputs.params, inputs.service_weights, inputs.conditions, inputs.world
     years_elapsed, key = inputs.years_elapsed, inputs.key
     half_life = p.amenity_shift_half_life
@@ -546,9 +691,9 @@ def step(state: MigrationState, households: ColumnAgents, inputs: Inputs,
         state.amenity = (carried_constants(state, p, years_elapsed)
                          + state.amenity_shift * 0.5 ** (years_elapsed / half_life))
     hh = households
-    move_prob, dest, logsum = choice_tables(p, service_weights, c, state.amenity, state.network,
-                                            world, state.anchors, state.pair)
-    state.welfare = logsum - state.logsum0
+    move_prob, dest, _ = choice_tables(p, service_weights, c, state.amenity, state.network,
+                                       world, state.anchors, state.pair)
+    state.welfare = welfare_utility(p, service_weights, c, state.anchors, state.welfare_base)
     m, t, _ = dest.shape
     tables = coupled_tables(dest.reshape(m * t, m), state.proposal)
     state.flows_hh, state.flows_persons, state.flows_by_age = migrate(

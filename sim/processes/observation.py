@@ -18,7 +18,7 @@ import numpy as np
 from sim.agents.columns import ColumnAgents
 from sim.config import QolParams
 from sim.constants import N_INCOME_CLASSES, N_SECTORS, age_class_of, by_age_class
-from sim.kernels.households import aggregate, felt_benefit
+from sim.kernels.households import aggregate, felt_counts
 from sim.kernels.parallel import Parallel
 
 
@@ -50,6 +50,8 @@ class Observed:
         workers_by_sector: (M, S) int64 employed heads by sector.
         income_by_type: (M, T) float64 household income by type, million KRW a year.
         felt_persons: (M,) int64 persons who feel their place got better since the start.
+        felt_loss_persons: (M,) int64 persons who feel their place got worse since the
+            start (its QoL for their entry class fell by at least their threshold).
         qol: (M, 3) QoL (0-100) by age class of the head.
         qol_mean: (M,) persons-weighted mean QoL.
         reference: what QoL is measured against (:class:`QolReference`).
@@ -60,6 +62,7 @@ class Observed:
     workers_by_sector: np.ndarray
     income_by_type: np.ndarray
     felt_persons: np.ndarray
+    felt_loss_persons: np.ndarray
     qol: np.ndarray
     qol_mean: np.ndarray
     reference: QolReference
@@ -155,7 +158,8 @@ def init(households: ColumnAgents, inputs: Inputs, parallel: Parallel) -> Observ
 
 def observe(households: ColumnAgents, inputs: Inputs, parallel: Parallel) -> Observed:
     """Totals of the households, QoL from this year's conditions, and the felt-benefit
-    count (a pass of its own, because it needs the QoL the totals refresh)."""
+    and felt-loss counts (a pass of its own, because it needs the QoL the totals
+    refresh)."""
     hh = households
     q, n_municipalities = inputs.qol, inputs.n_municipalities
     chunks = parallel.chunks_for(hh.n)
@@ -167,7 +171,7 @@ def observe(households: ColumnAgents, inputs: Inputs, parallel: Parallel) -> Obs
                                   income_per_hh, inputs.trend)
     qol, qol_mean, reference = quality_of_life(q, inputs.services, earnings, burden,
                                                totals["persons_by_type"], inputs.reference)
-    felt = felt_benefit(hh.muni, hh.size, hh.felt_class, hh.felt_factor, qol, reference.qol,
+    felt, lost = felt_counts(hh.muni, hh.size, hh.felt_class, hh.felt_factor, qol, reference.qol,
                         q.felt_threshold, n_municipalities, chunks)
     return Observed(
         households_by_type=totals["households_by_type"],
@@ -175,6 +179,7 @@ def observe(households: ColumnAgents, inputs: Inputs, parallel: Parallel) -> Obs
         workers_by_sector=totals["workers_by_sector"],
         income_by_type=totals["income_by_type"],
         felt_persons=felt,
+        felt_loss_persons=lost,
         qol=qol,
         qol_mean=qol_mean,
         reference=reference,

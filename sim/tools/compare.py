@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from sim import io
-from sim.catalogue import HEADLINE
+from sim.catalogue import HEADLINE, NATIONAL, WELFARE_PART_METRICS
 from sim.i18n import LANGS, headline, t
 from sim.tools import twins
 
@@ -244,7 +244,8 @@ def gather(sweep_dir: Path, baseline: str = BASELINE) -> Gathered:
         class_cols = [c for pair in twins.CLASS_COLUMNS for c in pair]
         by_class = (mun[["year", "code", "population", *class_cols]].copy()
                     if set(class_cols) <= set(mun.columns) else None)
-        series = [c for c in ("year", "welfare_krw_total", "investment_krw") if c in nat.columns]
+        series = [c for c in ("year", "welfare_krw_total", "investment_krw", "population",
+                              "qol_mean") if c in nat.columns]
         twin_inputs[ident["run"]] = (run, nat[series].copy(), by_class)
         mun = mun[wanted]
         final = mun[mun["year"] == mun["year"].max()].drop(columns="investment_krw")
@@ -286,14 +287,20 @@ def _twin_rows(inputs: dict[str, tuple[Run, pd.DataFrame, pd.DataFrame | None]],
             for year, frame in by_class.groupby("year"):
                 other = twin_class[twin_class["year"] == year]
                 if len(other):
-                    rows.append((int(year), "felt_benefit_paired",
-                                 twins.felt_benefit_paired(frame, other, float(threshold), spread)))
+                    args = (frame, other, float(threshold), spread)
+                    rows.append((int(year), "felt_benefit_paired", twins.felt_benefit_paired(*args)))
+                    rows.append((int(year), "felt_loss_paired", twins.felt_loss_paired(*args)))
         if {"welfare_krw_total", "investment_krw"} <= set(series.columns) & set(twin_series.columns):
             rate = float(run.config.get("run.discount_rate", 0.0))
-            ce = twins.cost_effectiveness_series(series, twin_series, rate)
-            if run.scenario == baseline:  # against itself: nothing bought, nothing spent
-                ce = ce.fillna(0.0) * 0.0
-            rows += [(int(y), "cost_effectiveness_paired", float(v)) for y, v in ce.items()]
+            appraisal = twins.appraisal_series(series, twin_series, rate)
+            for metric in ("cost_effectiveness_paired", "npv_krw_paired",
+                           "qol_person_years_per_krw_b_paired"):
+                if metric not in appraisal:
+                    continue
+                values = appraisal[metric]
+                if run.scenario == baseline:  # against itself: nothing bought, nothing spent
+                    values = values.fillna(0.0) * 0.0
+                rows += [(int(y), metric, float(v)) for y, v in values.items()]
         if not rows:
             continue
         ident = ids[name]
@@ -562,6 +569,28 @@ def effects_markdown(effects: pd.DataFrame, metrics: Sequence[str] = tuple(HEADL
     return "\n".join(lines) + "\n"
 
 
+def welfare_markdown(effects: pd.DataFrame, lang: str = "en") -> str:
+    """A Markdown table of where each condition's welfare effect comes from: the parts
+    (earnings, each service domain, other; they sum to the total) and the total, KRW
+    billion a year, mean over paired seeds, with the housing transfer beside them (paid
+    by occupants to owners: not welfare). Empty if the runs have no parts."""
+    parts = [m for m in (*WELFARE_PART_METRICS, "welfare_krw_total", "housing_transfer_krw")
+             if m in set(effects.get("metric", []))]
+    if effects.empty or "welfare_earnings_krw" not in parts:
+        return ""
+    named = {"welfare_krw_total": t("total", lang),
+             "housing_transfer_krw": t("housing transfer (not welfare)", lang)}
+    head = [named.get(m) or t(NATIONAL[m].label, lang) for m in parts]
+    lines = ["| " + t("condition", lang) + " | " + " | ".join(head) + " |",
+             "|---|" + "---|" * len(parts)]
+    for condition, group in effects.groupby("condition", sort=False):
+        g = group.set_index("metric")
+        cells = [_ci_text(g.at[m, "mean"] * 1e-9, g.at[m, "ci_low"] * 1e-9, g.at[m, "ci_high"] * 1e-9)
+                 for m in parts]
+        lines.append(f"| {condition.replace('|', chr(92) + '|')} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def precision_markdown(effects: pd.DataFrame, metrics: Sequence[str] = tuple(HEADLINE),
                        lang: str = "en") -> str:
     """A Markdown table of how precise each headline effect is: paired and unpaired
@@ -677,6 +706,16 @@ def compare(
           "metrics: `comparison.parquet`.", lang),
         "",
         effects_markdown(effects, lang=lang),
+        *([t("## Welfare by part", lang), "",
+           t("Where each welfare effect comes from, KRW billion a year against the baseline "
+             "(mean over paired seeds, 95 % interval): earnings (wages and employment), "
+             "services by domain, and other (movers choosing anew among the changed places); "
+             "the parts sum to the total. Dwellings, vacancy, prices, networks and the "
+             "constants are held at the start's values in both arms (docs/model.md 6.1). The "
+             "housing transfer, what occupants pay owners because prices moved, is shown "
+             "beside it and is not welfare. The appraisal (B/C, NPV at "
+             "`run.discount_rate`, cumulative) is in the table above.", lang), "",
+           welfare_markdown(effects, lang)] if welfare_markdown(effects) else []),
         t("## Precision of the pairing", lang),
         "",
         t("Standard errors of the effects with the pairing (paired seeds) and without it "
