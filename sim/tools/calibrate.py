@@ -520,6 +520,25 @@ def parser() -> argparse.ArgumentParser:
                     help="where --abc writes the accepted sets (trials beside it, resumable)")
     ap.add_argument("--abc-no-default", action="store_true",
                     help="keep --out as it is (do not make the best accepted set the default)")
+    hm = ap.add_argument_group("history matching (--history; sim/tools/history.py)")
+    hm.add_argument("--history", type=int, default=0, metavar="N",
+                    help="Bayesian history matching with Gaussian-process emulators instead of the "
+                         "TPE search: N simulated points per wave (each --seeds runs)")
+    hm.add_argument("--history-first", type=int, default=None, metavar="N1",
+                    help="points of wave 1, a Latin hypercube over the prior box (default: N)")
+    hm.add_argument("--history-waves", type=int, default=4, help="waves (default 4)")
+    hm.add_argument("--history-cut", type=float, default=3.0,
+                    help="implausibility cut (default 3)")
+    hm.add_argument("--history-kth", type=int, default=2,
+                    help="which largest implausibility must pass the cut: 1 the maximum, 2 the "
+                         "second largest (default 2)")
+    hm.add_argument("--history-candidates", type=int, default=100_000,
+                    help="candidates drawn per wave for the rejection design (default 100000)")
+    hm.add_argument("--history-dir", type=Path, default=ROOT / "outputs/history",
+                    help="working directory: trials.csv (every run) and the wave designs; "
+                         "rerunning the same command resumes from it")
+    hm.add_argument("--history-no-default", action="store_true",
+                    help="keep --out as it is (do not make the closest accepted set the default)")
     return ap
 
 
@@ -528,6 +547,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.abc:
         ap.error("--abc runs through python -m sim.calibrate (sim.tools.abc.main)")
+    if args.history:
+        ap.error("--history runs through python -m sim.calibrate (sim.tools.history.main)")
     if args.trials < 1 or args.seeds < 1:
         ap.error("--trials and --seeds must be >= 1")
 
