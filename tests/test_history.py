@@ -92,6 +92,24 @@ def test_rejection_design_keeps_only_accepted_points_and_measures_their_volume()
     assert len(nothing.unit) == 0 and nothing.candidates == 4000
 
 
+def test_seed_variance_is_unbiased_for_equal_noise_and_ignores_runaway_points() -> None:
+    rng = np.random.default_rng(3)
+    runs = rng.normal(0.0, 0.2, size=(4000, 2))  # 4000 points, 2 seeds each, sd 0.2
+    point_var = runs.var(axis=1, ddof=1)[:, None]
+    assert hm.seed_variance(point_var, 2)[0] == pytest.approx(0.04, rel=0.08)
+    point_var[:400] *= 1e4  # a tenth of the points run away
+    assert hm.seed_variance(point_var, 2)[0] < 0.06
+    four = rng.normal(0.0, 0.2, size=(4000, 4)).var(axis=1, ddof=1)[:, None]
+    assert hm.seed_variance(four, 4)[0] == pytest.approx(0.04, rel=0.08)
+
+
+def test_outputs_enter_from_their_wave_and_few_outputs_must_all_match() -> None:
+    targets = [hm.Target("a", 0, 1, 1), hm.Target("b", 0, 1, 1, from_wave=2)]
+    assert [t.name for t in hm.active(targets, 1)] == ["a"]
+    assert [t.name for t in hm.active(targets, 3)] == ["a", "b"]
+    assert hm.effective_kth(2, 5) == 1 and hm.effective_kth(2, 14) == 2 and hm.effective_kth(3, 9) == 3
+
+
 def test_widened_box_stays_in_the_unit_box() -> None:
     lo, hi = hm.widened_box(np.array([[0.0, 0.4], [0.5, 0.6]]), margin=0.1)
     np.testing.assert_allclose(lo, [0.0, 0.38])
@@ -106,7 +124,7 @@ def test_waves_recover_a_known_point_of_a_toy_simulator(tmp_path) -> None:
     assert shares[0] == 1.0 and shares[-1] < 0.1 and shares[2] <= shares[1] * 1.5
     truth = np.array([[0.3, 0.7]])
     for wave in record["fitted"]:
-        assert hm.kth_largest(wave.implausibility(truth, toy_targets()), setup.kth)[0] <= setup.cut
+        assert hm.kth_largest(wave.implausibility(truth), wave.kth)[0] <= setup.cut
     accepted = record["accepted"]
     assert len(accepted) >= 5
     for p in TOY_SPACE:
@@ -186,7 +204,7 @@ def test_history_matching_the_model_on_the_synthetic_region_recovers_its_paramet
     record = hm.run(setup, targets, tmp_path, progress=False, log=lambda _: None)
     unit_truth = np.array([[(0.25 - 0.08) / 0.32, 3.0 / 5.0]])
     wave = record["fitted"][0]
-    assert hm.kth_largest(wave.implausibility(unit_truth, targets), 1)[0] <= 3.0
+    assert hm.kth_largest(wave.implausibility(unit_truth), 1)[0] <= 3.0
     assert record["waves"][1]["nroy_share"] < 0.3
     second = pd.read_csv(tmp_path / "wave2.csv")
     assert second["migration.move_rate[0]"].between(0.15, 0.35).all()
