@@ -203,13 +203,14 @@ class Simulated:
     in_rate: np.ndarray  # (S, M) in-migrants per person a year
     national: list = field(default_factory=list)  # one national frame per seed
     household_growth: np.ndarray | None = None  # (S, M) log household growth over the run
+    flows: list = field(default_factory=list)  # one flows frame per seed (flows.parquet)
 
 
 def simulate(cfgs: list[SimConfig], region=None) -> Simulated:
     """Run each config to the end and collect growth, flows and national series."""
     from sim.runner import run
 
-    growth, pop_end, in_rate, national, hh_growth = [], [], [], [], []
+    growth, pop_end, in_rate, national, hh_growth, flows = [], [], [], [], [], []
     for cfg in cfgs:
         result = run(cfg, region=region, progress=False)
         mun = result.municipalities
@@ -224,8 +225,9 @@ def simulate(cfgs: list[SimConfig], region=None) -> Simulated:
         pop_end.append(p1)
         in_rate.append(inflow.to_numpy(float) / np.maximum(p0, 1.0) / max(last - first, 1))
         national.append(result.national)
+        flows.append(result.flows)
     return Simulated(np.array(growth), np.array(pop_end), np.array(in_rate), national,
-                     np.array(hh_growth))
+                     np.array(hh_growth), flows)
 
 
 def _band(x: float, lo: float, hi: float) -> float:
