@@ -754,6 +754,7 @@ def fit_wave(means: pd.DataFrame, var_seed: np.ndarray, setup: Setup, targets: S
     rng = np.random.default_rng(setup.sampler_seed)
     fold = rng.permutation(len(x)) % 5
     z = np.full(y.shape, np.nan)
+    err = np.full(y.shape, np.nan)
     for k in range(5):
         test = fold == k
         if test.sum() == 0 or (~test).sum() < 5:
@@ -761,11 +762,11 @@ def fit_wave(means: pd.DataFrame, var_seed: np.ndarray, setup: Setup, targets: S
         part = Emulator(seed=setup.sampler_seed).fit(x[~test], y[~test], var_seed / setup.seeds,
                                                      kernels=em.kernels())
         m, v = part.predict(x[test])
-        z[test] = (y[test] - m) / np.sqrt(v + var_seed / setup.seeds)
+        err[test] = y[test] - m
+        z[test] = err[test] / np.sqrt(v + var_seed / setup.seeds)
     check = {name: {"within_3sd": float(np.nanmean(np.abs(z[:, j]) <= 3)),
                     "rmse_standardized": float(np.sqrt(np.nanmean(z[:, j] ** 2))),
-                    "r2": float(1 - np.nanmean((z[:, j] * np.sqrt(
-                        np.mean(var_seed[j] / setup.seeds))) ** 2) / max(np.var(y[:, j]), 1e-300))}
+                    "r2": float(1 - np.nanmean(err[:, j] ** 2) / max(np.var(y[:, j]), 1e-300))}
              for j, name in enumerate(names)}
     return wave, {"training_points": int(len(x)), "emulated": names, "kth": wave.kth,
                   "cross_validation": check}
