@@ -1,11 +1,21 @@
 """``python -m sim.calibrate [options]``: calibrate behaviour on the census 2010->2015
 (the TPE search and amenity trends: :mod:`sim.tools.calibrate`; ``--abc N``, the
-posterior sample: :mod:`sim.tools.abc`)."""
+ABC posterior sample: :mod:`sim.tools.abc`; ``--history N``, Bayesian history matching
+with Gaussian-process emulators: :mod:`sim.tools.history`)."""
 
 import sys
 
+
+def _given(flag: str) -> bool:
+    return any(a == flag or a.startswith(flag + "=") for a in sys.argv[1:])
+
+
 if __name__ == "__main__":
-    if any(a == "--abc" or a.startswith("--abc=") for a in sys.argv[1:]):
+    if _given("--abc") and _given("--history"):
+        sys.exit("error: --abc and --history are two methods; give one")
+    if _given("--history"):
+        from sim.tools.history import main
+    elif _given("--abc"):
         from sim.tools.abc import main
     else:
         from sim.tools.calibrate import main

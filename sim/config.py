@@ -313,6 +313,10 @@ class ValidateOptions:
 
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3])
     trends: str = "calibrated_trends"  # behaviour option also validated; "" to skip
+    # Behaviour sets drawn (without replacement, seeded) from the shipped sample and
+    # validated too, each with the first two seeds: the forecast's spread over the sample.
+    draws: int = bounded(0, lo=0, hi=1000, doc="behaviour sets; 0: none")
+    posterior: str = ""  # the sample's CSV; "" = configs/behaviour/posterior.csv
 
 
 @dataclass

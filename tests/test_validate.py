@@ -223,3 +223,95 @@ def test_documented_commands_are_the_ones_that_made_the_shipped_calibration():
         note = " ".join(load_behaviour(option).note.split())
         command = re.search(r"`(python -m sim\.calibrate[^`]*)`", note).group(1)
         assert command in docs, f"{option}: {command!r} not in docs/validation.md"
+
+
+# ------------------------------------------------ issue 26 item 5: the wider validation
+def test_province_units_fold_sejong_into_chungnam_and_cover_every_province():
+    from sim.data import flows as kosis
+    from sim.tools.validate import province_units
+
+    units = province_units()
+    assert len(units) == 16 and units[34] == (29, 34)
+    assert sorted(c for m in units.values() for c in m) == sorted(kosis.PROVINCES)
+
+
+def test_model_province_net_counts_moves_across_unit_lines_only():
+    import pandas as pd
+
+    from sim.tools.validate import model_province_net
+
+    frame = pd.DataFrame({
+        "year": [2011] * 4, "origin_code": [11, 29, 34, 11], "destination_code": [31, 34, 11, 11],
+        "movers": [5000.0, 700.0, 2000.0, 9000.0], "age_class": ["20_39"] * 4})
+    net = model_province_net([frame, frame])
+    assert net.loc[2011, 11] == pytest.approx(-3.0)  # -5 k to Gyeonggi, +2 k from Chungnam
+    assert net.loc[2011, 31] == pytest.approx(5.0)
+    assert net.loc[2011, 34] == pytest.approx(-2.0)  # Sejong -> Chungnam stays inside the unit
+    assert net.loc[2011].sum() == pytest.approx(0.0)
+
+
+def test_province_metrics_and_the_persistence_rival_by_hand():
+    import pandas as pd
+
+    from sim.tools.validate import kosis_province_net, province_metrics
+
+    obs = pd.DataFrame({1: [10.0, 20.0], 2: [-9.0, -9.0], 3: [3.0, 1.0]}, index=[2011, 2012])
+    pred = pd.DataFrame({1: [12.0, 24.0], 2: [-3.0, -3.0], 3: [-1.0, 1.0]}, index=[2011, 2012])
+    m = province_metrics(pred, obs)
+    assert m["rmse"] == pytest.approx(np.sqrt(np.mean([4, 16, 36, 36, 16, 0])))
+    assert m["mae"] == pytest.approx(np.mean([2, 4, 6, 6, 4, 0]))
+    # totals 36 vs 30 (within a third), -6 vs -18 (sign right, not within), 0 vs 4 (sign wrong)
+    assert (m["sign_right"], m["within_a_third"], m["units"]) == (2, 1, 3)
+    kosis = kosis_province_net([2011, 2012, 2013, 2014, 2015])
+    assert kosis.loc[2013, 11] == pytest.approx(-100.6, abs=0.1)  # KOSIS: Seoul -100,6xx in 2013
+    assert kosis.loc[2011].sum() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_household_forecasts_and_the_method_corrected_persistence():
+    from sim.data.base_period import method_correction
+
+    region = load_region(region_config("korea"))
+    t = region.table
+    hh = naive_forecasts(t, 2020, 2025, "households")
+    np.testing.assert_allclose(hh["persistence"], np.log(t["households_2020"] / t["households_2015"]))
+    assert "damped_persistence" in hh and "persistence_corrected" not in hh
+    pop = naive_forecasts(t, 2015, 2020, corrected=True)
+    np.testing.assert_allclose(pop["persistence_corrected"] - pop["persistence"],
+                               method_correction(t, 2010, 2015))
+    assert "persistence_corrected" not in naive_forecasts(t, 2020, 2025, corrected=True)
+
+
+def test_validation_over_sample_draws_writes_their_spread(tmp_path):
+    import pandas as pd
+
+    from sim.tools import abc
+
+    post = tmp_path / "posterior.csv"
+    sets = pd.DataFrame(abc.design(3, seed=5))
+    sets.insert(0, "rank", [1, 2, 3])
+    sets.to_csv(post, index=False)
+    cfg = make_config(run={"start_year": 2015, "years": 5, "scale": 50.0})
+    result = run_validation(cfg, [0], "", tmp_path, draws=2, posterior=post)
+    draws = result["posterior_draws"]
+    assert draws["n"] == 2 and draws["seeds"] == [0]
+    table = pd.read_csv(tmp_path / "draws.csv")
+    assert len(table) == 2 and set(table["rank"]) <= {1, 2, 3}
+    assert draws["spread"]["rmse"]["p05"] <= draws["spread"]["rmse"]["median"] <= draws["spread"]["rmse"]["p95"]
+    assert {"zero_change", "persistence"} <= set(result["naive_households"])
+    assert "Over 2 behaviour sets" in (tmp_path / "summary.md").read_text()
+    with pytest.raises(ConfigError, match="no such file"):
+        run_validation(cfg, [0], "", tmp_path, draws=2, posterior=tmp_path / "missing.csv")
+
+
+def test_a_2010_start_is_checked_against_kosis_province_flows(tmp_path):
+    cfg = make_config("region=korea", run={"start_year": 2010, "years": 5, "scale": 400.0})
+    result = run_validation(cfg, [0], "", tmp_path)
+    assert result["period"] == "2010-2015" and result["naive"] == {}
+    model, naive = result["model"]["province_net"], result["naive_province_net"]["persistence"]
+    assert model["units"] == naive["units"] == 16
+    by_year = result["province_net_by_year"]
+    assert set(by_year) == {"model", "kosis", "persistence"}
+    # The rival repeats each unit's 2006-2010 mean in every year.
+    seoul = by_year["persistence"]["11"]
+    assert len(set(seoul.values())) == 1 and list(seoul) == ["2011", "2012", "2013", "2014", "2015"]
+    assert "Net migration from other provinces" in (tmp_path / "summary.md").read_text()

@@ -203,13 +203,14 @@ class Simulated:
     in_rate: np.ndarray  # (S, M) in-migrants per person a year
     national: list = field(default_factory=list)  # one national frame per seed
     household_growth: np.ndarray | None = None  # (S, M) log household growth over the run
+    flows: list = field(default_factory=list)  # one flows frame per seed (flows.parquet)
 
 
 def simulate(cfgs: list[SimConfig], region=None) -> Simulated:
     """Run each config to the end and collect growth, flows and national series."""
     from sim.runner import run
 
-    growth, pop_end, in_rate, national, hh_growth = [], [], [], [], []
+    growth, pop_end, in_rate, national, hh_growth, flows = [], [], [], [], [], []
     for cfg in cfgs:
         result = run(cfg, region=region, progress=False)
         mun = result.municipalities
@@ -224,8 +225,9 @@ def simulate(cfgs: list[SimConfig], region=None) -> Simulated:
         pop_end.append(p1)
         in_rate.append(inflow.to_numpy(float) / np.maximum(p0, 1.0) / max(last - first, 1))
         national.append(result.national)
+        flows.append(result.flows)
     return Simulated(np.array(growth), np.array(pop_end), np.array(in_rate), national,
-                     np.array(hh_growth))
+                     np.array(hh_growth), flows)
 
 
 def _band(x: float, lo: float, hi: float) -> float:
@@ -520,6 +522,25 @@ def parser() -> argparse.ArgumentParser:
                     help="where --abc writes the accepted sets (trials beside it, resumable)")
     ap.add_argument("--abc-no-default", action="store_true",
                     help="keep --out as it is (do not make the best accepted set the default)")
+    hm = ap.add_argument_group("history matching (--history; sim/tools/history.py)")
+    hm.add_argument("--history", type=int, default=0, metavar="N",
+                    help="Bayesian history matching with Gaussian-process emulators instead of the "
+                         "TPE search: N simulated points per wave (each --seeds runs)")
+    hm.add_argument("--history-first", type=int, default=None, metavar="N1",
+                    help="points of wave 1, a Latin hypercube over the prior box (default: N)")
+    hm.add_argument("--history-waves", type=int, default=4, help="waves (default 4)")
+    hm.add_argument("--history-cut", type=float, default=3.0,
+                    help="implausibility cut (default 3)")
+    hm.add_argument("--history-kth", type=int, default=2,
+                    help="which largest implausibility must pass the cut: 1 the maximum, 2 the "
+                         "second largest (default 2)")
+    hm.add_argument("--history-candidates", type=int, default=100_000,
+                    help="candidates drawn per wave for the rejection design (default 100000)")
+    hm.add_argument("--history-dir", type=Path, default=ROOT / "outputs/history",
+                    help="working directory: trials.csv (every run) and the wave designs; "
+                         "rerunning the same command resumes from it")
+    hm.add_argument("--history-no-default", action="store_true",
+                    help="keep --out as it is (do not make the closest accepted set the default)")
     return ap
 
 
@@ -528,6 +549,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.abc:
         ap.error("--abc runs through python -m sim.calibrate (sim.tools.abc.main)")
+    if args.history:
+        ap.error("--history runs through python -m sim.calibrate (sim.tools.history.main)")
     if args.trials < 1 or args.seeds < 1:
         ap.error("--trials and --seeds must be >= 1")
 
