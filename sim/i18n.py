@@ -390,10 +390,10 @@ KO: dict[str, str] = {
         "(c) 광역 주도 선정이 중앙 주도보다 더 많은 사람이 편익을 체감하게 한다",
     "(d) operated packages keep more service than build-only":
         "(d) 운영까지 포함한 패키지가 구축만 하는 방식보다 서비스를 더 오래 유지한다",
-    "(e) need-based money lowers the capital region's share of the people":
-        "(e) 필요 기반 배분이 수도권 인구 비중을 낮춘다",
-    "(e) need-based money keeps more people in Jeonbuk":
-        "(e) 필요 기반 배분이 전북에 더 많은 인구를 머물게 한다",
+    "(e) balanced, need-based money lowers the capital region's share of the people":
+        "(e) 지역 균형의 필요 기반 배분이 수도권 인구 비중을 낮춘다",
+    "(e) balanced, need-based money keeps more people in Jeonbuk":
+        "(e) 지역 균형의 필요 기반 배분이 전북에 더 많은 인구를 머물게 한다",
     "(e) the brief's package (all four levers) lowers the capital region's share":
         "(e) 브리프의 패키지(네 가지 수단 모두)가 수도권 인구 비중을 낮춘다",
     "(e) the brief's package keeps more people in Jeonbuk":

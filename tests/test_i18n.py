@@ -354,7 +354,7 @@ def test_a_korean_claims_report_renders_without_missing_glyphs(tmp_path: Path) -
         text = report.write_page(tables, tmp_path / "results_ko.md", tmp_path / "img", "abc",
                                  lang="ko")
     assert text.startswith("# 결과")
-    assert KO["(e) need-based money keeps more people in Jeonbuk"] in text
+    assert KO["(e) balanced, need-based money keeps more people in Jeonbuk"] in text
     assert "holds" not in text.replace("holds_more", "")  # verdicts are in Korean
     pngs = _pngs(tmp_path / "img")
     assert {p.stem for p in pngs} >= {"verdicts_2045", "effects_2045", "dose", "noise_floor"}
