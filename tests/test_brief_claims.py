@@ -355,3 +355,28 @@ def test_dose_response_table(tmp_path: Path) -> None:
     for label, g in table.groupby("claim"):
         first = g.loc[beyond[g.index], "budget_krw"].min() if beyond[g.index].any() else np.nan
         assert (np.isnan(first) and np.isnan(cross[label])) or first == cross[label]
+
+
+PUBLISHED = ROOT / "docs" / "study"
+
+
+@pytest.mark.skipif(not (PUBLISHED / "claims.csv").exists(), reason="no published study in docs/study")
+def test_published_claims_are_regenerated_from_the_published_outcomes() -> None:
+    """docs/results.md rests on docs/study/claims.csv: recomputed from the committed
+    outcomes, worlds and design it must come out the same, so the page can be checked
+    without an hour of computing."""
+    settings = json.loads((PUBLISHED / "settings.json").read_text())
+    sp = space.load_space(ROOT / settings["space"])
+    d = sp.design
+    assert [f.name for f in d.factors] == list(settings["factors"])
+    assert d.replicates == settings["replicates"] and d.fraction == settings["fraction"]
+    plan = pd.read_csv(PUBLISHED / "worlds.csv")
+    outcomes = pd.read_parquet(PUBLISHED / "outcomes.parquet")
+    kept = outcomes[outcomes["world"].isin(plan.loc[plan["fits"], "world"])]
+    again = verdicts.claims_table(kept, d, settings["years"])
+    published = pd.read_csv(PUBLISHED / "claims.csv")
+    assert len(published) == len(again) > 0
+    pd.testing.assert_frame_equal(published.reset_index(drop=True),
+                                  again[published.columns].reset_index(drop=True),
+                                  check_dtype=False, rtol=1e-9)
+    assert settings["worlds_fitting"] == int(plan["fits"].sum())
