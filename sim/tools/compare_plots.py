@@ -241,7 +241,7 @@ def province_maps(prov_effects: pd.DataFrame, condition: str, boundaries, baseli
     migration from the other provinces and on QoL, mean over paired seeds."""
     d = prov_effects[prov_effects["condition"] == condition]
     codes = boundaries["province_code"].astype(int)
-    fig, axes = subplots(1, 3, figsize=(18, 8))
+    fig, axes = subplots(1, 3, figsize=(18, 7))
     panels = (
         ("population", 1e-3, t("population, thousand people", lang), t("Population", lang)),
         ("net_migration", 1e-3, t("net migration from other provinces, thousand people a year",
