@@ -260,6 +260,11 @@ KO: dict[str, str] = {
     "maps drawn for the first {most} of {n} conditions": "조건 {n}개 중 처음 {most}개만 지도로 그림",
     "Jeonbuk panel: population, effect and per-municipality QoL":
         "전북: 인구, 효과, 시군별 삶의 질",
+    "Net migration from other provinces": "다른 시도와의 순이동",
+    "{when} effect by province: {condition} vs {baseline} (mean of {n} paired seeds)":
+        "{when} 시도별 효과: {condition} 대 {baseline} (짝지은 시드 {n}개 평균)",
+    "Province map: {condition} vs {baseline}, population, net migration and QoL":
+        "시도 지도: {condition} 대 {baseline}, 인구, 순이동, 삶의 질",
     # -- a comparison's summary.md (sim/tools/compare.py)
     "_No effects computed (see the notes below)._": "_계산된 효과가 없습니다 (아래 참고 사항)._",
     "condition": "조건",
@@ -304,6 +309,23 @@ KO: dict[str, str] = {
     "noise that the common random numbers leave (docs/experiments.md).":
         "짝지은 경우(같은 시드)와 짝짓지 않은 경우(독립 실행)의 효과 표준오차와 그 분산비: "
         "공통 난수를 쓴 뒤 남는 실행 간 잡음의 비율입니다 (docs/experiments.md).",
+    "## Province effects": "## 시도별 효과",
+    "Effect on each province in {when} against the baseline: mean difference over paired "
+    "seeds with its 95 % t interval, as above; population in thousand people, net migration "
+    "from the other provinces (moves in minus moves out across the province's border, that "
+    "year) in thousand people a year, QoL in points (population-weighted). All of them, with "
+    "standard errors and MDE: `province_effects.csv`; levels by year: each run's "
+    "`provinces.parquet`.":
+        "{when} 기준 대비 시도별 효과: 위와 같이 짝지은 시드의 평균 차이와 95 % t 신뢰구간; "
+        "인구는 천 명, 다른 시도와의 순이동(그해 시도 경계를 넘어 들어온 이동에서 나간 이동을 "
+        "뺀 값)은 연간 천 명, 삶의 질은 점수(인구 가중)입니다. 표준오차와 MDE를 포함한 전체: "
+        "`province_effects.csv`; 연도별 수준: 각 실행의 `provinces.parquet`.",
+    "_No province effects (the runs have no `provinces.parquet`, or no baseline runs)._":
+        "_시도별 효과가 없습니다 (실행에 `provinces.parquet`가 없거나 기준 실행이 없습니다)._",
+    "pairs": "쌍",
+    "population, thousand people": "인구, 천 명",
+    "net migration from other provinces, thousand people a year": "다른 시도와의 순이동, 연간 천 명",
+    "QoL, points": "삶의 질, 점",
     "## Figures": "## 그림",
     "- none": "- 없음",
     "## Notes": "## 참고 사항",
@@ -357,6 +379,9 @@ KO: dict[str, str] = {
     "discounted at {rate})":
         "**지금까지의 주요 효과** (시드 하나; {scenario} − 같은 시드의 no_investment; "
         "B/C, NPV, 10억 원당 삶의 질 인년은 시작부터 누적, 연 {rate} 할인)",
+    "investment, KRW billion": "투자, 십억 원",
+    "**Province effects in {year}** (one seed; {scenario} minus its no_investment twin)":
+        "**{year}년 시도별 효과** (시드 하나; {scenario} − 같은 시드의 no_investment)",
     "Condition": "조건",
     "Mean over paired seeds of the final-year difference against {baseline}.":
         "{baseline} 대비 최종 연도 차이의 짝지은 시드 평균.",

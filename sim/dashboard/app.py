@@ -216,6 +216,7 @@ def RunView(run: runs.DashboardRun) -> None:
         with solara.Column():
             NationalSeries(run)
             HeadlineEffects(run)
+            ProvinceEffects(run)
 
 
 @solara.component
@@ -295,6 +296,36 @@ def HeadlineEffects(run: runs.DashboardRun) -> None:
                "discounted at {rate})", lang, scenario=run.cfg.scenario.name,
                rate=f"{run.cfg.run.discount_rate:.1%}"))
     solara.HTML(tag="div", unsafe_innerHTML=_table_html(shown, "headline-effects"))
+
+
+@solara.component
+def ProvinceEffects(run: runs.DashboardRun) -> None:
+    """The effects by province: scenario minus twin, this year (net migration: moves
+    from the other provinces minus moves to them; none in the start year)."""
+    _follow_steps()
+    if run.twin is None or run.years_recorded() == 0:
+        return
+    now, twin = run.provinces()
+    lang = language.value
+    names = now["province"]
+    if lang == "ko":
+        names = now["province_ko"].where(now["province_ko"].fillna("") != "", names)
+
+    def effect(column: str, factor: float) -> list[str]:
+        diff = (now[column].to_numpy(dtype=float) - twin[column].to_numpy(dtype=float)) * factor
+        return [_number(v, signed=True) for v in diff]
+
+    shown = pd.DataFrame({
+        t("province", lang): names.to_numpy(),
+        t("population, thousand people", lang): effect("population", 1e-3),
+        t("net migration from other provinces, thousand people a year", lang):
+            effect("net_migration", 1e-3),
+        t("QoL, points", lang): effect("qol", 1.0),
+        t("investment, KRW billion", lang): effect("investment_krw", 1e-9),
+    })
+    markdown(t("**Province effects in {year}** (one seed; {scenario} minus its no_investment "
+               "twin)", lang, year=run.year, scenario=run.cfg.scenario.name))
+    solara.HTML(tag="div", unsafe_innerHTML=_table_html(shown, "province-effects"))
 
 
 # ------------------------------------------------------------------------------- Study

@@ -29,6 +29,7 @@ from sim.compat import ScenarioKeyword, mesa
 from sim.config import CONFIG_DIR, ConfigError, SimConfig
 from sim.data import RegionDataError
 from sim.model import SmartCityModel, release
+from sim.outputs import provinces_frame
 from sim.parameters import PARAMETERS, config_for
 
 BASELINE = "no_investment"
@@ -214,6 +215,13 @@ class DashboardRun(ScenarioKeyword, mesa.Model):
         n = self.years_recorded()
         rec, base = self.treated.records, self.baseline.records
         return rec.municipal_year(0), rec.municipal_year(n - 1), base.municipal_year(n - 1)
+
+    def provinces(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Province rows (:func:`sim.outputs.provinces_frame`) of the scenario and of the
+        twin this year, in the same order."""
+        n = self.years_recorded()
+        return tuple(provinces_frame(m.records.municipal_year(n - 1), m.records.flows_frame(),
+                                     m.world) for m in (self.treated, self.baseline))
 
     def invested(self) -> np.ndarray:
         """(M,) investment each municipality received so far, KRW."""
