@@ -191,6 +191,7 @@ def test_the_start_year_map_shows_levels_not_a_flat_colour() -> None:
                                    diverging=change.diverging, domain=change.domain,
                                    log=change.log, note="no effect yet")
     assert spec["title"]["subtitle"] == "no effect yet"
+    assert spec["encoding"]["color"]["legend"]["title"] == "thousand people"  # this year only
     assert len({d["properties"]["value"] for d in spec["data"]["values"]}) > 1
     run.step()
     assert not runs.map_view(run, runs.layers(["population"])[0], difference=True).start_levels

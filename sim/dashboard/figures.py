@@ -79,7 +79,7 @@ def choropleth_spec(
     ``domain`` is a colour range fixed by the caller (the Explore map's range for a whole
     run, :func:`sim.dashboard.runs.colour_range`, so that the frames of two years can be
     compared): values beyond it take the end colours, and the colour bar's title says
-    that the range is fixed. Without it the range follows the values shown: diverging
+    that the range is fixed (unless a ``note`` says the map stands in for this year). Without it the range follows the values shown: diverging
     layers are centred on 0 with a symmetric range (98th percentile of the absolute
     values, so one outlier does not wash out the rest), others span the values. ``log``
     colours on a log-like scale (symlog); ``note`` is a line under the title (what the map shows
@@ -98,7 +98,8 @@ def choropleth_spec(
     if domain is not None:
         scale = {"scheme": scheme, "domain": [float(domain[0]), float(domain[1])],
                  "clamp": True}
-        legend_title = [legend_title, t("same colours every year", lang)]
+        if not note:  # a map with a note stands in for one year: no claim on the others
+            legend_title = [legend_title, t("same colours every year", lang)]
     elif diverging:
         lim = float(np.nanpercentile(np.abs(finite), 98)) if len(finite) else 1.0
         lim = lim if lim > 0 and math.isfinite(lim) else 1.0
