@@ -369,6 +369,9 @@ KO: dict[str, str] = {
     "difference from twin": "쌍둥이(기준) 대비 차이",
     " minus twin": " − 쌍둥이(기준)",
     "{low} to {high}": "{low} ~ {high}",
+    "same colours every year": "모든 연도 같은 색 범위",
+    "Start year: no change or effect yet, so the map shows levels":
+        "시작 연도: 아직 변화도 효과도 없어 지도는 수준을 보여 줍니다",
     "This is the baseline scenario: effects are measured against it.":
         "기준 시나리오입니다: 효과는 이 시나리오에 대해 잽니다.",
     "in {year}": "{year}년",
