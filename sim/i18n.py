@@ -570,7 +570,7 @@ KO: dict[str, str] = {
     "either side.":
         "연간 0.1조~5조 원 예산에서의 설계 효과 (`dose.csv`; {note}). 분기 예산은 효과의 "
         "구간이 어느 쪽으로든 임계값을 넘는 가장 작은 예산입니다.",
-    "break-even budget": "분기 예산",
+    "break-even budget, {year}": "분기 예산, {year}년",
     "KRW {value} T a year": "연간 {value}조 원",
     "not within 5 T": "5조 원 이내에서 없음",
     "dose-response": "예산-효과 관계",
@@ -593,6 +593,7 @@ KO: dict[str, str] = {
     "## Reproduce": "## 재현",
     "the study (about an hour)": "연구 (약 한 시간)",
     "the budget sweep": "예산 스윕",
+    "the noise floor by scale": "규모별 잡음 하한",
     "this page": "이 페이지",
     'B/C vs twin': '기준 대비 B/C',
     'Benefit-cost ratio (discounted welfare gain per KRW spent)': '편익-비용 비율 (지출 1원당 할인된 후생 증가)',

@@ -347,14 +347,17 @@ def test_dose_response_table(tmp_path: Path) -> None:
 
     sp = space.load_space(_space_file(tmp_path))
     table = dose.dose_table(tmp_path / "dose", sp.design, list(TINY), [1e11, 1e12], 2, 1, False)
-    assert len(table) == 2 * len(sp.design.claims)
+    years = run.outcome_years(list(TINY), None)
+    assert len(years) == 2  # the money's end year and the final year, as in the study
+    assert sorted(table["year"].unique()) == list(years)
+    assert len(table) == 2 * len(sp.design.claims) * len(years)
     assert (table["low"] <= table["effect"]).all() and (table["effect"] <= table["high"]).all()
-    cross = table.groupby("claim")["crosses_at_krw"].first()
+    cross = table.groupby(["claim", "year"])["crosses_at_krw"].first()
     assert cross.isna().all() or cross.dropna().isin([1e11, 1e12]).all()
     beyond = (table["low"] > table["threshold"]) | (table["high"] < -table["threshold"])
-    for label, g in table.groupby("claim"):
+    for key, g in table.groupby(["claim", "year"]):
         first = g.loc[beyond[g.index], "budget_krw"].min() if beyond[g.index].any() else np.nan
-        assert (np.isnan(first) and np.isnan(cross[label])) or first == cross[label]
+        assert (np.isnan(first) and np.isnan(cross[key])) or first == cross[key]
 
 
 PUBLISHED = ROOT / "docs" / "study"
