@@ -383,3 +383,26 @@ def test_published_claims_are_regenerated_from_the_published_outcomes() -> None:
                                   again[published.columns].reset_index(drop=True),
                                   check_dtype=False, rtol=1e-9)
     assert settings["worlds_fitting"] == int(plan["fits"].sum())
+
+
+def test_the_screen_keeps_the_sets_whose_twin_fits(tmp_path: Path) -> None:
+    """screen.py runs each accepted set's twin and keeps it when its fit statistics lie in
+    every band: wide bands keep all, an impossible band none, and the statistics are the
+    ones the study's own fit check reads."""
+    from brief_claims import screen
+
+    rows = pd.read_csv(ROOT / "configs" / "behaviour" / "posterior.csv").head(3)
+    posterior = tmp_path / "posterior.csv"
+    rows.to_csv(posterior, index=False)
+    base = ["region=synthetic", "region.n_municipalities=12", "run.scale=200"]
+    wide = screen.screen(posterior, {"movers_share": (0.0, 1.0)}, base, 1, tmp_path / "w", 1, False)
+    assert wide["fits"].all() and len(wide) == 3
+    assert wide["fit_movers_share"].between(0, 1).all()
+    none = screen.screen(posterior, {"movers_share": (2.0, 3.0)}, base, 1, tmp_path / "w", 1, False)
+    assert not none["fits"].any()
+    pd.testing.assert_series_equal(wide["fit_movers_share"], none["fit_movers_share"])  # reused
+    code = screen.main(["--posterior", str(posterior), "--space", str(_space_file(
+        tmp_path, fit={"movers_share": [2.0, 3.0]})), "--out", str(tmp_path / "kept.csv"),
+        "--all", str(tmp_path / "all.csv"), "--work", str(tmp_path / "w"), "--seeds", "1",
+        "--jobs", "1", "--no-progress", *base])
+    assert code == 1 and not (tmp_path / "kept.csv").exists() and (tmp_path / "all.csv").exists()
