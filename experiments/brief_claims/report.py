@@ -398,6 +398,8 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
         lines += [t("Break-even values of the most important assumption (where the share of "
                     "decided worlds holding crosses 50 %):", lang), "", md_table(tab), ""]
     dose = tables["dose"]
+    if len(dose) and "year" not in dose:  # a table from before the years were recorded
+        dose = dose.assign(year=max(settings.get("years") or [0]))
     if len(dose):
         save(dose_figure(dose, drawn), img_dir / "dose")
         cross = dose.groupby(["claim", "year"], sort=False)["crosses_at_krw"].first().unstack()
