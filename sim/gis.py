@@ -8,8 +8,8 @@ boundaries, as GeoPackage and GeoParquet, for QGIS and other GIS.
 A run (``run.gis=true`` writes it at the end of the run, or the command for a finished
 run: :func:`export_run`) gets ``gis/`` in its directory:
 
-- ``run_<year>.gpkg`` with the layer ``municipalities`` (and ``provinces`` once runs
-  write ``provinces.parquet``);
+- ``run_<year>.gpkg`` with the layers ``municipalities`` and ``provinces`` (from
+  ``provinces.parquet``; runs written before it existed get no ``provinces`` layer);
 - ``municipalities_<year>.parquet`` (and ``provinces_<year>.parquet``): the same layers
   as GeoParquet.
 

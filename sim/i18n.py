@@ -260,6 +260,11 @@ KO: dict[str, str] = {
     "maps drawn for the first {most} of {n} conditions": "조건 {n}개 중 처음 {most}개만 지도로 그림",
     "Jeonbuk panel: population, effect and per-municipality QoL":
         "전북: 인구, 효과, 시군별 삶의 질",
+    "Net migration from other provinces": "다른 시도와의 순이동",
+    "{when} effect by province: {condition} vs {baseline} (mean of {n} paired seeds)":
+        "{when} 시도별 효과: {condition} 대 {baseline} (짝지은 시드 {n}개 평균)",
+    "Province map: {condition} vs {baseline}, population, net migration and QoL":
+        "시도 지도: {condition} 대 {baseline}, 인구, 순이동, 삶의 질",
     # -- a comparison's summary.md (sim/tools/compare.py)
     "_No effects computed (see the notes below)._": "_계산된 효과가 없습니다 (아래 참고 사항)._",
     "condition": "조건",
@@ -304,6 +309,23 @@ KO: dict[str, str] = {
     "noise that the common random numbers leave (docs/experiments.md).":
         "짝지은 경우(같은 시드)와 짝짓지 않은 경우(독립 실행)의 효과 표준오차와 그 분산비: "
         "공통 난수를 쓴 뒤 남는 실행 간 잡음의 비율입니다 (docs/experiments.md).",
+    "## Province effects": "## 시도별 효과",
+    "Effect on each province in {when} against the baseline: mean difference over paired "
+    "seeds with its 95 % t interval, as above; population in thousand people, net migration "
+    "from the other provinces (moves in minus moves out across the province's border, that "
+    "year) in thousand people a year, QoL in points (population-weighted). All of them, with "
+    "standard errors and MDE: `province_effects.csv`; levels by year: each run's "
+    "`provinces.parquet`.":
+        "{when} 기준 대비 시도별 효과: 위와 같이 짝지은 시드의 평균 차이와 95 % t 신뢰구간; "
+        "인구는 천 명, 다른 시도와의 순이동(그해 시도 경계를 넘어 들어온 이동에서 나간 이동을 "
+        "뺀 값)은 연간 천 명, 삶의 질은 점수(인구 가중)입니다. 표준오차와 MDE를 포함한 전체: "
+        "`province_effects.csv`; 연도별 수준: 각 실행의 `provinces.parquet`.",
+    "_No province effects (the runs have no `provinces.parquet`, or no baseline runs)._":
+        "_시도별 효과가 없습니다 (실행에 `provinces.parquet`가 없거나 기준 실행이 없습니다)._",
+    "pairs": "쌍",
+    "population, thousand people": "인구, 천 명",
+    "net migration from other provinces, thousand people a year": "다른 시도와의 순이동, 연간 천 명",
+    "QoL, points": "삶의 질, 점",
     "## Figures": "## 그림",
     "- none": "- 없음",
     "## Notes": "## 참고 사항",
@@ -371,6 +393,9 @@ KO: dict[str, str] = {
     "difference from twin": "쌍둥이(기준) 대비 차이",
     " minus twin": " − 쌍둥이(기준)",
     "{low} to {high}": "{low} ~ {high}",
+    "same colours every year": "모든 연도 같은 색 범위",
+    "Start year: no change or effect yet, so the map shows levels":
+        "시작 연도: 아직 변화도 효과도 없어 지도는 수준을 보여 줍니다",
     "This is the baseline scenario: effects are measured against it.":
         "기준 시나리오입니다: 효과는 이 시나리오에 대해 잽니다.",
     "in {year}": "{year}년",
@@ -381,6 +406,9 @@ KO: dict[str, str] = {
     "discounted at {rate})":
         "**지금까지의 주요 효과** (시드 하나; {scenario} − 같은 시드의 no_investment; "
         "B/C, NPV, 10억 원당 삶의 질 인년은 시작부터 누적, 연 {rate} 할인)",
+    "investment, KRW billion": "투자, 십억 원",
+    "**Province effects in {year}** (one seed; {scenario} minus its no_investment twin)":
+        "**{year}년 시도별 효과** (시드 하나; {scenario} − 같은 시드의 no_investment)",
     "Condition": "조건",
     "Mean over paired seeds of the final-year difference against {baseline}.":
         "{baseline} 대비 최종 연도 차이의 짝지은 시드 평균.",
@@ -566,7 +594,7 @@ KO: dict[str, str] = {
     "either side.":
         "연간 0.1조~5조 원 예산에서의 설계 효과 (`dose.csv`; {note}). 분기 예산은 효과의 "
         "구간이 어느 쪽으로든 임계값을 넘는 가장 작은 예산입니다.",
-    "break-even budget": "분기 예산",
+    "break-even budget, {year}": "분기 예산, {year}년",
     "KRW {value} T a year": "연간 {value}조 원",
     "not within 5 T": "5조 원 이내에서 없음",
     "dose-response": "예산-효과 관계",
@@ -589,6 +617,7 @@ KO: dict[str, str] = {
     "## Reproduce": "## 재현",
     "the study (about an hour)": "연구 (약 한 시간)",
     "the budget sweep": "예산 스윕",
+    "the noise floor by scale": "규모별 잡음 하한",
     "this page": "이 페이지",
     'B/C vs twin': '기준 대비 B/C',
     'Benefit-cost ratio (discounted welfare gain per KRW spent)': '편익-비용 비율 (지출 1원당 할인된 후생 증가)',

@@ -23,7 +23,8 @@ from typing import Any
 import pandas as pd
 
 #: Files every complete run directory holds.
-RUN_OUTPUTS = ("national.parquet", "municipalities.parquet", "flows.parquet", "run.json")
+RUN_OUTPUTS = ("national.parquet", "municipalities.parquet", "flows.parquet",
+               "provinces.parquet", "run.json")
 _PACKAGES = ("korea-smartcity-sim", "mesa", "numpy", "numba", "pandas", "pyarrow", "hydra-core", "matplotlib")
 
 

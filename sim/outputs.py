@@ -139,6 +139,80 @@ def spend_columns(spend: np.ndarray | None) -> dict[str, float]:
     return {f"spend_{k}_krw": float(v) for k, v in zip(SPEND_ITEMS, totals, strict=True)}
 
 
+#: The columns of ``provinces.parquet`` (:func:`provinces_frame`), in order.
+PROVINCE_COLUMNS = (
+    "year", "province_code", "province", "province_ko", "population", "households",
+    "in_migrants", "out_migrants", "net_migration", "qol", "qol_gap_to_capital",
+    "felt_benefit_persons", "felt_loss_persons", "investment_krw", "investment_share",
+    "welfare_krw_total",
+)
+
+
+def provinces_frame(municipal: pd.DataFrame, flows: pd.DataFrame, world: World) -> pd.DataFrame:
+    """``provinces.parquet``: one row per province and year of ``municipal``, summed from
+    the municipal rows and the province flows (``flows.parquet``), so it holds no number
+    the run did not already write.
+
+    Population, households, felt benefit and felt loss persons (share x population),
+    investment (public money this year, KRW) and welfare (``welfare_krw_total``: the
+    municipalities' welfare per household x households, KRW of the start year a year)
+    are sums; ``investment_share`` is the province's part of this year's national
+    investment (NaN while nothing is spent). ``qol`` is the population-weighted mean and
+    ``qol_gap_to_capital`` it minus that of the capital region (the region table's
+    ``capital_region`` municipalities: Seoul, Incheon, Gyeonggi; NaN without one).
+    ``in_migrants`` and ``out_migrants`` are moves across the province's border, from
+    and to the other provinces, ``net_migration`` their difference (it sums to zero over
+    the provinces); all three are NaN in the start year, which has no moves.
+    """
+    where = dict(zip(world.codes.tolist(), world.province_index.tolist(), strict=True))
+    index = municipal["code"].map(where).to_numpy(dtype=np.int64)
+    capital = municipal["code"].map(
+        dict(zip(world.codes.tolist(), world.capital_region.tolist(), strict=True))).to_numpy(bool)
+    pop = municipal["population"].to_numpy(dtype=float)
+    households = municipal["households"].to_numpy(dtype=float)
+    qol_w = municipal["qol"].to_numpy(dtype=float) * pop
+    rows = pd.DataFrame({
+        "year": municipal["year"].to_numpy(), "_p": index,
+        "population": pop, "households": households, "_qol_w": qol_w,
+        "felt_benefit_persons": municipal["felt_benefit_share"].to_numpy(dtype=float) * pop,
+        "felt_loss_persons": municipal["felt_loss_share"].to_numpy(dtype=float) * pop,
+        "investment_krw": municipal["investment_krw"].to_numpy(dtype=float),
+        "welfare_krw_total": municipal["welfare_krw_per_household"].to_numpy(dtype=float)
+        * households,
+    })
+    out = rows.groupby(["year", "_p"], sort=True).sum().reset_index()
+    out["qol"] = out["_qol_w"] / out["population"].where(out["population"] > 0)
+    cap = rows[capital].groupby("year")[["_qol_w", "population"]].sum()
+    cap_qol = cap["_qol_w"] / cap["population"].where(cap["population"] > 0)
+    out["qol_gap_to_capital"] = out["qol"] - out["year"].map(cap_qol).to_numpy(dtype=float)
+    national = out.groupby("year")["investment_krw"].transform("sum")
+    out["investment_share"] = out["investment_krw"] / national.where(national > 0)
+    codes = world.province_codes
+    out["province_code"] = codes[out["_p"].to_numpy()]
+    for col, names in (("province", world.provinces), ("province_ko", world.provinces_ko)):
+        out[col] = out["_p"].map(pd.Series(names).groupby(world.province_index).first())
+    out["in_migrants"], out["out_migrants"] = _cross_border(flows, out["year"], out["province_code"])
+    out["net_migration"] = out["in_migrants"] - out["out_migrants"]
+    return out[list(PROVINCE_COLUMNS)]
+
+
+def _cross_border(flows: pd.DataFrame, years: pd.Series, codes: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Movers into and out of each province (row ``years``, ``codes``) from the other
+    provinces; NaN in a year without flows (the start)."""
+    moved = set(pd.to_numeric(flows["year"]).astype(int).tolist()) if len(flows) else set()
+    cross = flows[flows["origin_code"] != flows["destination_code"]]
+    key = pd.MultiIndex.from_arrays([years.astype(int), codes.astype(int)])
+
+    def total(side: str) -> np.ndarray:
+        v = np.zeros(len(key))
+        if len(cross):
+            by = cross.groupby([cross["year"].astype(int), cross[side].astype(int)])["movers"].sum()
+            v = by.reindex(key).fillna(0.0).to_numpy(dtype=float)
+        return np.where(years.astype(int).isin(moved).to_numpy(), v, np.nan)
+
+    return total("destination_code"), total("origin_code")
+
+
 class Recorder:
     """Per-year output rows, national and municipal.
 
@@ -330,6 +404,11 @@ class Recorder:
             return pd.DataFrame(columns=["year", "origin_code", "origin", "destination_code",
                                          "destination", "age_class", "movers"])
         return pd.concat(self.flows, ignore_index=True)
+
+    def provinces_frame(self, years: int | None = None) -> pd.DataFrame:
+        """``provinces.parquet`` (:func:`provinces_frame`) of the first ``years`` years
+        (all if None)."""
+        return provinces_frame(self.municipal_frame(years), self.flows_frame(), self.world)
 
     def datacollector(self):
         """A ``mesa.DataCollector`` of these rows: one model reporter per national column

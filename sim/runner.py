@@ -5,7 +5,7 @@
 and the sweep runner. It takes a config made by :func:`sim.config.make_config` or Hydra
 (validated and resolved once, there) and returns a :class:`Result`; with ``out_dir`` it
 writes the run directory (``national.parquet``, ``municipalities.parquet``,
-``run.json``, ``plots/`` in ``report.lang``, and ``gis/`` with ``run.gis``) atomically,
+``flows.parquet``, ``provinces.parquet``, ``run.json``, ``plots/`` in ``report.lang``, and ``gis/`` with ``run.gis``) atomically,
 and a directory that already holds a complete run of the same config is read back
 instead of rerun (how a relaunched sweep skips finished runs). The dashboard steps its models year by year (Mesa's way) and reads the same
 recorder.
@@ -29,6 +29,7 @@ from sim.config import SimConfig, config_record
 from sim.data import Region
 from sim.effects import national_effects
 from sim.kernels.parallel import DEFAULT, Parallel
+from sim.outputs import provinces_frame
 
 log = logging.getLogger("sim")
 year_log = logging.getLogger("sim.years")  # one line per simulated year, to the log file
@@ -50,6 +51,8 @@ class Result:
         path: the run directory, if the run was written to (or read from) disk.
         flows: movers by origin and destination province, age class and year
             (``flows.parquet``), from the first simulated year.
+        provinces: one row per province and year (``provinces.parquet``), summed from
+            the municipal rows and the flows (:func:`sim.outputs.provinces_frame`).
     """
 
     national: pd.DataFrame
@@ -57,6 +60,7 @@ class Result:
     manifest: dict[str, Any]
     path: Path | None = field(default=None)
     flows: pd.DataFrame | None = field(default=None)
+    provinces: pd.DataFrame | None = field(default=None)
 
     def __repr__(self) -> str:
         years = self.national["year"] if "year" in self.national else pd.Series(dtype=int)
@@ -105,6 +109,7 @@ class Result:
             manifest=io.read_manifest(run_dir) or {},
             path=run_dir,
             flows=pd.read_parquet(run_dir / "flows.parquet"),
+            provinces=pd.read_parquet(run_dir / "provinces.parquet"),
         )
 
 
@@ -160,6 +165,7 @@ def run(
         national = model.records.national_frame()
         municipal = model.records.municipal_frame()
         flows = model.records.flows_frame()
+        provinces = provinces_frame(municipal, flows, model.world)
         wall = {name: float(sum(v)) for name, v in model.timings.items()}
         extra = {"households_agents": len(model.households), "firm_agents": len(model.firms.agents)}
         if manifest is None:
@@ -171,6 +177,7 @@ def run(
             io.write_parquet(national, out_dir / "national.parquet")
             io.write_parquet(municipal, out_dir / "municipalities.parquet")
             io.write_parquet(flows, out_dir / "flows.parquet")
+            io.write_parquet(provinces, out_dir / "provinces.parquet")
             if cfg.run.plots:
                 from sim import plots
 
@@ -188,7 +195,7 @@ def run(
             log.info("outputs in %s (%.1f s)", out_dir, wall["total"])
     finally:
         model.release()  # a sweep worker's memory must not grow per run (Mesa 3.3.1 leak)
-    return Result(national, municipal, data, out_dir, flows)
+    return Result(national, municipal, data, out_dir, flows, provinces)
 
 
 def run_many(cfgs: Sequence[SimConfig], *, region: Region | None = None,

@@ -24,6 +24,8 @@ class World:
     Attributes:
         n: number of municipalities M.
         codes, names, provinces, kinds: (M,) object arrays of the table's strings.
+        provinces_ko: (M,) the province's Korean name (``province_ko``; "" if the table
+            has none).
         province_code: (M,) int adm1 codes. capital_region, innovation_city, is_gun: (M,)
             bool flags.
         jeonbuk: (M,) bool, in Jeollabuk-do (the brief's province; ``jeonbuk_population``).
@@ -49,6 +51,7 @@ class World:
     codes: np.ndarray
     names: np.ndarray
     provinces: np.ndarray
+    provinces_ko: np.ndarray
     kinds: np.ndarray
     province_code: np.ndarray
     capital_region: np.ndarray
@@ -80,6 +83,8 @@ def make_world(region: Region, start_year: int, focus_province: int = JEONBUK_PR
         codes=t["code"].to_numpy(),
         names=t["name"].to_numpy(),
         provinces=t["province"].to_numpy(),
+        provinces_ko=(t["province_ko"].fillna("").astype(str).to_numpy(dtype=object)
+                      if "province_ko" in t else np.full(region.n, "", dtype=object)),
         kinds=t["kind"].to_numpy(),
         province_code=province_code,
         capital_region=t["capital_region"].to_numpy(dtype=bool),

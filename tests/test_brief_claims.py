@@ -347,11 +347,62 @@ def test_dose_response_table(tmp_path: Path) -> None:
 
     sp = space.load_space(_space_file(tmp_path))
     table = dose.dose_table(tmp_path / "dose", sp.design, list(TINY), [1e11, 1e12], 2, 1, False)
-    assert len(table) == 2 * len(sp.design.claims)
+    years = run.outcome_years(list(TINY), None)
+    assert len(years) == 2  # the money's end year and the final year, as in the study
+    assert sorted(table["year"].unique()) == list(years)
+    assert len(table) == 2 * len(sp.design.claims) * len(years)
     assert (table["low"] <= table["effect"]).all() and (table["effect"] <= table["high"]).all()
-    cross = table.groupby("claim")["crosses_at_krw"].first()
+    cross = table.groupby(["claim", "year"])["crosses_at_krw"].first()
     assert cross.isna().all() or cross.dropna().isin([1e11, 1e12]).all()
     beyond = (table["low"] > table["threshold"]) | (table["high"] < -table["threshold"])
-    for label, g in table.groupby("claim"):
+    for key, g in table.groupby(["claim", "year"]):
         first = g.loc[beyond[g.index], "budget_krw"].min() if beyond[g.index].any() else np.nan
-        assert (np.isnan(first) and np.isnan(cross[label])) or first == cross[label]
+        assert (np.isnan(first) and np.isnan(cross[key])) or first == cross[key]
+
+
+PUBLISHED = ROOT / "docs" / "study"
+
+
+@pytest.mark.skipif(not (PUBLISHED / "claims.csv").exists(), reason="no published study in docs/study")
+def test_published_claims_are_regenerated_from_the_published_outcomes() -> None:
+    """docs/results.md rests on docs/study/claims.csv: recomputed from the committed
+    outcomes, worlds and design it must come out the same, so the page can be checked
+    without an hour of computing."""
+    settings = json.loads((PUBLISHED / "settings.json").read_text())
+    sp = space.load_space(ROOT / settings["space"])
+    d = sp.design
+    assert [f.name for f in d.factors] == list(settings["factors"])
+    assert d.replicates == settings["replicates"] and d.fraction == settings["fraction"]
+    plan = pd.read_csv(PUBLISHED / "worlds.csv")
+    outcomes = pd.read_parquet(PUBLISHED / "outcomes.parquet")
+    kept = outcomes[outcomes["world"].isin(plan.loc[plan["fits"], "world"])]
+    again = verdicts.claims_table(kept, d, settings["years"])
+    published = pd.read_csv(PUBLISHED / "claims.csv")
+    assert len(published) == len(again) > 0
+    pd.testing.assert_frame_equal(published.reset_index(drop=True),
+                                  again[published.columns].reset_index(drop=True),
+                                  check_dtype=False, rtol=1e-9)
+    assert settings["worlds_fitting"] == int(plan["fits"].sum())
+
+
+def test_the_screen_keeps_the_sets_whose_twin_fits(tmp_path: Path) -> None:
+    """screen.py runs each accepted set's twin and keeps it when its fit statistics lie in
+    every band: wide bands keep all, an impossible band none, and the statistics are the
+    ones the study's own fit check reads."""
+    from brief_claims import screen
+
+    rows = pd.read_csv(ROOT / "configs" / "behaviour" / "posterior.csv").head(3)
+    posterior = tmp_path / "posterior.csv"
+    rows.to_csv(posterior, index=False)
+    base = ["region=synthetic", "region.n_municipalities=12", "run.scale=200"]
+    wide = screen.screen(posterior, {"movers_share": (0.0, 1.0)}, base, 1, tmp_path / "w", 1, False)
+    assert wide["fits"].all() and len(wide) == 3
+    assert wide["fit_movers_share"].between(0, 1).all()
+    none = screen.screen(posterior, {"movers_share": (2.0, 3.0)}, base, 1, tmp_path / "w", 1, False)
+    assert not none["fits"].any()
+    pd.testing.assert_series_equal(wide["fit_movers_share"], none["fit_movers_share"])  # reused
+    code = screen.main(["--posterior", str(posterior), "--space", str(_space_file(
+        tmp_path, fit={"movers_share": [2.0, 3.0]})), "--out", str(tmp_path / "kept.csv"),
+        "--all", str(tmp_path / "all.csv"), "--work", str(tmp_path / "w"), "--seeds", "1",
+        "--jobs", "1", "--no-progress", *base])
+    assert code == 1 and not (tmp_path / "kept.csv").exists() and (tmp_path / "all.csv").exists()

@@ -64,8 +64,22 @@ def write_run(run_dir: Path, config: dict, pop_shift: float = 0.0, complete: boo
     io.write_parquet(national, run_dir / "national.parquet")
     io.write_parquet(municipal, run_dir / "municipalities.parquet")
     io.write_parquet(pd.DataFrame({"year": YEARS[1:], "movers": 1.0}), run_dir / "flows.parquet")
+    io.write_parquet(_provinces(municipal, table, pop_shift), run_dir / "provinces.parquet")
     if complete:
         manifest.finish({"total": 1.0})
+
+
+def _provinces(municipal: pd.DataFrame, table: pd.DataFrame, pop_shift: float) -> pd.DataFrame:
+    """provinces.parquet of a fake run: sums of ``municipal``; Jeonbuk gains ``pop_shift``
+    people a year from the other provinces (none in the start year)."""
+    by = municipal.merge(table[["code", "province_code", "province_ko"]], on="code")
+    prov = by.groupby(["year", "province_code", "province", "province_ko"], as_index=False).agg(
+        population=("population", "sum"), qol=("qol", "mean"))
+    jeonbuk = prov["province_code"] == 35
+    others = len(set(prov["province_code"])) - 1
+    moved = np.where(jeonbuk, pop_shift, -pop_shift / others)
+    prov["net_migration"] = np.where(prov["year"] == YEARS[0], np.nan, moved)
+    return prov
 
 
 @pytest.fixture

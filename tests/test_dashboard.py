@@ -133,6 +133,71 @@ def test_choropleth_spec_centres_diverging_layers() -> None:
     assert tooltip == ["properties.label", "properties.area", "properties.value"]
 
 
+def _domains(run: runs.DashboardRun, features: list) -> dict:
+    """Each layer's colour scale (scenario and twin difference) as the map draws it."""
+    out = {}
+    for layer in runs.layers(list(run.municipal()[0].columns)):
+        for difference in (False, True):
+            view = runs.map_view(run, layer, difference)
+            spec = figures.choropleth_spec(features, view.table, title="t", unit=view.unit,
+                                           diverging=view.diverging, domain=view.domain,
+                                           log=view.log)
+            out[layer.key, difference] = spec["encoding"]["color"]["scale"]
+    return out
+
+
+def test_the_map_keeps_one_colour_scale_per_layer_for_the_whole_run() -> None:
+    """Two years' frames of a layer are comparable: the same colour limits in year 1 and
+    year 3 (they came out +-10, +-35, +-50 in successive years when the range followed
+    the values), fixed for every layer the catalogue knows, and the colour bar says so."""
+    features = figures.region_shapes("synthetic", 12, 1)
+    run = runs.DashboardRun(scenario="trouble_shooter", **TINY)
+    run.step()
+    first = _domains(run, features)
+    while run.running:
+        run.step()
+    assert run.year == S + 3
+    last = _domains(run, features)
+    assert first == last
+    assert all("domain" in scale for scale in first.values()), first
+    assert first["population_change", False]["domain"] == [-30.0, 30.0]
+    assert first["qol", True]["domain"] == [-1.0, 1.0]
+    view = runs.map_view(run, runs.layers(["qol"])[0])
+    spec = figures.choropleth_spec(features, view.table, title="t", unit="QoL points",
+                                   diverging=view.diverging, domain=view.domain)
+    assert spec["encoding"]["color"]["legend"]["title"] == ["QoL points", "same colours every year"]
+    run.release()
+
+
+def test_the_start_year_map_shows_levels_not_a_flat_colour() -> None:
+    """In the start year every change and effect is zero (an all-grey map): the map shows
+    a level instead, with differing values, and says so under its title."""
+    features = figures.region_shapes("synthetic", 12, 1)
+    run = runs.DashboardRun(scenario="trouble_shooter", **TINY)
+    assert run.year == S
+    for layer in runs.layers(list(run.municipal()[0].columns)):
+        for difference in (False, True):
+            view = runs.map_view(run, layer, difference)
+            values = view.table["value"]
+            assert values.notna().all() and values.nunique() > 1, (layer.key, difference)
+            assert view.domain is not None and view.domain[1] > view.domain[0]
+            assert not view.difference
+            assert view.start_levels == (difference or layer.key != view.layer.key
+                                         or layer.kind != "level"), (layer.key, difference)
+    change = runs.map_view(run, runs.layers(["population"])[0], difference=True)
+    assert change.start_levels and change.layer.column == "population"
+    assert change.unit == "thousand people"
+    spec = figures.choropleth_spec(features, change.table, title="t", unit=change.unit,
+                                   diverging=change.diverging, domain=change.domain,
+                                   log=change.log, note="no effect yet")
+    assert spec["title"]["subtitle"] == "no effect yet"
+    assert spec["encoding"]["color"]["legend"]["title"] == "thousand people"  # this year only
+    assert len({d["properties"]["value"] for d in spec["data"]["values"]}) > 1
+    run.step()
+    assert not runs.map_view(run, runs.layers(["population"])[0], difference=True).start_levels
+    run.release()
+
+
 def test_study_directory_reading(tmp_path: Path) -> None:
     root = tmp_path / "studies"
     study_dir = root / "claims_only"

@@ -78,7 +78,7 @@ def test_a_run_exports_229_municipalities_with_names_and_columns(tmp_path: Path)
 
 
 def test_the_command_exports_a_year_and_a_format(tmp_path: Path, capsys) -> None:
-    _korea_run(tmp_path)
+    _korea_run(tmp_path, provinces=True)  # a complete run holds provinces.parquet
     assert export.main([str(tmp_path), "--format", "gpkg", "--year", "2026"]) == 0
     assert capsys.readouterr().out.strip().endswith("run_2026.gpkg")
     gdf = gpd.read_file(tmp_path / "gis" / "run_2026.gpkg")

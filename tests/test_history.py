@@ -234,7 +234,7 @@ def test_a_point_config_is_the_derived_config() -> None:
     (["--history", "10", "--history-cut", "0"], "cut must be > 0"),
     (["--history", "10", "--history-kth", "0"], r"1 \(the maximum\)"),
     (["--history", "10", "--history-waves", "0"], "at least 1 wave"),
-    (["--history", "10", "--region", "synthetic"], "runs on Korea"),
+    (["--history", "10", "--region", "synthetic"], "needs a region of real municipalities"),
     (["--history", "10", "--history-candidates", "10"], "at least 1000"),
 ])
 def test_the_command_refuses_bad_options(args, message) -> None:

@@ -60,7 +60,7 @@ def dose_table(out_root: Path, d: design.Design, base: list[str], budgets, seeds
                jobs: int, progress: bool) -> pd.DataFrame:
     """One row per claim and budget: the effect (display units) with its 95 % interval,
     the threshold and the break-even budget (NaN: none within the budgets)."""
-    years = run.outcome_years(base, 0)
+    years = run.outcome_years(base, None)  # the study's years: the money's end and the run's
     rows = []
     for budget in budgets:
         here = [*base, f"budget.annual_krw={budget:g}"]
@@ -68,23 +68,25 @@ def dose_table(out_root: Path, d: design.Design, base: list[str], budgets, seeds
         tasks = _tasks(f"b{budget:g}", here, d, tuple(range(seeds)), out, [(0, {}, [])], years)
         worlds.run_worlds(tasks, n_jobs=jobs, progress=progress)
         outcomes, _ = worlds.gather(out, [0])
-        for c in d.claims:
-            eff = verdicts.claim_effects(outcomes, d, c, max(years))
-            if eff.empty:
-                continue
-            mean, sd, n = eff["effect"].mean(), eff["effect"].std(ddof=1), len(eff)
-            half = stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
-            rows.append({"claim": c.label, "key": c.key, "lever": c.lever, "budget_krw": budget,
-                         "effect": mean * c.factor, "low": (mean - half) * c.factor,
-                         "high": (mean + half) * c.factor, "threshold": c.threshold * c.factor,
-                         "unit": c.unit, "seeds": n, "year": max(years)})
+        for year in years:
+            for c in d.claims:
+                eff = verdicts.claim_effects(outcomes, d, c, year)
+                if eff.empty:
+                    continue
+                mean, sd, n = eff["effect"].mean(), eff["effect"].std(ddof=1), len(eff)
+                half = stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+                rows.append({"claim": c.label, "key": c.key, "lever": c.lever,
+                             "budget_krw": budget, "effect": mean * c.factor,
+                             "low": (mean - half) * c.factor, "high": (mean + half) * c.factor,
+                             "threshold": c.threshold * c.factor, "unit": c.unit, "seeds": n,
+                             "year": int(year)})
     table = pd.DataFrame(rows)
     cross = {}
-    for label, g in table.groupby("claim", sort=False):
+    for (label, year), g in table.groupby(["claim", "year"], sort=False):
         g = g.sort_values("budget_krw")
         beyond = (g["low"] > g["threshold"]) | (g["high"] < -g["threshold"])
-        cross[label] = float(g.loc[beyond, "budget_krw"].min()) if beyond.any() else math.nan
-    table["crosses_at_krw"] = table["claim"].map(cross)
+        cross[label, year] = float(g.loc[beyond, "budget_krw"].min()) if beyond.any() else math.nan
+    table["crosses_at_krw"] = [cross[k] for k in zip(table["claim"], table["year"], strict=True)]
     table["note"] = f"the neutral world, {seeds} seeds, {' '.join(base) or 'Korea default'}"
     return table
 
@@ -97,25 +99,26 @@ def noise_table(out_root: Path, d: design.Design, sp: space.Space, base: list[st
     rows = []
     for scale in scales:
         here = [*base, f"run.scale={scale:g}"]
-        years = run.outcome_years(here, 0)
+        years = run.outcome_years(here, None)
         points = [(int(r["world"]), space.world_point(r, sp),
                    space.overrides(space.world_point(r, sp), sp)) for _, r in plan.iterrows()]
         out = out_root / f"scale_{scale:g}"
         tasks = _tasks(f"s{scale:g}", here, d, tuple(range(seeds)), out, points, years)
         worlds.run_worlds(tasks, n_jobs=jobs, progress=progress)
         outcomes, _ = worlds.gather(out, [p[0] for p in points])
-        for c in d.claims:
-            eff = verdicts.claim_effects(outcomes, d, c, max(years))
-            if eff.empty:
-                continue
-            sd, df = verdicts.pooled_sd(eff)
-            half = stats.t.ppf(0.975, df) * sd / math.sqrt(d.replicates) if df else math.inf
-            rows.append({"claim": c.label, "key": c.key, "scale": scale,
-                         "seed_sd": sd * c.factor, "df": df, "unit": c.unit,
-                         "threshold": c.threshold * c.factor,
-                         "half_width": half * c.factor,
-                         "half_width_in_thresholds": half / c.threshold,
-                         "worlds": n_worlds, "seeds": seeds, "replicates": d.replicates})
+        for year in years:
+            for c in d.claims:
+                eff = verdicts.claim_effects(outcomes, d, c, year)
+                if eff.empty:
+                    continue
+                sd, df = verdicts.pooled_sd(eff)
+                half = stats.t.ppf(0.975, df) * sd / math.sqrt(d.replicates) if df else math.inf
+                rows.append({"claim": c.label, "key": c.key, "scale": scale, "year": int(year),
+                             "seed_sd": sd * c.factor, "df": df, "unit": c.unit,
+                             "threshold": c.threshold * c.factor,
+                             "half_width": half * c.factor,
+                             "half_width_in_thresholds": half / c.threshold,
+                             "worlds": n_worlds, "seeds": seeds, "replicates": d.replicates})
     return pd.DataFrame(rows)
 
 

@@ -85,6 +85,12 @@ def read_tables(folder: Path) -> dict[str, Any]:
     for name in ("settings", "timing"):
         path = folder / f"{name}.json"
         out[name] = json.loads(path.read_text()) if path.exists() else {}
+    # the reading written by hand beside the tables (reading.md, reading_ko.md): what the
+    # numbers mean and what changed since the last study, kept apart so the page stays a
+    # function of the tables
+    out["reading"] = {lang: (folder / f"reading{'' if lang == 'en' else '_' + lang}.md").read_text()
+                      for lang in LANGS
+                      if (folder / f"reading{'' if lang == 'en' else '_' + lang}.md").exists()}
     return out
 
 
@@ -152,10 +158,17 @@ def dose_figure(dose: pd.DataFrame, lang: str = "en"):
     fig, axes = subplots(len(claims), 1, figsize=(8, 1.6 * len(claims) + 1), squeeze=False,
                          sharex=True)
     for ax, label in zip(axes[:, 0], claims, strict=True):
-        g = dose[dose["claim"] == label].sort_values("budget_krw")
-        b = g["budget_krw"] / 1e12
-        ax.fill_between(b, g["low"], g["high"], color="#9ecae1", alpha=0.6)
-        ax.plot(b, g["effect"], "o-", color="#08519c", ms=3)
+        here = dose[dose["claim"] == label]
+        years = sorted(here["year"].unique()) if "year" in here else [None]
+        for year, colour in zip(years, ("#08519c", "#a63603", "#54278f"), strict=False):
+            g = (here if year is None else here[here["year"] == year]).sort_values("budget_krw")
+            b = g["budget_krw"] / 1e12
+            ax.fill_between(b, g["low"], g["high"], color=colour, alpha=0.2)
+            ax.plot(b, g["effect"], "o-", color=colour, ms=3,
+                    label=None if year is None else str(year))
+        if len(years) > 1 and label == claims[0]:
+            ax.legend(fontsize=7, loc="upper left")
+        g = here
         thr = float(g["threshold"].iloc[0])
         ax.axhspan(-thr, thr, color="#eeeeee", zorder=0)
         ax.axhline(0, color="grey", lw=0.6)
@@ -174,6 +187,9 @@ def noise_figure(noise: pd.DataFrame, lang: str = "en"):
     from sim.plots import subplots
 
     fig, ax = subplots(figsize=(8, 4.5))
+    if "year" in noise:  # the harder year: the larger spread
+        noise = noise.sort_values("half_width_in_thresholds").groupby(
+            ["claim", "scale"], sort=False).tail(1)
     for label, g in noise.groupby("claim", sort=False):
         g = g.sort_values("scale")
         ax.plot(g["scale"], g["half_width_in_thresholds"], "o-",
@@ -318,6 +334,7 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
           per_hour=_num(timing.get("runs_per_hour"), ".0f"),
           efficiency=_num(timing.get("efficiency"), ".2f"), jobs=settings.get("jobs")),
         "",
+        *([tables["reading"][lang].rstrip(), ""] if tables.get("reading", {}).get(lang) else []),
         t("## How to read a verdict", lang),
         "",
         t("In each world a claim's effect is the lever's main effect (the mean of the design's "
@@ -383,7 +400,7 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
     dose = tables["dose"]
     if len(dose):
         save(dose_figure(dose, drawn), img_dir / "dose")
-        cross = dose.groupby("claim", sort=False)["crosses_at_krw"].first()
+        cross = dose.groupby(["claim", "year"], sort=False)["crosses_at_krw"].first().unstack()
         lines += [t("## How much would it take? Effects against the budget", lang), "",
                   t("The design's effects at budgets from KRW 0.1 T to 5 T a year (`dose.csv`; "
                     "{note}). The break-even budget is the smallest at which the effect's "
@@ -391,10 +408,11 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
                     note=dose["note"].iloc[0] if "note" in dose else ""), "",
                   md_table(pd.DataFrame({
                       t("claim", lang): [t(c, lang) for c in cross.index],
-                      t("break-even budget", lang): [
+                      **{t("break-even budget, {year}", lang, year=col): [
                           t("KRW {value} T a year", lang, value=f"{v / 1e12:.2g}")
                           if math.isfinite(v) else t("not within 5 T", lang)
-                          for v in cross.to_numpy(dtype=float)]})), "",
+                          for v in cross[col].to_numpy(dtype=float)] for col in cross.columns}})),
+                  "",
                   f"![{t('dose-response', lang)}]({rel(img_dir / 'dose.png')})", ""]
     noise = tables["noise_floor"]
     if len(noise):
@@ -415,12 +433,16 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
         lines += [t("## Worlds outside the calibration's tolerance", lang), "",
                   t("{bad} of {n} worlds' baselines leave the tolerance and are left out of the "
                     "verdicts", lang, bad=len(bad), n=len(worlds)) + listed, ""]
+    base = " ".join(b for b in settings.get("base", []) if "=" in b)
+    base = f" {base}" if base else ""
     lines += [t("## Reproduce", lang), "",
               "```bash",
-              "python experiments/brief_claims/run.py --publish docs/study   # "
+              f"python experiments/brief_claims/run.py --publish docs/study{base}   # "
               + t("the study (about an hour)", lang),
-              "python experiments/brief_claims/dose.py --publish docs/study  # "
+              f"python experiments/brief_claims/dose.py --publish docs/study{base}  # "
               + t("the budget sweep", lang),
+              "python experiments/brief_claims/dose.py --noise-floor --publish docs/study  # "
+              + t("the noise floor by scale", lang),
               "python experiments/brief_claims/report.py docs/study          # "
               + t("this page", lang)
               + ("" if lang == "en" else " (--lang ko)"),

@@ -41,7 +41,7 @@ if opts.quick:
     SETTINGS = {"region": "synthetic", "years": 3, "scale": 200}
     SEEDS = range(2)
 else:
-    SETTINGS = {"years": 20}  # Korea, default scale 100, from the 2015 census
+    SETTINGS = {"years": 20}  # Korea, default scale 100, from the 2025 census (the default)
     SEEDS = range(opts.seeds)
 SCENARIOS = ["trouble_shooter", "status_quo_2018"]
 opts.out.mkdir(parents=True, exist_ok=True)

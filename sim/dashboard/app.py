@@ -216,11 +216,17 @@ def RunView(run: runs.DashboardRun) -> None:
         with solara.Column():
             NationalSeries(run)
             HeadlineEffects(run)
+            ProvinceEffects(run)
 
 
 @solara.component
 def KoreaMap(run: runs.DashboardRun) -> None:
-    """The choropleth of one layer, this year; hover for names and the value."""
+    """The choropleth of one layer, this year; hover for names and the value.
+
+    Its colours keep one range for the whole run (:func:`sim.dashboard.runs.colour_range`),
+    so two years' frames can be compared; in the start year, where every change and
+    effect is still zero, it shows a level and says so (:func:`sim.dashboard.runs.map_view`).
+    """
     _follow_steps()
     lang = language.value
     start, _, _ = run.municipal()
@@ -229,27 +235,31 @@ def KoreaMap(run: runs.DashboardRun) -> None:
     difference, set_difference = solara.use_state(False)
     layer = next((lay for lay in available if lay.key == key), available[0])
     compare = difference and run.twin is not None
-    table = runs.layer_table(run, layer, compare)
-    unit = t(runs.layer_unit(layer, compare), lang)
-    label = t(layer.label, lang)
+    view = runs.map_view(run, layer, compare)
+    unit = t(view.unit, lang)
+    label = t(view.layer.label, lang)
+    versus = t(" vs no_investment", lang) if view.difference else ""
+    note = (t("Start year: no change or effect yet, so the map shows levels", lang)
+            if view.start_levels else None)
     r = run.cfg.region
     features = figures.region_shapes(r.name, r.n_municipalities, r.seed)
-    title = f"{label}{t(' vs no_investment', lang) if compare else ''}, {run.year}"
-    spec = figures.choropleth_spec(features, table, title=title, unit=unit,
-                                   diverging=runs.diverging(layer, compare), lang=lang)
+    spec = figures.choropleth_spec(features, view.table, title=f"{label}{versus}, {run.year}",
+                                   unit=unit, diverging=view.diverging, domain=view.domain,
+                                   log=view.log, note=note, lang=lang)
+    chosen = t(layer.label, lang)
     with solara.Column():
         with solara.Row():
-            solara.Select(t("Map", lang), value=label,
+            solara.Select(t("Map", lang), value=chosen,
                           values=[t(lay.label, lang) for lay in available],
-                          on_value=lambda chosen: set_key(
-                              next(lay.key for lay in available if t(lay.label, lang) == chosen)))
+                          on_value=lambda picked: set_key(
+                              next(lay.key for lay in available if t(lay.label, lang) == picked)))
             solara.Switch(label=t("difference from twin", lang), value=compare,
                           on_value=set_difference, disabled=run.twin is None)
         with solara.Div(classes=["korea-map"]):
             solara.widgets.VegaLite.element(spec=spec)
-        lo, hi = runs.finite_range(table["value"])
-        solara.Text(f"{label}{t(' minus twin', lang) if compare else ''} ({unit}), {run.year}: "
-                    + t("{low} to {high}", lang, low=f"{lo:,.3g}", high=f"{hi:,.3g}"),
+        lo, hi = runs.finite_range(view.table["value"])
+        solara.Text(f"{label}{t(' minus twin', lang) if view.difference else ''} ({unit}), "
+                    f"{run.year}: " + t("{low} to {high}", lang, low=f"{lo:,.3g}", high=f"{hi:,.3g}"),
                     classes=["map-caption"], style="font-size: 12px; color: #555")
 
 
@@ -295,6 +305,36 @@ def HeadlineEffects(run: runs.DashboardRun) -> None:
                "discounted at {rate})", lang, scenario=run.cfg.scenario.name,
                rate=f"{run.cfg.run.discount_rate:.1%}"))
     solara.HTML(tag="div", unsafe_innerHTML=_table_html(shown, "headline-effects"))
+
+
+@solara.component
+def ProvinceEffects(run: runs.DashboardRun) -> None:
+    """The effects by province: scenario minus twin, this year (net migration: moves
+    from the other provinces minus moves to them; none in the start year)."""
+    _follow_steps()
+    if run.twin is None or run.years_recorded() == 0:
+        return
+    now, twin = run.provinces()
+    lang = language.value
+    names = now["province"]
+    if lang == "ko":
+        names = now["province_ko"].where(now["province_ko"].fillna("") != "", names)
+
+    def effect(column: str, factor: float) -> list[str]:
+        diff = (now[column].to_numpy(dtype=float) - twin[column].to_numpy(dtype=float)) * factor
+        return [_number(v, signed=True) for v in diff]
+
+    shown = pd.DataFrame({
+        t("province", lang): names.to_numpy(),
+        t("population, thousand people", lang): effect("population", 1e-3),
+        t("net migration from other provinces, thousand people a year", lang):
+            effect("net_migration", 1e-3),
+        t("QoL, points", lang): effect("qol", 1.0),
+        t("investment, KRW billion", lang): effect("investment_krw", 1e-9),
+    })
+    markdown(t("**Province effects in {year}** (one seed; {scenario} minus its no_investment "
+               "twin)", lang, year=run.year, scenario=run.cfg.scenario.name))
+    solara.HTML(tag="div", unsafe_innerHTML=_table_html(shown, "province-effects"))
 
 
 # ------------------------------------------------------------------------------- Study

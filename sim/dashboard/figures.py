@@ -71,14 +71,20 @@ def _integer_coords(geometry: dict) -> dict:
 
 def choropleth_spec(
     features: Sequence[dict], table: pd.DataFrame, *, title: str, unit: str,
-    diverging: bool, width: int = 430, height: int = 520, lang: str = "en",
+    diverging: bool, domain: tuple[float, float] | None = None, log: bool = False,
+    note: str | None = None, width: int = 430, height: int = 520, lang: str = "en",
 ) -> dict[str, Any]:
     """A Vega-Lite spec colouring each feature by ``table.value`` (joined on ``code``).
 
-    Diverging layers are centred on 0 with a symmetric range (98th percentile of the
-    absolute values, so one outlier does not wash out the rest); a missing value is grey.
-    The tooltip shows the Korean and English names, the province and the value (its
-    titles in ``lang``).
+    ``domain`` is a colour range fixed by the caller (the Explore map's range for a whole
+    run, :func:`sim.dashboard.runs.colour_range`, so that the frames of two years can be
+    compared): values beyond it take the end colours, and the colour bar's title says
+    that the range is fixed (unless a ``note`` says the map stands in for this year). Without it the range follows the values shown: diverging
+    layers are centred on 0 with a symmetric range (98th percentile of the absolute
+    values, so one outlier does not wash out the rest), others span the values. ``log``
+    colours on a log-like scale (symlog); ``note`` is a line under the title (what the map shows
+    instead of what was asked). A missing value is grey. The tooltip shows the Korean
+    and English names, the province and the value (its titles in ``lang``).
     """
     values = table.set_index("code")["value"]
     data = []
@@ -87,16 +93,27 @@ def choropleth_spec(
         v = float(v) if v is not None and np.isfinite(v) else None
         data.append({**f, "properties": {**f["properties"], "value": v}})
     finite = np.array([d["properties"]["value"] for d in data if d["properties"]["value"] is not None])
-    if diverging:
+    scheme = "redblue" if diverging else "viridis"
+    legend_title: str | list[str] = f"{unit}" if unit else title
+    if domain is not None:
+        scale = {"scheme": scheme, "domain": [float(domain[0]), float(domain[1])],
+                 "clamp": True}
+        if not note:  # a map with a note stands in for one year: no claim on the others
+            legend_title = [legend_title, t("same colours every year", lang)]
+    elif diverging:
         lim = float(np.nanpercentile(np.abs(finite), 98)) if len(finite) else 1.0
         lim = lim if lim > 0 and math.isfinite(lim) else 1.0
-        scale = {"scheme": "redblue", "domain": [-lim, lim], "clamp": True}
+        scale = {"scheme": scheme, "domain": [-lim, lim], "clamp": True}
     else:
-        scale = {"scheme": "viridis", "zero": False}
-    legend_title = f"{unit}" if unit else title
+        scale = {"scheme": scheme, "zero": False}
+    if log:  # symlog: like log over orders of magnitude, and a zero still has a colour
+        scale.update(type="symlog", constant=1)
+    heading: dict[str, Any] = {"text": title, "fontSize": 13}
+    if note:
+        heading.update(subtitle=note, subtitleFontSize=12, subtitleColor="#b35900")
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": title, "fontSize": 13},
+        "title": heading,
         "width": width,
         "height": height,
         "data": {"values": data},

@@ -29,6 +29,7 @@ from sim.compat import ScenarioKeyword, mesa
 from sim.config import CONFIG_DIR, ConfigError, SimConfig
 from sim.data import RegionDataError
 from sim.model import SmartCityModel, release
+from sim.outputs import provinces_frame
 from sim.parameters import PARAMETERS, config_for
 
 BASELINE = "no_investment"
@@ -215,6 +216,13 @@ class DashboardRun(ScenarioKeyword, mesa.Model):
         rec, base = self.treated.records, self.baseline.records
         return rec.municipal_year(0), rec.municipal_year(n - 1), base.municipal_year(n - 1)
 
+    def provinces(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Province rows (:func:`sim.outputs.provinces_frame`) of the scenario and of the
+        twin this year, in the same order."""
+        n = self.years_recorded()
+        return tuple(provinces_frame(m.records.municipal_year(n - 1), m.records.flows_frame(),
+                                     m.world) for m in (self.treated, self.baseline))
+
     def invested(self) -> np.ndarray:
         """(M,) investment each municipality received so far, KRW."""
         n = self.years_recorded()
@@ -309,8 +317,131 @@ def layer_unit(layer: Layer, difference: bool) -> str:
 
 
 def diverging(layer: Layer, difference: bool) -> bool:
-    """Whether the layer's colours should be centred on zero."""
-    return difference or layer.kind == "change"
+    """Whether the layer's colours should be centred on zero (the investment so far is
+    its own difference from the twin, which invests nothing: never below zero)."""
+    return (difference and layer.kind != "cumulative") or layer.kind == "change"
+
+
+# ------------------------------------------------------------------ the map's colours
+
+#: The map's colour range of each layer, in display units, fixed for a whole run so that
+#: the frames of two years can be compared (a colour means the same number in every
+#: year): ``(range of the value, half-range of the difference from the twin)``. The
+#: range of the value is a pair, ``"start"`` (the start year's 2nd to 98th percentile of
+#: the level, known before the first step) or ``"budget"`` (investment so far: 0 to
+#: twice what each municipality would get if the run's whole budget were shared
+#: equally). The fixed pairs hold about the 98th percentile of a Korea run of
+#: trouble_shooter at the default scale, 10 to 20 years on; a differences' range is
+#: symmetric about 0. Nothing is taken from the years still to come, so the first frames
+#: are pale and the map fills in as changes and effects grow; a value beyond the range
+#: takes the end colour (the caption under the map gives the year's real range).
+MAP_RANGES: dict[str, tuple[tuple[float, float] | str, float]] = {
+    "population_change": ((-30.0, 30.0), 1.0),          # % since start; % of twin
+    "investment_total": ("budget", math.nan),            # its difference is itself
+    "qol": ("start", 1.0),                               # QoL points
+    "felt_benefit_share": ((0.0, 100.0), 20.0),          # % of people; percentage points
+    "felt_loss_share": ((0.0, 100.0), 20.0),
+    "welfare_krw_per_household": ((-10.0, 10.0), 100.0),  # million; thousand KRW a year
+    "jobs": ("start", 1.0),                              # thousand; % of twin
+    "wage": ("start", 0.1),                              # million KRW a year
+}
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What the map shows of a layer in the run's current year, and its colour scale.
+
+    Attributes:
+        table: ``code``, ``name``, ``province`` and ``value`` (display units).
+        layer: the layer shown (in the start year, the level a change or effect stands
+            in for; see ``start_levels``).
+        difference: whether ``value`` is the scenario minus its twin.
+        unit: the unit of ``value`` (English; the page passes it through sim.i18n.t).
+        domain: the colour range, fixed for the run (:data:`MAP_RANGES`); None where a
+            layer has none (a column the catalogue does not know, all values alike): the
+            range then follows the year's values.
+        log: colours on a log scale (a level over orders of magnitude: population, jobs).
+        diverging: colours centred on 0.
+        start_levels: the start year, where every change since the start and every
+            effect against the twin is zero by construction (an all-grey map): the map
+            shows the level of ``layer`` instead, and says so.
+    """
+
+    table: pd.DataFrame
+    layer: Layer
+    difference: bool
+    unit: str
+    domain: tuple[float, float] | None
+    log: bool
+    diverging: bool
+    start_levels: bool
+
+
+def level_layer(column: str) -> Layer:
+    """The layer of the level of ``column``, a column of the catalogue's MUNICIPAL."""
+    m = MUNICIPAL[column]
+    return Layer(column, m.label, column, "level", m.level_unit, m.level_factor,
+                 m.effect_unit, m.effect_factor)
+
+
+def _varies(values: np.ndarray) -> bool:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return len(v) > 1 and float(v.max()) > float(v.min())
+
+
+def colour_range(run: DashboardRun, layer: Layer, difference: bool,
+                 ) -> tuple[tuple[float, float] | None, bool]:
+    """The layer's colour range for the whole run and whether it is logarithmic; see
+    :data:`MAP_RANGES`. It depends on the run's settings and its start only, never on
+    the year shown."""
+    value_range, half = MAP_RANGES.get(layer.key, ("start", math.nan))
+    if difference and layer.kind != "cumulative":
+        return ((-half, half), False) if math.isfinite(half) else (None, False)
+    if value_range == "budget":
+        cfg = run.cfg
+        share = cfg.budget.annual_krw * cfg.run.years / max(len(run.municipal()[0]), 1)
+        top = 2 * share * layer.factor
+        return ((0.0, top), False) if top > 0 else (None, False)
+    if value_range == "start":
+        start = run.municipal()[0][layer.column].to_numpy(dtype=float) * layer.factor
+        start = start[np.isfinite(start)]
+        if not _varies(start):
+            return None, False
+        low, high = (float(x) for x in np.percentile(start, [2, 98]))
+        if high <= low:
+            low, high = float(start.min()), float(start.max())
+        return (low, high), bool(low > 0 and high / low > 20)
+    return (float(value_range[0]), float(value_range[1])), False
+
+
+def map_view(run: DashboardRun, layer: Layer, difference: bool = False) -> MapView:
+    """What the map shows of ``layer`` this year (``difference``: against the twin).
+
+    In the start year every effect against the twin, every change since the start and
+    every sum so far is zero, and so are the levels measured against the start (felt
+    benefit and loss, welfare): such a map would be one flat colour. It shows instead
+    the level of the layer's own column where that differs between municipalities (QoL,
+    jobs, wage; the population for the population change), else the population, and
+    says so (``start_levels``); from the first step on it shows the layer itself."""
+    difference = difference and run.twin is not None
+    start = run.municipal()[0]
+    if run.years_recorded() <= 1:
+        own = (layer.column in start and _varies(start[layer.column].to_numpy(dtype=float)))
+        if difference or layer.kind != "level" or not own:
+            if not own:
+                shown = level_layer("population")
+            elif layer.kind == "level" and layer.column not in MUNICIPAL:
+                shown = layer  # a column the catalogue does not know: its own level
+            else:
+                shown = level_layer(layer.column)
+            domain, log = colour_range(run, shown, False)
+            return MapView(layer_table(run, shown), shown, False, shown.unit, domain, log,
+                           False, True)
+    domain, log = colour_range(run, layer, difference)
+    centred = diverging(layer, difference) or (domain is not None and domain[0] == -domain[1])
+    return MapView(layer_table(run, layer, difference), layer, difference,
+                   layer_unit(layer, difference), domain, log, centred, False)
 
 
 def finite_range(values: np.ndarray) -> tuple[float, float]:

@@ -15,6 +15,8 @@ and writes into ``SWEEP_DIR``:
   Mean difference, its standard deviation, and a t-based 95 % confidence interval; the
   paired and unpaired standard errors, their variance ratio and the minimum detectable
   effect (95 %, 80 % power) beside it;
+- ``province_effects.csv``: the same paired effects on each province (population, net
+  migration from the other provinces, QoL), from each run's ``provinces.parquet``;
 - ``figures/``: PNG and SVG figures (see :mod:`sim.tools.compare_plots`), and ``summary.md``
   listing the figures and the table of effects.
 
@@ -208,6 +210,8 @@ class Gathered:
     region: dict[str, Any]
     incomplete: list[Path]
     beliefs: list[str] = field(default_factory=list)  # the beliefs the runs were made under
+    # run, scenario, seed, <params>, condition, and provinces.parquet's columns (every year)
+    provinces: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def gather(sweep_dir: Path, baseline: str = BASELINE) -> Gathered:
@@ -225,7 +229,7 @@ def gather(sweep_dir: Path, baseline: str = BASELINE) -> Gathered:
     base_runs = [r for r in runs if r.scenario == baseline]
     base_params = [p for p in params
                    if len({json.dumps(v, default=str) for v in _values(base_runs, p)}) > 1]
-    national, municipal = [], []
+    national, municipal, provinces = [], [], []
     twin_inputs: dict[str, tuple[Run, pd.DataFrame, pd.DataFrame | None]] = {}
     for run in runs:
         ident = {
@@ -252,6 +256,8 @@ def gather(sweep_dir: Path, baseline: str = BASELINE) -> Gathered:
         invested = mun.groupby("code")["investment_krw"].sum().rename("investment_krw_total")
         final = final.merge(invested, left_on="code", right_index=True)
         municipal.append(final.assign(**ident))
+        if (run.path / "provinces.parquet").exists():
+            provinces.append(pd.read_parquet(run.path / "provinces.parquet").assign(**ident))
         del nat, mun
     id_cols = ["run", "scenario", "seed", *params, "condition"]
     national += _twin_rows(twin_inputs, national, baseline, base_params)
@@ -260,7 +266,8 @@ def gather(sweep_dir: Path, baseline: str = BASELINE) -> Gathered:
     mun_df = pd.concat(municipal, ignore_index=True)
     mun_df = mun_df[[*id_cols, *[c for c in mun_df.columns if c not in id_cols]]]
     beliefs = sorted({str(r.config.get("beliefs.name", "neutral")) for r in runs})
-    return Gathered(nat_df, mun_df, params, region, incomplete, beliefs)
+    prov_df = pd.concat(provinces, ignore_index=True) if provinces else pd.DataFrame()
+    return Gathered(nat_df, mun_df, params, region, incomplete, beliefs, prov_df)
 
 
 def _twin_rows(inputs: dict[str, tuple[Run, pd.DataFrame, pd.DataFrame | None]],
@@ -410,9 +417,15 @@ def paired_effects(
     pairs detect with a two-sided test at 1 - ``level`` and 80 % power, ``(t(1 - a/2) +
     t(0.8)) x se_paired`` with n - 1 degrees of freedom). Empty if no baseline runs.
     """
-    params = gathered.params
-    wide = final_year_wide(gathered.national, params, year)
+    wide = final_year_wide(gathered.national, gathered.params, year)
     metrics = list(metrics) if metrics else sorted(gathered.national["metric"].unique())
+    return paired_differences(wide, gathered.params, baseline, metrics, level)
+
+
+def paired_differences(wide: pd.DataFrame, params: Sequence[str], baseline: str,
+                       metrics: Sequence[str], level: float = 0.95) -> pd.DataFrame:
+    """The rows of :func:`paired_effects` from ``wide``: one row per run (its id columns
+    and one column per metric), each treatment run paired with its baseline run."""
     metrics = [m for m in metrics if m in wide.columns]
     base = wide[wide["scenario"] == baseline]
     if base.empty:
@@ -459,6 +472,48 @@ def paired_effects(
                 "mde": minimum_detectable_effect(se_paired, n, level),
             })
     return pd.DataFrame(rows)
+
+
+#: The columns of ``provinces.parquet`` whose effects ``province_effects.csv`` holds.
+PROVINCE_METRICS = ("population", "net_migration", "qol")
+
+
+def province_effects(gathered: Gathered, baseline: str = BASELINE, year: int | None = None,
+                     level: float = 0.95) -> pd.DataFrame:
+    """Final-year (or ``year``'s) effect of every condition on every province against
+    ``baseline``, paired by seed exactly as :func:`paired_effects` (its columns, plus
+    ``province_code``, ``province`` and ``province_ko``; ``metric`` one of
+    :data:`PROVINCE_METRICS`). Empty without ``provinces.parquet`` or baseline runs."""
+    prov = gathered.provinces
+    if prov.empty:
+        return pd.DataFrame()
+    if year is None:
+        at = prov[prov["year"] == prov.groupby("run")["year"].transform("max")]
+    else:
+        at = prov[prov["year"] == year]
+    if at.empty:
+        return pd.DataFrame()
+    ids = ["run", "scenario", "seed", *gathered.params, "condition"]
+    long = at.melt(id_vars=["run", "province_code"], value_vars=list(PROVINCE_METRICS),
+                   var_name="metric")
+    long["column"] = long["metric"] + "@" + long["province_code"].astype(str)
+    wide = long.pivot_table(index="run", columns="column", values="value", aggfunc="first")
+    meta = at.drop_duplicates("run").set_index("run")[[c for c in ids if c != "run"]]
+    wide = meta.join(wide).reset_index()
+    columns = [f"{m}@{c}" for c in sorted(set(long["province_code"].astype(int)))
+               for m in PROVINCE_METRICS]
+    effects = paired_differences(wide, gathered.params, baseline, columns, level)
+    if effects.empty:
+        return effects
+    parts = effects["metric"].str.split("@", n=1, expand=True)
+    names = at.drop_duplicates("province_code").set_index("province_code")
+    codes = parts[1].astype(int).to_numpy()
+    effects = effects.assign(metric=parts[0], province_code=codes, **{
+        col: names[col].reindex(codes).to_numpy() if col in names else ""
+        for col in ("province", "province_ko")})
+    lead = ["condition", "scenario", *gathered.params, "province_code", "province", "province_ko",
+            "metric"]
+    return effects[[*lead, *[c for c in effects.columns if c not in lead]]]
 
 
 def municipal_effects(gathered: Gathered, baseline: str = BASELINE) -> pd.DataFrame:
@@ -610,6 +665,35 @@ def programme_units_markdown(units: pd.DataFrame, lang: str = "en") -> str:
     return "\n".join(lines) + "\n"
 
 
+def province_markdown(effects: pd.DataFrame, lang: str = "en") -> str:
+    """A Markdown table of :func:`province_effects`: one row per condition and province,
+    ``mean [ci_low, ci_high]`` of population (thousand people), net migration from the
+    other provinces (thousand people a year) and QoL (points)."""
+    if effects.empty:
+        return t("_No province effects (the runs have no `provinces.parquet`, or no baseline "
+                 "runs)._", lang) + "\n"
+    scale = {"population": 1e-3, "net_migration": 1e-3, "qol": 1.0}
+    header = [t("condition", lang), t("province", lang), t("pairs", lang),
+              t("population, thousand people", lang),
+              t("net migration from other provinces, thousand people a year", lang),
+              t("QoL, points", lang)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for (condition, _), group in effects.groupby(["condition", "province_code"], sort=False):
+        g = group.set_index("metric")
+        first = group.iloc[0]
+        ko = first.get("province_ko")
+        name = ko if lang == "ko" and isinstance(ko, str) and ko else first["province"]
+        cells = [str(condition).replace("|", "\\|"), str(name), str(int(group["n"].max()))]
+        for m in PROVINCE_METRICS:
+            if m not in g.index:
+                cells.append("n/a")
+                continue
+            r, k = g.loc[m], scale[m]
+            cells.append(_ci_text(r["mean"] * k, r["ci_low"] * k, r["ci_high"] * k))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def _display_scale(metric: str, row: pd.Series) -> float:
     factor = HEADLINE[metric][2]
     if factor is None:
@@ -741,6 +825,10 @@ def compare(
     if "units" in units.columns:
         io.atomic_write(sweep_dir / f"programme_units{suffix}.csv",
                         lambda tmp: units.to_csv(tmp, index=False))
+    by_province = province_effects(g, baseline, year=year)
+    if not by_province.empty:
+        io.atomic_write(sweep_dir / f"province_effects{suffix}.csv",
+                        lambda tmp: by_province.to_csv(tmp, index=False))
     n_conditions = g.national["condition"].nunique()
     notes: list[str] = []
     made: list[tuple[str, Path]] = []
@@ -749,6 +837,7 @@ def compare(
         maps = municipal_effects(g, baseline) if year is None else pd.DataFrame()
         made, notes = cp.all_figures(g, effects, fig_dir, baseline=baseline, heatmap=heatmap,
                                      formats=tuple(formats), municipal=maps,
+                                     provinces=by_province,
                                      when="Final-year" if year is None else str(year), lang=lang)
         if year is not None:
             notes.append(t("maps show the final year only: see summary.md", lang))
@@ -822,6 +911,17 @@ def compare(
           when=t("the final year", lang) if year is None else str(year), suffix=suffix),
         "",
         programme_units_markdown(units, lang),
+        t("## Province effects", lang),
+        "",
+        t("Effect on each province in {when} against the baseline: mean difference over "
+          "paired seeds with its 95 % t interval, as above; population in thousand people, "
+          "net migration from the other provinces (moves in minus moves out across the "
+          "province's border, that year) in thousand people a year, QoL in points "
+          "(population-weighted). All of them, with standard errors and MDE: "
+          "`province_effects.csv`; levels by year: each run's `provinces.parquet`.", lang,
+          when=t("the final year", lang) if year is None else str(year)),
+        "",
+        province_markdown(by_province, lang),
         t("## Figures", lang),
         "",
     ]

@@ -234,6 +234,32 @@ def difference_maps(mun_effects: pd.DataFrame, condition: str, boundaries, basel
     return fig
 
 
+def province_maps(prov_effects: pd.DataFrame, condition: str, boundaries, baseline: str,
+                  n_seeds: int, when: str, lang: str = "en") -> Figure:
+    """Three maps of the 17 provinces (``boundaries``: the municipalities dissolved by
+    province, :func:`sim.gis.province_boundaries`): the effect on population, on net
+    migration from the other provinces and on QoL, mean over paired seeds."""
+    d = prov_effects[prov_effects["condition"] == condition]
+    codes = boundaries["province_code"].astype(int)
+    fig, axes = subplots(1, 3, figsize=(18, 7))
+    panels = (
+        ("population", 1e-3, t("population, thousand people", lang), t("Population", lang)),
+        ("net_migration", 1e-3, t("net migration from other provinces, thousand people a year",
+                                  lang), t("Net migration from other provinces", lang)),
+        ("qol", 1.0, t("QoL, points", lang), t("Quality of life", lang)),
+    )
+    for ax, (metric, factor, label, title) in zip(axes, panels, strict=True):
+        values = (d[d["metric"] == metric].set_index("province_code")["mean"]
+                  .reindex(codes).to_numpy(dtype=float) * factor)
+        choropleth(ax, boundaries, values, label=label)
+        ax.set_title(title)
+    fig.suptitle(t("{when} effect by province: {condition} vs {baseline} (mean of {n} paired "
+                   "seeds)", lang, condition=condition, baseline=baseline, when=when, n=n_seeds),
+                 fontsize=13)
+    fig.tight_layout()
+    return fig
+
+
 def jeonbuk_panel(national: pd.DataFrame, effects: pd.DataFrame, mun_effects: pd.DataFrame,
                   conditions: Sequence[str], baseline: str, lang: str = "en") -> Figure:
     """Jeonbuk: population over time per condition; final-year effect on its population
@@ -307,10 +333,12 @@ def _slug(text: str) -> str:
 def all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
                 heatmap: Sequence[str] | None, formats: tuple[str, ...],
                 municipal: pd.DataFrame, when: str = "Final-year",
-                lang: str = "en") -> tuple[list[tuple[str, Path]], list[str]]:
+                lang: str = "en", provinces: pd.DataFrame | None = None,
+                ) -> tuple[list[tuple[str, Path]], list[str]]:
     """Write every figure the sweep supports into ``fig_dir`` (``when`` names the year of
     the effects in captions, e.g. "2025"), in ``lang`` (English if no Hangul font is
-    found: :func:`sim.fonts.context`).
+    found: :func:`sim.fonts.context`); ``provinces`` are the province effects
+    (:func:`sim.tools.compare.province_effects`) of the province maps.
 
     Returns ``(caption, path)`` of each figure (first format) and notes on skipped ones,
     in ``lang``.
@@ -318,7 +346,7 @@ def all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
     with fonts.context(lang) as drawn:
         made, notes = _all_figures(g, effects, fig_dir, baseline=baseline, heatmap=heatmap,
                                    formats=formats, municipal=municipal, when=when,
-                                   lang=drawn)
+                                   lang=drawn, provinces=provinces)
     if drawn != lang:
         notes.append(t("figures in English: {why}", lang, why=fonts.MISSING_MESSAGE))
     return made, notes
@@ -327,7 +355,8 @@ def all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
 def _all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
                  heatmap: Sequence[str] | None, formats: tuple[str, ...],
                  municipal: pd.DataFrame, when: str,
-                 lang: str) -> tuple[list[tuple[str, Path]], list[str]]:
+                 lang: str, provinces: pd.DataFrame | None = None,
+                 ) -> tuple[list[tuple[str, Path]], list[str]]:
     made: list[tuple[str, Path]] = []
     notes: list[str] = []
     labels = headline(lang)
@@ -404,8 +433,9 @@ def _all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
         notes.append(t("heat map: {n} swept parameters; choose two with `--heatmap X Y`", lang,
                        n=len(g.params)))
 
-    region = None
-    if not municipal.empty:
+    region = boundaries = None
+    provinces = provinces if provinces is not None else pd.DataFrame()
+    if not municipal.empty or not provinces.empty:
         from sim.config import region_config
         from sim.data import load_region
 
@@ -417,7 +447,7 @@ def _all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
             boundaries = region.boundaries()
         except Exception as err:  # maps are optional; say why they are missing
             notes.append(t("maps skipped: region boundaries unavailable ({err})", lang, err=err))
-            boundaries = None
+    if not municipal.empty:
         if lang != "en" and region is not None:  # the region table's Korean names
             municipal = names(municipal, lang, region.table)
         treated = [c for c in conditions if c in set(municipal["condition"])]
@@ -430,6 +460,15 @@ def _all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
             if len(treated) > MAX_MAPS:
                 notes.append(t("maps drawn for the first {most} of {n} conditions", lang,
                                most=MAX_MAPS, n=len(treated)))
+    if not provinces.empty and boundaries is not None:
+        from sim.gis import province_boundaries
+
+        shapes = province_boundaries(region)
+        for cond in [c for c in conditions if c in set(provinces["condition"])][:MAX_MAPS]:
+            add(t("Province map: {condition} vs {baseline}, population, net migration and QoL",
+                  lang, condition=cond, baseline=baseline),
+                province_maps(provinces, cond, shapes, baseline, n_seeds, when, lang),
+                f"provinces_{_slug(cond)}")
     if len(conditions) <= MAX_CONDITIONS_PER_FIGURE and \
             "jeonbuk_population" in set(g.national["metric"]):
         add(t("Jeonbuk panel: population, effect and per-municipality QoL", lang),

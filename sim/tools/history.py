@@ -977,9 +977,12 @@ def check_args(args) -> None:
         raise SystemExit(f"--jobs {args.jobs}: at least 1")
     if args.history_candidates < 1000:
         raise SystemExit(f"--history-candidates {args.history_candidates}: at least 1000")
-    if args.region != "korea":
-        raise SystemExit("--history runs on Korea (its targets are KOSIS's flows and the census); "
-                         "the synthetic region is for the tests' own targets")
+    from sim.config import region_config
+
+    if not region_config(args.region).real_codes:
+        raise SystemExit(f"--region {args.region}: --history needs a region of real municipalities "
+                         "(its targets are KOSIS's flows and the census); a generated region is for "
+                         "the tests' own targets")
 
 
 def main(argv: list[str] | None = None) -> int:
