@@ -147,7 +147,7 @@ def test_the_comparison_shows_programme_units(tmp_path: Path) -> None:
     _sweep(tmp_path)
     summary = cmp.compare(tmp_path, figures=False).read_text()
     assert "## Programme units" in summary
-    section = summary.split("## Programme units", 1)[1].split("## Figures", 1)[0]
+    section = summary.split("## Programme units", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| smart_village |")]
     assert len(rows) == 2 and "no_investment" not in section.replace("`", "")
     assert "| 78 |" in rows[0] and "103.9 B" in rows[0]  # units bought, the real programme
