@@ -357,6 +357,30 @@ KO: dict[str, str] = {
     "municipality, and by province.": "시작부터 {when}까지 받은 공공 재원(국비 + 지방 대응, %)의 "
     "비중, 조건별 실행의 평균: 수도권 여부, 기초자치단체 유형, 시도별.",
     "the final year": "마지막 해",
+    "## Programme units": "## 사업 단위",
+    "The public money (national + local match) each condition spent on each recipe "
+    "from the start to {when}, building and operation, mean over its runs, and what "
+    "it would buy in units of a real Korean programme: units = spending / unit cost "
+    "(`sim/data/programme_units.csv`, nominal KRW of the source's year; a cost basis "
+    "of assumption means no source gave the cost). The real programme's scale is "
+    "beside it. A unit is a scale, not what the model builds. All rows: "
+    "`programme_units{suffix}.csv`.": "조건별로 시작부터 {when}까지 각 사업 유형(recipe)에 쓴 "
+    "공공 재원(국비 + 지방 대응, 건설과 운영), 실행의 평균, 그리고 그 돈으로 실제 한국 사업의 "
+    "단위를 몇 개 살 수 있는지: 단위 수 = 지출 / 단위 비용 (`sim/data/programme_units.csv`, "
+    "출처 연도의 명목 원화; 비용 근거가 가정이면 비용을 준 출처가 없다는 뜻). 실제 사업의 규모를 "
+    "옆에 적었다. 단위는 규모를 가늠하는 잣대이며 모형이 짓는 것이 아니다. 모든 행: "
+    "`programme_units{suffix}.csv`.",
+    "_No spending by recipe in these runs (written before the `spend_*` columns)._":
+        "_이 실행들에는 사업 유형별 지출이 없다 (`spend_*` 열 이전에 기록됨)._",
+    "_No public money was spent in these runs._": "_이 실행들에서는 공공 재원이 쓰이지 않았다._",
+    "sourced": "출처 있음",
+    "derived": "출처에서 계산",
+    "recipe": "사업 유형",
+    "KRW billion a unit": "단위당 십억 원",
+    "cost basis": "비용 근거",
+    "spent, KRW billion": "지출 (십억 원)",
+    "units bought": "구입 단위 수",
+    "real programme": "실제 사업",
     " under the **{beliefs}** beliefs": " (**{beliefs}** 가정)",
     " against {baseline} (same seed)": ", {baseline} 대비 (같은 시드)",
     " (the baseline)": " (기준 시나리오)",

@@ -22,6 +22,7 @@ import pandas as pd
 
 from sim import metrics
 from sim.constants import AGE_CLASSES, SECTORS, SERVICE_DOMAINS, WELFARE_PARTS, by_age_class
+from sim.policy.config import SPEND_ITEMS
 from sim.world import World
 
 
@@ -73,6 +74,8 @@ class Snapshot:
             and age class of the head (None in the start year: no moves yet).
         local_operation_krw: (M,) operation of smart assets paid from local budgets after
             the national money stops, KRW (None: none).
+        spend_krw: (M, I) ``investment_krw`` by what it was spent on
+            (:data:`sim.policy.config.SPEND_ITEMS`), KRW (None: nothing spent).
     """
 
     year: int
@@ -104,6 +107,7 @@ class Snapshot:
     housing_transfer: np.ndarray
     flows_by_age: np.ndarray | None = None
     local_operation_krw: np.ndarray | None = None
+    spend_krw: np.ndarray | None = None
 
 
 #: The groups of municipalities whose share of the public money every run reports
@@ -125,6 +129,14 @@ def money_shares(world: World, invested: np.ndarray) -> dict[str, float]:
         **{f"province_{int(c)}": world.province_code == c for c in world.province_codes},
     }
     return {g: float(invested[sel].sum()) / total for g, sel in groups.items()}
+
+
+def spend_columns(spend: np.ndarray | None) -> dict[str, float]:
+    """The national columns ``spend_<item>_krw`` of ``spend`` (M, I) KRW (None: zeros),
+    one per :data:`sim.policy.config.SPEND_ITEMS`: the year's public money by what it
+    was spent on; they sum to ``investment_krw``."""
+    totals = np.zeros(len(SPEND_ITEMS)) if spend is None else spend.sum(axis=0)
+    return {f"spend_{k}_krw": float(v) for k, v in zip(SPEND_ITEMS, totals, strict=True)}
 
 
 #: The columns of ``provinces.parquet`` (:func:`provinces_frame`), in order.
@@ -292,6 +304,7 @@ class Recorder:
                 "deaths": float(snap.deaths.sum() * s) if not first else np.nan,
                 "immigrants": float(snap.immigrants.sum() * s) if not first else np.nan,
                 "local_operation_krw": float(local_op.sum()) if local_op is not None else 0.0,
+                **spend_columns(snap.spend_krw),
                 **{f"money_share_{g}": v for g, v in shares.items()},
             }
         )

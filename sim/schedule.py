@@ -309,6 +309,7 @@ def snapshot(s: States, ctx: Context, year: int) -> Snapshot:
         housing_transfer=w.housing_transfer,
         flows_by_age=s.migration.flows_by_age,
         local_operation_krw=s.policy.local_operation_krw,
+        spend_krw=s.policy.spend_krw,
     )
 
 

@@ -37,7 +37,7 @@ DESIGNS = ("tech_push", "standard", "resident_chosen", "co_designed", "village")
 #: Who selects recipients (``beliefs.governance`` has overhead and need noise by level).
 LEVELS = ("centre", "province", "joint")
 
-__all__ = ["DESIGNS", "GRANT_KEYS", "INSTRUMENTS", "LEVELS", "RECIPES", "SYNTHETIC_FALLBACKS",
+__all__ = ["DESIGNS", "GRANT_KEYS", "INSTRUMENTS", "LEVELS", "RECIPES", "SPEND_ITEMS", "SYNTHETIC_FALLBACKS",
            "TARGETING_RULES", "ENVELOPES", "NEED_MEASURES", "EnvelopeWeights", "GovernanceConfig", "InstrumentConfig", "LifecycleConfig",
            "Programme", "Recipe", "ResearchCentre", "TargetingConfig", "unknown_sites",
            "validate_policy"]
@@ -267,6 +267,10 @@ class LifecycleConfig:
 
 #: Recipes a programme or ``place_based`` may name: the Recipe fields of InstrumentConfig.
 RECIPES = tuple(name for name, tp in typing.get_type_hints(InstrumentConfig).items() if tp is Recipe)
+#: What the public money (``investment_krw``) is spent on, one output column each
+#: (``spend_<item>_krw``): the recipes (building and operating what they built), the
+#: research centre's share, and the operation of assets built by private co-investment.
+SPEND_ITEMS = (*RECIPES, "research_centre", "private_assets")
 #: The shares of a recipe's money that do not buy services (at most 1 together).
 RECIPE_SHARES = ("tech_share", "attachment_share", "housing_share", "plan_share")
 

@@ -44,7 +44,10 @@ Accounting: ``investment_krw`` = national + local public money received (operati
 planning, building, the research centre); over a run it sums to ``annual_krw x (1 +
 local_match_rate) x min(years, horizon_years)`` in every scenario. Overhead, capture,
 selection and planning are spent in the municipality too (counted as investment) but
-build nothing.
+build nothing. ``spend_krw`` splits the same money by what it was spent on
+(``SPEND_ITEMS``): each recipe's build money and the operation of the assets it built,
+the research centre, and the operation of assets private co-investment built; every
+year the items sum to ``investment_krw`` (the output columns ``spend_<item>_krw``).
 
 Reads: the last observation (persons, persons by type, mean QoL), the firms' output, the
 census service levels (world). Writes: its own :class:`PolicyState`; the dwellings it
@@ -65,6 +68,7 @@ from sim.policy.assets import ATTACHMENT, SERVICE, TECH, AssetRegistry
 from sim.policy.config import (
     DESIGNS,
     RECIPES,
+    SPEND_ITEMS,
     GovernanceConfig,
     InstrumentConfig,
     LifecycleConfig,
@@ -150,6 +154,10 @@ class PolicyState:
             the national money stops; not part of ``investment_krw``).
         deployments: (P, D) service deployments so far by province and design.
         investment_krw: (M,) national + local money received this year, KRW.
+        spend_krw: (M, I) the same by what it was spent on (SPEND_ITEMS): each recipe's
+            build money (selection and planning included) and the operation of the assets
+            it built, the research centre's share, and the operation of assets that
+            private co-investment built; summed over items it is ``investment_krw``.
         private_krw: (M,) private co-investment this year, KRW (not part of
             ``investment_krw``, which is the public money every scenario spends equally).
         private_due: (L+1, M) public money of earlier years that still draws private money
@@ -176,6 +184,7 @@ class PolicyState:
     local_operation_krw: np.ndarray
     deployments: np.ndarray
     investment_krw: np.ndarray
+    spend_krw: np.ndarray
     private_krw: np.ndarray
     private_due: np.ndarray
     investment_total_krw: np.ndarray
@@ -306,6 +315,7 @@ def init(levers: Levers, world: World, region_name: str, output: np.ndarray, sca
         local_operation_krw=np.zeros(m),
         deployments=np.zeros((len(provinces), len(DESIGNS))),
         investment_krw=np.zeros(m),
+        spend_krw=np.zeros((m, len(SPEND_ITEMS))),
         private_krw=np.zeros(m),
         private_due=np.zeros((lag + 1, m)),
         investment_total_krw=np.zeros(m),
@@ -433,6 +443,7 @@ def step(state: PolicyState, inputs: Inputs) -> None:
     m = world.n
     persons = persons_by_type.sum(axis=1)
     state.investment_krw = np.zeros(m)
+    state.spend_krw = np.zeros((m, len(SPEND_ITEMS)))
     state.local_operation_krw = np.zeros(m)
     national = national_money(levers, year_index)
     z = rng.standard_normal(m)  # drawn every year, so streams line up across scenarios
@@ -462,6 +473,9 @@ def step(state: PolicyState, inputs: Inputs) -> None:
         funded[here] = paid / need_here * delivery[state.assets.muni[here]]
         state.investment_krw += np.bincount(
             state.assets.muni[here], weights=need[here] * paid / need_here, minlength=m)
+        np.add.at(state.spend_krw, (state.assets.muni[here],
+                                    spend_items(state.assets.instrument[here])),
+                  need[here] * paid / need_here)
         return pot - paid
 
     if national > 0:
@@ -469,6 +483,8 @@ def step(state: PolicyState, inputs: Inputs) -> None:
         rc = inst.research_centre
         if plan.host >= 0:  # the research centre takes its share of the year's money first
             state.investment_krw[plan.host] += national * rc.share * (1.0 + match)
+            state.spend_krw[plan.host, SPEND_ITEMS.index("research_centre")] += (
+                national * rc.share * (1.0 + match))
             national -= national * rc.share
         if plan.targeting.rule == "programmes":
             allocations, private_base = _programme_money(state, levers, national * (1.0 + match),
@@ -511,6 +527,8 @@ def step(state: PolicyState, inputs: Inputs) -> None:
     signal = ts_signal(state.ts_error, inst)
     for a in allocations:
         state.investment_krw += a.money
+        got = np.flatnonzero(a.money)
+        np.add.at(state.spend_krw, (got, spend_items(a.recipes[got])), a.money[got])
         if a.money.any():
             fixed = project_costs(state, a.money, a.recipes, a.pots, a.mask, g, a.callers)
             dwellings, deployed, plans = instruments.build(
@@ -525,6 +543,18 @@ def step(state: PolicyState, inputs: Inputs) -> None:
     state.investment_total_krw += state.investment_krw
     _private(state, levers, private_base, year)
     _update_effects(state, inst, persons * scale)
+
+
+def spend_items(names: np.ndarray) -> np.ndarray:
+    """(K,) index into SPEND_ITEMS of each recipe name (K,) (an asset's ``instrument``
+    or a municipality's recipe); ``"private"`` (assets built by private co-investment)
+    is ``private_assets``."""
+    at = {name: k for k, name in enumerate(SPEND_ITEMS)}
+    at["private"] = at["private_assets"]
+    if len(names) == 0:
+        return np.zeros(0, dtype=np.int64)
+    unique, inverse = np.unique(np.asarray(names, dtype=str), return_inverse=True)
+    return np.array([at[n] for n in unique], dtype=np.int64)[inverse.ravel()]
 
 
 def ts_signal(error: np.ndarray, inst: InstrumentConfig) -> np.ndarray:

@@ -590,6 +590,81 @@ def money_markdown(gathered: Gathered, year: int | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
+def programme_units(gathered: Gathered, year: int | None = None,
+                    table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Spending in programme units (:mod:`sim.programme_units`), by condition: each
+    item's public money from the start to the final year (or ``year``), summed over the
+    years of each run and averaged over the condition's runs (``spend_krw``), and what it
+    buys of each unit of ``table`` (default: the shipped units table; ``units``), with
+    the table's columns and the condition's number of ``runs``. Only units of items the
+    condition spent money on; empty if the runs predate the ``spend_*`` columns."""
+    from sim import programme_units as pu
+
+    nat = gathered.national
+    is_spend = nat["metric"].astype(str).map(lambda c: pu.item_of(c) is not None)
+    spend = nat[is_spend.to_numpy(dtype=bool)]
+    if spend.empty:
+        return pd.DataFrame()
+    if year is not None:
+        spend = spend[spend["year"] <= year]
+    table = pu.load_units() if table is None else table
+    per_run = spend.groupby(["condition", "run", "metric"], sort=False)["value"].sum()
+    runs = spend.groupby("condition", sort=False)["run"].nunique()
+    mean = per_run.groupby(["condition", "metric"], sort=False).mean()
+    known = set(table["recipe"])
+    frames = []
+    for condition in dict.fromkeys(nat["condition"]):
+        if condition not in runs.index:
+            continue
+        items = {pu.item_of(m): float(v) for m, v in mean.loc[condition].items()}
+        lost = sorted(k for k, v in items.items() if v > 0 and k not in known)
+        if lost:
+            log.warning("%s: money spent on %s, which have no programme unit", condition, lost)
+        bought = pu.units_bought({k: v for k, v in items.items() if k in known}, table)
+        bought = bought[bought["spend_krw"] > 0]
+        if len(bought):
+            frames.append(bought.assign(condition=condition, runs=int(runs[condition])))
+    if not frames:
+        return pd.DataFrame(columns=["condition", *pu.COLUMNS, "spend_krw", "units", "runs"])
+    out = pd.concat(frames, ignore_index=True)
+    return out[["condition", *pu.COLUMNS, "spend_krw", "units", "runs"]]
+
+
+def _amount(x: float) -> str:
+    """A number of KRW billion or units for a table: 3 significant digits below 100."""
+    if not math.isfinite(x):
+        return "n/a"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+def programme_units_markdown(units: pd.DataFrame, lang: str = "en") -> str:
+    """The table of :func:`programme_units` in Markdown: per condition and unit, the
+    money spent (KRW billion, mean over runs), the unit's cost and its basis, the units
+    it buys, and the real programme beside it."""
+    if units.empty and "units" not in units.columns:
+        return t("_No spending by recipe in these runs (written before the `spend_*` "
+                 "columns)._", lang) + "\n"
+    if units.empty:
+        return t("_No public money was spent in these runs._", lang) + "\n"
+    basis = {"sourced": t("sourced", lang), "derived": t("derived", lang),
+             "assumption": t("assumption", lang)}
+    head = [t("condition", lang), t("recipe", lang), t("unit", lang),
+            t("KRW billion a unit", lang), t("cost basis", lang), t("spent, KRW billion", lang),
+            t("units bought", lang), t("real programme", lang)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for _, r in units.iterrows():
+        real = r["real_ko" if lang == "ko" else "real_en"]
+        period = r["real_period"]
+        real = "" if not isinstance(real, str) else (
+            f"{real} ({period})" if isinstance(period, str) and period else real)
+        unit = r["unit_ko" if lang == "ko" else "unit_en"]
+        cells = [str(r["condition"]).replace("|", chr(92) + "|"), f"`{r['recipe']}`", unit,
+                 _amount(r["unit_cost_krw"] * 1e-9), basis.get(r["basis"], r["basis"]),
+                 _amount(r["spend_krw"] * 1e-9), _amount(r["units"]), real]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def province_markdown(effects: pd.DataFrame, lang: str = "en") -> str:
     """A Markdown table of :func:`province_effects`: one row per condition and province,
     ``mean [ci_low, ci_high]`` of population (thousand people), net migration from the
@@ -746,6 +821,10 @@ def compare(
     suffix = "" if year is None else f"_{year}"
     if not effects.empty:
         io.atomic_write(sweep_dir / f"effects{suffix}.csv", lambda tmp: effects.to_csv(tmp, index=False))
+    units = programme_units(g, year)
+    if "units" in units.columns:
+        io.atomic_write(sweep_dir / f"programme_units{suffix}.csv",
+                        lambda tmp: units.to_csv(tmp, index=False))
     by_province = province_effects(g, baseline, year=year)
     if not by_province.empty:
         io.atomic_write(sweep_dir / f"province_effects{suffix}.csv",
@@ -820,6 +899,18 @@ def compare(
           when=t("the final year", lang) if year is None else str(year)),
         "",
         money_markdown(g, year),
+        t("## Programme units", lang),
+        "",
+        t("The public money (national + local match) each condition spent on each recipe "
+          "from the start to {when}, building and operation, mean over its runs, and what "
+          "it would buy in units of a real Korean programme: units = spending / unit cost "
+          "(`sim/data/programme_units.csv`, nominal KRW of the source's year; a cost basis "
+          "of assumption means no source gave the cost). The real programme's scale is "
+          "beside it. A unit is a scale, not what the model builds. All rows: "
+          "`programme_units{suffix}.csv`.", lang,
+          when=t("the final year", lang) if year is None else str(year), suffix=suffix),
+        "",
+        programme_units_markdown(units, lang),
         t("## Province effects", lang),
         "",
         t("Effect on each province in {when} against the baseline: mean difference over "
