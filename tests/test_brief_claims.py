@@ -406,3 +406,25 @@ def test_the_screen_keeps_the_sets_whose_twin_fits(tmp_path: Path) -> None:
         "--all", str(tmp_path / "all.csv"), "--work", str(tmp_path / "w"), "--seeds", "1",
         "--jobs", "1", "--no-progress", *base])
     assert code == 1 and not (tmp_path / "kept.csv").exists() and (tmp_path / "all.csv").exists()
+
+
+def test_welfare_claims_leave_out_worlds_where_money_means_nothing() -> None:
+    """A world whose twin's welfare against the start is a hundred incomes (a money
+    coefficient near zero) gives no verdict in money, but still one on people."""
+    d = design.Design(design.parse_design(SMALL_DESIGN).factors, "full", 2, (),
+                      design.parse_design(SMALL_DESIGN).claims)
+    cells = design.cells(d)["cell"].tolist()
+    rows = []
+    for world, scale in ((0, 0.1), (1, 100.0)):
+        for seed in (0, 1):
+            for cell in [verdicts.BASELINE, *cells]:
+                bump = 0.0 if cell == verdicts.BASELINE else float(cells.index(cell))
+                rows.append({"world": world, "seed": seed, "cell": cell, "year": 2030,
+                             "welfare_income_krw": 1e12, "welfare_krw_total": scale * 1e12 + bump * 1e11,
+                             "felt_benefit_paired": 0.01 * bump})
+    out = pd.DataFrame(rows)
+    assert verdicts.money_valid_worlds(out, 2030) == {0}
+    welfare, felt = (next(c for c in d.claims if c.metric == m)
+                     for m in ("welfare_krw_total", "felt_benefit_paired"))
+    assert set(verdicts.claim_effects(out, d, welfare, 2030)["world"]) == {0}
+    assert set(verdicts.claim_effects(out, d, felt, 2030)["world"]) == {0, 1}

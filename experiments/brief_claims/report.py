@@ -347,6 +347,14 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
           "worlds carry Wilson 95 % intervals. The shares describe the box of assumptions "
           "sampled, not a probability of the real world.", lang),
         "",
+        t("Claims in money (welfare, NPV, B/C) count only the worlds where money means "
+          "something: the twin's welfare change against the start within plus or minus its "
+          "household income. In worlds whose accepted set gives wages next to no weight in "
+          "moving (a money coefficient near zero), the exact compensating variation turns a "
+          "fraction of a utility point into hundreds of incomes; those worlds give no verdict "
+          "in money (their number is the gap between `n_worlds` of the money claims and the "
+          "others in `claims.csv`).", lang),
+        "",
     ]
     if drawn != lang:
         lines += [t("> Figures in English: {why}.", lang, why=fonts.MISSING_MESSAGE), ""]

@@ -43,10 +43,38 @@ def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
     return (0.0 if k == 0 else max(0.0, centre - half), 1.0 if k == n else min(1.0, centre + half))
 
 
+#: Outcomes in money that rest on the welfare measure's money coefficient.
+MONEY_METRICS = ("welfare_krw_total", "npv_krw_paired", "cost_effectiveness_paired")
+#: The welfare measure's domain: the twin's welfare change against the start within this
+#: many times the household income it is measured on.
+WELFARE_DOMAIN = 1.0
+BASELINE = "no_investment"
+
+
+def money_valid_worlds(outcomes: pd.DataFrame, year: int) -> set:
+    """Worlds whose welfare in money means something in ``year``: every seed's twin has a
+    welfare change against the start within +-WELFARE_DOMAIN x its household income.
+
+    The exact compensating variation is ``income x (exp(du / money) - 1)``; with a money
+    coefficient (``beta_wage``) near zero, as in accepted sets where wages hardly move
+    anybody while employment does, a utility change of a fraction of a point becomes
+    hundreds of incomes, and the paired difference of two such numbers is noise. Such a
+    world says nothing in money; its welfare verdicts are left out (and counted)."""
+    twin = outcomes[(outcomes["year"] == year) & (outcomes["cell"] == BASELINE)]
+    if "welfare_income_krw" not in twin or "welfare_krw_total" not in twin:
+        return set(outcomes["world"])
+    ratio = (twin["welfare_krw_total"] / twin["welfare_income_krw"]).abs()
+    ok = (ratio <= WELFARE_DOMAIN).groupby(twin["world"]).all()
+    return set(ok.index[ok])
+
+
 def claim_effects(outcomes: pd.DataFrame, design: Design, claim: LeverClaim,
                   year: int) -> pd.DataFrame:
-    """Per world and seed: the claim's effect in ``year`` (metric units)."""
+    """Per world and seed: the claim's effect in ``year`` (metric units); claims in money
+    only in the worlds where money means something (:func:`money_valid_worlds`)."""
     at = outcomes[outcomes["year"] == year]
+    if claim.metric in MONEY_METRICS:
+        at = at[at["world"].isin(money_valid_worlds(outcomes, year))]
     if claim.metric not in at.columns:
         return pd.DataFrame(columns=["world", "seed", "effect"])
     eff = effects(at, design, claim.metric, by=("world", "seed"))
