@@ -242,11 +242,16 @@ def regret(outcomes: pd.DataFrame, year: int,
     of the best scenario of that world (0 for the best; in the metric's own units), and
     the table gives its maximum, mean and 90th percentile across worlds and marks the
     scenario of least maximum regret (``minimax``)."""
-    at = outcomes[outcomes["year"] == year]
+    from brief_claims.verdicts import MONEY_METRICS, money_valid_worlds
+
+    at_year = outcomes[outcomes["year"] == year]
     rows = []
     for metric, sign in metrics.items():
+        at = at_year
         if metric not in at.columns:
             continue
+        if metric in MONEY_METRICS and "cell" in at.columns:  # only where money means something
+            at = at[at["world"].isin(money_valid_worlds(outcomes, year))]
         label = "cell" if "cell" in at.columns else "scenario"
         wide = at.pivot_table(index="world", columns=label, values=metric, aggfunc="first")
         wide = wide.dropna()
