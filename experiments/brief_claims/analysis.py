@@ -21,11 +21,9 @@ import numpy as np
 import pandas as pd
 
 from brief_claims import design as factorial
-from sim.tools.claims import CLAIMS, Claim, display_difference
 
 #: Fewest worlds for feature scores and break-even values (trees on fewer say nothing).
 MIN_SCORED = 6
-CLAIM_COLUMNS = ["claim", "outcome", "share_holds", "ci_low", "ci_high", "n_worlds"]
 #: Regret outcomes: metric -> sign (+1 higher is better, -1 lower is better).
 REGRET_METRICS = {
     "welfare_krw_total": +1, "output": +1, "felt_benefit_paired": +1,
@@ -34,62 +32,6 @@ REGRET_METRICS = {
 }
 
 
-def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson score interval of a binomial share ``k / n`` (95 % by default); (nan, nan)
-    for n = 0. It stays inside [0, 1] and is sensible at 0 and n successes."""
-    if n == 0:
-        return math.nan, math.nan
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    low = 0.0 if k == 0 else max(0.0, centre - half)  # exact at the ends, not 1e-17 off
-    high = 1.0 if k == n else min(1.0, centre + half)
-    return low, high
-
-
-def contrasts(outcomes: pd.DataFrame, claim: Claim, year: int) -> pd.DataFrame:
-    """Per world: the outcome of ``a`` and ``b``, the display difference and whether the
-    claim holds (worlds where either is missing or NaN are dropped)."""
-    at = outcomes[outcomes["year"] == year]
-    if claim.metric not in at.columns:
-        return pd.DataFrame(columns=["world", "a", "b", "diff", "holds"])
-    wide = at.pivot_table(index="world", columns="scenario", values=claim.metric, aggfunc="first")
-    if claim.a not in wide or claim.b not in wide:
-        return pd.DataFrame(columns=["world", "a", "b", "diff", "holds"])
-    a, b = wide[claim.a], wide[claim.b]
-    frame = pd.DataFrame({"a": a, "b": b}).dropna()
-    frame["diff"] = display_difference(frame["a"], frame["b"], claim)
-    frame["holds"] = claim.sign * (frame["a"] - frame["b"]) > 0
-    return frame.rename_axis("world").reset_index()
-
-
-def claims_table(outcomes: pd.DataFrame, years: Sequence[int],
-                 claims: Sequence[Claim] = CLAIMS) -> pd.DataFrame:
-    """One row per claim, outcome and year: the share of worlds where it holds, its
-    Wilson 95 % interval and the number of worlds, then the claim's parts and the
-    distribution of the paired difference (display units)."""
-    rows = []
-    for year in years:
-        for c in claims:
-            d = contrasts(outcomes, c, year)
-            n, k = len(d), int(d["holds"].sum()) if len(d) else 0
-            low, high = wilson(k, n)
-            diff = d["diff"].astype(float) if n else pd.Series(dtype=float)
-            rows.append({
-                "claim": c.label, "outcome": c.metric, "share_holds": k / n if n else math.nan,
-                "ci_low": low, "ci_high": high, "n_worlds": n, "year": int(year), "key": c.key,
-                "a": c.a, "b": c.b, "sign": c.sign, "n_holds": k, "unit": c.unit,
-                "diff_mean": float(diff.mean()) if n else math.nan,
-                "diff_p05": float(diff.quantile(0.05)) if n else math.nan,
-                "diff_median": float(diff.median()) if n else math.nan,
-                "diff_p95": float(diff.quantile(0.95)) if n else math.nan,
-            })
-    return pd.DataFrame(rows)[[*CLAIM_COLUMNS, *[k for k in rows[0] if k not in CLAIM_COLUMNS]]] \
-        if rows else pd.DataFrame(columns=CLAIM_COLUMNS)
-
-
-# ------------------------------------------------------------------ scenario discovery
 def prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8,
              mass_min: float = 0.05) -> dict[str, Any] | None:
     """PRIM (ema_workbench) on ``y`` (True where the claim fails): the peeling trajectory
@@ -268,53 +210,6 @@ def regret(outcomes: pd.DataFrame, year: int,
         table["minimax"] = table["max_regret"] == table["max_regret"].min()
         rows.append(table.sort_values("max_regret"))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-
-
-def discovery(outcomes: pd.DataFrame, worlds: pd.DataFrame, params: Sequence[str], year: int,
-              claims: Sequence[Claim] = CLAIMS, threshold: float = 0.8, seed: int = 0,
-              bounds: dict[str, tuple[float, float]] | None = None) -> dict[str, Any]:
-    """For each claim in ``year``: PRIM box of the failing worlds, feature scores and the
-    break-even value of the top-scored parameter. Returns ``prim`` (label -> result),
-    ``boxes`` (prim_boxes.csv rows), ``scores`` and ``breakeven`` frames. ``bounds`` (the
-    space's ranges) replace the sampled min and max as each box's reference range."""
-    prim_out, boxes, scores, breakeven = {}, [], [], []
-    x_all = worlds.set_index("world")[list(params)]
-    for c in claims:
-        d = contrasts(outcomes, c, year)
-        if d.empty:
-            continue
-        x = x_all.loc[d["world"].to_numpy()]
-        holds = d["holds"].to_numpy(dtype=bool)
-        result = prim_box(x, ~holds, threshold=threshold)
-        if result is not None and bounds:
-            result["range"] |= {k: [float(lo), float(hi)] for k, (lo, hi) in bounds.items()
-                                if k in result["range"]}
-        prim_out[c.label] = ({"outcome": c.metric, "year": year, "status": "box"} | result
-                             if result is not None else
-                             {"outcome": c.metric, "year": year, "n": int(len(holds)),
-                              "n_fail": int((~holds).sum()),
-                              "status": "holds in every world" if holds.all() else
-                              "fails in every world" if not holds.any() else "too few worlds"})
-        boxes += prim_rows(c.label, c.metric, year, result)
-        fs = (feature_scores(x, holds, seed=seed) if len(holds) >= MIN_SCORED else
-              pd.DataFrame({"parameter": list(x.columns), "score": np.nan, "ks": np.nan,
-                            "ks_p": np.nan}))
-        fs = fs.assign(claim=c.label, outcome=c.metric, year=year)
-        scores.append(fs)
-        if fs["score"].notna().any():
-            top = str(fs.sort_values("score", ascending=False)["parameter"].iloc[0])
-            be = break_even(x[top].to_numpy(), holds)
-            breakeven.append({"claim": c.label, "outcome": c.metric, "year": year,
-                              "parameter": top, "breakeven_logistic": be["logistic"],
-                              "breakeven_binned": be["binned"],
-                              "holds_more": "above" if be["slope"] > 0 else "below",
-                              "range_low": be["low"], "range_high": be["high"],
-                              "share_holds": float(holds.mean())})
-    score_frame = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame()
-    if len(score_frame):
-        score_frame = score_frame[["claim", "outcome", "year", "parameter", "score", "ks", "ks_p"]]
-    return {"prim": prim_out, "boxes": pd.DataFrame(boxes), "scores": score_frame,
-            "breakeven": pd.DataFrame(breakeven)}
 
 
 def interaction_table(outcomes: pd.DataFrame, d: factorial.Design,
