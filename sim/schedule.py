@@ -23,7 +23,7 @@ import numpy as np
 from sim import metrics
 from sim.agents.columns import ColumnAgents
 from sim.config import SimConfig
-from sim.constants import N_SECTORS, by_age_class
+from sim.constants import by_age_class
 from sim.kernels.parallel import Parallel
 from sim.outputs import Snapshot
 from sim.processes import demography, firms, housing, labour, migration, observation, policy
@@ -291,7 +291,7 @@ def snapshot(s: States, ctx: Context, year: int) -> Snapshot:
         flows_persons=s.migration.flows_persons,
         jobs=s.firms.jobs,
         output=s.firms.output,
-        firms=firm_counts(s.firms.agents, s.world.n),
+        firms=s.firms.counts.astype(float),
         wage=s.labour.mean_wage,
         employment_rate=s.labour.employment_rate,
         price=s.housing.price,
@@ -311,9 +311,3 @@ def snapshot(s: States, ctx: Context, year: int) -> Snapshot:
         local_operation_krw=s.policy.local_operation_krw,
         spend_krw=s.policy.spend_krw,
     )
-
-
-def firm_counts(agents: ColumnAgents, m: int) -> np.ndarray:
-    """(M, S) firm agents by municipality and sector."""
-    cell = agents.muni.astype(np.int64) * N_SECTORS + agents.sector
-    return np.bincount(cell, minlength=m * N_SECTORS).reshape(m, N_SECTORS).astype(float)

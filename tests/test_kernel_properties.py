@@ -341,3 +341,29 @@ def test_province_flows_by_age_are_the_municipal_flows_regrouped(pop) -> None:
     regrouped = np.zeros((g, g))
     np.add.at(regrouped, (group_of[:, None], group_of[None, :]), persons)
     np.testing.assert_array_equal(groups.sum(axis=2), regrouped)
+
+
+@SETTINGS
+@given(n=st.integers(0, 3000), split=st.floats(0, 1), seed=st.integers(0, 2**31 - 1))
+def test_firm_cell_totals_match_bincount_bit_for_bit(n: int, split: float, seed: int) -> None:
+    """The firms' totals by (municipality, sector), summed in two parts (the survivors,
+    then the entrants appended after them), equal a count over all rows at the end,
+    bit for bit: the fused pass may not change any output."""
+    from sim.kernels.firms import cell_totals
+
+    rng = np.random.default_rng(seed)
+    m, s = 7, 4
+    muni = rng.integers(0, m, n).astype(np.int16)
+    sector = rng.integers(0, s, n).astype(np.int8)
+    employees = rng.lognormal(0, 2, n).astype(np.float32)
+    log_prod = rng.normal(3, 1, n).astype(np.float32)
+    counts, jobs, output = np.zeros((m, s), np.int64), np.zeros((m, s)), np.zeros((m, s))
+    lo = int(split * n)
+    for a, b in ((0, lo), (lo, n)):
+        weight = employees[a:b] * np.exp(log_prod[a:b].astype(float))
+        cell_totals(muni[:b], sector[:b], employees[:b], weight, a, counts, jobs, output)
+    cell = muni.astype(np.int64) * s + sector
+    np.testing.assert_array_equal(counts.ravel(), np.bincount(cell, minlength=m * s))
+    np.testing.assert_array_equal(jobs.ravel(), np.bincount(cell, weights=employees, minlength=m * s))
+    weight = employees * np.exp(log_prod.astype(float))
+    np.testing.assert_array_equal(output.ravel(), np.bincount(cell, weights=weight, minlength=m * s))

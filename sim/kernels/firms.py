@@ -131,3 +131,16 @@ def step_firms(
     else:
         _firm_parallel(n, n_chunks, *args)
     return out
+
+
+@njit(cache=True)
+def cell_totals(muni, sector, employees, output_weight, lo, counts, jobs, output):
+    """Add the firm rows from ``lo`` on to ``counts``, ``jobs`` and ``output`` (M, S), in
+    row order: what ``np.bincount(muni * s + sector, weights=...)`` over all rows gives,
+    bit for bit (float64 sums in the same order), in one pass and without the int64 cell
+    column. ``output_weight`` (N - lo,) is each row's employees x exp(log_prod)."""
+    for i in range(lo, muni.shape[0]):
+        m, s = muni[i], sector[i]
+        counts[m, s] += 1
+        jobs[m, s] += np.float64(employees[i])
+        output[m, s] += output_weight[i - lo]

@@ -27,7 +27,7 @@ from sim.agents.columns import ColumnAgents
 from sim.beliefs import TechBeliefs
 from sim.config import EconomyParams
 from sim.constants import SECTORS
-from sim.kernels.firms import step_firms
+from sim.kernels.firms import cell_totals, step_firms
 from sim.kernels.parallel import Parallel
 from sim.kernels.rng import derive_ids, uniforms
 from sim.kernels.sampling import coupled_tables, normal_quantile_array, proposal_tables
@@ -60,6 +60,7 @@ class FirmState:
             its own (from the cell and k).
         reloc_proposal: the start's relocation table (S, M) with its inverse CDF and
             guide: the fixed proposal of relocation draws (coupled like migration's).
+        counts: (M, S) int64 firm agents (survivors and this year's entrants).
     """
 
     agents: ColumnAgents
@@ -70,6 +71,7 @@ class FirmState:
     entry_credit: np.ndarray
     entries: np.ndarray
     reloc_proposal: tuple[np.ndarray, np.ndarray, np.ndarray]
+    counts: np.ndarray
 
 
 def init(agents: ColumnAgents, jobs: np.ndarray, output: np.ndarray, persons: np.ndarray,
@@ -81,8 +83,10 @@ def init(agents: ColumnAgents, jobs: np.ndarray, output: np.ndarray, persons: np
     productivity0 = output.sum(axis=0) / np.maximum(jobs.sum(axis=0), 1e-9)
     phase = uniforms(identity_key, ENTRY, np.arange(m * s, dtype=np.int64)).reshape(m, s)
     reloc = _relocation_probabilities(jobs)
+    counts = np.bincount(agents.muni.astype(np.int64) * s + agents.sector,
+                         minlength=m * s).reshape(m, s)
     return FirmState(agents, jobs, output, productivity0, persons.astype(float), phase,
-                     np.zeros((m, s), dtype=np.int64), proposal_tables(reloc))
+                     np.zeros((m, s), dtype=np.int64), proposal_tables(reloc), counts)
 
 
 def _relocation_probabilities(jobs: np.ndarray, pull: np.ndarray | None = None) -> np.ndarray:
@@ -177,18 +181,25 @@ def step(state: FirmState, inputs: Inputs, parallel: Parallel) -> None:
         parallel.chunks_for(f.n),
     )
     f.remove_rows(np.flatnonzero(f.employees == 0))
-    _enter(state, e, out, demand, pull, identity_key)
-    state.jobs = _cell_sum(f.muni, f.sector, f.employees, m, s)
-    state.output = _cell_sum(f.muni, f.sector, f.employees * np.exp(f.log_prod.astype(float)), m, s)
+    # Totals by cell over the survivors, then the entrants (appended after them) added
+    # on: one pass in row order, the same sums as a count over all rows at the end.
+    counts, jobs, output = np.zeros((m, s), np.int64), np.zeros((m, s)), np.zeros((m, s))
+    _add_rows(f, 0, counts, jobs, output)
+    survivors = f.n
+    _enter(state, e, out, counts, demand, pull, identity_key)
+    _add_rows(f, survivors, counts, jobs, output)
+    state.counts, state.jobs, state.output = counts, jobs, output
 
 
-def _cell_sum(muni, sector, values, m, s):
-    cell = muni.astype(np.int64) * s + sector
-    return np.bincount(cell, weights=values, minlength=m * s).reshape(m, s)
+def _add_rows(f: ColumnAgents, lo: int, counts: np.ndarray, jobs: np.ndarray,
+              output: np.ndarray) -> None:
+    """Add firm rows ``lo``.. to the (M, S) totals (:func:`sim.kernels.firms.cell_totals`)."""
+    weight = f.employees[lo:] * np.exp(f.log_prod[lo:].astype(float))
+    cell_totals(f.muni, f.sector, f.employees, weight, lo, counts, jobs, output)
 
 
-def _enter(state: FirmState, e: EconomyParams, out: dict, demand: np.ndarray, pull: np.ndarray,
-           key: np.uint64) -> None:
+def _enter(state: FirmState, e: EconomyParams, out: dict, counts: np.ndarray, demand: np.ndarray,
+           pull: np.ndarray, key: np.uint64) -> None:
     """New firms: expected entries = entry rate x firms present x (1 + demand growth),
     of which the footloose share re-chooses its place by the location pull
     (:func:`footloose_entries`).
@@ -197,10 +208,10 @@ def _enter(state: FirmState, e: EconomyParams, out: dict, demand: np.ndarray, pu
     years (``entry_credit``, error diffusion from a random phase): in expectation the
     entry rate, and a small change of a cell's expectation moves an entry by a year at
     most. Entrant k of a cell has an id and draws of its own (from the cell and k), so
-    no other cell's or year's entrants are re-drawn."""
+    no other cell's or year's entrants are re-drawn. ``counts`` (M, S): the firms
+    present (after exits and relocations)."""
     f = state.agents
     m, s = state.jobs.shape
-    counts = np.bincount(f.muni.astype(np.int64) * s + f.sector, minlength=m * s).reshape(m, s)
     rate = np.asarray(e.entry_rate)[None, :] * np.exp(demand)[:, None]
     lam = np.where(out["jobs"] + counts > 0, np.maximum(counts, 0.2) * rate, 0.0)
     # Footloose entry re-chooses places for entrant *jobs* (an entrant is as large as the
