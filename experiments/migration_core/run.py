@@ -7,10 +7,12 @@ Two checks, each a no-investment run on Korea averaged over seeds:
   2006-2010 only (the table has no 2005 census), run to 2015; each province's net
   migration from other provinces summed over 2011-2015 against KOSIS. The carry rule
   (held) is what decides how well 2006-2010 predicts 2011-2015.
-* **the fit, 2011-2015**: a 2015 start, whose constants are solved on 2011-2015; the
-  expected flows of its start year reproduce KOSIS's yearly mean by construction
-  (tests/test_migration_core.py), and its first simulated year shows what the draws of
-  one year add.
+* **the fit, 2011-2015**: a 2015 start, whose constants are solved on 2011-2015. Two
+  rows per province: the *expected* flows of its start year (the move and destination
+  probabilities times the households, no draws), which reproduce KOSIS's yearly mean by
+  construction (tests/test_migration_core.py), and its first *simulated* year, which
+  adds one year's change of conditions and the draws of one year (``model_sd``: their
+  spread over seeds).
 
 Each run is compared with the zero-net start (``constants=equilibrium``, the model before
 issue 26). Writes ``province_net.csv`` and ``province_net.png`` into ``--out`` (default
@@ -30,10 +32,11 @@ import pandas as pd
 
 from sim.config import make_config
 from sim.data import flows as kosis
+from sim.model import SmartCityModel
+from sim.processes import migration
 from sim.runner import run
 
 ROOT = Path(__file__).resolve().parents[2]
-START = {"out_of_sample_2010_start": 2010, "fit_2015_start": 2015}
 CONSTANTS = {"base_period": ["behaviour.migration.constants=base_period"],
              "equilibrium": ["behaviour.migration.constants=equilibrium"]}
 
@@ -47,15 +50,50 @@ def province_net(flows: pd.DataFrame) -> pd.DataFrame:
     return net.unstack("code")
 
 
-def simulate(start: int, years: int, constants: list[str], seeds: int, scale: float) -> pd.DataFrame:
-    """Province net migration by year, mean over seeds."""
-    nets = []
+def _config(start: int, years: int, constants: list[str], seed: int, scale: float):
+    return make_config(["region=korea", f"run.start_year={start}", f"run.years={years}",
+                        f"run.scale={scale}", f"run.seed={seed}", "run.progress=false",
+                        "run.plots=false", *constants])
+
+
+def simulate(start: int, years: int, constants: list[str], seeds: int, scale: float
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Province net migration by year: mean and sd over seeds."""
+    nets = [province_net(run(_config(start, years, constants, seed, scale)).flows)
+            for seed in range(seeds)]
+    stacked = pd.concat(nets, keys=range(seeds))
+    return stacked.groupby(level=1).mean(), stacked.groupby(level=1).std()
+
+
+def expected_net(model: SmartCityModel) -> pd.Series:
+    """Province net migration a year that the model's move and destination probabilities
+    give its households now (no draws), persons, by province code."""
+    persons, _ = migration.cell_counts(model.households, model.n_munis,
+                                       len(model.params.migration.tenure_multiplier))
+    move_prob, dest = model.choice_tables()
+    flows = np.einsum("ot,otd->od", (persons * move_prob).sum(axis=2), dest)
+    codes = model.world.province_codes
+    between = migration.province_flows(flows, model.world.province_index, len(codes)) * model.scale
+    np.fill_diagonal(between, 0.0)
+    return pd.Series(between.sum(axis=0) - between.sum(axis=1), index=codes)
+
+
+def fit_check(constants: list[str], seeds: int, scale: float) -> dict[str, tuple[pd.Series, pd.Series]]:
+    """A 2015 start: its expected yearly nets, and its first simulated year's (mean and
+    sd over seeds), each times five (the length of the base period)."""
+    expected, first = [], []
     for seed in range(seeds):
-        cfg = make_config(["region=korea", f"run.start_year={start}", f"run.years={years}",
-                           f"run.scale={scale}", f"run.seed={seed}", "run.progress=false",
-                           "run.plots=false", *constants])
-        nets.append(province_net(run(cfg).flows))
-    return sum(nets) / len(nets)
+        model = SmartCityModel(_config(2015, 1, constants, seed, scale))
+        expected.append(expected_net(model))
+        model.step()
+        flows = model.states.migration.flows_persons.astype(float)
+        codes = model.world.province_codes
+        between = migration.province_flows(flows, model.world.province_index, len(codes)) * model.scale
+        np.fill_diagonal(between, 0.0)
+        first.append(pd.Series(between.sum(axis=0) - between.sum(axis=1), index=codes))
+    e, f = pd.concat(expected, axis=1) * 5, pd.concat(first, axis=1) * 5
+    return {"expected_start": (e.mean(axis=1), e.std(axis=1)),
+            "first_simulated_year": (f.mean(axis=1), f.std(axis=1))}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,15 +104,20 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     observed = kosis.net_migration().loc[2011:2015].fillna(0)
     rows = []
-    for check, start in START.items():
-        years = 2015 - start if start < 2015 else 1
-        for name, overrides in CONSTANTS.items():
-            net = simulate(start, years, overrides, args.seeds, args.scale)
-            window = net.loc[2011:2015] if start < 2015 else net.loc[[2016]] * 5
-            for code, value in window.sum().items():
-                rows.append({"check": check, "constants": name, "province_code": int(code),
-                             "province": kosis.PROVINCES[int(code)], "model": float(value),
-                             "kosis_2011_2015": float(observed[code].sum())})
+
+    def add(check: str, name: str, what: str, mean: pd.Series, sd: pd.Series) -> None:
+        for code, value in mean.items():
+            rows.append({"check": check, "constants": name, "what": what,
+                         "province_code": int(code), "province": kosis.PROVINCES[int(code)],
+                         "model": float(value), "model_sd": float(sd.get(code, np.nan)),
+                         "kosis_2011_2015": float(observed[code].sum())})
+
+    for name, overrides in CONSTANTS.items():
+        mean, sd = simulate(2010, 5, overrides, args.seeds, args.scale)
+        add("out_of_sample_2010_start", name, "simulated_2011_2015", mean.loc[2011:2015].sum(),
+            sd.loc[2011:2015].pow(2).sum().pow(0.5))
+        for what, (mean, sd) in fit_check(overrides, args.seeds, args.scale).items():
+            add("fit_2015_start", name, what, mean, sd)
     table = pd.DataFrame(rows)
     table["within_a_third"] = (np.sign(table["model"]) == np.sign(table["kosis_2011_2015"])) & (
         (table["model"] - table["kosis_2011_2015"]).abs() <= table["kosis_2011_2015"].abs() / 3)
@@ -82,32 +125,34 @@ def main(argv: list[str] | None = None) -> int:
     table.to_csv(args.out / "province_net.csv", index=False)
     _figure(table, args.out / "province_net.png")
     wide = table.pivot_table(index=["province_code", "province", "kosis_2011_2015"],
-                             columns=["check", "constants"], values="model").round(-2)
+                             columns=["check", "constants", "what"], values="model").round(-2)
     print(wide.to_string())
-    print(table.groupby(["check", "constants"])["within_a_third"].sum().to_string())
+    print(table.groupby(["check", "constants", "what"])["within_a_third"].sum().to_string())
     return 0
 
 
 def _figure(table: pd.DataFrame, path: Path) -> None:
+    """One panel per (check, what): model against KOSIS, the seeds' spread as bars."""
     from sim.plots import save, subplots
 
-    checks = list(START)
-    fig, axes = subplots(1, len(checks), figsize=(12, 5.5), sharey=True)
-    for ax, check in zip(np.atleast_1d(axes), checks, strict=True):
-        sub = table[table["check"] == check]
+    panels = list(dict.fromkeys(zip(table["check"], table["what"], strict=True)))
+    fig, axes = subplots(1, len(panels), figsize=(5.5 * len(panels), 5.5), sharey=True)
+    for ax, (check, what) in zip(np.atleast_1d(axes), panels, strict=True):
+        sub = table[(table["check"] == check) & (table["what"] == what)]
         lim = 1.1 * max(sub["kosis_2011_2015"].abs().max(), sub["model"].abs().max()) / 1e3
         ax.plot([-lim, lim], [-lim, lim], color="0.6", lw=1, zorder=0)
         for name, marker in (("base_period", "o"), ("equilibrium", "x")):
             s = sub[sub["constants"] == name]
-            ax.scatter(s["kosis_2011_2015"] / 1e3, s["model"] / 1e3, marker=marker, label=name)
+            ax.errorbar(s["kosis_2011_2015"] / 1e3, s["model"] / 1e3, yerr=s["model_sd"].fillna(0) / 1e3,
+                        fmt=marker, capsize=2, label=name)
         for _, r in sub[sub["constants"] == "base_period"].iterrows():
             if abs(r["kosis_2011_2015"]) > 50_000:
                 ax.annotate(r["province"], (r["kosis_2011_2015"] / 1e3, r["model"] / 1e3),
                             fontsize=8, xytext=(3, 3), textcoords="offset points")
-        ax.set_title(check.replace("_", " "))
+        ax.set_title(f"{check.replace('_', ' ')}\n{what.replace('_', ' ')}")
         ax.set_xlabel("KOSIS net migration 2011-2015, thousand people")
         ax.grid(alpha=0.3)
-    np.atleast_1d(axes)[0].set_ylabel("model, thousand people")
+    np.atleast_1d(axes)[0].set_ylabel("model, thousand people (bars: sd over seeds)")
     np.atleast_1d(axes)[0].legend()
     fig.tight_layout()
     save(fig, path.with_suffix(""))
