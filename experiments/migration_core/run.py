@@ -18,7 +18,7 @@ Each run is compared with the zero-net start (``constants=equilibrium``, the mod
 issue 26). Writes ``province_net.csv`` and ``province_net.png`` into ``--out`` (default
 ``docs/img/migration_core``), and prints a markdown table.
 
-    python experiments/migration_core/run.py --seeds 2 --scale 10
+    python experiments/migration_core/run.py --seeds 4 --scale 5
 """
 
 from __future__ import annotations
