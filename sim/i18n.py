@@ -326,6 +326,7 @@ KO: dict[str, str] = {
     "population, thousand people": "인구, 천 명",
     "net migration from other provinces, thousand people a year": "다른 시도와의 순이동, 연간 천 명",
     "QoL, points": "삶의 질, 점",
+    "welfare, KRW B a year (earnings / services / other)": "후생, 연간 십억 원 (소득 / 서비스 / 기타)",
     "## Figures": "## 그림",
     "- none": "- 없음",
     "## Notes": "## 참고 사항",

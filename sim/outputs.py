@@ -140,11 +140,14 @@ def spend_columns(spend: np.ndarray | None) -> dict[str, float]:
 
 
 #: The columns of ``provinces.parquet`` (:func:`provinces_frame`), in order.
+#: The welfare parts as output columns (:func:`welfare_columns`), in order.
+WELFARE_PART_COLUMNS = tuple(welfare_columns(np.zeros(len(WELFARE_PARTS))))
+
 PROVINCE_COLUMNS = (
     "year", "province_code", "province", "province_ko", "population", "households",
     "in_migrants", "out_migrants", "net_migration", "qol", "qol_gap_to_capital",
     "felt_benefit_persons", "felt_loss_persons", "investment_krw", "investment_share",
-    "welfare_krw_total",
+    "welfare_krw_total", *WELFARE_PART_COLUMNS, "housing_transfer_krw",
 )
 
 
@@ -154,9 +157,9 @@ def provinces_frame(municipal: pd.DataFrame, flows: pd.DataFrame, world: World) 
     the run did not already write.
 
     Population, households, felt benefit and felt loss persons (share x population),
-    investment (public money this year, KRW) and welfare (``welfare_krw_total``: the
-    municipalities' welfare per household x households, KRW of the start year a year)
-    are sums; ``investment_share`` is the province's part of this year's national
+    investment (public money this year, KRW), welfare (``welfare_krw_total``: the
+    municipalities' welfare per household x households, KRW of the start year a year),
+    its parts (:data:`WELFARE_PART_COLUMNS`) and the housing transfer are sums; ``investment_share`` is the province's part of this year's national
     investment (NaN while nothing is spent). ``qol`` is the population-weighted mean and
     ``qol_gap_to_capital`` it minus that of the capital region (the region table's
     ``capital_region`` municipalities: Seoul, Incheon, Gyeonggi; NaN without one).
@@ -179,6 +182,8 @@ def provinces_frame(municipal: pd.DataFrame, flows: pd.DataFrame, world: World) 
         "investment_krw": municipal["investment_krw"].to_numpy(dtype=float),
         "welfare_krw_total": municipal["welfare_krw_per_household"].to_numpy(dtype=float)
         * households,
+        **{col: municipal[f"{col}_per_household"].to_numpy(dtype=float) * households
+           for col in (*WELFARE_PART_COLUMNS, "housing_transfer_krw")},
     })
     out = rows.groupby(["year", "_p"], sort=True).sum().reset_index()
     out["qol"] = out["_qol_w"] / out["population"].where(out["population"] > 0)

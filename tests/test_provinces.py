@@ -17,10 +17,11 @@ from scipy import stats
 from sim import io
 from sim.config import make_config as compose_config
 from sim.data import load_korea
-from sim.outputs import PROVINCE_COLUMNS
+from sim.outputs import PROVINCE_COLUMNS, WELFARE_PART_COLUMNS
 from sim.runner import Result, run
 
-SUMMED = ("population", "households", "investment_krw", "welfare_krw_total")
+SUMMED = ("population", "households", "investment_krw", "welfare_krw_total",
+          *WELFARE_PART_COLUMNS, "housing_transfer_krw")
 
 
 def _check_sums(result: Result, n_provinces: int) -> pd.DataFrame:
@@ -38,6 +39,14 @@ def _check_sums(result: Result, n_provinces: int) -> pd.DataFrame:
                        ("felt_loss_persons", "felt_loss_share")):
         np.testing.assert_allclose(by_year[col].sum(), nat[share] * nat["population"],
                                    rtol=1e-9, err_msg=col)
+    # each province's welfare is its parts (earnings + services + other; the service
+    # domains add up to services)
+    np.testing.assert_allclose(
+        prov[["welfare_earnings_krw", "welfare_services_krw", "welfare_other_krw"]].sum(axis=1),
+        prov["welfare_krw_total"], rtol=1e-9, atol=1e-3)
+    domains = [c for c in WELFARE_PART_COLUMNS if c.startswith("welfare_service_")]
+    np.testing.assert_allclose(prov[domains].sum(axis=1), prov["welfare_services_krw"],
+                               rtol=1e-9, atol=1e-3)
     weighted = (prov["qol"] * prov["population"]).groupby(prov["year"]).sum()
     np.testing.assert_allclose(weighted / by_year["population"].sum(), nat["qol_mean"], rtol=1e-9)
     start = prov["year"] == prov["year"].min()

@@ -16,7 +16,8 @@ and writes into ``SWEEP_DIR``:
   paired and unpaired standard errors, their variance ratio and the minimum detectable
   effect (95 %, 80 % power) beside it;
 - ``province_effects.csv``: the same paired effects on each province (population, net
-  migration from the other provinces, QoL), from each run's ``provinces.parquet``;
+  migration from the other provinces, QoL, welfare and its parts, the housing transfer),
+  from each run's ``provinces.parquet``;
 - ``figures/``: PNG and SVG figures (see :mod:`sim.tools.compare_plots`), and ``summary.md``
   listing the figures and the table of effects.
 
@@ -474,8 +475,11 @@ def paired_differences(wide: pd.DataFrame, params: Sequence[str], baseline: str,
     return pd.DataFrame(rows)
 
 
-#: The columns of ``provinces.parquet`` whose effects ``province_effects.csv`` holds.
-PROVINCE_METRICS = ("population", "net_migration", "qol")
+#: The columns of ``provinces.parquet`` whose effects ``province_effects.csv`` holds
+#: (those a run has): welfare with its parts, so a reader sees where it comes from.
+PROVINCE_METRICS = ("population", "net_migration", "qol", "welfare_krw_total",
+                    "welfare_earnings_krw", "welfare_services_krw", "welfare_other_krw",
+                    "housing_transfer_krw")
 
 
 def province_effects(gathered: Gathered, baseline: str = BASELINE, year: int | None = None,
@@ -494,14 +498,14 @@ def province_effects(gathered: Gathered, baseline: str = BASELINE, year: int | N
     if at.empty:
         return pd.DataFrame()
     ids = ["run", "scenario", "seed", *gathered.params, "condition"]
-    long = at.melt(id_vars=["run", "province_code"], value_vars=list(PROVINCE_METRICS),
-                   var_name="metric")
+    metrics = [m for m in PROVINCE_METRICS if m in at.columns]
+    long = at.melt(id_vars=["run", "province_code"], value_vars=metrics, var_name="metric")
     long["column"] = long["metric"] + "@" + long["province_code"].astype(str)
     wide = long.pivot_table(index="run", columns="column", values="value", aggfunc="first")
     meta = at.drop_duplicates("run").set_index("run")[[c for c in ids if c != "run"]]
     wide = meta.join(wide).reset_index()
     columns = [f"{m}@{c}" for c in sorted(set(long["province_code"].astype(int)))
-               for m in PROVINCE_METRICS]
+               for m in metrics]
     effects = paired_differences(wide, gathered.params, baseline, columns, level)
     if effects.empty:
         return effects
@@ -668,15 +672,19 @@ def programme_units_markdown(units: pd.DataFrame, lang: str = "en") -> str:
 def province_markdown(effects: pd.DataFrame, lang: str = "en") -> str:
     """A Markdown table of :func:`province_effects`: one row per condition and province,
     ``mean [ci_low, ci_high]`` of population (thousand people), net migration from the
-    other provinces (thousand people a year) and QoL (points)."""
+    other provinces (thousand people a year), QoL (points) and, where the runs have it,
+    welfare with its parts (KRW B a year: total, then earnings / services / other)."""
     if effects.empty:
         return t("_No province effects (the runs have no `provinces.parquet`, or no baseline "
                  "runs)._", lang) + "\n"
     scale = {"population": 1e-3, "net_migration": 1e-3, "qol": 1.0}
+    welfare = "welfare_krw_total" in set(effects["metric"])
     header = [t("condition", lang), t("province", lang), t("pairs", lang),
               t("population, thousand people", lang),
               t("net migration from other provinces, thousand people a year", lang),
               t("QoL, points", lang)]
+    if welfare:
+        header.append(t("welfare, KRW B a year (earnings / services / other)", lang))
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for (condition, _), group in effects.groupby(["condition", "province_code"], sort=False):
         g = group.set_index("metric")
@@ -684,12 +692,19 @@ def province_markdown(effects: pd.DataFrame, lang: str = "en") -> str:
         ko = first.get("province_ko")
         name = ko if lang == "ko" and isinstance(ko, str) and ko else first["province"]
         cells = [str(condition).replace("|", "\\|"), str(name), str(int(group["n"].max()))]
-        for m in PROVINCE_METRICS:
+        for m in scale:
             if m not in g.index:
                 cells.append("n/a")
                 continue
             r, k = g.loc[m], scale[m]
             cells.append(_ci_text(r["mean"] * k, r["ci_low"] * k, r["ci_high"] * k))
+        if welfare:
+            r = g.loc["welfare_krw_total"]
+            parts = " / ".join(f"{g.loc[p, 'mean'] * 1e-9:+.3g}" if p in g.index else "n/a"
+                               for p in ("welfare_earnings_krw", "welfare_services_krw",
+                                         "welfare_other_krw"))
+            cells.append(_ci_text(r["mean"] * 1e-9, r["ci_low"] * 1e-9, r["ci_high"] * 1e-9)
+                         + f" ({parts})")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
