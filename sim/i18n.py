@@ -327,6 +327,8 @@ KO: dict[str, str] = {
     "net migration from other provinces, thousand people a year": "다른 시도와의 순이동, 연간 천 명",
     "QoL, points": "삶의 질, 점",
     "welfare, KRW B a year (earnings / services / other)": "후생, 연간 십억 원 (소득 / 서비스 / 기타)",
+    "welfare, KRW billion a year": "후생, 연간 십억 원",
+    "of which services, KRW billion a year": "그중 서비스, 연간 십억 원",
     "## Figures": "## 그림",
     "- none": "- 없음",
     "## Notes": "## 참고 사항",

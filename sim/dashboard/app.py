@@ -331,6 +331,8 @@ def ProvinceEffects(run: runs.DashboardRun) -> None:
             effect("net_migration", 1e-3),
         t("QoL, points", lang): effect("qol", 1.0),
         t("investment, KRW billion", lang): effect("investment_krw", 1e-9),
+        t("welfare, KRW billion a year", lang): effect("welfare_krw_total", 1e-9),
+        t("of which services, KRW billion a year", lang): effect("welfare_services_krw", 1e-9),
     })
     markdown(t("**Province effects in {year}** (one seed; {scenario} minus its no_investment "
                "twin)", lang, year=run.year, scenario=run.cfg.scenario.name))
