@@ -428,3 +428,27 @@ def test_welfare_claims_leave_out_worlds_where_money_means_nothing() -> None:
                      for m in ("welfare_krw_total", "felt_benefit_paired"))
     assert set(verdicts.claim_effects(out, d, welfare, 2030)["world"]) == {0}
     assert set(verdicts.claim_effects(out, d, felt, 2030)["world"]) == {0, 1}
+
+
+def test_interactions_in_money_leave_out_worlds_where_money_means_nothing() -> None:
+    """The interaction table of a money outcome is that of the worlds where money means
+    something: a world whose welfare is a hundred incomes, with interactions of its own,
+    changes nothing; outcomes on people still count every world."""
+    d = design.Design(design.parse_design(SMALL_DESIGN).factors, "full", 2, (),
+                      design.parse_design(SMALL_DESIGN).claims)
+    cells = design.cells(d)["cell"].tolist()
+    rows = []
+    for world, scale in ((0, 0.1), (1, 100.0)):
+        for seed in (0, 1):
+            for cell in [verdicts.BASELINE, *cells]:
+                bump = 0.0 if cell == verdicts.BASELINE else float(cells.index(cell))
+                rows.append({"world": world, "seed": seed, "cell": cell, "year": 2030,
+                             "welfare_income_krw": 1e12,
+                             "welfare_krw_total": scale * 1e12 + (scale * bump) ** 2 * 1e11,
+                             "felt_benefit_paired": 0.01 * bump**2 * (1 + world)})
+    out = pd.DataFrame(rows)
+    both = analysis.interaction_table(out, d, [2030]).set_index(["outcome", "pair"])
+    valid = analysis.interaction_table(out[out["world"] == 0], d, [2030]).set_index(["outcome", "pair"])
+    pd.testing.assert_frame_equal(both.loc["welfare_krw_total"], valid.loc["welfare_krw_total"])
+    assert not np.allclose(both.loc["felt_benefit_paired", "interaction"],
+                           valid.loc["felt_benefit_paired", "interaction"])

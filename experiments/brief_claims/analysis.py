@@ -216,11 +216,18 @@ def interaction_table(outcomes: pd.DataFrame, d: factorial.Design,
                       years: Sequence[int]) -> pd.DataFrame:
     """Per claim's outcome, year and pair of levers: the two-factor interaction (mean over
     worlds and seeds, metric units) beside the main effects of the pair, so a reader sees
-    whether a lever's effect depends on another (aliased pairs in a half fraction)."""
+    whether a lever's effect depends on another (aliased pairs in a half fraction).
+    Outcomes in money count only the worlds where money means something, as the claims
+    and the regret do (:func:`brief_claims.verdicts.money_valid_worlds`): one world whose
+    welfare is millions of incomes would otherwise be the whole mean."""
+    from brief_claims.verdicts import MONEY_METRICS, money_valid_worlds
+
     rows = []
     for year in years:
-        at = outcomes[outcomes["year"] == year]
+        at_year = outcomes[outcomes["year"] == year]
+        valid = money_valid_worlds(outcomes, year)
         for metric in dict.fromkeys(c.metric for c in d.claims):
+            at = at_year[at_year["world"].isin(valid)] if metric in MONEY_METRICS else at_year
             if metric not in at.columns:
                 continue
             main = factorial.effects(at, d, metric, by=("world", "seed")).mean(numeric_only=True)
