@@ -445,9 +445,17 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
                     "verdicts", lang, bad=len(bad), n=len(worlds)) + listed, ""]
     base = " ".join(b for b in settings.get("base", []) if "=" in b)
     base = f" {base}" if base else ""
+    sample = []
+    if str(settings.get("posterior") or "").endswith("posterior_screened.csv"):
+        sample = ["python -m sim.calibrate --history 150 --history-waves 4 --seeds 2 --scale 25 "
+                  "--jobs 2 --history-no-default  # "
+                  + t("the behaviour sample (history matching, docs/validation.md 6.4)", lang),
+                  f"python experiments/brief_claims/screen.py{base}  # "
+                  + t("its sets whose baseline fits the study's bands", lang)]
+    worlds_arg = f" --worlds {settings['worlds']}" if settings.get("worlds") else ""
     lines += [t("## Reproduce", lang), "",
-              "```bash",
-              f"python experiments/brief_claims/run.py --publish docs/study{base}   # "
+              "```bash", *sample,
+              f"python experiments/brief_claims/run.py{worlds_arg} --publish docs/study{base}   # "
               + t("the study (about an hour)", lang),
               f"python experiments/brief_claims/dose.py --publish docs/study{base}  # "
               + t("the budget sweep", lang),
