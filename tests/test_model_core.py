@@ -289,3 +289,26 @@ def test_movers_are_drawn_to_empty_homes():
     half = len(order) // 2
     most, least = gain[order[:half]].mean(), gain[order[half:]].mean()
     assert most > least, (most, least)
+
+
+def test_firm_totals_kept_by_the_step_are_those_of_the_firm_agents():
+    """The firms step keeps its counts, jobs and output by (municipality, sector) as it
+    goes (survivors, then entrants); they must be what the firm agents add up to, every
+    year, and the outputs' firm counts must be those counts."""
+    model = SmartCityModel(make_config("scenario=tech_city"))
+    for _ in range(3):
+        model.step()
+        f, s = model.firms.agents, model.firms.jobs.shape[1]
+        cell = f.muni.astype(np.int64) * s + f.sector
+        m = model.firms.jobs.shape[0]
+        counts = np.bincount(cell, minlength=m * s).reshape(m, s)
+        np.testing.assert_array_equal(model.firms.counts, counts)
+        np.testing.assert_allclose(model.firms.jobs,
+                                   np.bincount(cell, weights=f.employees, minlength=m * s).reshape(m, s))
+        out = f.employees * np.exp(f.log_prod.astype(float))
+        np.testing.assert_allclose(model.firms.output,
+                                   np.bincount(cell, weights=out, minlength=m * s).reshape(m, s))
+    firms = model.records.municipal_frame()
+    last = firms[firms["year"] == firms["year"].max()]
+    columns = [c for c in last.columns if c.startswith("firms_")]  # real firms: agents x scale
+    assert last[columns].to_numpy().sum() == pytest.approx(model.firms.counts.sum() * model.scale)
