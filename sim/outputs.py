@@ -139,10 +139,10 @@ def spend_columns(spend: np.ndarray | None) -> dict[str, float]:
     return {f"spend_{k}_krw": float(v) for k, v in zip(SPEND_ITEMS, totals, strict=True)}
 
 
-#: The columns of ``provinces.parquet`` (:func:`provinces_frame`), in order.
 #: The welfare parts as output columns (:func:`welfare_columns`), in order.
 WELFARE_PART_COLUMNS = tuple(welfare_columns(np.zeros(len(WELFARE_PARTS))))
 
+#: The columns of ``provinces.parquet`` (:func:`provinces_frame`), in order.
 PROVINCE_COLUMNS = (
     "year", "province_code", "province", "province_ko", "population", "households",
     "in_migrants", "out_migrants", "net_migration", "qol", "qol_gap_to_capital",
@@ -159,8 +159,9 @@ def provinces_frame(municipal: pd.DataFrame, flows: pd.DataFrame, world: World) 
     Population, households, felt benefit and felt loss persons (share x population),
     investment (public money this year, KRW), welfare (``welfare_krw_total``: the
     municipalities' welfare per household x households, KRW of the start year a year),
-    its parts (:data:`WELFARE_PART_COLUMNS`) and the housing transfer are sums; ``investment_share`` is the province's part of this year's national
-    investment (NaN while nothing is spent). ``qol`` is the population-weighted mean and
+    its parts (:data:`WELFARE_PART_COLUMNS`) and the housing transfer are sums;
+    ``investment_share`` is the province's part of this year's national investment (NaN
+    while nothing is spent). ``qol`` is the population-weighted mean and
     ``qol_gap_to_capital`` it minus that of the capital region (the region table's
     ``capital_region`` municipalities: Seoul, Incheon, Gyeonggi; NaN without one).
     ``in_migrants`` and ``out_migrants`` are moves across the province's border, from

@@ -410,9 +410,11 @@ def test_the_screen_keeps_the_sets_whose_twin_fits(tmp_path: Path) -> None:
     assert code == 1 and not (tmp_path / "kept.csv").exists() and (tmp_path / "all.csv").exists()
 
 
-def test_welfare_claims_leave_out_worlds_where_money_means_nothing() -> None:
-    """A world whose twin's welfare against the start is a hundred incomes (a money
-    coefficient near zero) gives no verdict in money, but still one on people."""
+def _two_worlds(welfare, felt) -> tuple[design.Design, pd.DataFrame]:
+    """The small full design, and the outcomes in 2030 of two worlds x two seeds: world 0's
+    twin has welfare of a tenth of its income, world 1's a hundred incomes (money means
+    nothing there). ``welfare(scale, bump, world)`` and ``felt(bump, world)`` give each
+    run's values; ``bump`` is 0 for the twin and the cell's index otherwise."""
     d = design.Design(design.parse_design(SMALL_DESIGN).factors, "full", 2, (),
                       design.parse_design(SMALL_DESIGN).claims)
     cells = design.cells(d)["cell"].tolist()
@@ -422,9 +424,17 @@ def test_welfare_claims_leave_out_worlds_where_money_means_nothing() -> None:
             for cell in [verdicts.BASELINE, *cells]:
                 bump = 0.0 if cell == verdicts.BASELINE else float(cells.index(cell))
                 rows.append({"world": world, "seed": seed, "cell": cell, "year": 2030,
-                             "welfare_income_krw": 1e12, "welfare_krw_total": scale * 1e12 + bump * 1e11,
-                             "felt_benefit_paired": 0.01 * bump})
-    out = pd.DataFrame(rows)
+                             "welfare_income_krw": 1e12,
+                             "welfare_krw_total": welfare(scale, bump, world),
+                             "felt_benefit_paired": felt(bump, world)})
+    return d, pd.DataFrame(rows)
+
+
+def test_welfare_claims_leave_out_worlds_where_money_means_nothing() -> None:
+    """A world whose twin's welfare against the start is a hundred incomes (a money
+    coefficient near zero) gives no verdict in money, but still one on people."""
+    d, out = _two_worlds(lambda scale, bump, world: scale * 1e12 + bump * 1e11,
+                         lambda bump, world: 0.01 * bump)
     assert verdicts.money_valid_worlds(out, 2030) == {0}
     welfare, felt = (next(c for c in d.claims if c.metric == m)
                      for m in ("welfare_krw_total", "felt_benefit_paired"))
@@ -436,19 +446,8 @@ def test_interactions_in_money_leave_out_worlds_where_money_means_nothing() -> N
     """The interaction table of a money outcome is that of the worlds where money means
     something: a world whose welfare is a hundred incomes, with interactions of its own,
     changes nothing; outcomes on people still count every world."""
-    d = design.Design(design.parse_design(SMALL_DESIGN).factors, "full", 2, (),
-                      design.parse_design(SMALL_DESIGN).claims)
-    cells = design.cells(d)["cell"].tolist()
-    rows = []
-    for world, scale in ((0, 0.1), (1, 100.0)):
-        for seed in (0, 1):
-            for cell in [verdicts.BASELINE, *cells]:
-                bump = 0.0 if cell == verdicts.BASELINE else float(cells.index(cell))
-                rows.append({"world": world, "seed": seed, "cell": cell, "year": 2030,
-                             "welfare_income_krw": 1e12,
-                             "welfare_krw_total": scale * 1e12 + (scale * bump) ** 2 * 1e11,
-                             "felt_benefit_paired": 0.01 * bump**2 * (1 + world)})
-    out = pd.DataFrame(rows)
+    d, out = _two_worlds(lambda scale, bump, world: scale * 1e12 + (scale * bump) ** 2 * 1e11,
+                         lambda bump, world: 0.01 * bump**2 * (1 + world))
     both = analysis.interaction_table(out, d, [2030]).set_index(["outcome", "pair"])
     valid = analysis.interaction_table(out[out["world"] == 0], d, [2030]).set_index(["outcome", "pair"])
     pd.testing.assert_frame_equal(both.loc["welfare_krw_total"], valid.loc["welfare_krw_total"])
