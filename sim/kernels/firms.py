@@ -134,13 +134,15 @@ def step_firms(
 
 
 @njit(cache=True)
-def cell_totals(muni, sector, employees, output_weight, lo, counts, jobs, output):
+def cell_totals(muni, sector, employees, log_prod, lo, counts, jobs, output):
     """Add the firm rows from ``lo`` on to ``counts``, ``jobs`` and ``output`` (M, S), in
     row order: what ``np.bincount(muni * s + sector, weights=...)`` over all rows gives,
     bit for bit (float64 sums in the same order), in one pass and without the int64 cell
-    column. ``output_weight`` (N - lo,) is each row's employees x exp(log_prod)."""
+    column or a weight column. A row's output is employees x exp(log_prod), as the
+    firm kernel values it (``math.exp``, libm's, like the kernel's)."""
     for i in range(lo, muni.shape[0]):
         m, s = muni[i], sector[i]
+        emp = np.float64(employees[i])
         counts[m, s] += 1
-        jobs[m, s] += np.float64(employees[i])
-        output[m, s] += output_weight[i - lo]
+        jobs[m, s] += emp
+        output[m, s] += emp * math.exp(np.float64(log_prod[i]))

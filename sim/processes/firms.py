@@ -194,8 +194,7 @@ def step(state: FirmState, inputs: Inputs, parallel: Parallel) -> None:
 def _add_rows(f: ColumnAgents, lo: int, counts: np.ndarray, jobs: np.ndarray,
               output: np.ndarray) -> None:
     """Add firm rows ``lo``.. to the (M, S) totals (:func:`sim.kernels.firms.cell_totals`)."""
-    weight = f.employees[lo:] * np.exp(f.log_prod[lo:].astype(float))
-    cell_totals(f.muni, f.sector, f.employees, weight, lo, counts, jobs, output)
+    cell_totals(f.muni, f.sector, f.employees, f.log_prod, lo, counts, jobs, output)
 
 
 def _enter(state: FirmState, e: EconomyParams, out: dict, counts: np.ndarray, demand: np.ndarray,
