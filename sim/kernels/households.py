@@ -401,26 +401,18 @@ def felt_factors(identity_key: np.uint64, uid: np.ndarray, spread: float) -> np.
 @njit(cache=True)
 def _felt_range(lo, hi, muni, size, felt_class, felt_factor, qol_now, qol_start, felt_threshold,
                 felt_persons, loss_persons):
-    if hi <= lo:
-        return
-    cur = muni[lo]
-    felt = 0
-    lost = 0
+    # Integer counts, exact in any order: added straight into the municipality's cell.
+    # (Summing runs of one municipality in registers, as the income sums must, costs a
+    # mispredicted branch wherever a run ends, and once movers have left their rows in
+    # place a third of the rows end one.)
     for i in range(lo, hi):
         m = muni[i]
-        if m != cur:
-            felt_persons[cur] += felt
-            loss_persons[cur] += lost
-            felt = 0
-            lost = 0
-            cur = m
         c = felt_class[i]
         gain = qol_now[m, c] - qol_start[m, c]
         threshold = felt_threshold * felt_factor[i]
-        felt += size[i] * (gain >= threshold)
-        lost += size[i] * (-gain >= threshold)
-    felt_persons[cur] += felt
-    loss_persons[cur] += lost
+        s = np.int64(size[i])
+        felt_persons[m] += s * (gain >= threshold)
+        loss_persons[m] += s * (-gain >= threshold)
 
 
 @njit(cache=True, parallel=True)
