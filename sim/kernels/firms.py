@@ -30,9 +30,10 @@ def _firm_range(
 ):
     prop_alias, accept, coupled, cdf, guide = reloc
     pkey = purpose_key(key, FIRM)
-    for i in range(lo, hi):
-        m = muni[i]
-        s = sector[i]
+    for row in range(lo, hi):
+        i = np.uint64(row)  # unsigned indices: no negative-index fix-up on every access
+        m = np.uint64(muni[i])
+        s = np.uint64(sector[i])
         ak = agent_key(pkey, np.uint64(uid[i]))
         # A normal shock from the quantile of one hashed uniform (no log/sqrt/cos per firm).
         noise = prod_sigma * normal_quantile(uniform(ak, 0) + HALF_ULP_53)
@@ -47,7 +48,7 @@ def _firm_range(
             if d != m:
                 relocations[m, s] += 1
                 muni[i] = d
-                m = d
+                m = np.uint64(d)
         employees[i] = emp
         if age[i] < 255:
             age[i] += 1
@@ -140,8 +141,9 @@ def cell_totals(muni, sector, employees, log_prod, lo, counts, jobs, output):
     bit for bit (float64 sums in the same order), in one pass and without the int64 cell
     column or a weight column. A row's output is employees x exp(log_prod), as the
     firm kernel values it (``math.exp``, libm's, like the kernel's)."""
-    for i in range(lo, muni.shape[0]):
-        m, s = muni[i], sector[i]
+    for row in range(lo, muni.shape[0]):
+        i = np.uint64(row)  # unsigned indices: no negative-index fix-up on every access
+        m, s = np.uint64(muni[i]), np.uint64(sector[i])
         emp = np.float64(employees[i])
         counts[m, s] += 1
         jobs[m, s] += emp

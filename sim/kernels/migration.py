@@ -65,18 +65,23 @@ def _migrate_range(
     # branch (the row and agent key are written, the count advances only for movers), the
     # second moves just the ~12% movers. The mispredicted branch per mover of a single
     # loop goes, and the first pass's independent iterations overlap.
-    movers = np.empty(MOVER_BLOCK, dtype=np.int64)
+    # Rows, cells and the count are unsigned: Numba fixes up negative indices on every
+    # access with a signed one (:mod:`sim.kernels.households`).
+    movers = np.empty(MOVER_BLOCK, dtype=np.uint64)
     akeys = np.empty(MOVER_BLOCK, dtype=np.uint64)
+    types, bins = np.uint64(n_types), np.uint64(n_bins)
     start = lo
     while start < hi:
         stop = min(hi, start + MOVER_BLOCK)
-        count = 0
-        for i in range(start, stop):
-            cell = (np.int32(muni[i]) * n_types + np.int32(htype[i])) * n_bins + tbin[tenure[i]]
+        count = np.uint64(0)
+        for row in range(start, stop):
+            i = np.uint64(row)
+            cell = ((np.uint64(muni[i]) * types + np.uint64(htype[i])) * bins
+                    + np.uint64(tbin[tenure[i]]))
             a = agent_key(pkey, np.uint64(uid[i]))
             movers[count] = i
             akeys[count] = a
-            count += bits53(a, 0) < move_cut[cell]
+            count += np.uint64(bits53(a, 0) < move_cut[cell])
         for j in range(count):
             i = movers[j]
             o = muni[i]
