@@ -10,7 +10,6 @@ paths; destination tables stay finite and normalized under extreme but legal par
 from __future__ import annotations
 
 import dataclasses
-
 import math
 
 import numpy as np
