@@ -1,0 +1,60 @@
+"""Why do Seoul's movers come back? Households, dwellings and vacancies of Seoul and
+Gyeonggi in ``run.py``'s in-sample run (a 2010 start whose base is 2011-2015), year by
+year, against the census of 2010 and 2015 (docs/validation.md 6.3).
+
+    python experiments/migration_core/housing_check.py --scale 5
+
+Prints one row per year and province, and the census's households and dwellings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from unittest import mock
+
+import numpy as np
+import pandas as pd
+
+from sim.config import make_config
+from sim.data import base_period as base
+from sim.model import SmartCityModel
+
+PROVINCES = {11: "Seoul", 31: "Gyeonggi-do"}
+
+
+def row(model: SmartCityModel, year: int, code: int, name: str) -> dict:
+    where = model.region.table["province_code"].to_numpy() == code
+    units, vacant = model.housing.units[where].sum(), model.housing.vacant[where].sum()
+    return {"year": year, "province": name,
+            "households_k": model.observed.households[where].sum() * model.scale / 1e3,
+            "persons_k": model.persons[where].sum() * model.scale / 1e3,
+            "dwellings_k": units / 1e3, "vacancy_rate": vacant / units}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=5.0)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    with mock.patch.dict(base.BASE_YEARS, {2010: (2010, 2015, 0)}):
+        model = SmartCityModel(make_config([
+            "region=korea", "run.start_year=2010", f"run.scale={args.scale}", "run.years=5",
+            f"run.seed={args.seed}", "run.progress=false", "run.plots=false",
+            "behaviour.migration.constants=base_period"]))
+    rows = [row(model, 2010, c, n) for c, n in PROVINCES.items()]
+    for year in range(2011, 2016):
+        model.step()
+        rows += [row(model, year, c, n) for c, n in PROVINCES.items()]
+    print(pd.DataFrame(rows).round(3).to_string(index=False))
+    table = model.region.table
+    for code, name in PROVINCES.items():
+        where = table["province_code"].to_numpy() == code
+        census = {c: [float(np.sum(table[f"{c}_{y}"].to_numpy(float)[where])) / 1e3 for y in (2010, 2015)]
+                  for c in ("households", "pop", "housing_units")}
+        print(f"census {name}: " + ", ".join(f"{c} {a:.0f}k -> {b:.0f}k" for c, (a, b) in census.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
