@@ -3,8 +3,11 @@ Gyeonggi in ``run.py``'s in-sample run (a 2010 start whose base is 2011-2015), y
 year, against the census of 2010 and 2015 (docs/validation.md 6.3).
 
     python experiments/migration_core/housing_check.py --scale 5
+    python experiments/migration_core/housing_check.py --scale 5 --leave-home-rate 0.09
 
-Prints one row per year and province, and the census's households and dwellings.
+Prints one row per year and province (with each year's net migration from the other
+provinces), and the census's households and dwellings. ``--leave-home-rate`` replaces
+the behaviour's rate of adult children leaving home, the model's household formation.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import pandas as pd
 from sim.config import make_config
 from sim.data import base_period as base
 from sim.model import SmartCityModel
+from sim.processes import migration
 
 PROVINCES = {11: "Seoul", 31: "Gyeonggi-do"}
 
@@ -26,7 +30,12 @@ PROVINCES = {11: "Seoul", 31: "Gyeonggi-do"}
 def row(model: SmartCityModel, year: int, code: int, name: str) -> dict:
     where = model.region.table["province_code"].to_numpy() == code
     units, vacant = model.housing.units[where].sum(), model.housing.vacant[where].sum()
-    return {"year": year, "province": name,
+    codes = model.world.province_codes
+    flows = model.states.migration.flows_persons.astype(float)
+    between = migration.province_flows(flows, model.world.province_index, len(codes)) * model.scale
+    k = list(codes).index(code)
+    net = (between[:, k].sum() - between[k, k]) - (between[k, :].sum() - between[k, k])
+    return {"year": year, "province": name, "net_migration_k": net / 1e3 if year > 2010 else np.nan,
             "households_k": model.observed.households[where].sum() * model.scale / 1e3,
             "persons_k": model.persons[where].sum() * model.scale / 1e3,
             "dwellings_k": units / 1e3, "vacancy_rate": vacant / units}
@@ -36,12 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=5.0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--leave-home-rate", type=float, default=None)
     args = ap.parse_args(argv)
+    extra = ([] if args.leave_home_rate is None
+             else [f"behaviour.demography.leave_home_rate={args.leave_home_rate}"])
     with mock.patch.dict(base.BASE_YEARS, {2010: (2010, 2015, 0)}):
         model = SmartCityModel(make_config([
             "region=korea", "run.start_year=2010", f"run.scale={args.scale}", "run.years=5",
             f"run.seed={args.seed}", "run.progress=false", "run.plots=false",
-            "behaviour.migration.constants=base_period"]))
+            "behaviour.migration.constants=base_period", *extra]))
     rows = [row(model, 2010, c, n) for c, n in PROVINCES.items()]
     for year in range(2011, 2016):
         model.step()
