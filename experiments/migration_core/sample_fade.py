@@ -12,7 +12,11 @@ Writes ``sample_fade.csv`` into ``--out`` (default ``docs/img/migration_core``) 
 prints the spread over the sets. With ``--study-baseline``: instead, the study's own
 baseline (the 2025 start, no investment, 10 years) for the default behaviour and each
 set, Seoul's net migration from the rest of Korea a year, into
-``sample_fade_2025.csv``.
+``sample_fade_2025.csv``. ``--ranks`` runs only those sets; ``--beta-vacancy`` replaces
+their vacancy pull (the cause check of docs/validation.md 6.3):
+
+    python experiments/migration_core/sample_fade.py --study-baseline --scale 20 \
+        --ranks 48 51 --beta-vacancy 0.034 --out /tmp/fade
 """
 
 from __future__ import annotations
@@ -50,8 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core")
     ap.add_argument("--study-baseline", action="store_true",
                     help="the 2025 start's 10 years instead of the in-sample 2010 start")
+    ap.add_argument("--ranks", type=int, nargs="*", default=None, help="only these sets")
+    ap.add_argument("--beta-vacancy", type=float, default=None,
+                    help="replace the sets' migration.beta_vacancy")
     args = ap.parse_args(argv)
     sets = pd.read_csv(args.sample)
+    if args.ranks:
+        sets = sets[sets["rank"].isin(args.ranks)]
+    if args.beta_vacancy is not None:
+        sets = sets.assign(**{"migration.beta_vacancy": args.beta_vacancy})
     if args.study_baseline:
         return study_baseline(sets, args.scale, args.seed, args.out)
     observed = kosis.net_migration().loc[2011:2015].fillna(0)
