@@ -55,6 +55,12 @@ NO_FEEDBACK = ["behaviour.migration.constants=base_period", "behaviour.migration
                "behaviour.migration.network=0"]
 
 
+def within_a_third(model, observed):
+    """Where the model's net migration has KOSIS's sign and is within a third of it
+    (element-wise; arrays or Series): the issue's bar for each province."""
+    return (np.sign(model) == np.sign(observed)) & (np.abs(model - observed) <= np.abs(observed) / 3)
+
+
 def province_net(flows: pd.DataFrame) -> pd.DataFrame:
     """Net migration from other provinces by year (rows) and province code (columns)."""
     between = flows[flows["origin_code"] != flows["destination_code"]]
@@ -144,8 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         for what, (mean, sd) in fit_check(overrides, args.seeds, args.scale).items():
             add("fit_2015_start", name, what, mean, sd)
     table = pd.DataFrame(rows)
-    table["within_a_third"] = (np.sign(table["model"]) == np.sign(table["kosis_2011_2015"])) & (
-        (table["model"] - table["kosis_2011_2015"]).abs() <= table["kosis_2011_2015"].abs() / 3)
+    table["within_a_third"] = within_a_third(table["model"], table["kosis_2011_2015"])
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "province_net.csv", index=False)
     _figure(table, args.out / "province_net.png")

@@ -41,11 +41,6 @@ from sim.tools.validate import draw_config  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def within_a_third(model: pd.Series, observed: pd.Series) -> int:
-    return int(((np.sign(model) == np.sign(observed))
-                & ((model - observed).abs() <= observed.abs() / 3)).sum())
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sample", type=Path, default=ROOT / "configs" / "behaviour" / "posterior_screened.csv")
@@ -74,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             net = checks.province_net(run(cfg).flows).loc[2011:2015]
             total = observed[net.columns].sum()
             rows.append({"rank": int(row["rank"]),
-                         "within_a_third_2011_2015": within_a_third(net.sum(), total),
-                         **{f"within_a_third_{y}": within_a_third(net.loc[y] * 5, total)
+                         "within_a_third_2011_2015": int(checks.within_a_third(net.sum(), total).sum()),
+                         **{f"within_a_third_{y}": int(checks.within_a_third(net.loc[y] * 5, total).sum())
                             for y in range(2011, 2016)},
                          **{f"seoul_{y}": float(net.loc[y, 11]) for y in range(2011, 2016)}})
             print(rows[-1], flush=True)
