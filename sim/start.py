@@ -156,10 +156,10 @@ def migration_targets(
     constants are the equilibrium's."""
     cfg = ctx.cfg
     p = cfg.behaviour.migration
-    if not p.equilibrium_start or p.constants != "base_period":
+    if not p.equilibrium_start or p.constants == "equilibrium":
         return None
     y = ctx.start_year
-    base = base_period(table, y, cfg.region.real_codes)
+    base = base_period(table, y, cfg.region.real_codes, in_sample=p.constants == "in_sample")
     if base is None:
         return None
     d = cfg.behaviour.demography

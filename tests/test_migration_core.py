@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from sim import start
-from sim.config import make_config
+from sim.config import ConfigError, make_config
 from sim.data import flows as kosis
 from sim.data.base_period import base_period, method_correction
 from sim.model import SmartCityModel
@@ -58,26 +58,29 @@ def test_the_start_reproduces_the_base_periods_province_flows(korea_2015) -> Non
     np.testing.assert_allclose(share[want > 0], want[want > 0], rtol=2e-3)
 
 
-def test_the_in_sample_diagnostic_starts_from_the_years_it_simulates() -> None:
-    """experiments/migration_core/run.py's in-sample check gives a 2010 start 2011-2015 as
-    its base: its start's expected province nets must then be KOSIS's 2011-2015 means, or
-    the check's fade would be the start's miss, not the dynamics'."""
-    from unittest import mock
-
-    from sim.data import base_period as base
-
-    with mock.patch.dict(base.BASE_YEARS, {2010: (2010, 2015, 0)}):
-        m = SmartCityModel(make_config(["region=korea", "run.start_year=2010", "run.scale=200",
-                                        "run.years=1", "behaviour.migration.constants=base_period",
-                                        *QUIET]))
+def test_the_in_sample_start_reproduces_the_years_it_simulates() -> None:
+    """``constants=in_sample`` (experiments/migration_core/run.py's diagnostic and the
+    history matching's runs) gives a 2010 start 2011-2015 as its base: its start's
+    expected province nets must then be KOSIS's 2011-2015 means, or a fade afterwards
+    would be the start's miss, not the dynamics'."""
+    m = SmartCityModel(make_config(["region=korea", "run.start_year=2010", "run.scale=200",
+                                    "run.years=1", "behaviour.migration.constants=in_sample",
+                                    *QUIET]))
     codes = m.world.province_codes
     between = migration.province_flows(expected_flows(m), m.world.province_index, len(codes)) * m.scale
     np.fill_diagonal(between, 0.0)
     net = between.sum(axis=0) - between.sum(axis=1)
     observed = kosis.net_migration().reindex(columns=codes).loc[2011:2015].fillna(0).mean()
     np.testing.assert_allclose(net, observed.to_numpy(), rtol=0, atol=0.002 * np.abs(observed).max())
-    # Without the patch the 2010 start's base is 2006-2010's flows: Seoul lost less then.
-    assert base.BASE_YEARS[2010] == (2005, 2010, 0)
+
+
+@pytest.mark.parametrize("start", [2020, 2025])
+def test_an_in_sample_start_may_not_fit_the_test_period(start: int) -> None:
+    """2020->2025 is the test of every fit: an in-sample 2020 (or later) start is refused,
+    with the key named."""
+    with pytest.raises(ConfigError, match="behaviour.migration.constants=in_sample"):
+        make_config(["region=korea", f"run.start_year={start}",
+                     "behaviour.migration.constants=in_sample"])
 
 
 def test_municipal_targets_sum_to_zero_and_to_the_province_nets(korea_2015) -> None:

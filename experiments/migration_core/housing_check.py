@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from unittest import mock
 
 import numpy as np
 import pandas as pd
 
 from sim.config import make_config
-from sim.data import base_period as base
 from sim.model import SmartCityModel
 from sim.processes import migration
 
@@ -49,11 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     extra = ([] if args.leave_home_rate is None
              else [f"behaviour.demography.leave_home_rate={args.leave_home_rate}"])
-    with mock.patch.dict(base.BASE_YEARS, {2010: (2010, 2015, 0)}):
-        model = SmartCityModel(make_config([
-            "region=korea", "run.start_year=2010", f"run.scale={args.scale}", "run.years=5",
-            f"run.seed={args.seed}", "run.progress=false", "run.plots=false",
-            "behaviour.migration.constants=base_period", *extra]))
+    model = SmartCityModel(make_config([
+        "region=korea", "run.start_year=2010", f"run.scale={args.scale}", "run.years=5",
+        f"run.seed={args.seed}", "run.progress=false", "run.plots=false",
+        "behaviour.migration.constants=in_sample", *extra]))
     rows = [row(model, 2010, c, n) for c, n in PROVINCES.items()]
     for year in range(2011, 2016):
         model.step()

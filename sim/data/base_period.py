@@ -44,6 +44,13 @@ BASE_YEARS: dict[int, tuple[int, int, int]] = {
     2020: (2015, 2020, 0),
     2025: (2015, 2020, 5),  # 2020 -> 2025 is the test of a 2020 start: never fitted
 }
+#: The in-sample base period of a start (``constants=in_sample``): the five years after
+#: it, so that the start reproduces the years it then simulates. A diagnostic and a
+#: calibration setting; 2020 is left out because 2020 -> 2025 is the test, never a target.
+IN_SAMPLE_YEARS: dict[int, tuple[int, int, int]] = {
+    2010: (2010, 2015, 0),
+    2015: (2015, 2020, 0),
+}
 #: Census years whose change spans the 2015 change of census method.
 METHOD_CHANGE = (2010, 2015)
 #: Sejong (29) and Chungcheongnam-do (34): one area until July 2012.
@@ -102,12 +109,15 @@ def method_correction(table: pd.DataFrame, y0: int, y1: int) -> np.ndarray:
     return out
 
 
-def base_period(table: pd.DataFrame, start_year: int, real_codes: bool) -> BasePeriod | None:
+def base_period(table: pd.DataFrame, start_year: int, real_codes: bool, *,
+                in_sample: bool = False) -> BasePeriod | None:
     """The base period of a run from ``start_year`` on the region ``table`` (None when
-    the start has no earlier census in the table, e.g. 2010)."""
-    if start_year not in BASE_YEARS:
+    the start has no earlier census in the table, e.g. 2010); with ``in_sample``, the
+    five years after the start (:data:`IN_SAMPLE_YEARS`)."""
+    years = IN_SAMPLE_YEARS if in_sample else BASE_YEARS
+    if start_year not in years:
         return None
-    y0, y1, gap = BASE_YEARS[start_year]
+    y0, y1, gap = years[start_year]
     growth = None
     if f"pop_{y0}" in table and f"pop_{y1}" in table:
         p0 = table[f"pop_{y0}"].to_numpy(float)

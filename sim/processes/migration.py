@@ -447,7 +447,7 @@ def init(
 ) -> MigrationState:
     """The migration state at the start: with ``equilibrium_start``, destination constants
     that reproduce the base period's net migration and province flows (``constants =
-    "base_period"`` with ``targets``) or balance expected in- and out-migration in every
+    "base_period"`` or ``"in_sample"`` with ``targets``) or balance expected in- and out-migration in every
     municipality (``"equilibrium"``, or no targets), and the migrant-network stock at the
     steady state of those flows (so the first simulated years do not jump when networks
     start to count); then ``amenity_shift`` on top.
@@ -462,7 +462,7 @@ def init(
                            zeros_mm, zeros_mm.copy())
     state.anchors = anchors_now(c, service_weights)
     if p.equilibrium_start:
-        base = targets if p.constants == "base_period" else None
+        base = targets if p.constants != "equilibrium" else None
         amenity, gamma, state.network = solve_constants(
             p, service_weights, households, c, world, state.anchors, base, tol=tol,
             max_iter=max_iter)
