@@ -315,3 +315,18 @@ def test_a_2010_start_is_checked_against_kosis_province_flows(tmp_path):
     seoul = by_year["persistence"]["11"]
     assert len(set(seoul.values())) == 1 and list(seoul) == ["2011", "2012", "2013", "2014", "2015"]
     assert "Net migration from other provinces" in (tmp_path / "summary.md").read_text()
+
+
+def test_a_drawn_behaviour_keeps_the_runs_constants() -> None:
+    """draw_config puts a sample row on the schema defaults but keeps what the run's start
+    reproduces (an in-sample diagnostic must stay in sample)."""
+    import pandas as pd
+
+    from sim.config import make_config
+    from sim.tools.validate import draw_config
+
+    row = pd.read_csv(ROOT / "configs" / "behaviour" / "posterior.csv").iloc[0]
+    cfg = make_config(["region=korea", "run.start_year=2010", "behaviour.migration.constants=in_sample"])
+    drawn = draw_config(cfg, row)
+    assert drawn.behaviour.migration.constants == "in_sample"
+    assert drawn.behaviour.migration.beta_vacancy == pytest.approx(row["migration.beta_vacancy"])

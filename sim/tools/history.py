@@ -39,11 +39,15 @@ the prior box where the model cannot match the data, in waves.
   set closest to the targets (smallest sum of squared implausibilities).
 
 The simulator (:func:`simulate_run`) is a no-investment run on Korea from the 2010 census
-for five years (its base period: the province flows of 2006-2010,
-:mod:`sim.data.base_period`), compared with targets consistent in method
-(:func:`korea_targets`; docs/validation.md, round 6, has the table and why each variance
-is what it is): KOSIS's province net migration per year 2011-2015 (by groups of
-provinces), its movers and inter-province shares, the share of moves crossing a
+for five years. By default its destination constants are the *in-sample* ones
+(``behaviour.migration.constants=in_sample``: the start reproduces 2011-2015's mean flows,
+:mod:`sim.data.base_period`), so that the targets ask what the start cannot answer: do
+the flows last, year by year, under the model's feedbacks? (``--history-base
+base_period`` is round 6's design: the 2006-2010 flows held, five-year means.) The runs
+are compared with targets consistent in method (:func:`korea_targets`;
+docs/validation.md 6.4 has the table and why each variance is what it is): KOSIS's
+province net migration in each year 2011-2015 (by groups of provinces), its movers and
+inter-province shares, the share of moves crossing a
 si/gun/gu line, mobility by age (FACTS.md), the registered population's growth of the
 capital region against the rest, and the 2015 census cross-section of municipal growth
 2010->2015 after the change-of-method correction

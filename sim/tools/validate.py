@@ -195,10 +195,13 @@ def posterior_rows(path: Path, n: int, seed: int = 0) -> pd.DataFrame:
 
 def draw_config(cfg: SimConfig, row: pd.Series) -> SimConfig:
     """``cfg`` with the behaviour of one sample row on the schema defaults (the sample's
-    sets were fitted on them, :func:`sim.tools.history.simulate_run`)."""
+    sets were fitted on them, :func:`sim.tools.history.simulate_run`). What the start's
+    constants reproduce (``migration.constants``) is the run's choice, not a fitted
+    behaviour: ``cfg``'s is kept."""
     from sim.tools.abc import behaviour_of
 
     behaviour = dataclasses.asdict(BehaviourConfig())
+    behaviour["migration"]["constants"] = cfg.behaviour.migration.constants
     for group, values in behaviour_of(row).items():
         behaviour[group].update(values)
     behaviour["note"] = f"sample row {int(row.get('rank', -1))}"
