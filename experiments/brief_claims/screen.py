@@ -6,11 +6,11 @@ The study draws each world's behaviour from an accepted set (``posterior`` of
 ``configs/study/brief_claims.yaml``) and leaves out of the verdicts every world whose
 no-investment baseline leaves the calibration's tolerance (the space's ``fit`` bands:
 movers share, share of moves crossing a province). The shipped sample
-(``configs/behaviour/posterior.csv``, history matching from a 2010 start,
+(``configs/behaviour/posterior.csv``, history matching from the in-sample 2010 start,
 docs/validation.md 6.4) was fitted on 2011-2015; the study starts from 2025, and the
 twin's fit is decided by the set, not by the sampled beliefs (under round 5's ABC sample
 the set's own movers share correlated 0.87 with the twin's; 10 of its 60 sets fitted, 45
-of history matching's 55 do). Drawing worlds from sets that cannot fit only wastes them.
+of round 6's 55 history-matching sets did, 7 of round 7's 11). Drawing worlds from sets that cannot fit only wastes them.
 
 This screen runs every set's no-investment baseline under the neutral beliefs (``--seeds``
 seeds, the study's first ``FIT_YEARS`` years, the study's overrides), computes the same
