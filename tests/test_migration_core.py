@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim import start
 from sim.config import ConfigError, make_config
@@ -158,3 +160,42 @@ def test_flows_output_sums_to_the_movers() -> None:
     between = flows[flows["origin_code"] != flows["destination_code"]].groupby("year")["movers"].sum()
     np.testing.assert_allclose(between / by_year,
                                nat["interprovincial_share_of_moves"].loc[by_year.index])
+
+
+# ------------------------------------------------- the bar in expectation (6.3's script)
+def _checks():
+    """experiments/migration_core/run.py (a script folder, not a package)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "migration_core" / "run.py"
+    spec = importlib.util.spec_from_file_location("migration_core_checks", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@given(observed=st.floats(-6e5, 6e5).filter(lambda x: abs(x) > 100),
+       rel=st.floats(-3.0, 3.0), sd=st.floats(0.0, 1e5), seeds=st.integers(2, 64))
+def test_a_verdict_in_expectation_agrees_with_the_single_run_bar_where_it_is_decided(observed, rel, sd, seeds):
+    """A decided verdict never contradicts the bar applied to the mean: "within" means the
+    mean is within a third of KOSIS with its sign, "outside" that it is not; and an
+    interval that shrinks to nothing (sd 0) always decides."""
+    checks = _checks()
+    mean = observed * (1 + rel)
+    verdict = str(checks.verdict_in_expectation(mean, sd, seeds, observed))
+    ok = bool(checks.within_a_third(mean, observed))
+    if verdict == "within":
+        assert ok
+    if verdict == "outside":
+        assert not ok
+    if sd == 0.0:
+        assert verdict in ("within", "outside")
+
+
+def test_a_verdict_in_expectation_is_undecided_where_the_draws_cover_the_edge():
+    checks = _checks()
+    kosis_net, edge = -3474.0, -3474.0 * (1 - 1 / 3)
+    assert checks.verdict_in_expectation(edge, 4000.0, 12, kosis_net) == "undecided"
+    assert checks.verdict_in_expectation(-28000.0, 4000.0, 12, kosis_net) == "outside"
+    assert checks.verdict_in_expectation(-3474.0, 400.0, 12, kosis_net) == "within"

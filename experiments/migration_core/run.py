@@ -61,6 +61,18 @@ def within_a_third(model, observed):
     return (np.sign(model) == np.sign(observed)) & (np.abs(model - observed) <= np.abs(observed) / 3)
 
 
+def verdict_in_expectation(mean, sd, seeds: int, observed):
+    """``within``, ``outside`` or ``undecided`` (element-wise): whether the 95 % interval
+    of a mean over ``seeds`` runs (``mean`` +- 1.96 ``sd`` / sqrt(seeds)) lies wholly
+    within a third of ``observed``, wholly outside it, or across its edge. One run is a
+    draw; the bar is about the model's expectation, which many seeds estimate."""
+    mean, sd, observed = (np.asarray(x, float) for x in (mean, sd, observed))
+    half = 1.96 * sd / np.sqrt(seeds)
+    distance, tol = np.abs(mean - observed), np.abs(observed) / 3
+    return np.where(distance + half <= tol, "within",
+                    np.where(distance - half > tol, "outside", "undecided"))
+
+
 def province_net(flows: pd.DataFrame) -> pd.DataFrame:
     """Net migration from other provinces by year (rows) and province code (columns)."""
     between = flows[flows["origin_code"] != flows["destination_code"]]
