@@ -453,3 +453,43 @@ def test_interactions_in_money_leave_out_worlds_where_money_means_nothing() -> N
     pd.testing.assert_frame_equal(both.loc["welfare_krw_total"], valid.loc["welfare_krw_total"])
     assert not np.allclose(both.loc["felt_benefit_paired", "interaction"],
                            valid.loc["felt_benefit_paired", "interaction"])
+
+
+# ---------------------------------------------------------------- sensitivity (one override)
+def _published(folder: Path, verdict_of, shift: float = 0.0) -> Path:
+    """A minimal published study: 4 worlds, one claim, one year."""
+    folder.mkdir(parents=True)
+    pd.DataFrame({"world": range(4), "seeds": ["0 1", "2 3", "4 5", "6 7"],
+                  "posterior_row": [1, 2, 1, 3], "beliefs.qol.services": [0.3, 0.4, 0.5, 0.6],
+                  "fits": True}).to_csv(folder / "worlds.csv", index=False)
+    pd.DataFrame({"world": range(4), "verdict": [verdict_of(w) for w in range(4)],
+                  "claim": "c", "year": 2035}).to_csv(folder / "verdicts.csv", index=False)
+    pd.DataFrame({"claim": ["c"], "year": [2035], "effect_median": [1.0 + shift],
+                  "unit": ["pp"]}).to_csv(folder / "claims.csv", index=False)
+    return folder
+
+
+def test_a_sensitivity_pairs_the_same_worlds_and_counts_changed_verdicts(tmp_path):
+    from brief_claims import sensitivity
+
+    base = _published(tmp_path / "base", lambda w: "holds" if w < 2 else "negligible")
+    same = _published(tmp_path / "same", lambda w: "holds" if w < 2 else "negligible")
+    alt = _published(tmp_path / "alt", lambda w: "holds" if w < 3 else "negligible", shift=0.5)
+    nothing = sensitivity.compare(base, same).iloc[0]
+    assert nothing["changed"] == 0.0 and nothing["holds_base"] == nothing["holds_alt"] == 0.5
+    row = sensitivity.compare(base, alt).iloc[0]
+    assert row["changed"] == 0.25 and row["holds_alt"] == 0.75
+    assert row["effect_median_alt"] == 1.5
+
+
+def test_a_sensitivity_refuses_two_runs_of_different_worlds(tmp_path):
+    from brief_claims import sensitivity
+
+    base = _published(tmp_path / "base", lambda w: "holds")
+    other = _published(tmp_path / "other", lambda w: "holds")
+    worlds_csv = pd.read_csv(other / "worlds.csv")
+    worlds_csv.loc[2, "beliefs.qol.services"] = 0.45
+    worlds_csv.to_csv(other / "worlds.csv", index=False)
+    with pytest.raises(ValueError, match="beliefs.qol.services"):
+        sensitivity.compare(base, other)
+    assert sensitivity.main([str(base), str(other)]) == 2
