@@ -25,9 +25,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import run as checks  # noqa: E402  (this folder's run.py)
+
 from sim.config import derive, make_config
 from sim.model import SmartCityModel
-from sim.processes import migration
 from sim.runner import run
 from sim.tools.validate import draw_config
 
@@ -39,11 +42,7 @@ PROVINCES = {11: "Seoul", 31: "Gyeonggi-do"}
 def row(model: SmartCityModel, year: int, code: int, name: str) -> dict:
     where = model.region.table["province_code"].to_numpy() == code
     units, vacant = model.housing.units[where].sum(), model.housing.vacant[where].sum()
-    codes = model.world.province_codes
-    flows = model.states.migration.flows_persons.astype(float)
-    between = migration.province_flows(flows, model.world.province_index, len(codes)) * model.scale
-    k = list(codes).index(code)
-    net = (between[:, k].sum() - between[k, k]) - (between[k, :].sum() - between[k, k])
+    net = checks.last_year_net(model)[code]
     return {"year": year, "province": name, "net_migration_k": net / 1e3 if year > 2010 else np.nan,
             "households_k": model.observed.households[where].sum() * model.scale / 1e3,
             "persons_k": model.persons[where].sum() * model.scale / 1e3,

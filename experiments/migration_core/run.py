@@ -103,7 +103,17 @@ def expected_net(model: SmartCityModel) -> pd.Series:
     persons, _ = migration.cell_counts(model.households, model.n_munis,
                                        len(model.params.migration.tenure_multiplier))
     move_prob, dest = model.choice_tables()
-    flows = np.einsum("ot,otd->od", (persons * move_prob).sum(axis=2), dest)
+    return _province_net_of(model, np.einsum("ot,otd->od", (persons * move_prob).sum(axis=2), dest))
+
+
+def last_year_net(model: SmartCityModel) -> pd.Series:
+    """Province net migration of the model's last simulated year (its drawn moves),
+    persons, by province code."""
+    return _province_net_of(model, model.states.migration.flows_persons.astype(float))
+
+
+def _province_net_of(model: SmartCityModel, flows: np.ndarray) -> pd.Series:
+    """Municipal flows (M, M, agent units) -> net migration from other provinces, persons."""
     codes = model.world.province_codes
     between = migration.province_flows(flows, model.world.province_index, len(codes)) * model.scale
     np.fill_diagonal(between, 0.0)
