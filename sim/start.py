@@ -18,6 +18,7 @@ from sim.agents.firms import firm_store, job_shares, synthesize_firms
 from sim.agents.households import (
     elderly_share_by_municipality,
     household_store,
+    size_shares,
     synthesize_households,
 )
 from sim.data import census
@@ -48,6 +49,8 @@ def build(region: Region, ctx: Context) -> States:
         table[f"pop_{y}"].to_numpy(dtype=float),
         table[f"households_{y}"].to_numpy(dtype=float),
         elderly_share_by_municipality(table, y),
+        size_shares(y),
+        migration.tenure_hazard(b.migration),
         scale,
         rng,
     )

