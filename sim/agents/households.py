@@ -147,7 +147,12 @@ def synthesize_households(
         np.where(cls == 1, rng.integers(40, 65, n), 65 + np.minimum(rng.geometric(1 / 9, n) - 1, 35)),
     )
     cdf = np.cumsum(sizes_by_age_class(np.asarray(sizes, float)), axis=1)
-    size = SIZE_VALUES[np.minimum((rng.random(n)[:, None] > cdf[cls]).sum(axis=1), len(SIZE_VALUES) - 1)]
+    u_size = rng.random(n)
+    pick = np.empty(n, np.int64)
+    for k in range(len(cdf)):  # per class: no (N, 7) temporaries at 20 M households
+        rows = cls == k
+        pick[rows] = np.searchsorted(cdf[k], u_size[rows], side="left")
+    size = SIZE_VALUES[np.minimum(pick, len(SIZE_VALUES) - 1)]
     size = _match_persons(size.astype(np.int64), muni, n_agents, persons, rng)
     tenure = stationary_tenure(age, rng.random(n), tenure_hazard)
     return {
