@@ -1,13 +1,14 @@
-"""Two artefacts of how the start's households are synthesized, and what they do to the
+"""Two artefacts of how the start's households were synthesized, and what they do to the
 in-sample flows (docs/validation.md 6.3). Nothing here changes the model: the script
-swaps the start's tenure and head ages for the run it makes.
+swaps the start's tenure or head ages for the run it makes.
 
-* **Tenure.** The start draws each household's years at its home from one geometric
+* **Tenure.** The start drew each household's years at its home from one geometric
   distribution (mean 8 years) whatever its age, while the model's move hazard
   (``move_rate`` by age class times ``tenure_multiplier``) sustains another: long
-  tenures among the middle-aged, short among the young. Mobility then drifts for years
-  for no reason of behaviour. ``stationary`` draws each head's tenure from the
-  stationary distribution of the model's own hazard (truncated at the years since 19).
+  tenures among the middle-aged, short among the young. Mobility then drifted for years
+  for no reason of behaviour. The model now draws the stationary distribution of its
+  own hazard (:func:`sim.agents.households.stationary_tenure`, 2026-12-05); the arm
+  ``geometric_tenure`` puts the old draw back, for the record.
 * **Head ages.** Heads aged 40-64 are drawn uniformly, so 4 % of them turn 65 each
   year. In 2010 the large cohorts were in their 40s and 50s and the 60-64 cohort (born
   1946-50) was small: Statistics Korea counts 17.8 % of households headed by someone
@@ -37,36 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run as checks  # noqa: E402  (this folder's run.py)
 
 import sim.start  # noqa: E402
-from sim.constants import age_class_of  # noqa: E402
 from sim.data import flows as kosis  # noqa: E402
 from sim.model import SmartCityModel  # noqa: E402
-from sim.processes import migration  # noqa: E402
 from sim.tools.validate import draw_config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def stationary_tenure(age: np.ndarray, u: np.ndarray, move_rate, tenure_multiplier,
-                      adult_age: int = 19) -> np.ndarray:
-    """Each head's tenure drawn (uniforms ``u``) from the stationary distribution of the
-    model's hazard h(a, t) = move_rate[a] * tenure_multiplier[bin(t)] (at most 0.95): a
-    mover has tenure 1 at the next decision, so P(t) is proportional to prod_{1<=s<t}
-    (1 - h(a, s)) for t >= 1, truncated at ``age - adult_age`` years."""
-    bins = migration.TENURE_BIN
-    t = np.arange(len(bins) - 1)
-    h = np.minimum(np.asarray(move_rate, float)[:, None]
-                   * np.asarray(tenure_multiplier, float)[bins[t]][None, :], 0.95)
-    survival = np.concatenate([np.ones((len(h), 1)), np.cumprod(1.0 - h[:, 1:-1], axis=1)], axis=1)
-    survival[:, 0] = 0.0  # tenure 0 is only for households formed this year
-    cdf = np.cumsum(survival, axis=1)
-    a = age_class_of(age.astype(np.int64))
-    cap = np.clip(age.astype(np.int64) - adult_age, 1, len(t) - 1)
-    target = u * cdf[a, cap]
-    out = np.empty(len(age), np.int64)
-    for k in range(len(cdf)):
-        rows = a == k
-        out[rows] = np.searchsorted(cdf[k], target[rows], side="left")
-    return np.clip(out, 1, cap)
 
 
 def middle_ages(u: np.ndarray, slope: float) -> np.ndarray:
@@ -77,29 +53,26 @@ def middle_ages(u: np.ndarray, slope: float) -> np.ndarray:
     return 40 + np.minimum(np.floor(25 * x), 24).astype(np.int64)
 
 
-def patched_synthesis(original, tenure: bool, slope: float, move_rate, tenure_multiplier):
+def patched_synthesis(original, geometric: bool, slope: float):
     """``sim.start.synthesize_households`` with the arm's tenure and head ages."""
-    def synthesize(population, households, elderly_share, scale, rng):
-        cols = original(population, households, elderly_share, scale, rng)
+    def synthesize(*args, **kwargs):
+        cols = original(*args, **kwargs)
         extra = np.random.default_rng(20101101)  # the arm's own draws: the rng's stay as they were
         age = cols["age"].astype(np.int64)
         if slope:
             mid = (age >= 40) & (age < 65)
             age[mid] = middle_ages(extra.random(int(mid.sum())), slope)
             cols["age"] = age.astype(np.uint8)
-        if tenure:
-            cols["tenure"] = stationary_tenure(age, extra.random(len(age)), move_rate,
-                                               tenure_multiplier).astype(np.uint8)
+        if geometric:
+            cols["tenure"] = np.minimum(extra.geometric(1 / 8, len(age)) - 1, 60).astype(np.uint8)
         return cols
     return synthesize
 
 
-def one_run(cfg, tenure: bool, slope: float) -> tuple[pd.DataFrame, pd.Series]:
+def one_run(cfg, geometric: bool, slope: float) -> tuple[pd.DataFrame, pd.Series]:
     """Yearly mobility, head ages and Seoul's net, and the province nets of 2011-2015."""
     original = sim.start.synthesize_households
-    sim.start.synthesize_households = patched_synthesis(
-        original, tenure, slope, cfg.behaviour.migration.move_rate,
-        cfg.behaviour.migration.tenure_multiplier)
+    sim.start.synthesize_households = patched_synthesis(original, geometric, slope)
     try:
         model = SmartCityModel(cfg)
     finally:
@@ -130,18 +103,18 @@ def main(argv: list[str] | None = None) -> int:
     sets = pd.read_csv(args.sample)
     ranks = args.ranks if args.ranks is not None else [0, *sets["rank"].astype(int)]
     observed = kosis.net_migration().loc[2011:2015].fillna(0).sum()
-    arms = {"as_shipped": (False, 0.0), "stationary_tenure": (True, 0.0),
-            "stationary_tenure_and_head_ages": (True, args.mid_slope)}
+    arms = {"as_shipped": (False, 0.0), "geometric_tenure": (True, 0.0),
+            "head_ages": (False, args.mid_slope)}
     rows = []
     args.out.mkdir(parents=True, exist_ok=True)
     for rank in ranks:
-        for arm, (tenure, slope) in arms.items():
+        for arm, (geometric, slope) in arms.items():
             yearly, totals = [], []
             for seed in range(args.seeds):
                 cfg = checks._config(2010, 5, checks.IN_SAMPLE, seed, args.scale)
                 if rank:
                     cfg = draw_config(cfg, sets[sets["rank"] == rank].iloc[0])
-                y, t = one_run(cfg, tenure, slope)
+                y, t = one_run(cfg, geometric, slope)
                 yearly.append(y.set_index("year"))
                 totals.append(t)
             y = sum(yearly) / len(yearly)
