@@ -137,29 +137,38 @@ def synthesize_households(
     muni = np.repeat(np.arange(m, dtype=np.int16), n_agents)
     n = len(muni)
 
+    # Temporaries are freed as soon as they are used: at 1:1 (23 M households) each
+    # float64 column is 186 MB, and the build must stay within the memory target.
     p_old = np.clip(ELDERLY_HEAD_RATIO * elderly_share, 0.03, 0.75)
     p_young = (1 - p_old) * YOUNG_HEAD_SHARE
     u = rng.random(n)
-    cls = np.where(u < p_young[muni], 0, np.where(u < 1 - p_old[muni], 1, 2))
-    age = np.where(
-        cls == 0,
-        rng.integers(20, 40, n),
-        np.where(cls == 1, rng.integers(40, 65, n), 65 + np.minimum(rng.geometric(1 / 9, n) - 1, 35)),
-    )
+    cls = (u >= p_young[muni]).astype(np.int8)
+    cls += u >= (1 - p_old)[muni]
+    del u
+    age = np.empty(n, np.uint8)
+    draw = rng.integers(20, 40, n)
+    age[cls == 0] = draw[cls == 0]
+    draw = rng.integers(40, 65, n)
+    age[cls == 1] = draw[cls == 1]
+    draw = 65 + np.minimum(rng.geometric(1 / 9, n) - 1, 35)
+    age[cls == 2] = draw[cls == 2]
+    del draw
     cdf = np.cumsum(sizes_by_age_class(np.asarray(sizes, float)), axis=1)
-    u_size = rng.random(n)
-    pick = np.empty(n, np.int64)
-    for k in range(len(cdf)):  # per class: no (N, 7) temporaries at 20 M households
+    u = rng.random(n)
+    pick = np.empty(n, np.int8)
+    for k in range(len(cdf)):  # per class: no (N, 7) temporaries
         rows = cls == k
-        pick[rows] = np.searchsorted(cdf[k], u_size[rows], side="left")
+        pick[rows] = np.searchsorted(cdf[k], u[rows], side="left")
+    del u
     size = SIZE_VALUES[np.minimum(pick, len(SIZE_VALUES) - 1)]
-    size = _match_persons(size.astype(np.int64), muni, n_agents, persons, rng)
-    tenure = stationary_tenure(age, rng.random(n), tenure_hazard)
+    del pick
+    size = _match_persons(size, muni, n_agents, persons, rng).astype(np.uint8)
+    tenure = stationary_tenure(age, rng.random(n), tenure_hazard, classes=cls)
     return {
         "muni": muni,
-        "age": age.astype(np.uint8),
-        "size": size.astype(np.uint8),
-        "tenure": tenure.astype(np.uint8),
+        "age": age,
+        "size": size,
+        "tenure": tenure,
         "employed": np.zeros(n, np.uint8),
         "sector": np.full(n, -1, np.int8),
         "income": np.zeros(n, np.float32),
@@ -171,24 +180,27 @@ def synthesize_households(
 
 
 def stationary_tenure(age: np.ndarray, u: np.ndarray, hazard: np.ndarray,
-                      adult_age: int = 19) -> np.ndarray:
-    """Years at the home drawn (uniforms ``u``) from the distribution a move hazard
-    ``hazard`` (3, T) by age class and tenure sustains: a mover has tenure 1 at its next
-    decision, so P(t) is proportional to prod_{1<=s<t} (1 - hazard[a, s]) for t >= 1. A
-    head cannot have lived longer at the home than since ``adult_age``: the tenures
-    beyond that are the households that have not moved since, so they are set to it."""
+                      adult_age: int = 19, classes: np.ndarray | None = None) -> np.ndarray:
+    """(N,) uint8 years at the home drawn (uniforms ``u``) from the distribution a move
+    hazard ``hazard`` (3, T) by age class and tenure sustains: a mover has tenure 1 at its
+    next decision, so P(t) is proportional to prod_{1<=s<t} (1 - hazard[a, s]) for t >= 1.
+    A head cannot have lived at the home longer than since ``adult_age``: the tenures
+    beyond that are the households that have not moved since, so they are set to it.
+    ``classes``: the heads' age classes, if known (else from ``age``)."""
     hazard = np.asarray(hazard, float)
     survival = np.ones_like(hazard)
     survival[:, 2:] = np.cumprod(1.0 - hazard[:, 1:-1], axis=1)
     survival[:, 0] = 0.0  # tenure 0 is only for households formed this year
     cdf = np.cumsum(survival, axis=1)
-    a = age_class_of(age.astype(np.int64))
-    out = np.empty(len(age), np.int64)
+    a = age_class_of(np.asarray(age, np.int64)) if classes is None else classes
+    t_max = min(hazard.shape[1] - 1, 255)
+    out = np.empty(len(age), np.uint8)
     for k in range(len(cdf)):
-        rows = a == k
-        out[rows] = np.searchsorted(cdf[k], u[rows] * cdf[k, -1], side="left")
-    cap = np.clip(age.astype(np.int64) - adult_age, 1, hazard.shape[1] - 1)
-    return np.clip(out, 1, cap)
+        rows = np.flatnonzero(a == k)
+        drawn = np.searchsorted(cdf[k], u[rows] * cdf[k, -1], side="left")
+        cap = np.clip(age[rows].astype(np.int64) - adult_age, 1, t_max)
+        out[rows] = np.clip(drawn, 1, cap)
+    return out
 
 
 def _match_persons(size, muni, n_agents, persons, rng, max_size=12):
