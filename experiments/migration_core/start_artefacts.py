@@ -40,6 +40,7 @@ import run as checks  # noqa: E402  (this folder's run.py)
 import sim.start  # noqa: E402
 from sim.data import flows as kosis  # noqa: E402
 from sim.model import SmartCityModel  # noqa: E402
+from sim.processes import migration  # noqa: E402
 from sim.tools.validate import draw_config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,14 +70,55 @@ def patched_synthesis(original, geometric: bool, slope: float):
     return synthesize
 
 
-def one_run(cfg, geometric: bool, slope: float) -> tuple[pd.DataFrame, pd.Series]:
+def pushed_tenure_init(original):
+    """``sim.start.migration.init`` that first redraws each head's tenure from the hazard
+    its home actually applies: the base hazard times the dissatisfaction push
+    ``exp(dissatisfaction * gap / 10 - attachment)`` of its municipality and age class
+    (:func:`sim.processes.migration.move_probabilities`). The model's own draw
+    (:func:`sim.agents.households.tenure_hazard`) leaves the push out, so where the push
+    is large (Daegu's QoL gap is the largest) the start has too few short tenures and its
+    leavers climb after the first year. The constants are then solved on these tenures,
+    as the model would."""
+    from sim.agents.households import stationary_tenure
+    from sim.constants import age_class_of
+
+    def init(p, service_weights, households, conditions, world, targets):
+        n = households.n
+        age = households.age[:n].astype(np.int64)
+        muni = households.muni[:n].astype(np.int64)
+        cls = age_class_of(age)
+        pop = np.maximum(conditions.persons.astype(float), 1.0)
+        qol_mean = np.average(conditions.qol, axis=0, weights=pop)
+        gap = np.maximum(0.0, qol_mean[None, :] - conditions.qol) / 10.0
+        push = np.minimum(p.dissatisfaction * gap - conditions.attachment[:, None], 50.0)
+        factor = np.exp(push)[muni, cls]
+        # 60 geometric bins of the push factor: one stationary draw per bin
+        edges = np.geomspace(max(factor.min(), 1e-3), factor.max() * 1.000001 + 1e-9, 61)
+        which = np.clip(np.searchsorted(edges, factor, side="right") - 1, 0, 59)
+        base = migration.tenure_hazard(p)
+        u = np.random.default_rng(20101102).random(n)  # the arm's own draws
+        tenure = households.tenure[:n]
+        for b in np.unique(which):
+            rows = np.flatnonzero(which == b)
+            mid = np.sqrt(edges[b] * edges[b + 1])
+            tenure[rows] = stationary_tenure(age[rows], u[rows], np.minimum(base * mid, 0.95),
+                                             classes=cls[rows])
+        return original(p, service_weights, households, conditions, world, targets)
+    return init
+
+
+def one_run(cfg, geometric: bool, slope: float, pushed: bool = False) -> tuple[pd.DataFrame, pd.Series]:
     """Yearly mobility, head ages and Seoul's net, and the province nets of 2011-2015."""
     original = sim.start.synthesize_households
+    original_init = sim.start.migration.init
     sim.start.synthesize_households = patched_synthesis(original, geometric, slope)
+    if pushed:
+        sim.start.migration.init = pushed_tenure_init(original_init)
     try:
         model = SmartCityModel(cfg)
     finally:
         sim.start.synthesize_households = original
+        sim.start.migration.init = original_init
     rows, nets = [], []
     for year in range(2011, 2016):
         model.step()
@@ -98,23 +140,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--ranks", type=int, nargs="*", default=None, help="only these sets (0: default)")
     ap.add_argument("--mid-slope", type=float, default=0.7)
+    ap.add_argument("--arms", nargs="*", default=None,
+                    help="only these arms (as_shipped, geometric_tenure, head_ages, pushed_tenure)")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "hm_in_sample")
     args = ap.parse_args(argv)
     sets = pd.read_csv(args.sample)
     ranks = args.ranks if args.ranks is not None else [0, *sets["rank"].astype(int)]
     observed = kosis.net_migration().loc[2011:2015].fillna(0).sum()
-    arms = {"as_shipped": (False, 0.0), "geometric_tenure": (True, 0.0),
-            "head_ages": (False, args.mid_slope)}
+    arms = {"as_shipped": (False, 0.0, False), "geometric_tenure": (True, 0.0, False),
+            "head_ages": (False, args.mid_slope, False), "pushed_tenure": (False, 0.0, True)}
+    arms = {k: v for k, v in arms.items() if not args.arms or k in args.arms}
     rows = []
     args.out.mkdir(parents=True, exist_ok=True)
     for rank in ranks:
-        for arm, (geometric, slope) in arms.items():
+        for arm, (geometric, slope, pushed) in arms.items():
             yearly, totals = [], []
             for seed in range(args.seeds):
                 cfg = checks._config(2010, 5, checks.IN_SAMPLE, seed, args.scale)
                 if rank:
                     cfg = draw_config(cfg, sets[sets["rank"] == rank].iloc[0])
-                y, t = one_run(cfg, geometric, slope)
+                y, t = one_run(cfg, geometric, slope, pushed)
                 yearly.append(y.set_index("year"))
                 totals.append(t)
             y = sum(yearly) / len(yearly)
@@ -122,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({"rank": rank, "arm": arm,
                          "within_a_third_of_mean": int(checks.within_a_third(
                              total, observed.reindex(total.index)).sum()),
+                         **{f"net_2011_2015_{int(c)}": float(v) for c, v in total.items()},
                          **{f"{c}_{yr}": float(y.loc[yr, c]) for yr in y.index
                             for c in ("movers_share", "heads_65_plus_share", "median_head_age",
                                       "seoul_net")}})
