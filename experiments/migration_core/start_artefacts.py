@@ -1,4 +1,4 @@
-"""Two artefacts of how the start's households were synthesized, and what they do to the
+"""Three artefacts of how the start's households were synthesized, and what they do to the
 in-sample flows (docs/validation.md 6.3). Nothing here changes the model: the script
 swaps the start's tenure or head ages for the run it makes.
 
@@ -16,7 +16,14 @@ swaps the start's tenure or head ages for the run it makes.
   2010 and 50.8 in 2015 (2015 census release). ``--mid-slope s`` draws the 40-64 ages
   from a linear density falling from 1 + s at 40 to 1 - s at 64 (relative to uniform).
 
+* **Tenure without the push.** The stationary draw uses the base hazard; the model
+  multiplies it by the dissatisfaction push of the home's municipality and age class.
+  The arm ``pushed_tenure`` draws from the pushed hazard before the constants are solved
+  (docs/validation.md 6.3, "Why Daegu loses too much").
+
     python experiments/migration_core/start_artefacts.py --scale 10 --seeds 2
+    python experiments/migration_core/start_artefacts.py --ranks 0 1 3 5 --seeds 2 \
+        --scale 10 --arms as_shipped pushed_tenure --out docs/img/migration_core/hm_round9
 
 For the default behaviour (rank 0) and each history-matching set: per year, the share
 of households moving, the share of heads aged 65+, the median head age, Seoul's net
