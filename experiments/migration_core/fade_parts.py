@@ -33,11 +33,12 @@ import run as checks  # noqa: E402  (this folder's run.py)
 from sim.config import derive  # noqa: E402
 from sim.data import flows as kosis  # noqa: E402
 from sim.runner import run  # noqa: E402
+from sim.tools.history import NON_METROPOLITAN  # noqa: E402
 from sim.tools.validate import draw_config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The non-metropolitan provinces (Gangwon to Gyeongnam; KOSIS 2011-2015: +91 k together).
-RURAL = [32, 33, 34, 35, 36, 37, 38]
+RURAL = list(NON_METROPOLITAN)
 _NO_CONDITIONS = {"beta_wage": [0.0] * 3, "beta_jobs": [0.0] * 3, "beta_services": [0.0] * 3,
                   "beta_housing": [0.0] * 3, "beta_vacancy": 0.0, "dissatisfaction": 0.0}
 ARMS = {

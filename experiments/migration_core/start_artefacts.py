@@ -79,9 +79,8 @@ def patched_synthesis(original, geometric: bool, slope: float):
 
 def pushed_tenure_init(original):
     """``sim.start.migration.init`` that first redraws each head's tenure from the hazard
-    its home actually applies: the base hazard times the dissatisfaction push
-    ``exp(dissatisfaction * gap / 10 - attachment)`` of its municipality and age class
-    (:func:`sim.processes.migration.move_probabilities`). The model's own draw
+    its home actually applies: the base hazard times the dissatisfaction push of its
+    municipality and age class (:func:`sim.processes.migration.move_push`). The model's own draw
     (:func:`sim.agents.households.tenure_hazard`) leaves the push out, so where the push
     is large (Daegu's QoL gap is the largest) the start has too few short tenures and its
     leavers climb after the first year. The constants are then solved on these tenures,
@@ -94,11 +93,7 @@ def pushed_tenure_init(original):
         age = households.age[:n].astype(np.int64)
         muni = households.muni[:n].astype(np.int64)
         cls = age_class_of(age)
-        pop = np.maximum(conditions.persons.astype(float), 1.0)
-        qol_mean = np.average(conditions.qol, axis=0, weights=pop)
-        gap = np.maximum(0.0, qol_mean[None, :] - conditions.qol) / 10.0
-        push = np.minimum(p.dissatisfaction * gap - conditions.attachment[:, None], 50.0)
-        factor = np.exp(push)[muni, cls]
+        factor = np.exp(migration.move_push(p, conditions))[muni, cls]
         # 60 geometric bins of the push factor: one stationary draw per bin
         edges = np.geomspace(max(factor.min(), 1e-3), factor.max() * 1.000001 + 1e-9, 61)
         which = np.clip(np.searchsorted(edges, factor, side="right") - 1, 0, 59)

@@ -333,16 +333,22 @@ def softmax_logsum(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return dest, (top + np.log(total))[..., 0]
 
 
-def move_probabilities(p: MigrationParams, c: Conditions) -> np.ndarray:
-    """(M, T, B) the move probability of each origin, household type and tenure bin."""
-    a_idx = TYPE_AGE_CLASS
+def move_push(p: MigrationParams, c: Conditions) -> np.ndarray:
+    """(M, 3) the exponent that multiplies the base move hazard of each origin and age
+    class: ``dissatisfaction * gap / 10 - attachment``, capped at 50."""
     pop = np.maximum(c.persons.astype(float), 1.0)
     qol_mean = np.average(c.qol, axis=0, weights=pop)
     gap = np.maximum(0.0, qol_mean[None, :] - c.qol) / 10.0  # (M, 3)
-    base = np.asarray(p.move_rate)[a_idx]  # (T,)
     # Capped well below exp's overflow: the product with the tenure multipliers must stay
     # finite too (0 * inf is NaN with a zero move rate), and e^50 already caps at 0.95.
-    push = np.minimum(p.dissatisfaction * gap[:, a_idx] - c.attachment[:, None], 50.0)
+    return np.minimum(p.dissatisfaction * gap - c.attachment[:, None], 50.0)
+
+
+def move_probabilities(p: MigrationParams, c: Conditions) -> np.ndarray:
+    """(M, T, B) the move probability of each origin, household type and tenure bin."""
+    a_idx = TYPE_AGE_CLASS
+    base = np.asarray(p.move_rate)[a_idx]  # (T,)
+    push = move_push(p, c)[:, a_idx]
     prob = (
         base[None, :, None]
         * np.asarray(p.tenure_multiplier)[None, None, :]

@@ -579,9 +579,10 @@ def korea_targets(table: pd.DataFrame | None = None, *, base: str = "in_sample")
     2011-2015's mean flows, so the targets ask whether the model *keeps* them: each
     group's net migration in each year 2011-2015, with a discrepancy that is the year's
     departure from the five-year mean (no held constant can know it) and a floor of
-    :data:`YEARLY_NET_FLOOR`, and each province's five-year mean (:data:`PROVINCE_NET_SHARE`). With ``"base_period"`` (round 6) the start holds 2006-2010's
-    flows and the targets are the groups' five-year means, with discrepancies at least
-    their change from 2006-2010.
+    :data:`YEARLY_NET_FLOOR`, and each province's five-year mean
+    (:data:`PROVINCE_NET_SHARE`). With ``"base_period"`` (round 6) the start holds
+    2006-2010's flows and the targets are the groups' five-year means, with discrepancies
+    at least their change from 2006-2010.
 
     Discrepancy standard deviations are judgements written down before the waves (the
     reasons are in each ``source``); observation errors are what the measurement itself
