@@ -5,8 +5,9 @@ table at ``run.start_year`` it synthesizes the household and firm agents, derive
 start indicators (:mod:`sim.data.census`), creates each process's state with that
 process's own ``init``, and settles the start: households are assigned to jobs (a first
 labour-market pass, wired by :func:`sim.schedule.labour_inputs` like every later year),
-aggregated, given the QoL they feel now as their felt-benefit baseline, and the
-migration amenities are solved for a start equilibrium. After that the model only steps.
+aggregated, given the QoL they feel now as their felt-benefit baseline, given the years
+at their home that the move hazard they now face sustains, and the migration constants
+are solved for the base period. After that the model only steps.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from sim.agents.households import (
     elderly_share_by_municipality,
     household_store,
     size_shares,
+    stationary_tenure,
     synthesize_households,
 )
+from sim.constants import age_class_of
 from sim.data import census
 from sim.data.base_period import base_period
 from sim.data.region import Region, national_population
@@ -50,7 +53,6 @@ def build(region: Region, ctx: Context) -> States:
         table[f"households_{y}"].to_numpy(dtype=float),
         elderly_share_by_municipality(table, y),
         size_shares(y),
-        migration.tenure_hazard(b.migration),
         scale,
         rng,
     )
@@ -105,12 +107,29 @@ def build(region: Region, ctx: Context) -> States:
     )
     conditions = schedule.migration_conditions(observed, services, policy_state, labour_state,
                                                housing_state)
+    households.tenure[: households.n] = draw_start_tenures(
+        households, migration.tenure_hazard(b.migration, migration.move_push(b.migration, conditions)),
+        streams.rng("tenure", y))
     targets = migration_targets(table, ctx, world, observed, demography_state, households,
                                 firm_state.jobs.sum(axis=1))
     migration_state = migration.init(b.migration, b.qol.service_weights, households, conditions,
                                      world, targets)
     return States(world, households, firm_state, labour_state, demography_state,
                   migration_state, housing_state, policy_state, observed)
+
+
+def draw_start_tenures(households, hazard: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(N,) the start's years at the home, drawn from the distribution that the hazard the
+    model applies at each home sustains: ``hazard`` (M, 3, T) by municipality and age
+    class, the dissatisfaction push and attachment included
+    (:func:`sim.processes.migration.tenure_hazard`). Drawn from the base hazard alone,
+    the start had too few short tenures where the push is large (Daegu's QoL gap is the
+    largest) and its leavers climbed after the first year (docs/validation.md 6.3)."""
+    n = households.n
+    group = households.muni[:n].astype(np.int32) * np.int32(hazard.shape[1])
+    group += age_class_of(households.age[:n]).astype(np.int32)
+    return stationary_tenure(households.age[:n], rng.random(n),
+                             hazard.reshape(-1, hazard.shape[-1]), groups=group)
 
 
 def start_key(cfg) -> str:

@@ -19,7 +19,7 @@ from sim.kernels.rng import stream_key
 #: Stream number of each process (part of the SeedSequence key: never renumber).
 STREAM_IDS = {
     "setup": 0, "policy": 1, "firms": 2, "labour": 3, "demography": 4, "migration": 5,
-    "housing": 6, "observation": 7, "identity": 8,
+    "housing": 6, "observation": 7, "identity": 8, "tenure": 9,
 }
 
 

@@ -28,8 +28,8 @@ def _synthesize(year=2020, n=40, seed=0, scale=1.0):
     households = rng.integers(200, 2000, n).astype(float)
     population = households * rng.uniform(1.8, 2.9, n)
     elderly = rng.uniform(0.08, 0.35, n)
-    cols = synthesize_households(population, households, elderly, size_shares(year),
-                                 tenure_hazard(MigrationParams()), scale, np.random.default_rng(seed + 1))
+    cols = synthesize_households(population, households, elderly, size_shares(year), scale,
+                                 np.random.default_rng(seed + 1))
     return population, households, cols
 
 
@@ -94,6 +94,34 @@ def test_a_tenure_is_at_least_one_and_never_longer_than_adult_life(age, u, rate)
     hazard = np.full((3, len(TENURE_BIN)), rate)
     t = stationary_tenure(np.array([age]), np.array([u]), hazard)
     assert 1 <= t[0] <= max(age - 19, 1)
+
+
+def _reference_tenure(age, u, hazard, groups, adult_age=19):
+    """The slow draw: one ``np.searchsorted`` per head on its group's cumulative weights."""
+    out = np.empty(len(age), np.int64)
+    for i, (a, x, g) in enumerate(zip(age, u, groups, strict=True)):
+        survival = np.concatenate([[0.0, 1.0], np.cumprod(1.0 - hazard[g, 1:-1])])
+        cdf = np.cumsum(survival)
+        drawn = np.searchsorted(cdf, x * cdf[-1], side="left")
+        out[i] = min(max(drawn, 1), max(min(int(a) - adult_age, 255, hazard.shape[1] - 1), 1))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 60), st.integers(0, 2**32 - 1))
+def test_the_grouped_tenure_kernel_matches_a_per_head_searchsorted(n_groups, n, seed) -> None:
+    """Each head draws from its own group's hazard (the start: one per municipality and
+    age class): the kernel equals a per-head ``np.searchsorted``, hazards of 0 and 0.95
+    and uniforms at 0 included."""
+    rng = np.random.default_rng(seed)
+    hazard = rng.choice([0.0, 0.01, 0.2, 0.95], size=(n_groups, 40)) * rng.random((n_groups, 40))
+    hazard[:, ::7] = rng.choice([0.0, 0.95], size=hazard[:, ::7].shape)
+    age = rng.integers(19, 100, n).astype(np.uint8)
+    u = rng.random(n)
+    u[:: 5] = 0.0
+    groups = rng.integers(0, n_groups, n).astype(np.int32)
+    drawn = stationary_tenure(age, u, hazard, groups=groups)
+    np.testing.assert_array_equal(drawn, _reference_tenure(age, u, hazard, groups))
 
 
 def test_tenures_are_stationary_under_the_hazard_that_drew_them() -> None:

@@ -117,6 +117,41 @@ def test_the_equilibrium_start_balances_every_municipality() -> None:
     assert m.migration.pair is None
 
 
+def test_start_tenures_are_stationary_under_the_hazard_each_home_applies() -> None:
+    """The start draws each head's years at the home from what the hazard of its home
+    sustains, the push of dissatisfaction included: one year of the model's rule (a mover
+    restarts at 1, a stayer adds one) leaves each municipality's share of short tenures
+    where it was, in expectation. The base hazard's draw (the start before 2026-12-05)
+    drifts where the push is large, which made Daegu's leavers climb after the first year."""
+    from sim import schedule
+    from sim.agents.households import stationary_tenure
+    from sim.processes import policy
+
+    m = SmartCityModel(make_config(["region=synthetic", "region.n_municipalities=12", "run.scale=5",
+                                    "behaviour.migration.dissatisfaction=3", *QUIET]))
+    s, p = m.states, m.params.migration
+    services = policy.service_levels(s.world.services_base, s.policy)
+    c = schedule.migration_conditions(s.observed, services, s.policy, s.labour, s.housing)
+    prob = migration.move_probabilities(p, c)
+    hh = m.households
+    muni, htype = hh.muni[: hh.n].astype(np.int64), hh.htype[: hh.n].astype(np.int64)
+    count = np.bincount(muni)
+
+    def drift_in_sd(tenure):
+        tenure = tenure.astype(np.int64)
+        h = prob[muni, htype, migration.TENURE_BIN[tenure]]
+        short = np.bincount(muni, tenure <= 2) / count
+        after = np.bincount(muni, h + (1 - h) * (tenure + 1 <= 2)) / count
+        return (after - short) / np.sqrt(short * (1 - short) / count)
+
+    pushed = np.exp(migration.move_push(p, c)).max(axis=1)
+    assert pushed.max() > 3  # the test has a municipality where the push matters
+    assert np.abs(drift_in_sd(hh.tenure[: hh.n])).max() < 4
+    base = stationary_tenure(hh.age[: hh.n], np.random.default_rng(1).random(hh.n),
+                             migration.tenure_hazard(p))
+    assert drift_in_sd(base)[np.argmax(pushed)] > 10
+
+
 def test_a_synthetic_region_has_census_targets_but_no_province_pairs() -> None:
     m = SmartCityModel(make_config(["region=synthetic", "region.n_municipalities=12",
                                     "run.scale=50", "behaviour.migration.constants=base_period",

@@ -16,14 +16,16 @@ swaps the start's tenure or head ages for the run it makes.
   2010 and 50.8 in 2015 (2015 census release). ``--mid-slope s`` draws the 40-64 ages
   from a linear density falling from 1 + s at 40 to 1 - s at 64 (relative to uniform).
 
-* **Tenure without the push.** The stationary draw uses the base hazard; the model
+* **Tenure without the push.** The stationary draw used the base hazard, while the model
   multiplies it by the dissatisfaction push of the home's municipality and age class.
-  The arm ``pushed_tenure`` draws from the pushed hazard before the constants are solved
-  (docs/validation.md 6.3, "Why Daegu loses too much").
+  The start now draws from the pushed hazard (:func:`sim.start.draw_start_tenures`,
+  2026-12-05; docs/validation.md 6.3, "Why Daegu loses too much"); the arm
+  ``base_tenure`` puts the base draw back, for the record (round 9 measured the fix as
+  the arm ``pushed_tenure``).
 
     python experiments/migration_core/start_artefacts.py --scale 10 --seeds 2
     python experiments/migration_core/start_artefacts.py --ranks 0 1 3 5 --seeds 2 \
-        --scale 10 --arms as_shipped pushed_tenure --out docs/img/migration_core/hm_round9
+        --scale 10 --arms as_shipped base_tenure --out docs/img/migration_core/hm_round9
 
 For the default behaviour (rank 0) and each history-matching set: per year, the share
 of households moving, the share of heads aged 65+, the median head age, Seoul's net
@@ -77,50 +79,26 @@ def patched_synthesis(original, geometric: bool, slope: float):
     return synthesize
 
 
-def pushed_tenure_init(original):
-    """``sim.start.migration.init`` that first redraws each head's tenure from the hazard
-    its home actually applies: the base hazard times the dissatisfaction push of its
-    municipality and age class (:func:`sim.processes.migration.move_push`). The model's own draw
-    (:func:`sim.agents.households.tenure_hazard`) leaves the push out, so where the push
-    is large (Daegu's QoL gap is the largest) the start has too few short tenures and its
-    leavers climb after the first year. The constants are then solved on these tenures,
-    as the model would."""
-    from sim.agents.households import stationary_tenure
-    from sim.constants import age_class_of
-
-    def init(p, service_weights, households, conditions, world, targets):
-        n = households.n
-        age = households.age[:n].astype(np.int64)
-        muni = households.muni[:n].astype(np.int64)
-        cls = age_class_of(age)
-        factor = np.exp(migration.move_push(p, conditions))[muni, cls]
-        # 60 geometric bins of the push factor: one stationary draw per bin
-        edges = np.geomspace(max(factor.min(), 1e-3), factor.max() * 1.000001 + 1e-9, 61)
-        which = np.clip(np.searchsorted(edges, factor, side="right") - 1, 0, 59)
-        base = migration.tenure_hazard(p)
-        u = np.random.default_rng(20101102).random(n)  # the arm's own draws
-        tenure = households.tenure[:n]
-        for b in np.unique(which):
-            rows = np.flatnonzero(which == b)
-            mid = np.sqrt(edges[b] * edges[b + 1])
-            tenure[rows] = stationary_tenure(age[rows], u[rows], np.minimum(base * mid, 0.95),
-                                             classes=cls[rows])
-        return original(p, service_weights, households, conditions, world, targets)
-    return init
+def base_tenure_draw(original, p):
+    """``sim.start.draw_start_tenures`` from the base hazard alone, the dissatisfaction
+    push left out: the start's draw before 2026-12-05, for the record. Same uniforms."""
+    def draw(households, hazard, rng):
+        return original(households, np.broadcast_to(migration.tenure_hazard(p), hazard.shape), rng)
+    return draw
 
 
-def one_run(cfg, geometric: bool, slope: float, pushed: bool = False) -> tuple[pd.DataFrame, pd.Series]:
+def one_run(cfg, geometric: bool, slope: float, unpushed: bool = False) -> tuple[pd.DataFrame, pd.Series]:
     """Yearly mobility, head ages and Seoul's net, and the province nets of 2011-2015."""
     original = sim.start.synthesize_households
-    original_init = sim.start.migration.init
+    original_draw = sim.start.draw_start_tenures
     sim.start.synthesize_households = patched_synthesis(original, geometric, slope)
-    if pushed:
-        sim.start.migration.init = pushed_tenure_init(original_init)
+    if unpushed:
+        sim.start.draw_start_tenures = base_tenure_draw(original_draw, cfg.behaviour.migration)
     try:
         model = SmartCityModel(cfg)
     finally:
         sim.start.synthesize_households = original
-        sim.start.migration.init = original_init
+        sim.start.draw_start_tenures = original_draw
     rows, nets = [], []
     for year in range(2011, 2016):
         model.step()
@@ -143,25 +121,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ranks", type=int, nargs="*", default=None, help="only these sets (0: default)")
     ap.add_argument("--mid-slope", type=float, default=0.7)
     ap.add_argument("--arms", nargs="*", default=None,
-                    help="only these arms (as_shipped, geometric_tenure, head_ages, pushed_tenure)")
+                    help="only these arms (as_shipped, geometric_tenure, head_ages, base_tenure)")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "hm_in_sample")
     args = ap.parse_args(argv)
     sets = pd.read_csv(args.sample)
     ranks = args.ranks if args.ranks is not None else [0, *sets["rank"].astype(int)]
     observed = kosis.net_migration().loc[2011:2015].fillna(0).sum()
     arms = {"as_shipped": (False, 0.0, False), "geometric_tenure": (True, 0.0, False),
-            "head_ages": (False, args.mid_slope, False), "pushed_tenure": (False, 0.0, True)}
+            "head_ages": (False, args.mid_slope, False), "base_tenure": (False, 0.0, True)}
+    unknown = set(args.arms or ()) - set(arms)
+    if unknown:
+        ap.error(f"unknown --arms {sorted(unknown)}: choose from {sorted(arms)}")
     arms = {k: v for k, v in arms.items() if not args.arms or k in args.arms}
     rows = []
     args.out.mkdir(parents=True, exist_ok=True)
     for rank in ranks:
-        for arm, (geometric, slope, pushed) in arms.items():
+        for arm, (geometric, slope, unpushed) in arms.items():
             yearly, totals = [], []
             for seed in range(args.seeds):
                 cfg = checks._config(2010, 5, checks.IN_SAMPLE, seed, args.scale)
                 if rank:
                     cfg = draw_config(cfg, sets[sets["rank"] == rank].iloc[0])
-                y, t = one_run(cfg, geometric, slope, pushed)
+                y, t = one_run(cfg, geometric, slope, unpushed)
                 yearly.append(y.set_index("year"))
                 totals.append(t)
             y = sum(yearly) / len(yearly)

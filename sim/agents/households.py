@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.agents.columns import AgentView, ColumnAgents
 from sim.constants import age_class_of
+from sim.kernels.households import draw_tenures
 
 HOUSEHOLD_COLUMNS = {
     "uid": np.int64,
@@ -108,7 +109,6 @@ def synthesize_households(
     households: np.ndarray,
     elderly_share: np.ndarray,
     sizes: np.ndarray,
-    tenure_hazard: np.ndarray,
     scale: float,
     rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
@@ -120,16 +120,14 @@ def synthesize_households(
         sizes: (7,) the national household size distribution of the start year
             (:func:`size_shares`); each head's size is drawn by its age class
             (:func:`sizes_by_age_class`).
-        tenure_hazard: (3, T) the model's yearly move probability by age class and years
-            at the home (:func:`sim.processes.migration.tenure_hazard`): tenures are drawn
-            from the distribution it sustains (:func:`stationary_tenure`), so that mobility
-            does not drift for years after the start for no reason of behaviour.
         scale: real households per agent.
 
     Returns:
         columns (without ``uid``) of ``sum(n_m)`` agents where ``n_m = max(1,
         round(households_m / scale))``; sizes are adjusted so that each municipality's
-        persons equal ``round(population_m / scale)`` exactly.
+        persons equal ``round(population_m / scale)`` exactly. Tenures are 0 here: the
+        start draws them once the move hazard of each home is known
+        (:func:`sim.start.draw_start_tenures`).
     """
     m = len(population)
     n_agents = np.maximum(1, np.rint(households / scale)).astype(np.int64)
@@ -163,12 +161,11 @@ def synthesize_households(
     size = SIZE_VALUES[np.minimum(pick, len(SIZE_VALUES) - 1)]
     del pick
     size = _match_persons(size, muni, n_agents, persons, rng).astype(np.uint8)
-    tenure = stationary_tenure(age, rng.random(n), tenure_hazard, classes=cls)
     return {
         "muni": muni,
         "age": age,
         "size": size,
-        "tenure": tenure,
+        "tenure": np.zeros(n, np.uint8),  # drawn by the start once the move hazard is known
         "employed": np.zeros(n, np.uint8),
         "sector": np.full(n, -1, np.int8),
         "income": np.zeros(n, np.float32),
@@ -180,27 +177,26 @@ def synthesize_households(
 
 
 def stationary_tenure(age: np.ndarray, u: np.ndarray, hazard: np.ndarray,
-                      adult_age: int = 19, classes: np.ndarray | None = None) -> np.ndarray:
+                      groups: np.ndarray | None = None, adult_age: int = 19) -> np.ndarray:
     """(N,) uint8 years at the home drawn (uniforms ``u``) from the distribution a move
-    hazard ``hazard`` (3, T) by age class and tenure sustains: a mover has tenure 1 at its
-    next decision, so P(t) is proportional to prod_{1<=s<t} (1 - hazard[a, s]) for t >= 1.
-    A head cannot have lived at the home longer than since ``adult_age``: the tenures
-    beyond that are the households that have not moved since, so they are set to it.
-    ``classes``: the heads' age classes, if known (else from ``age``)."""
+    hazard sustains: a mover has tenure 1 at its next decision, so P(t) is proportional
+    to prod_{1<=s<t} (1 - hazard[g, s]) for t >= 1. ``hazard`` is (G, T), one row per
+    group of heads, and ``groups`` (N,) each head's row: the start uses one row per
+    municipality and age class, the hazard the model applies there
+    (:func:`sim.processes.migration.tenure_hazard`); without ``groups`` the rows are the
+    three age classes, from ``age``. A head cannot have lived at the home longer than
+    since ``adult_age``: the tenures beyond that are the households that have not moved
+    since, so they are set to it."""
     hazard = np.asarray(hazard, float)
     survival = np.ones_like(hazard)
     survival[:, 2:] = np.cumprod(1.0 - hazard[:, 1:-1], axis=1)
     survival[:, 0] = 0.0  # tenure 0 is only for households formed this year
     cdf = np.cumsum(survival, axis=1)
-    a = age_class_of(np.asarray(age, np.int64)) if classes is None else classes
+    if groups is None:
+        groups = age_class_of(np.asarray(age, np.int64))
     t_max = min(hazard.shape[1] - 1, 255)
-    out = np.empty(len(age), np.uint8)
-    for k in range(len(cdf)):
-        rows = np.flatnonzero(a == k)
-        drawn = np.searchsorted(cdf[k], u[rows] * cdf[k, -1], side="left")
-        cap = np.clip(age[rows].astype(np.int64) - adult_age, 1, t_max)
-        out[rows] = np.clip(drawn, 1, cap)
-    return out
+    return draw_tenures(cdf, np.asarray(groups), np.asarray(u, float), np.asarray(age),
+                        adult_age, t_max)
 
 
 def _match_persons(size, muni, n_agents, persons, rng, max_size=12):

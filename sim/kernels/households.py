@@ -62,6 +62,31 @@ def count_by_municipality(muni: np.ndarray, n_municipalities: int, n_chunks: int
     return _count_parallel(muni, n_municipalities, n_chunks)
 
 
+# ------------------------------------------------------------------------------ tenure
+@njit(cache=True)
+def draw_tenures(cdf, group, u, age, adult_age, t_max):
+    """(N,) uint8 years at the home: for each head, the first tenure ``t`` whose cumulative
+    weight ``cdf[group, t]`` reaches ``u * cdf[group, -1]`` (inverse CDF, as
+    ``np.searchsorted(side="left")``), at least 1 and at most ``age - adult_age`` (and
+    ``t_max``). The caller builds ``cdf`` (:func:`sim.agents.households.stationary_tenure`)."""
+    n = u.shape[0]
+    width = cdf.shape[1]
+    out = np.empty(n, np.uint8)
+    for i in range(n):
+        row = cdf[np.uint64(group[np.uint64(i)])]
+        target = u[np.uint64(i)] * row[width - 1]
+        lo, hi = 0, width
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if row[np.uint64(mid)] < target:
+                lo = mid + 1
+            else:
+                hi = mid
+        cap = min(max(np.int64(age[np.uint64(i)]) - adult_age, 1), t_max)
+        out[np.uint64(i)] = min(max(lo, 1), cap)
+    return out
+
+
 # --------------------------------------------------------------------------- demography
 @njit(cache=True)
 def _binomial_tail(u: float, n: int, q: float, p0: float) -> int:

@@ -357,13 +357,18 @@ def move_probabilities(p: MigrationParams, c: Conditions) -> np.ndarray:
     return np.minimum(prob, 0.95)
 
 
-def tenure_hazard(p: MigrationParams) -> np.ndarray:
-    """(3, 256) the base yearly move probability by age class and years at the home
-    (``move_rate`` times ``tenure_multiplier``, at most 0.95; without the push of
-    dissatisfaction or attachment): the start draws its tenures from the distribution
-    it sustains (:func:`sim.agents.households.stationary_tenure`)."""
-    return np.minimum(np.asarray(p.move_rate, float)[:, None]
-                      * np.asarray(p.tenure_multiplier, float)[TENURE_BIN][None, :], 0.95)
+def tenure_hazard(p: MigrationParams, push: np.ndarray | None = None) -> np.ndarray:
+    """The yearly move probability by years at the home that the model applies (``move_rate``
+    times ``tenure_multiplier``, at most 0.95): (3, 256) by age class without a push, or
+    (M, 3, 256) by origin and age class with ``push`` (M, 3), the exponent of dissatisfaction
+    and attachment (:func:`move_push`), as :func:`move_probabilities` applies it. The start
+    draws its tenures from the distribution this hazard sustains
+    (:func:`sim.agents.households.stationary_tenure`)."""
+    base = (np.asarray(p.move_rate, float)[:, None]
+            * np.asarray(p.tenure_multiplier, float)[TENURE_BIN][None, :])
+    if push is None:
+        return np.minimum(base, 0.95)
+    return np.minimum(base[None, :, :] * np.exp(np.asarray(push, float))[:, :, None], 0.95)
 
 
 def money_coefficients(p: MigrationParams) -> np.ndarray:
