@@ -23,7 +23,7 @@ from sim.agents.households import (
     stationary_tenure,
     synthesize_households,
 )
-from sim.constants import age_class_of
+from sim.constants import AGE_CLASS_STARTS
 from sim.data import census
 from sim.data.base_period import base_period
 from sim.data.region import Region, national_population
@@ -126,10 +126,12 @@ def draw_start_tenures(households, hazard: np.ndarray, rng: np.random.Generator)
     the start had too few short tenures where the push is large (Daegu's QoL gap is the
     largest) and its leavers climbed after the first year (docs/validation.md 6.3)."""
     n = households.n
+    age = households.age[:n]
     group = households.muni[:n].astype(np.int32) * np.int32(hazard.shape[1])
-    group += age_class_of(households.age[:n]).astype(np.int32)
-    return stationary_tenure(households.age[:n], rng.random(n),
-                             hazard.reshape(-1, hazard.shape[-1]), groups=group)
+    for start in AGE_CLASS_STARTS:  # + the age class, without (N,) int64 temporaries at 1:1
+        group += age >= start
+    return stationary_tenure(age, rng.random(n), hazard.reshape(-1, hazard.shape[-1]),
+                             groups=group)
 
 
 def start_key(cfg) -> str:
