@@ -161,6 +161,21 @@ def test_a_resumed_run_redoes_no_run(tmp_path) -> None:
     pd.testing.assert_frame_equal(again["accepted"], first["accepted"])
 
 
+def test_a_run_given_one_more_wave_is_the_run_that_had_it_from_the_start(tmp_path) -> None:
+    """Adding a wave to a finished run (the same command with ``--history-waves`` one
+    more) fits each earlier wave's emulators on that wave's runs only, as the first run
+    did, so the new wave's design is the one an uninterrupted run draws."""
+    hm.run(toy_setup(waves=2), toy_targets(), tmp_path / "extended", progress=False,
+           simulator=toy, log=lambda _: None)
+    extended = hm.run(toy_setup(waves=3), toy_targets(), tmp_path / "extended", progress=False,
+                      simulator=toy, log=lambda _: None)
+    straight = hm.run(toy_setup(waves=3), toy_targets(), tmp_path / "straight", progress=False,
+                      simulator=toy, log=lambda _: None)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "extended" / "wave3.csv"),
+                                  pd.read_csv(tmp_path / "straight" / "wave3.csv"))
+    pd.testing.assert_frame_equal(extended["accepted"], straight["accepted"])
+
+
 def test_shipped_sample_is_what_the_study_and_abc_read(tmp_path, monkeypatch) -> None:
     """write_outputs: posterior.csv with the parameter columns behaviour_of reads, the
     trials beside it, a summary with the targets, waves and ranges."""

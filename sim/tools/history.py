@@ -935,7 +935,8 @@ def run(setup: Setup, targets: Sequence[Target], workdir: Path = WORKDIR, *, job
         record["waves"].append(info)
         if k == setup.waves:
             break
-        all_means, _ = point_means(trials, names, setup.seeds)
+        # The waves so far only: a run resumed with more waves must fit what it first did.
+        all_means, _ = point_means(trials[trials["wave"] <= k], names, setup.seeds)
         now = active(targets, k)
         keep = [names.index(t.name) for t in now]
         wave, check = fit_wave(all_means, var_seed[keep], setup, now, waves)
