@@ -176,7 +176,7 @@ def migration_targets(
     the start's expected births, deaths and arrivals from abroad, summing to zero over
     the nation and shifted within each province (in proportion to persons) so that
     provinces meet the observed net migration from other provinces where the base years
-    have it; and where each province's leavers went. None without a base period (a 2010 start) or when the
+    have it; where each province's leavers went, and how many of all movers crossed a province line. None without a base period (a 2010 start) or when the
     constants are the equilibrium's."""
     cfg = ctx.cfg
     p = cfg.behaviour.migration
@@ -207,4 +207,5 @@ def migration_targets(
         for k in range(len(base.province_codes)):
             here = province_index == k
             net[here] += (wanted[k] - net[here].sum()) * persons[here] / max(persons[here].sum(), 1e-9)
-    return migration.MigrationTargets(net, province_index, base.od_shares, base.gap)
+    return migration.MigrationTargets(net, province_index, base.od_shares, base.gap,
+                                      leave_share=base.leave_share)

@@ -25,14 +25,15 @@ from sim.processes import migration
 QUIET = ["run.progress=false", "run.plots=false"]
 
 
-def expected_flows(model: SmartCityModel) -> np.ndarray:
-    """(M, M) expected moving persons of the start (agent units), diagonal zero: what the
-    constants were solved on."""
+def expected_flows(model: SmartCityModel, *, within: bool = False) -> np.ndarray:
+    """(M, M) expected moving persons of the start (agent units), diagonal zero unless
+    ``within`` (moves inside a municipality): what the constants were solved on."""
     persons, _ = migration.cell_counts(model.households, model.n_munis,
                                        len(model.params.migration.tenure_multiplier))
     move_prob, dest = model.choice_tables()
     flows = np.einsum("ot,otd->od", (persons * move_prob).sum(axis=2), dest)
-    np.fill_diagonal(flows, 0.0)
+    if not within:
+        np.fill_diagonal(flows, 0.0)
     return flows
 
 
@@ -55,9 +56,28 @@ def test_the_start_reproduces_the_base_periods_province_flows(korea_2015) -> Non
     observed = kosis.net_migration().reindex(columns=codes).loc[2011:2015].fillna(0).mean()
     np.testing.assert_allclose(net, observed.to_numpy(), rtol=0, atol=0.002 * np.abs(observed).max())
     assert net[list(codes).index(11)] < -100_000  # Seoul loses about 108,000 a year
-    want = base_period(m.region.table, 2015, True).od_shares
+    base = base_period(m.region.table, 2015, True)
+    want = base.od_shares
     share = between / between.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(share[want > 0], want[want > 0], rtol=2e-3)
+    # ... and as many of all movers cross a province line as KOSIS saw (32.8 % of all
+    # moves in 2011-2015; the behaviour alone gave about 22 %).
+    moving = expected_flows(m, within=True).sum() * m.scale
+    assert between.sum() / moving == pytest.approx(base.leave_share, rel=2e-3)
+    assert 0.3 < base.leave_share < 0.35
+
+
+def test_the_leave_share_counts_every_move_of_the_years_asked() -> None:
+    """Moves within a province count in the denominator; other years do not count."""
+    import pandas as pd
+
+    from sim.data.base_period import leave_share
+
+    table = pd.DataFrame({"year": [2014, 2014, 2015, 2015, 2013],
+                          "orig_code": [11, 11, 11, 41, 41],
+                          "dest_code": [11, 41, 41, 41, 11],
+                          "movers": [60, 30, 10, 50, 99]})
+    assert leave_share(table, (2014, 2015)) == pytest.approx(40 / 150)
 
 
 def test_the_in_sample_start_reproduces_the_years_it_simulates() -> None:

@@ -22,6 +22,11 @@ reproduces these flows; this module says what they are, from the data only:
 * ``od_shares``: where each province's leavers go, (P, P) row shares of the flows to
   other provinces (zero diagonal), averaged over the latest five years shipped at or
   before the base period's end (2011-2015 for every start after 2015).
+* ``leave_share``: how many leave, the share of all reported moves (within a dong
+  included) that cross a province line, over the same years (32.8 % in 2011-2015).
+  One national figure, not one per province: with each province's net migration and
+  where its leavers go fixed, how many leave each province is implied by how many move
+  there, so only the national level is free to fit.
 
 A region whose codes are not Korea's (the synthetic one) has its own census growth but
 no province flows.
@@ -72,6 +77,7 @@ class BasePeriod:
             without flows for the base years.
         od_shares: (P, P) row shares of flows to other provinces (zero diagonal); None
             without flows.
+        leave_share: share of all moves that cross a province line; None without flows.
         flow_years: the years the province flows were averaged over (empty without).
     """
 
@@ -81,6 +87,7 @@ class BasePeriod:
     province_codes: np.ndarray
     province_net: np.ndarray | None
     od_shares: np.ndarray | None
+    leave_share: float | None
     flow_years: tuple[int, ...]
 
 
@@ -126,19 +133,20 @@ def base_period(table: pd.DataFrame, start_year: int, real_codes: bool, *,
     elif not real_codes:
         return None
     codes = np.unique(table["province_code"].to_numpy())
-    province_net = od = None
+    province_net = od = leave = None
     flow_years: tuple[int, ...] = ()
     if real_codes:
         shipped = flows.load_province_flows()
         last = min(y1, flows.LAST_YEAR)
         flow_years = tuple(range(last - 4, last + 1))
         od = od_shares(shipped, flow_years, codes)
+        leave = leave_share(shipped, flow_years)
         if y1 <= flows.LAST_YEAR:  # net migration of the base years themselves
             net = flows.net_migration(shipped).reindex(columns=codes)
             province_net = net.loc[list(range(y0 + 1, y1 + 1))].fillna(0.0).mean().to_numpy()
     if growth is None and province_net is None:
         return None
-    return BasePeriod((y0, y1), gap, growth, codes, province_net, od, flow_years)
+    return BasePeriod((y0, y1), gap, growth, codes, province_net, od, leave, flow_years)
 
 
 def od_shares(table: pd.DataFrame, years: tuple[int, ...], codes: np.ndarray) -> np.ndarray:
@@ -152,3 +160,11 @@ def od_shares(table: pd.DataFrame, years: tuple[int, ...], codes: np.ndarray) ->
     np.fill_diagonal(total, 0.0)
     out_sum = total.sum(axis=1, keepdims=True)
     return np.divide(total, out_sum, out=np.zeros_like(total), where=out_sum > 0)
+
+
+def leave_share(table: pd.DataFrame, years: tuple[int, ...]) -> float:
+    """The share of all reported moves over ``years`` (within a province and a dong
+    included) that crossed a province line."""
+    rows = table[table["year"].isin(years)]
+    return float(rows.loc[rows["orig_code"] != rows["dest_code"], "movers"].sum()
+                 / rows["movers"].sum())

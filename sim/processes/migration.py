@@ -28,7 +28,9 @@ default) the constants are solved at the start, in one of two ways (``constants`
   before it (:class:`MigrationTargets`, from :mod:`sim.data.base_period`): each
   municipality's net migration, and, with ``province_pairs``, where each province's
   leavers went, through origin-province x destination-province constants ``pair[P_o,
-  P_d]`` added to the utility of moves between provinces. Korea's persistent flows
+  P_d]`` added to the utility of moves between provinces, at a common level that makes
+  as many of all movers cross a province line as KOSIS saw (``leave_share``; without
+  it the behaviour alone decided, and crossed too rarely). Korea's persistent flows
   (Seoul to Gyeonggi and Incheon, the south-east's losses, Sejong's gains) are thus in
   the start, not thrown away. How that pull carries into the future is
   ``constants_half_life``: 0 holds it; h > 0 moves the constants towards the zero-net
@@ -182,12 +184,16 @@ class MigrationTargets:
         od_shares: (P, P) where each province's leavers went (row shares, zero diagonal);
             None: no province-pair constants.
         gap: years from the base period's end to the start.
+        leave_share: the share of all moves that cross a province line; with
+            ``od_shares`` it sets the pair constants' common level. None: the level stays
+            0 and how many leave is the behaviour's alone.
     """
 
     net: np.ndarray
     province_index: np.ndarray
     od_shares: np.ndarray | None = None
     gap: int = 0
+    leave_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -545,8 +551,11 @@ def solve_constants(
     in-migration it needs over the in-migration it gets (needed = out-migration + its
     target net; 0 without targets: the zero-net equilibrium), a province pair's by half
     the log of the share of the origin's leavers that should go there over the share that
-    does (kept at mean 0 over each origin's other provinces, so they shape where leavers
-    go, not how many leave); the network is the steady state of the round's flows. With
+    does, each origin's row kept at one common mean: 0 without ``leave_share``, with it
+    moved by half the log-odds gap of the share of all movers who cross a province line.
+    Each province's leavers are implied by its movers, its net and where leavers go; only
+    that national level is free (a level per origin would fight the province nets). The
+    network is the steady state of the round's flows. With
     targets the rounds are mixed by Anderson acceleration (a few dozen rounds instead of
     hundreds). It stops when every log gap is under ``tol`` or after ``max_iter`` rounds.
     ``pair`` (M, M) holds given province-pair constants fixed.
@@ -558,6 +567,7 @@ def solve_constants(
     n_prov = len(targets.od_shares) if fit_pairs else 0
     want = targets.od_shares if fit_pairs else None
     known = (want > 0) & ~np.eye(n_prov, dtype=bool) if fit_pairs else None
+    leave = targets.leave_share if fit_pairs else None
 
     network = np.zeros((m, m))
 
@@ -599,7 +609,8 @@ def solve_constants(
         if gamma is not None:
             # Shares among the destinations the base period has flows to (a province that
             # did not exist then, e.g. Sejong before 2012, keeps no pair constants).
-            between = province_flows(flows, targets.province_index, n_prov) * known
+            by_province = province_flows(flows, targets.province_index, n_prov)
+            between = by_province * known
             share = between / np.maximum(between.sum(axis=1, keepdims=True), 1e-12)
             pair_gap = np.where(known, np.log(np.maximum(want, 1e-12)
                                               / np.maximum(share, 1e-12)), 0.0)
@@ -607,6 +618,14 @@ def solve_constants(
             step = 0.5 * pair_gap
             step -= np.where(known, step.sum(axis=1, keepdims=True)
                              / np.maximum(known.sum(axis=1, keepdims=True), 1), 0.0)
+            if leave is not None:
+                # How many cross a province line: raising every pair constant by g
+                # multiplies the odds of leaving by about e^g (the move decision does
+                # not see it).
+                left = (by_province.sum() - np.trace(by_province)) / max(movers.sum(), 1e-12)
+                level_gap = _logit(leave) - _logit(left)
+                worst = max(worst, abs(level_gap))
+                step = step + np.where(known, 0.5 * level_gap, 0.0)
             parts.append(np.where(known, gamma + step, 0.0).ravel())
         return np.concatenate(parts), worst
 
@@ -628,6 +647,11 @@ def solve_constants(
 #: instead of running away.
 MAX_GAP = 4.0
 MAX_CONSTANT = 25.0
+
+
+def _logit(share: float) -> float:
+    share = min(max(share, 1e-9), 1 - 1e-9)
+    return float(np.log(share / (1 - share)))
 
 
 def _anderson(round_, x: np.ndarray, tol: float, max_iter: int, depth: int = 6) -> np.ndarray:
