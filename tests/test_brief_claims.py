@@ -394,7 +394,7 @@ def test_the_screen_keeps_the_sets_whose_twin_fits(tmp_path: Path) -> None:
     from brief_claims import screen
 
     rows = pd.read_csv(ROOT / "configs" / "behaviour" / "posterior.csv").head(3)
-    assert len(rows) >= 2  # the shipped sample (round 10 has 2 sets)
+    assert len(rows) >= 2  # the shipped sample (round 11 has 2 sets)
     posterior = tmp_path / "posterior.csv"
     rows.to_csv(posterior, index=False)
     base = ["region=synthetic", "region.n_municipalities=12", "run.scale=200"]
@@ -409,6 +409,16 @@ def test_the_screen_keeps_the_sets_whose_twin_fits(tmp_path: Path) -> None:
         "--all", str(tmp_path / "all.csv"), "--work", str(tmp_path / "w"), "--seeds", "1",
         "--jobs", "1", "--no-progress", *base])
     assert code == 1 and not (tmp_path / "kept.csv").exists() and (tmp_path / "all.csv").exists()
+    # Several samples: the fitting sets of all, each row naming its file.
+    other = tmp_path / "other.csv"
+    rows.head(1).to_csv(other, index=False)
+    code = screen.main(["--posterior", str(posterior), str(other), "--space", str(_space_file(
+        tmp_path, fit={"movers_share": [0.0, 1.0]})), "--out", str(tmp_path / "kept.csv"),
+        "--all", str(tmp_path / "all.csv"), "--work", str(tmp_path / "w"), "--seeds", "1",
+        "--jobs", "1", "--no-progress", *base])
+    kept = pd.read_csv(tmp_path / "kept.csv")
+    assert code == 0 and kept["sample"].tolist() == ["posterior.csv"] * len(rows) + ["other.csv"]
+    np.testing.assert_allclose(kept["fit_movers_share"].iloc[-1], wide["fit_movers_share"].iloc[0])
 
 
 def _two_worlds(welfare, felt) -> tuple[design.Design, pd.DataFrame]:

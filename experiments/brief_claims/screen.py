@@ -1,6 +1,8 @@
 """Which of the calibration's accepted behaviour sets still fit under the current model?
 
     python experiments/brief_claims/screen.py run.scale=50     # writes configs/behaviour/posterior_screened.csv
+    python experiments/brief_claims/screen.py run.scale=50 --posterior configs/behaviour/posterior.csv \
+        configs/behaviour/posterior_hm_round11_wave5.csv        # several samples: the fitting sets of all
 
 The study draws each world's behaviour from an accepted set (``posterior`` of
 ``configs/study/brief_claims.yaml``) and leaves out of the verdicts every world whose
@@ -74,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
                                  epilog="Other arguments are Hydra overrides of every run.")
     ap.add_argument("--space", type=Path, default=space.DEFAULT_SPACE,
                     help="the study config whose fit bands are the tolerance")
-    ap.add_argument("--posterior", type=Path, default=SOURCE, help="the sample to screen")
+    ap.add_argument("--posterior", type=Path, nargs="+", default=[SOURCE],
+                    help="the samples to screen; the sets of all that fit are written together, "
+                         "each row's file in the column 'sample'")
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=OUT)
@@ -86,8 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     sp = space.load_space(args.space)
     if not sp.fit:
         ap.error(f"{args.space}: no fit bands to screen against")
-    table = screen(args.posterior, sp.fit, extra, args.seeds, args.work, args.jobs,
-                   not args.no_progress)
+    names = [p.name for p in args.posterior]
+    if len(set(names)) < len(names):
+        ap.error(f"--posterior: two samples share a file name ({names}); 'sample' would not tell them apart")
+    table = pd.concat([
+        screen(p, sp.fit, extra, args.seeds, args.work / p.stem if len(names) > 1 else args.work,
+               args.jobs, not args.no_progress).assign(sample=p.name)
+        for p in args.posterior], ignore_index=True)
     io.atomic_write(args.all, lambda tmp: table.to_csv(tmp, index=False))
     kept = table[table["fits"]].drop(columns=["fits"])
     if kept.empty:
