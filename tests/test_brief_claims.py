@@ -504,3 +504,27 @@ def test_a_sensitivity_refuses_two_runs_of_different_worlds(tmp_path):
     with pytest.raises(ValueError, match="beliefs.qol.services"):
         sensitivity.compare(base, other)
     assert sensitivity.main([str(base), str(other)]) == 2
+
+
+def test_by_behaviour_joins_each_world_to_its_sets_value(tmp_path: Path) -> None:
+    """by_behaviour.py: each fitting world's effect is read against the value of the set
+    it drew (posterior_row), worlds that do not fit are left out, and the split counts
+    each side."""
+    import json
+
+    from brief_claims import by_behaviour
+
+    sets = tmp_path / "sets.csv"
+    pd.DataFrame({"migration.dissatisfaction": [0.1, 1.0, 0.5]}).to_csv(sets, index=False)
+    (tmp_path / "settings.json").write_text(json.dumps({"posterior": str(sets)}))
+    pd.DataFrame({"world": [0, 1, 2, 3], "posterior_row": [0, 1, 2, 1],
+                  "fits": [True, True, True, False]}).to_csv(tmp_path / "worlds.csv", index=False)
+    pd.DataFrame({"world": [0, 1, 2, 3], "mean": [1.0, 9.0, 5.0, -100.0],
+                  "verdict": ["undecided", "holds", "holds", "fails"],
+                  "claim": ["c"] * 4, "year": [2035] * 4}).to_csv(tmp_path / "verdicts.csv", index=False)
+    row = by_behaviour.by_parameter(tmp_path, "migration.dissatisfaction", 0.3).iloc[0]
+    assert row["n_worlds"] == 3 and row["spearman"] == pytest.approx(1.0)
+    assert (row["n_below"], row["median_below"], row["holds_below"]) == (1, 1.0, 0.0)
+    assert (row["n_above"], row["median_above"], row["holds_above"]) == (2, 7.0, 1.0)
+    with pytest.raises(SystemExit, match="not a column"):
+        by_behaviour.by_parameter(tmp_path, "migration.nothing", 0.3)

@@ -1,0 +1,77 @@
+"""Do the study's verdicts follow one behaviour parameter of the worlds' sets?
+
+    python experiments/brief_claims/by_behaviour.py docs/study migration.dissatisfaction --split 0.3
+
+Each world draws its behaviour from one accepted set (``posterior_row`` of
+``worlds.csv`` into the study's ``posterior``). For every claim and outcome year this
+joins the world's effect (``verdicts.csv``) to that set's value of the parameter, over
+the worlds that fit, and reports the Spearman correlation, and, split at ``--split``,
+the number of worlds, the median effect and the share where the claim holds on either
+side. Writes ``by_<parameter>.csv`` into the study folder and prints a markdown table.
+A diagnostic of what carries a verdict, not a test: the sets differ in more than one
+parameter (the correlation is with the parameter, not the parameter's effect alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+from scipy.stats import spearmanr
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def by_parameter(study: Path, parameter: str, split: float) -> pd.DataFrame:
+    """One row per claim and year: the correlation and the two sides of ``split``."""
+    settings = json.loads((study / "settings.json").read_text())
+    if not settings.get("posterior"):
+        raise SystemExit(f"{study}: the study drew no behaviour sets (posterior: null)")
+    sets = pd.read_csv(ROOT / settings["posterior"])
+    if parameter not in sets.columns:
+        raise SystemExit(f"{parameter}: not a column of {settings['posterior']}")
+    worlds = pd.read_csv(study / "worlds.csv")
+    worlds = worlds[worlds["fits"]]
+    worlds = worlds.assign(value=sets[parameter].to_numpy()[worlds["posterior_row"].to_numpy()])
+    verdicts = pd.read_csv(study / "verdicts.csv").merge(worlds[["world", "value"]], on="world")
+    rows = []
+    for (claim, year), d in verdicts.groupby(["claim", "year"], sort=False):
+        low, high = d[d["value"] < split], d[d["value"] >= split]
+        rows.append({
+            "claim": claim, "year": year, "n_worlds": len(d),
+            "spearman": float(spearmanr(d["mean"], d["value"]).statistic),
+            "n_below": len(low), "median_below": float(low["mean"].median()),
+            "holds_below": float((low["verdict"] == "holds").mean()),
+            "n_above": len(high), "median_above": float(high["mean"].median()),
+            "holds_above": float((high["verdict"] == "holds").mean()),
+        })
+    return pd.DataFrame(rows)
+
+
+def markdown(table: pd.DataFrame, parameter: str, split: float) -> str:
+    lines = [f"| claim | year | worlds | Spearman with {parameter} | below {split:g}: worlds, median, holds "
+             f"| from {split:g}: worlds, median, holds |", "|---|---|---|---|---|---|"]
+    for _, r in table.iterrows():
+        lines.append(f"| {r['claim']} | {r['year']} | {r['n_worlds']} | {r['spearman']:+.2f} | "
+                     f"{r['n_below']}, {r['median_below']:.3g}, {100 * r['holds_below']:.0f} % | "
+                     f"{r['n_above']}, {r['median_above']:.3g}, {100 * r['holds_above']:.0f} % |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("study", type=Path, help="a published study folder (docs/study)")
+    ap.add_argument("parameter", help="a column of the study's posterior, e.g. migration.dissatisfaction")
+    ap.add_argument("--split", type=float, required=True, help="the value that splits the worlds in two")
+    args = ap.parse_args(argv)
+    table = by_parameter(args.study, args.parameter, args.split)
+    table.to_csv(args.study / f"by_{args.parameter}.csv", index=False)
+    print(markdown(table, args.parameter, args.split))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
