@@ -447,11 +447,14 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
     base = f" {base}" if base else ""
     sample = []
     if str(settings.get("posterior") or "").endswith("posterior_screened.csv"):
-        sample = ["python -m sim.calibrate --history 150 --history-waves 4 --seeds 2 --scale 25 "
-                  "--jobs 2 --history-no-default  # "
+        hm = "python -m sim.calibrate --history 150 --seeds 2 --scale 25 --jobs 2 --history-no-default"
+        sample = [f"{hm} --history-waves 4  # "
                   + t("the behaviour sample (history matching, docs/validation.md 6.4)", lang),
-                  f"python experiments/brief_claims/screen.py{base}  # "
-                  + t("its sets whose baseline fits the study's bands", lang)]
+                  f"{hm} --history-waves 5 --posterior configs/behaviour/posterior_hm_round11_wave5.csv  # "
+                  + t("a fifth wave, resuming the same run", lang),
+                  f"python experiments/brief_claims/screen.py{base} --posterior configs/behaviour/posterior.csv "
+                  "configs/behaviour/posterior_hm_round11_wave5.csv  # "
+                  + t("their sets whose baseline fits the study's bands", lang)]
     worlds_arg = f" --worlds {settings['worlds']}" if settings.get("worlds") else ""
     lines += [t("## Reproduce", lang), "",
               "```bash", *sample,
