@@ -176,8 +176,9 @@ def migration_targets(
     the start's expected births, deaths and arrivals from abroad, summing to zero over
     the nation and shifted within each province (in proportion to persons) so that
     provinces meet the observed net migration from other provinces where the base years
-    have it; where each province's leavers went, and how many of all movers crossed a province line. None without a base period (a 2010 start) or when the
-    constants are the equilibrium's."""
+    have it; where each province's leavers went, and how many of all movers crossed a
+    province line. None without a base period (a 2010 start) or when the constants are
+    the equilibrium's."""
     cfg = ctx.cfg
     p = cfg.behaviour.migration
     if not p.equilibrium_start or p.constants == "equilibrium":
