@@ -134,7 +134,7 @@ class SmartCityModel(ScenarioKeyword, mesa.Model):
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
-        """One simulated year: policy, firms, labour, demography, migration, housing,
+        """One simulated year: policy, firms, demography, labour, migration, housing,
         observation (the phases of :mod:`sim.schedule`), then the year's output rows."""
         self.year += 1
         s, ctx, y = self.states, self.context, self.year
@@ -142,10 +142,10 @@ class SmartCityModel(ScenarioKeyword, mesa.Model):
             schedule.run_policy(s, ctx, y)
         with self._timed("firms"):
             schedule.run_firms(s, ctx, y)
-        with self._timed("labour"):
-            schedule.run_labour(s, ctx, y)
         with self._timed("demography"):
             schedule.run_demography(s, ctx, y)
+        with self._timed("labour"):
+            schedule.run_labour(s, ctx, y)
         with self._timed("migration"):
             schedule.run_migration(s, ctx, y)
         with self._timed("housing"):

@@ -31,7 +31,7 @@ from sim.streams import Streams
 from sim.world import World
 
 #: The processes of one simulated year, in order (MODEL.md, "Process").
-SCHEDULE = ("policy", "firms", "labour", "demography", "migration", "housing", "observation")
+SCHEDULE = ("policy", "firms", "demography", "labour", "migration", "housing", "observation")
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,25 @@ def test_ageing_alone_creates_no_felt_benefit():
     assert again.felt_persons.sum() == 0
 
 
+def test_households_choose_and_are_observed_as_they_are_this_year():
+    """Labour follows demography: after a year every head's type is that of the age the
+    head has now (one who turned 40 or 65 is no longer typed by last year's age), and the
+    year's new households (adult children, immigrants) have an income, not the empty
+    columns they were created with. The phases ran in the order of ``SCHEDULE``."""
+    from sim.constants import age_class_of
+    from sim.model import SCHEDULE
+
+    model = SmartCityModel(make_config())
+    start_uids = model.households.uid[: model.households.n].copy()
+    model.step()
+    hh = model.households
+    assert list(model.timings)[1:] == list(SCHEDULE)
+    new = ~np.isin(hh.uid[: hh.n], start_uids)
+    assert new.sum() > 10  # the year formed households
+    np.testing.assert_array_equal(hh.htype[: hh.n] // 3, age_class_of(hh.age[: hh.n]))
+    assert (hh.income[: hh.n][new] > 0).all()
+
+
 def test_a_released_model_is_garbage_collected():
     """Mesa 3.3.1 keeps models alive in Agent._ids; calibration loops build hundreds."""
     import gc

@@ -246,7 +246,9 @@ def step(state: DemographyState, households: ColumnAgents, inputs: Inputs,
     )
     parents = np.flatnonzero(spawn.view(bool))  # 0/1 bytes; numpy finds bools 7x faster
     dissolved = np.flatnonzero(hh.size == 0)
-    # New households of adult children: same place, aged 20-34, one person.
+    # New households of adult children: same place, aged 20-34, one person. Labour, next
+    # in the year, gives them (and immigrants) employment, income and type before they
+    # choose where to live or are observed.
     n = len(parents)
     uid = derive_ids(key, CHILD, hh.uid[parents])
     new = {
