@@ -330,3 +330,22 @@ def test_a_drawn_behaviour_keeps_the_runs_constants() -> None:
     drawn = draw_config(cfg, row)
     assert drawn.behaviour.migration.constants == "in_sample"
     assert drawn.behaviour.migration.beta_vacancy == pytest.approx(row["migration.beta_vacancy"])
+
+
+def test_a_drawn_behaviour_carries_every_searched_parameter() -> None:
+    """Every parameter the history matching searches reaches a run drawn from the sample
+    (the study, the screen and the validation draw through ``draw_config``); a sample
+    without a column (an earlier round's) keeps the schema's value."""
+    import pandas as pd
+
+    from sim.config import MigrationParams, make_config
+    from sim.tools.history import HISTORY_SPACE
+    from sim.tools.validate import draw_config
+
+    cfg = make_config([])
+    row = pd.Series({p.path: p.low + 0.37 * (p.high - p.low) for p in HISTORY_SPACE})
+    drawn = draw_config(cfg, row)
+    assert drawn.behaviour.migration.beta_size == pytest.approx(0.37)
+    assert drawn.behaviour.housing.price_elasticity == pytest.approx(0.74)
+    older = draw_config(cfg, row.drop("migration.beta_size"))
+    assert older.behaviour.migration.beta_size == MigrationParams().beta_size

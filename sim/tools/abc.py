@@ -25,6 +25,7 @@ import csv
 import json
 import math
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,18 @@ ABC_SPACE: tuple[Param, ...] = (
 #: what pulls the start's flows back within five years (docs/validation.md 6.3), so the
 #: flows' targets, not the default, should say how large it is.
 HOUSING_SPACE: tuple[Param, ...] = (Param("housing.price_elasticity", 0.0, 2.0),)
+#: Also searched by the history matching only, from round 12 (docs/validation.md 6.4): how
+#: much a destination's pull grows with its stock of homes. It was held at 1, choice in
+#: proportion to the stock, which is the most it can be: the coefficient on the log
+#: number of elemental alternatives pooled in a zone is the zone's similarity parameter,
+#: in (0, 1] for a choice consistent with random utility (McFadden 1978, "Modelling the
+#: choice of residential location"; less than 1 when homes within a place are alike). It
+#: is the largest single part of the non-metropolitan provinces' drift in the in-sample
+#: run (validation.md 6.4), so the flows' targets, not the bound, should say how large.
+SIZE_SPACE: tuple[Param, ...] = (Param("migration.beta_size", 0.0, 1.0),)
+#: Every column a behaviour sample can carry, in the history matching's order: what
+#: :func:`behaviour_of` reads (a sample without a column keeps the schema's default).
+SAMPLE_SPACE: tuple[Param, ...] = (*ABC_SPACE, *HOUSING_SPACE, *SIZE_SPACE)
 #: Where the posterior sample ships.
 POSTERIOR = CONFIG_DIR / "behaviour" / "posterior.csv"
 
@@ -187,10 +200,10 @@ def run(n: int, *, seeds: int, scale: float, jobs: int, accept: float, sampler_s
     return accepted
 
 
-def behaviour_of(row: pd.Series | dict) -> dict[str, Any]:
-    """The nested ``behaviour`` overrides of one posterior row."""
-    point = {p.path: float(row[p.path]) for p in (*ABC_SPACE, *HOUSING_SPACE) if p.path in row}
-    return behaviour_overrides(point)
+def behaviour_of(row: pd.Series | dict, space: Sequence[Param] = SAMPLE_SPACE) -> dict[str, Any]:
+    """The nested ``behaviour`` overrides of one sample row (an ABC trial or a history
+    matching's accepted set): the columns of ``space`` it has."""
+    return behaviour_overrides({p.path: float(row[p.path]) for p in space if p.path in row})
 
 
 def posterior_draws(n: int, seed: int = 0, path: Path = POSTERIOR) -> list[dict[str, Any]]:

@@ -114,8 +114,9 @@ SPACE: tuple[Param, ...] = (
     Param("migration.beta_capital[0]", -1.0, 1.0),
     Param("migration.beta_capital[1]", -1.0, 1.0),
     # How strongly movers are drawn to empty homes (new building, or places emptying).
-    # beta_size stays 1 (choice proportional to the stock of homes): a larger value makes
-    # growth self-reinforcing without bound (a first search put it at 2.8; docs/validation.md).
+    # beta_size stays 1 here (choice proportional to the stock of homes): a larger value
+    # makes growth self-reinforcing without bound (a first search put it at 2.8;
+    # docs/validation.md). The history matching searches it below 1 (abc.SIZE_SPACE).
     Param("migration.beta_vacancy", 0.0, 3.0),
     Param("migration.distance_decay", 0.3, 3.0),
     Param("migration.same_province", 0.0, 3.0),

@@ -76,16 +76,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.tools.abc import ABC_SPACE, HOUSING_SPACE, _from_unit, _to_unit
+from sim.tools.abc import SAMPLE_SPACE, _from_unit, _to_unit, behaviour_of
 from sim.tools.calibrate import ROOT, Param, behaviour_overrides, expand_move_rate
 
 #: The searched parameters and their prior box: the ABC's (:data:`sim.tools.abc.ABC_SPACE`,
-#: 21 behaviour parameters) and the price response (:data:`sim.tools.abc.HOUSING_SPACE`);
+#: 21 behaviour parameters), the price response (:data:`sim.tools.abc.HOUSING_SPACE`)
+#: and, from round 12, the pull of a place's stock of homes (:data:`sim.tools.abc.SIZE_SPACE`);
 #: the posterior columns the study reads. Nothing is dropped:
 #: the parameters whose level the base-period constants absorb (the capital and county
 #: terms) keep their age contrasts, which no target here sees; they stay in the sample so
 #: that their uncertainty reaches the studies, and the report says they are not pinned.
-HISTORY_SPACE: tuple[Param, ...] = (*ABC_SPACE, *HOUSING_SPACE)
+HISTORY_SPACE: tuple[Param, ...] = SAMPLE_SPACE
 #: Where the accepted sets ship, and the history matching's working directory.
 POSTERIOR = ROOT / "configs" / "behaviour" / "posterior.csv"
 WORKDIR = ROOT / "outputs" / "history"
@@ -1000,11 +1001,6 @@ def parameter_ranges(accepted: pd.DataFrame, space: Sequence[Param]) -> dict[str
             out[key] = {"median": float(np.median(v)), "p05": float(np.quantile(v, 0.05)),
                         "p95": float(np.quantile(v, 0.95))}
     return out
-
-
-def behaviour_of(row: pd.Series | dict, space: Sequence[Param] = HISTORY_SPACE) -> dict[str, Any]:
-    """The nested ``behaviour`` overrides of one accepted set."""
-    return behaviour_overrides({p.path: float(row[p.path]) for p in space if p.path in row})
 
 
 # ------------------------------------------------------------------------------ CLI
