@@ -298,24 +298,29 @@ def test_empty_dwellings_are_accounted_for():
 def test_movers_are_drawn_to_empty_homes():
     """With beta_vacancy > 0 the places whose vacancy rate rises most (in the run without
     the pull, same seed) gain people against that run: the half whose empty share rose
-    most, on average, over the other half (a single place's gain is within the noise of
-    12 places at scale 20). Empty homes come from building and from leavers alike, so the
-    half is chosen by the vacancy change, not by the building pipeline (which in this
-    small world drew the pull's gain in 2 of 8 seeds only)."""
-    persons, vacancy_change = {}, None
-    for beta in (0.0, 1.5):
-        cfg = make_config(run={"years": 4, "seed": 4}, behaviour={"migration": {"beta_vacancy": beta}})
-        model = SmartCityModel(cfg)
-        vacancy0 = model.housing.vacant / model.housing.units
-        model.run()
-        persons[beta] = model.persons.astype(float)
-        if beta == 0.0:
-            vacancy_change = model.housing.vacant / model.housing.units - vacancy0
-    gain = persons[1.5] / persons[0.0] - 1
-    order = np.argsort(-vacancy_change)
-    half = len(order) // 2
-    most, least = gain[order[:half]].mean(), gain[order[half:]].mean()
-    assert most > least, (most, least)
+    most, on average, over the other half, averaged over four seeds (a single place's
+    gain is within the noise of 12 places at scale 20, and so is one seed's halves: the
+    pull won in 6 of seeds 0-7 after demography moved before labour). Empty homes come
+    from building and from leavers alike, so the half is chosen by the vacancy change, not
+    by the building pipeline (which in this small world drew the pull's gain in 2 of 8
+    seeds only)."""
+    margins = []
+    for seed in range(4):
+        persons, vacancy_change = {}, None
+        for beta in (0.0, 1.5):
+            cfg = make_config(run={"years": 4, "seed": seed},
+                              behaviour={"migration": {"beta_vacancy": beta}})
+            model = SmartCityModel(cfg)
+            vacancy0 = model.housing.vacant / model.housing.units
+            model.run()
+            persons[beta] = model.persons.astype(float)
+            if beta == 0.0:
+                vacancy_change = model.housing.vacant / model.housing.units - vacancy0
+        gain = persons[1.5] / persons[0.0] - 1
+        order = np.argsort(-vacancy_change)
+        half = len(order) // 2
+        margins.append(gain[order[:half]].mean() - gain[order[half:]].mean())
+    assert np.mean(margins) > 0, margins
 
 
 def test_firm_totals_kept_by_the_step_are_those_of_the_firm_agents():
