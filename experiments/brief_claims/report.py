@@ -448,12 +448,13 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
     sample = []
     if str(settings.get("posterior") or "").endswith("posterior_screened.csv"):
         hm = "python -m sim.calibrate --history 150 --seeds 2 --scale 25 --jobs 2 --history-no-default"
-        sample = [f"{hm} --history-waves 4  # "
+        sample = [f"{hm} --history-waves 4 --posterior configs/behaviour/posterior_hm_round12_wave4.csv  # "
                   + t("the behaviour sample (history matching, docs/validation.md 6.4)", lang),
-                  f"{hm} --history-waves 5 --posterior configs/behaviour/posterior_hm_round11_wave5.csv  # "
-                  + t("a fifth wave, resuming the same run", lang),
+                  f"{hm} --history-waves 5  # " + t("a fifth wave, resuming the same run", lang),
+                  f"{hm} --history-waves 6 --posterior configs/behaviour/posterior_hm_round12_wave6.csv  # "
+                  + t("a sixth wave, resuming the same run", lang),
                   f"python experiments/brief_claims/screen.py{base} --posterior configs/behaviour/posterior.csv "
-                  "configs/behaviour/posterior_hm_round11_wave5.csv  # "
+                  "configs/behaviour/posterior_hm_round12_wave6.csv  # "
                   + t("their sets whose baseline fits the study's bands", lang)]
     worlds_arg = f" --worlds {settings['worlds']}" if settings.get("worlds") else ""
     lines += [t("## Reproduce", lang), "",

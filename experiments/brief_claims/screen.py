@@ -2,7 +2,7 @@
 
     python experiments/brief_claims/screen.py run.scale=50     # writes configs/behaviour/posterior_screened.csv
     python experiments/brief_claims/screen.py run.scale=50 --posterior configs/behaviour/posterior.csv \
-        configs/behaviour/posterior_hm_round11_wave5.csv        # several samples: the fitting sets of all
+        configs/behaviour/posterior_hm_round12_wave6.csv        # several samples: the fitting sets of all
 
 The study draws each world's behaviour from an accepted set (``posterior`` of
 ``configs/study/brief_claims.yaml``) and leaves out of the verdicts every world whose
