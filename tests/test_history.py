@@ -327,3 +327,30 @@ def test_the_entry_point_dispatches_and_refuses_two_methods() -> None:
     proc = subprocess.run([sys.executable, "-m", "sim.calibrate", "--history", "5", "--seeds", "1"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "at least 2 seeds" in proc.stderr
+
+
+def test_the_default_is_the_closest_accepted_set_and_carries_all_its_parameters(tmp_path) -> None:
+    """--default-from: the row with the smallest sum of squared implausibilities, whatever
+    its rank column says, written with every searched parameter it has."""
+    import yaml
+
+    from sim.config import make_config
+
+    table = pd.read_csv(ROOT / "configs/behaviour/posterior_screened.csv").head(4).copy()
+    table["imp_sumsq"] = [9.0, 3.0, 7.0, 5.0]  # the closest is the second row
+    sets, out = tmp_path / "sets.csv", tmp_path / "behaviour" / "chosen.yaml"
+    table.to_csv(sets, index=False)
+    assert hm.default_main(["--default-from", str(sets), "--out", str(out)]) == 0
+    chosen = table.iloc[1]
+    written = yaml.safe_load(out.read_text())
+    assert "sum of squared implausibilities 3.00" in written["note"] and "sets.csv" in written["note"]
+    assert written["migration"]["beta_size"] == pytest.approx(chosen["migration.beta_size"])
+    assert written["migration"]["beta_wage"][0] == pytest.approx(chosen["migration.beta_wage[0]"])
+    assert written["economy"]["commute_km"] == pytest.approx(chosen["economy.commute_km"])
+    beh = make_config(values={"behaviour": {k: v for k, v in written.items() if k != "note"}}).behaviour
+    assert beh.migration.dissatisfaction == pytest.approx(chosen["migration.dissatisfaction"])
+    with pytest.raises(SystemExit, match="not an accepted-sets table"):
+        (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
+        hm.default_main(["--default-from", str(tmp_path / "bad.csv"), "--out", str(out)])
+    with pytest.raises(SystemExit, match="no such file"):
+        hm.default_main(["--default-from", str(tmp_path / "none.csv"), "--out", str(out)])

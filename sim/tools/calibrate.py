@@ -546,6 +546,9 @@ def parser() -> argparse.ArgumentParser:
                          "base_period (round 6: 2006-2010's flows held, five-year means)")
     hm.add_argument("--history-no-default", action="store_true",
                     help="keep --out as it is (do not make the closest accepted set the default)")
+    hm.add_argument("--default-from", type=Path, default=None, metavar="SETS.csv",
+                    help="only write --out: the set of this accepted-sets table (e.g. "
+                         "configs/behaviour/posterior_screened.csv) closest to the targets")
     return ap
 
 

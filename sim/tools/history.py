@@ -1096,13 +1096,69 @@ def check_args(args) -> None:
                          "the tests' own targets")
 
 
+#: The header of a default behaviour written from accepted sets.
+DEFAULT_HEADER = (
+    "Calibrated behavioural parameters (written by python -m sim.calibrate; do not edit by\n"
+    "hand): of the history matching's accepted sets, the one closest to its targets (the\n"
+    "smallest sum of squared implausibilities); see docs/validation.md, 6.4.\n"
+    "Unlisted parameters keep the schema defaults of sim/config.py.")
+
+
+def closest_set(accepted: pd.DataFrame) -> pd.Series:
+    """The accepted set closest to the targets: the smallest sum of squared
+    implausibilities (``imp_sumsq``), the history matching's own order. Only the
+    in-sample targets enter it: never a validation period."""
+    if not len(accepted) or "imp_sumsq" not in accepted:
+        raise SystemExit("no accepted sets with an imp_sumsq column to choose the default from")
+    return accepted.loc[accepted["imp_sumsq"].idxmin()]
+
+
+def write_default(accepted: pd.DataFrame, out: Path, how: str) -> pd.Series:
+    """Write the closest accepted set (:func:`closest_set`) as the default behaviour
+    ``out``; ``how`` says where the sets came from. Returns the set."""
+    from sim.tools.calibrate import write_behaviour_yaml
+
+    best = closest_set(accepted)
+    note = (f"calibrated {time.strftime('%Y-%m-%d')} {how}; the accepted set closest to the "
+            f"targets (sum of squared implausibilities {best['imp_sumsq']:.2f}, largest "
+            f"{best['imp_max']:.2f})")
+    write_behaviour_yaml(out, behaviour_of(best, HISTORY_SPACE), note, DEFAULT_HEADER)
+    return best
+
+
+def default_main(argv: list[str] | None = None) -> int:
+    """``python -m sim.calibrate --default-from SETS.csv [--out FILE]``: make the set of an
+    accepted-sets table (a history matching's ``posterior*.csv``, or the screen's
+    ``posterior_screened.csv``) closest to the targets the default behaviour, without
+    rerunning anything."""
+    import sys
+
+    from sim.tools.calibrate import parser
+
+    args = parser().parse_args(argv)
+    argv = argv if argv is not None else sys.argv[1:]
+    path = Path(args.default_from)
+    if not path.is_file():
+        raise SystemExit(f"--default-from {path}: no such file")
+    table = pd.read_csv(path)
+    missing = [p.path for p in HISTORY_SPACE if p.path not in table]
+    if missing:
+        raise SystemExit(f"--default-from {path}: not an accepted-sets table (no column "
+                         f"{', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''})")
+    best = write_default(table, args.out, f"by `python -m sim.calibrate {' '.join(argv)}` from "
+                         f"{path.name} ({len(table)} sets)")
+    where = f"{best['sample']} row {int(best['source_row'])}" if "sample" in best else f"rank {best['rank']}"
+    print(f"wrote {args.out}: {where}, sum of squared implausibilities {best['imp_sumsq']:.2f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m sim.calibrate --history N ...``: the waves, the accepted sets, their
     summary, and the closest accepted set as the default behaviour (unless
     ``--history-no-default``)."""
     import sys
 
-    from sim.tools.calibrate import parser, write_behaviour_yaml
+    from sim.tools.calibrate import parser
 
     args = parser().parse_args(argv)
     check_args(args)
@@ -1130,17 +1186,9 @@ def main(argv: list[str] | None = None) -> int:
     summary = write_outputs(record, setup, targets, workdir, args.posterior, command.strip())
     accepted = record["accepted"]
     if len(accepted) and not args.history_no_default:
-        best = accepted.iloc[0]
-        note = (f"calibrated {time.strftime('%Y-%m-%d')} by `{command.strip()}` (history matching "
-                f"on 2011-2015 from a 2010 start, {summary['runs']} runs in "
-                f"{len(record['waves'])} waves, {len(accepted)} accepted sets in "
-                f"{args.posterior.name}); the accepted set closest to the targets (sum of squared "
-                f"implausibilities {best['imp_sumsq']:.2f}, largest {best['imp_max']:.2f})")
-        header = ("Calibrated behavioural parameters (written by python -m sim.calibrate --history; do\n"
-                  "not edit by hand): the accepted set of the history matching closest to its targets\n"
-                  "(configs/behaviour/posterior.csv); see docs/validation.md, round 6.\n"
-                  "Unlisted parameters keep the schema defaults of sim/config.py.")
-        write_behaviour_yaml(args.out, behaviour_of(best, setup.space), note, header)
+        write_default(accepted, args.out, f"by `{command.strip()}` (history matching on 2011-2015 "
+                      f"from a 2010 start, {summary['runs']} runs in {len(record['waves'])} waves, "
+                      f"{len(accepted)} accepted sets in {args.posterior.name})")
     print(f"history matching: {summary['runs']} runs in {len(record['waves'])} waves, "
           f"{len(accepted)} accepted sets, {time.perf_counter() - t0:.0f} s; wrote {args.posterior}"
           + ("" if args.history_no_default or not len(accepted) else f", {args.out}"))
