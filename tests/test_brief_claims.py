@@ -528,3 +528,21 @@ def test_by_behaviour_joins_each_world_to_its_sets_value(tmp_path: Path) -> None
     assert (row["n_above"], row["median_above"], row["holds_above"]) == (2, 7.0, 1.0)
     with pytest.raises(SystemExit, match="not a column"):
         by_behaviour.by_parameter(tmp_path, "migration.nothing", 0.3)
+
+
+def test_a_world_drawn_from_the_sample_runs_the_set_as_the_history_matching_did() -> None:
+    """The study lays a sample row on the schema defaults, as the history matching ran it:
+    no setting of the default behaviour file reaches a world unseen."""
+    import dataclasses
+
+    from sim.tools import history
+
+    sp = space.load_space()
+    row = space.read_posterior(sp.posterior).iloc[0]
+    values = space.world_values(pd.Series({"posterior_row": 0}), sp)
+    study = worlds.world_config(space.sample_base(TINY), "no_investment", 0, (), values)
+    base = history._base_config("korea", 12, 100.0, study.run.start_year, study.run.years)
+    matched = history.point_config(base, history.behaviour_of(row), 0)
+    mine, theirs = dataclasses.asdict(study.behaviour), dataclasses.asdict(matched.behaviour)
+    assert mine.pop("note") and theirs.pop("note")
+    assert mine == theirs

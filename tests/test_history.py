@@ -233,8 +233,11 @@ def test_a_point_config_is_the_derived_config() -> None:
     base = hm._base_config("synthetic", 12, 40.0, 2010, 1)
     behaviour = behaviour_overrides({"migration.move_rate_20_39": 0.3, "migration.move_rate_ratio_mid": 0.5,
                                      "migration.move_rate_ratio_old": 0.4, "migration.network": 0.2,
+                                     "migration.beta_wage[0]": 0.7, "migration.beta_wage[1]": 0.3,
                                      "economy.commute_km": 7.0})
     fast = hm.point_config(base, behaviour, 3)
+    # the service coefficients follow the point's money coefficient, as the beliefs say
+    assert fast.behaviour.migration.beta_services != base.behaviour.migration.beta_services
     assert config_record(fast) == config_record(derive(base, {"behaviour": behaviour, "run": {"seed": 3}}))
     assert base.run.seed == 0 and base.behaviour.migration.network != 0.2  # the base is untouched
     with pytest.raises(ConfigError, match="network"):

@@ -139,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             sp = space.Space(sp.params, sp.design_seed, args.posterior.resolve(), sp.design,
                              sp.fit)
         d = sp.design
+        if sp.posterior is not None:  # the sets on the defaults they were matched on
+            base = space.sample_base(base)
         if args.replicates is not None:
             if args.replicates < 2:
                 raise space.StudyConfigError(f"--replicates={args.replicates}: at least 2")

@@ -50,6 +50,7 @@ def screen(posterior: Path, fit: dict[str, tuple[float, float]], base: list[str]
     from sim.tools.abc import behaviour_of
 
     table = space.read_posterior(posterior)
+    base = space.sample_base(base)  # the sets on the defaults they were matched on
     start = int(compose(base).run.start_year)
     here = [*base, f"run.years={worlds.FIT_YEARS}"]
     years = (start + worlds.FIT_YEARS,)

@@ -218,6 +218,20 @@ def read_posterior(path: Path) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
+#: The behaviour option a world that draws its behaviour from the sample composes on: the
+#: schema defaults, on which the history matching ran the sets
+#: (:func:`sim.tools.history.simulate_run`). On the default behaviour file instead, any
+#: setting it holds beyond the sample's columns would reach every world unseen (round 4's
+#: file carried its own mortality and birth rates into the study until 2026-12-06).
+SAMPLE_BASE = "behaviour=default"
+
+
+def sample_base(base: Sequence[str]) -> list[str]:
+    """The study's run overrides for worlds drawn from the sample: :data:`SAMPLE_BASE`
+    first, so that a behaviour option or setting the study gives still applies on top."""
+    return [SAMPLE_BASE, *base]
+
+
 def world_values(row: pd.Series, space: Space) -> dict[str, Any] | None:
     """The nested ``behaviour`` values of a world's posterior row (None without one)."""
     if space.posterior is None or "posterior_row" not in row:

@@ -443,10 +443,15 @@ def _base_config(region: str, n_municipalities: int, scale: float, start_year: i
 
 def point_config(base, behaviour: Mapping[str, Any], seed: int):
     """``base`` (a made config) with the nested ``behaviour`` values and ``seed``, checked
-    by :func:`sim.config.validate`: what :func:`sim.config.derive` gives (a test checks
-    it), without OmegaConf's round trip, which costs more than a short run."""
+    by :func:`sim.config.validate` and with the beliefs resolved again: what
+    :func:`sim.config.derive` gives (a test checks it), without OmegaConf's round trip,
+    which costs more than a short run. Resolving matters: the migration service
+    coefficients are the beliefs' willingness to pay times the point's own money
+    coefficient (:func:`sim.beliefs.resolve`); until 2026-12-06 they kept the prior
+    wage coefficient's, so the matched runs valued services unlike the study's."""
     import copy
 
+    from sim.beliefs import resolve
     from sim.config import ConfigError, validate
 
     cfg = copy.deepcopy(base)
@@ -460,7 +465,7 @@ def point_config(base, behaviour: Mapping[str, Any], seed: int):
             setattr(node, key, copy.deepcopy(value))
     cfg.run.seed = seed
     validate(cfg)
-    return cfg
+    return resolve(cfg)
 
 
 def simulate_run(point: Mapping[str, float], seed: int, *, scale: float, region: str = "korea",
