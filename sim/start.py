@@ -83,6 +83,8 @@ def build(region: Region, ctx: Context) -> States:
         census.fertility_index(table, y, parents, b.demography.local_fertility), households.capacity,
         firm_state.jobs.sum(axis=1), streams.identity_key(), targets,
     )
+    if targets:  # the start year's own level: what a start at the series' end keeps
+        demography.align_to_vital_statistics(demography_state, households, b.demography, y)
     policy_state = policy.init(ctx.levers, world, region.name, firm_state.output, scale, persons0,
                                real_codes=cfg.region.real_codes)
 

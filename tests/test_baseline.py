@@ -90,10 +90,26 @@ def test_national_births_and_deaths_follow_the_vital_statistics() -> None:
     assert np.abs(births).mean() < 0.05 and np.abs(deaths).mean() < 0.05
 
 
+def test_a_start_at_the_end_of_the_series_keeps_its_years_births_and_deaths() -> None:
+    """A 2025 start has no year of the series ahead of it: its rates take their level
+    from 2025 itself, whatever the behaviour's unaligned rates are, and then move only
+    by the trends (deaths within 10 % of 2025's in the first years, births within 15 %)."""
+    vs = pd.read_csv(census.VITAL_STATISTICS).set_index("year")
+    for mortality_a, birth_rate in ((1.2e-5, 0.055), (2.4e-5, 0.08)):
+        m = SmartCityModel(make_config([*BASE, "region=korea", "run.scale=100", "run.start_year=2025",
+                                        "run.years=2", f"behaviour.demography.mortality_a={mortality_a}",
+                                        f"behaviour.demography.birth_rate={birth_rate}"]))
+        m.run()
+        n = m.records.national_frame().set_index("year")
+        for y in (2026, 2027):
+            assert abs(n.deaths[y] / vs.deaths[2025] - 1) < 0.10, (mortality_a, y, n.deaths[y])
+            assert abs(n.births[y] / vs.births[2025] - 1) < 0.15, (birth_rate, y, n.births[y])
+
+
 def test_vital_targets_scale_with_the_region() -> None:
     full = census.vital_targets(51e6, 2020, 51e6)
     half = census.vital_targets(25.5e6, 2020, 51e6)
-    assert min(full) == 2021 and full[2022][0] == pytest.approx(249_186)
+    assert min(full) == 2020 and full[2022][0] == pytest.approx(249_186)
     assert half[2022][1] == pytest.approx(full[2022][1] / 2)
 
 

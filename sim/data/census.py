@@ -231,9 +231,10 @@ def vital_targets(region_persons: float, start_year: int, korea_persons: float,
     """Year -> (births, deaths) for a region of ``region_persons`` people at the start:
     Korea's series (``vital_statistics.csv``) times the region's share of Korea's
     census population in ``start_year`` (``korea_persons``), so the synthetic region
-    follows Korea's rates. Only years after the start."""
+    follows Korea's rates. The start year and after: the start's own year sets the level
+    a start at the end of the series keeps (:func:`sim.processes.demography.align_to_vital_statistics`)."""
     table = pd.read_csv(path)
     share = region_persons / max(korea_persons, 1.0)
-    rows = table[table["year"] > start_year]
+    rows = table[table["year"] >= start_year]
     return {int(r.year): (float(r.births) * share, float(r.deaths) * share)
             for r in rows.itertuples()}

@@ -23,8 +23,9 @@ Vital statistics: with ``vital_statistics`` (the default) the year's birth and d
 rates are scaled so that national births and deaths follow Statistics Korea's series
 (``sim/data/korea/vital_statistics.csv``, 2010-2025; the synthetic region in proportion
 to its population), each factor set from the year's expected events at the unscaled
-rates; after
-the series ends the last factors stay. The municipal pattern (age structure, fertility
+rates, first at the start for the start year itself; after the series ends the last
+factors stay (so a 2025 start keeps 2025's level, and its rates then move only by the
+trends: mortality improvement, the birth trend until ``birth_trend_until``). The municipal pattern (age structure, fertility
 index) is the model's; only the national level is the data's.
 
 Reads: persons by municipality (last observation) and jobs (firms, for where immigrants
@@ -153,11 +154,12 @@ def expected_events_by_municipality(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(M,) expected births and deaths of ``year`` by municipality (agent units, every
     household row, no draws), at the rates aligned to the vital statistics of ``year``
-    when there is a target for it: the natural change the start's migration targets
+    when there is a target for it, else at the factors in force (a year without a target
+    keeps them, as :func:`step` does): the natural change the start's migration targets
     leave out of census growth."""
     hh = households
     m = len(state.fertility_index)
-    birth_factor = death_factor = 1.0
+    birth_factor, death_factor = state.birth_factor, state.death_factor
     target = state.targets.get(year) if d.vital_statistics else None
     if target is not None:
         exp_births, exp_deaths = expected_events(state, hh, d, year)
