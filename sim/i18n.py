@@ -623,6 +623,7 @@ KO: dict[str, str] = {
     "their sets whose baseline fits the study's bands": "둘 중 기준선이 연구의 허용 범위에 맞는 집합",
     "a fifth wave, resuming the same run": "같은 실행을 이어 다섯째 단계",
     "a sixth wave, resuming the same run": "같은 실행을 이어 여섯째 단계",
+    "their sets rerun under the corrected runs": "바로잡은 실행으로 다시 돌린 집합",
     "the budget sweep": "예산 스윕",
     "the noise floor by scale": "규모별 잡음 하한",
     "Claims in money (welfare, NPV, B/C) count only the worlds where money means something: the twin's welfare change against the start within plus or minus its household income. In worlds whose accepted set gives wages next to no weight in moving (a money coefficient near zero), the exact compensating variation turns a fraction of a utility point into hundreds of incomes; those worlds give no verdict in money (their number is the gap between `n_worlds` of the money claims and the others in `claims.csv`).": '화폐 단위의 주장(후생, 순현재가치, B/C)은 화폐가 의미를 갖는 세계만 셉니다: 쌍둥이(기준)의 시작 대비 후생 변화가 가구 소득의 ±1배 안에 있는 세계. 채택된 행동 집합이 이주에서 임금에 거의 무게를 두지 않는(화폐 계수가 0에 가까운) 세계에서는 정확한 보상변동이 효용 몇 분의 일 점을 소득의 수백 배로 바꾸므로, 그 세계는 화폐 단위의 판정을 내지 않습니다 (그 수는 `claims.csv`에서 화폐 주장의 `n_worlds`와 다른 주장의 차이입니다).',

@@ -32,6 +32,7 @@ for path in (ROOT / "experiments", ROOT):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+from brief_claims.space import SAMPLE_BASE  # noqa: E402
 from brief_claims.verdicts import VERDICTS  # noqa: E402
 from sim import fonts  # noqa: E402
 from sim.i18n import LANGS, t  # noqa: E402
@@ -443,7 +444,8 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
         lines += [t("## Worlds outside the calibration's tolerance", lang), "",
                   t("{bad} of {n} worlds' baselines leave the tolerance and are left out of the "
                     "verdicts", lang, bad=len(bad), n=len(worlds)) + listed, ""]
-    base = " ".join(b for b in settings.get("base", []) if "=" in b)
+    # run.py and screen.py compose the sample's defaults themselves (space.sample_base)
+    base = " ".join(b for b in settings.get("base", []) if "=" in b and b != SAMPLE_BASE)
     base = f" {base}" if base else ""
     sample = []
     if str(settings.get("posterior") or "").endswith("posterior_screened.csv"):
@@ -453,8 +455,11 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
                   f"{hm} --history-waves 5  # " + t("a fifth wave, resuming the same run", lang),
                   f"{hm} --history-waves 6 --posterior configs/behaviour/posterior_hm_round12_wave6.csv  # "
                   + t("a sixth wave, resuming the same run", lang),
-                  f"python experiments/brief_claims/screen.py{base} --posterior configs/behaviour/posterior.csv "
-                  "configs/behaviour/posterior_hm_round12_wave6.csv  # "
+                  "python experiments/migration_core/recheck_sets.py --sample configs/behaviour/posterior.csv "
+                  "configs/behaviour/posterior_hm_round12_wave6.csv --keep configs/behaviour/posterior_rechecked.csv"
+                  " --out multirun/recheck  # " + t("their sets rerun under the corrected runs", lang),
+                  f"python experiments/brief_claims/screen.py{base} --posterior "
+                  "configs/behaviour/posterior_rechecked.csv  # "
                   + t("their sets whose baseline fits the study's bands", lang)]
     worlds_arg = f" --worlds {settings['worlds']}" if settings.get("worlds") else ""
     lines += [t("## Reproduce", lang), "",
