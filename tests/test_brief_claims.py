@@ -546,3 +546,23 @@ def test_a_world_drawn_from_the_sample_runs_the_set_as_the_history_matching_did(
     mine, theirs = dataclasses.asdict(study.behaviour), dataclasses.asdict(matched.behaviour)
     assert mine.pop("note") and theirs.pop("note")
     assert mine == theirs
+
+
+def test_the_noise_floor_runs_the_studys_worlds_with_their_behaviour(tmp_path, monkeypatch) -> None:
+    """The noise floor measures the spread of the study's own worlds: each carries its
+    sample row on the schema defaults, as in the study (not the default behaviour)."""
+    from brief_claims import dose
+
+    sp = space.load_space()
+    ran = []
+
+    def record(tasks, **_):
+        ran.extend(tasks)
+
+    monkeypatch.setattr(worlds, "run_worlds", record)
+    monkeypatch.setattr(worlds, "gather", lambda out, ws: (pd.DataFrame(), None))
+    monkeypatch.setattr(verdicts, "claim_effects", lambda *a, **k: pd.DataFrame())
+    dose.noise_table(tmp_path, sp.design, sp, list(TINY), [100.0], 2, 2, 1, False)
+    plan = space.design(sp, 2, replicates=2)
+    assert [t.values for t in ran] == [space.world_values(r, sp) for _, r in plan.iterrows()]
+    assert all(t.values is not None and t.base[0] == space.SAMPLE_BASE for t in ran)

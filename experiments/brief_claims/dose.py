@@ -11,8 +11,9 @@ an interval from the seeds' spread, and its break-even budget is the smallest at
 that interval lies beyond the claim's threshold on one side (the effect matters and is
 decided), or none within the budgets tried.
 
-**Noise floor** (``--noise-floor``): the first ``--worlds`` worlds of the study's design at
-each scale of ``--scales`` (default 100, 25, 10), ``--seeds`` seeds each; per claim the
+**Noise floor** (``--noise-floor``): the first ``--worlds`` worlds of the study's design
+(their beliefs and, since 2026-12-06, their behaviour sets: before, every world ran the
+default behaviour) at each scale of ``--scales`` (default 100, 25, 10), ``--seeds`` seeds each; per claim the
 seeds' pooled spread and the half-width of a world's 95 % interval with the study's
 replicates, in thresholds: below 1 the study can call an effect at the threshold
 negligible or decided at that scale. The study's scale is chosen from it.
@@ -46,12 +47,16 @@ SCALES = (100.0, 25.0, 10.0)
 
 
 def _tasks(label: str, base: list[str], d: design.Design, seeds: tuple[int, ...],
-           out: Path, points: list[tuple[int, dict, list[str]]], years) -> list:
+           out: Path, points: list[tuple[int, dict, list[str]]], years,
+           values: list[dict | None] | None = None) -> list:
+    """One task a point; ``values`` (one a point) the nested behaviour of a world drawn
+    from the sample, None for the configured behaviour."""
     runs = run.run_labels(design.Design(d.factors, d.fraction, d.replicates, (), d.claims))
     tasks = []
-    for world, point, overrides in points:
-        key = space.world_key(point, None, base, [r for r, _ in runs], seeds, years) + label
-        tasks.append(worlds.WorldTask(world, seeds, tuple(overrides), None, tuple(base),
+    for i, (world, point, overrides) in enumerate(points):
+        v = values[i] if values is not None else None
+        key = space.world_key(point, v, base, [r for r, _ in runs], seeds, years) + label
+        tasks.append(worlds.WorldTask(world, seeds, tuple(overrides), v, tuple(base),
                                       tuple(runs), years, key, out))
     return tasks
 
@@ -96,6 +101,9 @@ def noise_table(out_root: Path, d: design.Design, sp: space.Space, base: list[st
     """One row per claim and scale: the seeds' pooled spread (display units) and the
     half-width of a world's interval with the study's replicates, in thresholds."""
     plan = space.design(sp, n_worlds, replicates=seeds)
+    if sp.posterior is not None:  # the study's worlds, their behaviour as the study runs it
+        base = space.sample_base(base)
+    values = [space.world_values(r, sp) for _, r in plan.iterrows()]
     rows = []
     for scale in scales:
         here = [*base, f"run.scale={scale:g}"]
@@ -103,7 +111,7 @@ def noise_table(out_root: Path, d: design.Design, sp: space.Space, base: list[st
         points = [(int(r["world"]), space.world_point(r, sp),
                    space.overrides(space.world_point(r, sp), sp)) for _, r in plan.iterrows()]
         out = out_root / f"scale_{scale:g}"
-        tasks = _tasks(f"s{scale:g}", here, d, tuple(range(seeds)), out, points, years)
+        tasks = _tasks(f"s{scale:g}", here, d, tuple(range(seeds)), out, points, years, values)
         worlds.run_worlds(tasks, n_jobs=jobs, progress=progress)
         outcomes, _ = worlds.gather(out, [p[0] for p in points])
         for year in years:
