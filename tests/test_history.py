@@ -173,7 +173,9 @@ def test_a_run_given_one_more_wave_is_the_run_that_had_it_from_the_start(tmp_pat
                       simulator=toy, log=lambda _: None)
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "extended" / "wave3.csv"),
                                   pd.read_csv(tmp_path / "straight" / "wave3.csv"))
-    pd.testing.assert_frame_equal(extended["accepted"], straight["accepted"])
+    # every column but the runs' wall time, which a loaded machine moves
+    pd.testing.assert_frame_equal(extended["accepted"].drop(columns="seconds"),
+                                  straight["accepted"].drop(columns="seconds"))
 
 
 def test_shipped_sample_is_what_the_study_and_abc_read(tmp_path, monkeypatch) -> None:
