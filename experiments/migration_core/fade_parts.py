@@ -1,21 +1,30 @@
-"""What makes Seoul's outflow fade? The in-sample 2010 start (a start fitted on
-2011-2015, run to 2015) of the round-7 behaviour sets, with parts of the destination
-choice switched off, averaged over seeds (docs/validation.md 6.3).
+"""What makes a province's flows drift from what its start reproduces? The in-sample
+2010 start (a start fitted on 2011-2015, run to 2015) of behaviour sets, with parts of
+the destination choice switched off one at a time, averaged over seeds
+(docs/validation.md 6.3 and 6.4).
 
-    python experiments/migration_core/fade_parts.py --seeds 4 --scale 5
+    python experiments/migration_core/fade_parts.py --seeds 4 --scale 5 \
+        --sample configs/behaviour/posterior_screened.csv --ranks 1
 
-Arms (each a set of overrides on top of the sample row):
+Arms (each a set of overrides on top of the sample row; every arm solves its own start,
+so each starts on KOSIS's 2011-2015 nets and only the term's dynamics differ):
 
 * ``as_matched``: the set as history matching accepted it;
 * ``no_price_response``: house prices do not answer occupancy (``housing.price_elasticity=0``);
+* ``no_network``, ``no_vacancy``, ``no_size``, ``no_housing_cost``,
+  ``no_dissatisfaction``: that one term off;
+* ``no_wage_jobs``: wages and jobs off (and with them the service terms, which are priced
+  in the wage coefficient's money, docs/beliefs.md);
 * ``no_conditions``: every condition term off (wages, jobs, services, housing costs,
   vacancies, and the dissatisfaction push);
 * ``constants_only``: also the network and size terms off: the start's constants,
-  distances and the province terms alone.
+  distances and the province terms alone (what is left is who the households are:
+  ageing, births, deaths, new households).
 
-For each arm and set: Seoul's and Gyeonggi's net a year (mean over seeds) and how many
-provinces' mean five-year total is within a third of KOSIS. Writes ``fade_parts.csv``
-into ``--out`` (default ``docs/img/migration_core/hm_in_sample``).
+For each arm and set: every province's five-year net (``net_<code>``, mean over seeds),
+Seoul's and Gyeonggi's net a year, and how many provinces' mean five-year total is within
+a third of KOSIS. Writes ``fade_parts.csv`` into ``--out`` (default
+``docs/img/migration_core/hm_in_sample``).
 """
 
 from __future__ import annotations
@@ -44,6 +53,12 @@ _NO_CONDITIONS = {"beta_wage": [0.0] * 3, "beta_jobs": [0.0] * 3, "beta_services
 ARMS = {
     "as_matched": {},
     "no_price_response": {"housing": {"price_elasticity": 0.0}},
+    "no_network": {"migration": {"network": 0.0}},
+    "no_vacancy": {"migration": {"beta_vacancy": 0.0}},
+    "no_size": {"migration": {"beta_size": 0.0}},
+    "no_wage_jobs": {"migration": {"beta_wage": [0.0] * 3, "beta_jobs": [0.0] * 3}},
+    "no_housing_cost": {"migration": {"beta_housing": [0.0] * 3}},
+    "no_dissatisfaction": {"migration": {"dissatisfaction": 0.0}},
     "no_conditions": {"migration": _NO_CONDITIONS},
     "constants_only": {"migration": {**_NO_CONDITIONS, "network": 0.0, "beta_size": 0.0}},
 }
@@ -55,16 +70,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--scale", type=float, default=5.0)
     ap.add_argument("--ranks", type=int, nargs="*", default=None, help="only these sets")
+    ap.add_argument("--arms", nargs="*", choices=list(ARMS), default=list(ARMS), help="only these arms")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "hm_in_sample")
     args = ap.parse_args(argv)
     sets = pd.read_csv(args.sample)
     if args.ranks:
         sets = sets[sets["rank"].isin(args.ranks)]
+        if sets.empty:
+            ap.error(f"--ranks {args.ranks}: no such rank in {args.sample}")
     observed = kosis.net_migration().loc[2011:2015].fillna(0)
     rows = []
     args.out.mkdir(parents=True, exist_ok=True)
     for _, row in sets.iterrows():
-        for arm, overrides in ARMS.items():
+        for arm in args.arms:
+            overrides = ARMS[arm]
             nets = []
             for seed in range(args.seeds):
                 cfg = draw_config(checks._config(2010, 5, checks.IN_SAMPLE, seed, args.scale), row)
@@ -77,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
                          "within_a_third_of_mean": int(checks.within_a_third(net.sum(), total).sum()),
                          "provinces_32_38_2011_2015": float(net[RURAL].sum().sum()),
                          **{f"seoul_{y}": float(net.loc[y, 11]) for y in net.index},
-                         **{f"gyeonggi_{y}": float(net.loc[y, 31]) for y in net.index}})
+                         **{f"gyeonggi_{y}": float(net.loc[y, 31]) for y in net.index},
+                         **{f"net_{code}": float(net[code].sum()) for code in net.columns}})
             print(rows[-1], flush=True)
             pd.DataFrame(rows).to_csv(args.out / "fade_parts.csv", index=False)
     table = pd.DataFrame(rows)

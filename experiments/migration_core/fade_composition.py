@@ -1,0 +1,202 @@
+"""Why does a start that reproduces 2011-2015 drift away from it? Who lives where.
+
+The in-sample 2010 start (its constants fitted on KOSIS's 2011-2015 province flows) of one
+behaviour set, run to 2015 (docs/validation.md 6.4, "What makes the fade"):
+
+    python experiments/migration_core/fade_composition.py --seeds 2 --scale 5
+
+Arms (``fade_parts.py``'s overrides, and demography switched off on top):
+
+* ``as_matched``: the set as the history matching accepted it;
+* ``constants_only``: every condition term, the network and the size term off: what the
+  destination choice sees never changes, so any drift of the expected flows comes from
+  the households: ageing, births and deaths, adult children leaving home, immigrants, and
+  where last year's movers now live;
+* ``constants_only_no_leave_home``, ``constants_only_no_immigration``: one part of
+  demography off as well;
+* ``constants_only_no_demography``: no births, deaths, leaving home or immigration
+  (households only age and move).
+
+For each arm, seed and year: each province's net migration a year that the model's move
+and destination probabilities give its households (``expected``, no draws) at the start
+and after each year, and the year's drawn net (``drawn``). The start's expected net is
+KOSIS's 2011-2015 mean by construction.
+
+And one year decomposed (``constants_only_no_demography``, where the household rows stay
+the same): the expected nets after the first year with part of the composition put back
+as it was at the start: the movers' municipalities (``movers_back``), the household types
+(``types_back``: the age classes before the year's ageing), the years at the home
+(``tenure_redrawn``: drawn again as the start draws them), and movers and types together.
+
+Writes ``expected_by_year.csv``, ``first_year_parts.csv`` and ``expected_by_year.png``
+into ``--out`` (default ``docs/img/migration_core/fade_composition``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import fade_parts  # noqa: E402  (this folder's)
+import run as checks  # noqa: E402  (this folder's run.py)
+
+from sim.config import derive  # noqa: E402
+from sim.data import flows as kosis  # noqa: E402
+from sim.model import SmartCityModel  # noqa: E402
+from sim.processes import migration  # noqa: E402
+from sim.start import draw_start_tenures  # noqa: E402
+from sim.tools.validate import draw_config  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+_NO_DEMOGRAPHY = {"leave_home_rate": 0.0, "immigration_rate": 0.0, "birth_rate": 0.0,
+                  "mortality_a": 0.0, "child_mortality": 0.0, "vital_statistics": False}
+_CONSTANTS_ONLY = fade_parts.ARMS["constants_only"]
+ARMS = {
+    "as_matched": {},
+    "constants_only": _CONSTANTS_ONLY,
+    "constants_only_no_leave_home": {**_CONSTANTS_ONLY, "demography": {"leave_home_rate": 0.0}},
+    "constants_only_no_immigration": {**_CONSTANTS_ONLY, "demography": {"immigration_rate": 0.0}},
+    "constants_only_no_demography": {**_CONSTANTS_ONLY, "demography": _NO_DEMOGRAPHY},
+}
+#: The provinces the figure shows: the capital region's two poles and the three provinces
+#: the default misses on the bar (Gangwon, Gyeongbuk, Gyeongnam).
+SHOWN = {11: "Seoul", 31: "Gyeonggi-do", 32: "Gangwon-do", 37: "Gyeongsangbuk-do",
+         38: "Gyeongsangnam-do"}
+
+
+def _model(row: pd.Series, arm: str, seed: int, scale: float) -> SmartCityModel:
+    cfg = draw_config(checks._config(2010, 5, checks.IN_SAMPLE, seed, scale), row)
+    if ARMS[arm]:
+        cfg = derive(cfg, {"behaviour": ARMS[arm]})
+    return SmartCityModel(cfg)
+
+
+def by_year(row: pd.Series, arm: str, seed: int, scale: float, years: int = 5) -> list[dict]:
+    """Rows (arm, seed, year, kind, province code, net a year): the expected net at the
+    start (year 2010) and after each year, and each year's drawn net."""
+    model = _model(row, arm, seed, scale)
+    out = []
+
+    def add(year: int, kind: str, net: pd.Series) -> None:
+        out.extend({"arm": arm, "seed": seed, "year": year, "kind": kind,
+                    "province_code": int(code), "net": float(value)} for code, value in net.items())
+
+    add(2010, "expected", checks.expected_net(model))
+    for year in range(2011, 2011 + years):
+        model.step()
+        add(year, "drawn", checks.last_year_net(model))
+        add(year, "expected", checks.expected_net(model))
+    return out
+
+
+def first_year_parts(row: pd.Series, seed: int, scale: float) -> list[dict]:
+    """The expected nets after the first year of ``constants_only_no_demography`` with
+    parts of the composition put back as they were at the start."""
+    model = _model(row, "constants_only_no_demography", seed, scale)
+    hh = model.households
+    n = hh.n
+    start = {"muni": hh.muni[:n].copy(), "htype": hh.htype[:n].copy(), "uid": hh.uid[:n].copy()}
+    parts = {"start": checks.expected_net(model)}
+    model.step()
+    if hh.n != n or not np.array_equal(hh.uid[:n], start["uid"]):
+        raise RuntimeError("the household rows changed in a year without demography")
+    after = {"muni": hh.muni[:n].copy(), "htype": hh.htype[:n].copy(), "tenure": hh.tenure[:n].copy()}
+    parts["after_one_year"] = checks.expected_net(model)
+
+    def put_back(**columns) -> pd.Series:
+        for name, values in columns.items():
+            getattr(hh, name)[:n] = values
+        net = checks.expected_net(model)
+        for name in ("muni", "htype", "tenure"):
+            getattr(hh, name)[:n] = after[name]
+        return net
+
+    parts["movers_back"] = put_back(muni=start["muni"])
+    parts["types_back"] = put_back(htype=start["htype"])
+    parts["movers_and_types_back"] = put_back(muni=start["muni"], htype=start["htype"])
+    p = model.params.migration
+    hazard = migration.tenure_hazard(p, migration.move_push(p, model.migration_conditions()))
+    parts["tenure_redrawn"] = put_back(tenure=draw_start_tenures(hh, hazard, np.random.default_rng(seed)))
+    parts["moved_share"] = pd.Series(float(np.mean(after["muni"] != start["muni"])),
+                                     index=parts["start"].index)
+    return [{"seed": seed, "part": part, "province_code": int(code), "net": float(value)}
+            for part, net in parts.items() for code, value in net.items()]
+
+
+def figure(table: pd.DataFrame, observed: pd.DataFrame, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    expected = (table[table["kind"] == "expected"]
+                .groupby(["arm", "province_code", "year"])["net"].mean() / 1e3)
+    fig, axes = plt.subplots(1, len(SHOWN), figsize=(3.2 * len(SHOWN), 4.0), sharex=True)
+    colours = dict(zip(ARMS, plt.get_cmap("tab10").colors, strict=False))
+    for ax, (code, name) in zip(axes, SHOWN.items(), strict=True):
+        kosis_years = observed[code] / 1e3
+        ax.plot(kosis_years.index, kosis_years.values, "o", color="black", ms=4, label="KOSIS, each year")
+        ax.axhline(kosis_years.mean(), color="black", lw=1, ls="--", label="KOSIS 2011-15 mean")
+        for arm in ARMS:
+            series = expected.loc[(arm, code)]
+            ax.plot(series.index, series.values, color=colours[arm], lw=1.6, label=arm.replace("_", " "))
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("year")
+    axes[0].set_ylabel("net migration from other provinces\n(thousand people a year, expected)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.suptitle("A start fitted on 2011-2015 drifts away from it: the expected flows by year "
+                 "(the in-sample 2010 start, the default behaviour)", fontsize=10)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sample", type=Path, default=ROOT / "configs" / "behaviour" / "posterior_screened.csv")
+    ap.add_argument("--rank", type=int, default=1, help="the set (1: the default behaviour's)")
+    ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--scale", type=float, default=5.0)
+    ap.add_argument("--arms", nargs="*", choices=list(ARMS), default=list(ARMS))
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "fade_composition")
+    args = ap.parse_args(argv)
+    sets = pd.read_csv(args.sample)
+    rows = sets[sets["rank"] == args.rank]
+    if rows.empty:
+        ap.error(f"--rank {args.rank}: no such rank in {args.sample}")
+    row = rows.iloc[0]
+    args.out.mkdir(parents=True, exist_ok=True)
+    observed = kosis.net_migration().loc[2011:2015].fillna(0)
+
+    records: list[dict] = []
+    for arm in args.arms:
+        for seed in range(args.seeds):
+            records += by_year(row, arm, seed, args.scale)
+            pd.DataFrame(records).to_csv(args.out / "expected_by_year.csv", index=False)
+            print(f"{arm} seed {seed} done", flush=True)
+    table = pd.DataFrame(records)
+    parts = pd.DataFrame([r for seed in range(args.seeds) for r in first_year_parts(row, seed, args.scale)])
+    parts.to_csv(args.out / "first_year_parts.csv", index=False)
+    figure(table, observed, args.out / "expected_by_year.png")
+
+    shown = list(SHOWN)
+    expected = table[table["kind"] == "expected"].pivot_table(
+        index=["arm", "year"], columns="province_code", values="net") / 1e3
+    print("Expected net a year (thousand), mean over seeds:")
+    print(expected[shown].round(1).to_string())
+    print("KOSIS 2011-2015 mean:", (observed[shown].mean() / 1e3).round(1).to_dict())
+    print("After the first year (constants only, no demography), parts put back:")
+    print((parts[parts["part"] != "moved_share"].pivot_table(index="part", columns="province_code", values="net")[shown] / 1e3)
+          .round(1).to_string())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
