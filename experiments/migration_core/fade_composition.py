@@ -19,7 +19,8 @@ Arms (``fade_parts.py``'s overrides, and demography switched off on top):
 
 For each arm, seed and year: each province's net migration a year that the model's move
 and destination probabilities give its households (``expected``, no draws) at the start
-and after each year, and the year's drawn net (``drawn``). The start's expected net is
+and after each year, the year's drawn net (``drawn``), and the share of its households
+whose head is 20-39 (``young_head_share``, per cent). The start's expected net is
 KOSIS's 2011-2015 mean by construction.
 
 And one year decomposed (``constants_only_no_demography``, where the household rows stay
@@ -78,21 +79,35 @@ def _model(row: pd.Series, arm: str, seed: int, scale: float) -> SmartCityModel:
 
 
 def by_year(row: pd.Series, arm: str, seed: int, scale: float, years: int = 5) -> list[dict]:
-    """Rows (arm, seed, year, kind, province code, net a year): the expected net at the
-    start (year 2010) and after each year, and each year's drawn net."""
+    """Rows (arm, seed, year, kind, province code, value): the expected net a year at the
+    start (year 2010) and after each year, each year's drawn net (persons), and the share
+    of households with a head aged 20-39 (per cent)."""
     model = _model(row, arm, seed, scale)
     out = []
 
     def add(year: int, kind: str, net: pd.Series) -> None:
         out.extend({"arm": arm, "seed": seed, "year": year, "kind": kind,
-                    "province_code": int(code), "net": float(value)} for code, value in net.items())
+                    "province_code": int(code), "value": float(value)} for code, value in net.items())
 
     add(2010, "expected", checks.expected_net(model))
+    add(2010, "young_head_share", young_head_share(model))
     for year in range(2011, 2011 + years):
         model.step()
         add(year, "drawn", checks.last_year_net(model))
         add(year, "expected", checks.expected_net(model))
+        add(year, "young_head_share", young_head_share(model))
     return out
+
+
+def young_head_share(model: SmartCityModel) -> pd.Series:
+    """The share of each province's households whose head is 20-39 (the most mobile age
+    class), per cent."""
+    hh, world = model.households, model.world
+    province = world.province_index[hh.muni[:hh.n]]
+    young = (hh.age[:hh.n] >= 20) & (hh.age[:hh.n] < 40)
+    n = len(world.province_codes)
+    share = np.bincount(province[young], minlength=n) / np.maximum(np.bincount(province, minlength=n), 1)
+    return pd.Series(100 * share, index=world.province_codes)
 
 
 def first_year_parts(row: pd.Series, seed: int, scale: float) -> list[dict]:
@@ -135,7 +150,7 @@ def figure(table: pd.DataFrame, observed: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     expected = (table[table["kind"] == "expected"]
-                .groupby(["arm", "province_code", "year"])["net"].mean() / 1e3)
+                .groupby(["arm", "province_code", "year"])["value"].mean() / 1e3)
     fig, axes = plt.subplots(1, len(SHOWN), figsize=(3.2 * len(SHOWN), 4.0), sharex=True)
     colours = dict(zip(ARMS, plt.get_cmap("tab10").colors, strict=False))
     for ax, (code, name) in zip(axes, SHOWN.items(), strict=True):
@@ -188,9 +203,13 @@ def main(argv: list[str] | None = None) -> int:
 
     shown = list(SHOWN)
     expected = table[table["kind"] == "expected"].pivot_table(
-        index=["arm", "year"], columns="province_code", values="net") / 1e3
+        index=["arm", "year"], columns="province_code", values="value") / 1e3
     print("Expected net a year (thousand), mean over seeds:")
     print(expected[shown].round(1).to_string())
+    young = table[table["kind"] == "young_head_share"].pivot_table(
+        index=["arm", "year"], columns="province_code", values="value")
+    print("Households whose head is 20-39 (%), mean over seeds:")
+    print(young[shown].round(1).to_string())
     print("KOSIS 2011-2015 mean:", (observed[shown].mean() / 1e3).round(1).to_dict())
     print("After the first year (constants only, no demography), parts put back:")
     print((parts[parts["part"] != "moved_share"].pivot_table(index="part", columns="province_code", values="net")[shown] / 1e3)
