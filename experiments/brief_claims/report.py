@@ -185,22 +185,31 @@ def dose_figure(dose: pd.DataFrame, lang: str = "en"):
 
 def noise_figure(noise: pd.DataFrame, lang: str = "en"):
     """The seeds' spread of each claim's effect (in thresholds) against the scale."""
+    import matplotlib.pyplot as plt
+
     from sim.plots import subplots
 
-    fig, ax = subplots(figsize=(8, 4.5))
+    fig, ax = subplots(figsize=(11, 4.8))
     if "year" in noise:  # the harder year: the larger spread
         noise = noise.sort_values("half_width_in_thresholds").groupby(
             ["claim", "scale"], sort=False).tail(1)
-    for label, g in noise.groupby("claim", sort=False):
+    colours = plt.get_cmap("tab20").colors
+    markers = "os^Dv<>p"
+    for i, (label, g) in enumerate(noise.groupby("claim", sort=False)):
         g = g.sort_values("scale")
-        ax.plot(g["scale"], g["half_width_in_thresholds"], "o-",
+        # tab20's pairs are a dark and a light shade: every claim its own colour and marker
+        ax.plot(g["scale"], g["half_width_in_thresholds"], marker=markers[i % len(markers)],
+                color=colours[(2 * i) % 20 + (2 * i) // 20], lw=1.4,
                 label=textwrap(t(label, lang), 50 if lang == "en" else 32))
     ax.axhline(1, color="red", lw=0.8, ls="--")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    scales = sorted(noise["scale"].unique())
+    ax.set_xticks(scales, [f"{s:g}" for s in scales])
+    ax.minorticks_off()
     ax.set_xlabel(t("scale (households per agent)", lang))
     ax.set_ylabel(t("interval half-width / threshold", lang))
-    ax.legend(fontsize=6, ncol=2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.set_title(t("Noise floor: the 95 % half-width of a world's effect with the study's seeds",
                    lang))
     fig.tight_layout()
