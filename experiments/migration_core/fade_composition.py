@@ -15,7 +15,11 @@ Arms (``fade_parts.py``'s overrides, and demography switched off on top):
 * ``constants_only_no_leave_home``, ``constants_only_no_immigration``: one part of
   demography off as well;
 * ``constants_only_no_demography``: no births, deaths, leaving home or immigration
-  (households only age and move).
+  (households only age and move);
+* ``constants_only_settled_newcomers``: the households formed in the year (adult
+  children leaving home, arrivals from abroad) start with 3 years at the home (tenure
+  multiplier 1.0) instead of none (1.6, the newly moved). Nothing in the model changes:
+  the script swaps that in for its own runs only.
 
 For each arm, seed and year: each province's net migration a year that the model's move
 and destination probabilities give its households (``expected``, no draws) at the start
@@ -37,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +55,7 @@ import run as checks  # noqa: E402  (this folder's run.py)
 from sim.config import derive  # noqa: E402
 from sim.data import flows as kosis  # noqa: E402
 from sim.model import SmartCityModel  # noqa: E402
-from sim.processes import migration  # noqa: E402
+from sim.processes import demography, migration  # noqa: E402
 from sim.start import draw_start_tenures  # noqa: E402
 from sim.tools.validate import draw_config  # noqa: E402
 
@@ -64,7 +69,11 @@ ARMS = {
     "constants_only_no_leave_home": {**_CONSTANTS_ONLY, "demography": {"leave_home_rate": 0.0}},
     "constants_only_no_immigration": {**_CONSTANTS_ONLY, "demography": {"immigration_rate": 0.0}},
     "constants_only_no_demography": {**_CONSTANTS_ONLY, "demography": _NO_DEMOGRAPHY},
+    "constants_only_settled_newcomers": _CONSTANTS_ONLY,
 }
+#: Arms that also swap something in for the run: the years at the home that the year's
+#: new households start with.
+NEWCOMER_TENURE = {"constants_only_settled_newcomers": 3}
 #: The provinces the figure shows: the capital region's two poles and the three provinces
 #: the default misses on the bar (Gangwon, Gyeongbuk, Gyeongnam).
 SHOWN = {11: "Seoul", 31: "Gyeonggi-do", 32: "Gangwon-do", 37: "Gyeongsangbuk-do",
@@ -82,6 +91,33 @@ def by_year(row: pd.Series, arm: str, seed: int, scale: float, years: int = 5) -
     """Rows (arm, seed, year, kind, province code, value): the expected net a year at the
     start (year 2010) and after each year, each year's drawn net (persons), and the share
     of households with a head aged 20-39 (per cent)."""
+    with _newcomer_tenure(NEWCOMER_TENURE.get(arm)):
+        return _by_year(row, arm, seed, scale, years)
+
+
+@contextmanager
+def _newcomer_tenure(years: int | None):
+    """While open, households formed in a year start with ``years`` at the home (None:
+    as the model has it, 0). Demography runs before migration, so the only rows with
+    tenure 0 after it are the year's new households."""
+    if years is None:
+        yield
+        return
+    original = demography.step
+
+    def step(state, households, inputs, parallel):
+        original(state, households, inputs, parallel)
+        tenure = households.tenure[: households.n]
+        tenure[tenure == 0] = years
+
+    demography.step = step
+    try:
+        yield
+    finally:
+        demography.step = original
+
+
+def _by_year(row: pd.Series, arm: str, seed: int, scale: float, years: int) -> list[dict]:
     model = _model(row, arm, seed, scale)
     out = []
 
