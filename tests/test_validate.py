@@ -104,6 +104,50 @@ def test_amenity_shift_half_life_halves_the_shift():
     with pytest.raises(ConfigError, match="half_life"):
         validate(cfg)
 
+def test_amenity_shift_estimation_keeps_its_best_shifts_when_a_step_overshoots(monkeypatch):
+    """The estimator's rule of thumb (growth moves by 5 x in_rate per unit of shift) can
+    understate the response (a strong network feeds a shift back). Against a stand-in
+    simulator that answers three times as strongly, the plain damped step overshoots
+    every time (the residual's sign flips and grows); the estimator must not take a
+    worse step, must shorten the next one, and must return the best shifts it saw."""
+    import pandas as pd
+
+    codes = [str(11000 + i) for i in range(8)]
+    rng = np.random.default_rng(3)
+    table = pd.DataFrame({"code": codes, "pop_2010": 1e5 * np.ones(8),
+                          "pop_2015": 1e5 * np.exp(rng.normal(0, 0.05, 8))})
+
+    class Region:
+        name, n = "stand-in", 8
+
+    Region.table = table
+    in_rate = 0.04
+    gain = 3 * 5 * in_rate  # three times the rule of thumb's response
+
+    def run_config(beh, **_):
+        return np.array([beh["migration"]["amenity_shift"][c] for c in codes])
+
+    def simulate(cfgs, region):
+        growth = np.array([gain * shift for shift in cfgs])
+        return type("Sim", (), {"growth": growth, "in_rate": np.full_like(growth, in_rate)})()
+
+    monkeypatch.setattr(calibrate, "run_config", run_config)
+    monkeypatch.setattr(calibrate, "simulate", simulate)
+    shift, trace = calibrate.estimate_amenity_shift({}, seeds=1, scale=1.0, iterations=6,
+                                                    region=Region, log=lambda _: None)
+    rmse = [t["rmse_growth_demeaned"] for t in trace]
+    assert not trace[1]["kept"] and trace[1]["rmse_growth_demeaned"] > rmse[0]  # the overshoot
+    assert [t["damping"] for t in trace[:3]] == [None, 0.8, 0.4]  # then a shorter step
+    kept = [r for r, t in zip(rmse, trace, strict=True) if t["kept"]]
+    assert kept == sorted(kept, reverse=True) and min(rmse) < 0.5 * rmse[0]
+    # the returned shifts are the best iteration's: their fit is the trace's minimum
+    returned = np.array([shift[c] for c in codes])
+    growth = gain * returned
+    observed = np.log(table["pop_2015"] / table["pop_2010"]).to_numpy()
+    resid = (observed - observed.mean()) - (growth - growth.mean())
+    assert np.sqrt(np.mean(resid**2)) == pytest.approx(min(rmse), abs=1e-4)
+
+
 def test_amenity_shift_rejects_non_finite():
     cfg = make_config()
     cfg.behaviour.migration.amenity_shift = {"11010": float("nan")}

@@ -382,7 +382,11 @@ def estimate_amenity_shift(behaviour: dict, *, seeds: int, scale: float, iterati
     A damped Newton-style fixed point on the demeaned growth residual r_i: an amenity
     shift raises in-migration to i roughly in proportion (logit), so 5-year growth moves
     by about 5 * in_rate_i per unit of shift; shift_i += damping * r_i / (5 * in_rate_i).
-    Shifts are centred (mean zero) and clipped to [-3, 3]. The runs use common random
+    Shifts are centred (mean zero) and clipped to [-3, 3]. The rule of thumb can
+    overshoot (a strong migrant network feeds a shift back into next year's pull): a step
+    that makes the fit worse is not taken; the next one starts from the best shifts so far
+    with half the damping, and the best shifts are returned, whichever iteration found
+    them (the trace says which were kept). The runs use common random
     numbers across iterations, so whatever simulation noise the ``seeds`` runs share is
     fitted too and carried into forecasts: use enough seeds, or a fine enough ``scale``,
     for that noise to be small next to the growth differences (docs/validation.md).
@@ -394,6 +398,8 @@ def estimate_amenity_shift(behaviour: dict, *, seeds: int, scale: float, iterati
     observed = census_growth(region.table, start_year, start_year + 5)
     obs = observed - observed.mean()
     shift = np.zeros(len(codes))
+    best: tuple[float, np.ndarray, np.ndarray, np.ndarray] | None = None  # rmse, shift, resid, in_rate
+    step, used = damping, None  # used: the damping of the step that led to ``shift``
     trace = []
     for it in range(iterations + 1):
         beh = _with_shift(behaviour, codes, shift)
@@ -403,14 +409,20 @@ def estimate_amenity_shift(behaviour: dict, *, seeds: int, scale: float, iterati
         g = sim.growth.mean(axis=0)
         resid = obs - (g - g.mean())
         rmse = float(np.sqrt(np.mean(resid**2)))
-        trace.append({"iteration": it, "rmse_growth_demeaned": rmse})
-        log(f"amenity shift iteration {it}: in-sample RMSE of demeaned growth {rmse:.4f}")
+        kept = best is None or rmse < best[0]
+        trace.append({"iteration": it, "rmse_growth_demeaned": rmse, "damping": used, "kept": kept})
+        log(f"amenity shift iteration {it}: in-sample RMSE of demeaned growth {rmse:.4f}"
+            + ("" if kept else f" (worse than {best[0]:.4f}: not kept)"))
+        if kept:
+            best = (rmse, shift, resid, np.maximum(sim.in_rate.mean(axis=0), 0.01))
+        else:
+            step /= 2.0
         if it == iterations:
             break
-        in_rate = np.maximum(sim.in_rate.mean(axis=0), 0.01)
-        shift = np.clip(shift + damping * resid / (5.0 * in_rate), -3.0, 3.0)
+        _, base, base_resid, in_rate = best
+        shift, used = np.clip(base + step * base_resid / (5.0 * in_rate), -3.0, 3.0), step
         shift -= shift.mean()
-    return {c: round(float(v), 4) for c, v in zip(codes, shift, strict=True)}, trace
+    return {c: round(float(v), 4) for c, v in zip(codes, best[1], strict=True)}, trace
 
 
 def _with_shift(behaviour: dict, codes: list[str], shift: np.ndarray) -> dict:
@@ -445,7 +457,7 @@ def write_trends(args, behaviour: dict, region, command: str, today: str) -> dic
     note = (f"amenity shifts estimated {today} on census {a}->{b} by `{command.strip()}` "
             f"({args.trend_iterations} iterations x {trend_seeds} seeds at scale {trend_scale:g}); "
             f"in-sample RMSE of demeaned growth {trace[0]['rmse_growth_demeaned']:.4f} -> "
-            f"{trace[-1]['rmse_growth_demeaned']:.4f}")
+            f"{min(t['rmse_growth_demeaned'] for t in trace):.4f} (the best iteration's shifts)")
     header = (f"Calibrated parameters plus municipality-specific amenity shifts estimated on\n"
               f"{a}->{b} only (sim/calibrate.py --trends), for runs starting in {b}. Carried\n"
               "forward they build in part of the persistence forecast; see docs/validation.md.")
