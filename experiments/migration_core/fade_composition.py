@@ -53,6 +53,7 @@ import fade_parts  # noqa: E402  (this folder's)
 import run as checks  # noqa: E402  (this folder's run.py)
 
 from sim.config import derive  # noqa: E402
+from sim.constants import age_class_of  # noqa: E402
 from sim.data import flows as kosis  # noqa: E402
 from sim.model import SmartCityModel  # noqa: E402
 from sim.processes import demography, migration  # noqa: E402
@@ -140,7 +141,7 @@ def young_head_share(model: SmartCityModel) -> pd.Series:
     class), per cent."""
     hh, world = model.households, model.world
     province = world.province_index[hh.muni[:hh.n]]
-    young = (hh.age[:hh.n] >= 20) & (hh.age[:hh.n] < 40)
+    young = age_class_of(hh.age[:hh.n]) == 0
     n = len(world.province_codes)
     share = np.bincount(province[young], minlength=n) / np.maximum(np.bincount(province, minlength=n), 1)
     return pd.Series(100 * share, index=world.province_codes)
