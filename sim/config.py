@@ -189,6 +189,13 @@ class MigrationParams:
     # Origin-province x destination-province constants so that each province's leavers
     # go where they went in the base period (base_period only, real codes only).
     province_pairs: bool = True
+    # Leaving home as a move: an adult child who leaves home (demography) chooses where to
+    # live in the year it leaves, by the destination choice of its type (staying in the
+    # municipality is one of the choices), instead of starting in its parents'
+    # municipality and deciding later like any household. The start's constants then also
+    # reproduce the base period with the first year's expected leavers among the movers.
+    # False (the default) keeps the model as matched (docs/validation.md 6.4).
+    leaving_home_moves: bool = choice(False, (False, True))
     # Municipality code -> amenity shift (utility units) added after the start equilibrium:
     # an unexplained, persistent pull (or push) of a place. Empty by default; the
     # ``calibrated_trends`` behaviour estimates it on 2010->2015 (sim/calibrate.py --trends).

@@ -169,7 +169,7 @@ def migration_inputs(s: States, ctx: Context, year: int) -> migration.Inputs:
     return migration.Inputs(
         params=b.migration, service_weights=b.qol.service_weights, world=s.world,
         conditions=conditions(s, ctx, year), years_elapsed=year - ctx.start_year,
-        key=ctx.streams.key("migration", year),
+        key=ctx.streams.key("migration", year), leavers=s.demography.leavers,
     )
 
 

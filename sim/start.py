@@ -23,7 +23,7 @@ from sim.agents.households import (
     stationary_tenure,
     synthesize_households,
 )
-from sim.constants import AGE_CLASS_STARTS
+from sim.constants import AGE_CLASS_STARTS, TYPE_AGE_CLASS, age_class_of
 from sim.data import census
 from sim.data.base_period import base_period
 from sim.data.region import Region, national_population
@@ -114,10 +114,29 @@ def build(region: Region, ctx: Context) -> States:
         streams.rng("tenure", y))
     targets = migration_targets(table, ctx, world, observed, demography_state, households,
                                 firm_state.jobs.sum(axis=1))
+    leavers = None
+    if b.migration.leaving_home_moves:
+        leavers = leaver_types(households, demography.expected_leavers(
+            demography_state, households, b.demography, y + 1), m)
     migration_state = migration.init(b.migration, b.qol.service_weights, households, conditions,
-                                     world, targets)
+                                     world, targets, leavers=leavers)
     return States(world, households, firm_state, labour_state, demography_state,
                   migration_state, housing_state, policy_state, observed)
+
+
+def leaver_types(households, leavers: np.ndarray, m: int) -> np.ndarray:
+    """(M, T) the expected leavers (M,) spread over household types as the municipality's
+    households with a head under 40 are (the nation's where it has none): the type a new
+    household gets from the labour market is not known before its year."""
+    hh = households
+    t = len(TYPE_AGE_CLASS)
+    young = age_class_of(hh.age[: hh.n]) == 0
+    counts = np.bincount(hh.muni[: hh.n][young].astype(np.int64) * t + hh.htype[: hh.n][young],
+                         minlength=m * t).reshape(m, t).astype(float)
+    national = counts.sum(axis=0) / max(counts.sum(), 1.0)
+    total = counts.sum(axis=1, keepdims=True)
+    shares = np.where(total > 0, counts / np.maximum(total, 1.0), national[None, :])
+    return leavers[:, None] * shares
 
 
 def draw_start_tenures(households, hazard: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -31,7 +31,8 @@ expectation* passes all 17 in one run at this scale (the bar's noise floor). Wri
         --seeds 12 --scale 5 --out docs/img/migration_core/hm_in_sample
 
 ``--jobs 2`` runs two of them at a time (the results are the same: each run is its own
-seed).
+seed). ``--with`` adds Hydra overrides to every run (a mechanism switched on, e.g.
+``--with behaviour.migration.leaving_home_moves=true``).
 """
 
 from __future__ import annotations
@@ -69,7 +70,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="N > 1: the bar in expectation over N seeds (see the module docstring)")
     ap.add_argument("--jobs", type=int, default=1,
                     help="parallel runs of --seeds N (each a process; default 1)")
+    ap.add_argument("--with", dest="overrides", nargs="*", default=[],
+                    help="Hydra overrides added to every run of the in-sample check")
     args = ap.parse_args(argv)
+    in_sample = [*checks.IN_SAMPLE, *args.overrides]
     sets = pd.read_csv(args.sample)
     if args.ranks:
         sets = sets[sets["rank"].isin(args.ranks)]
@@ -78,12 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.study_baseline:
         return study_baseline(sets, args.scale, args.seed, args.out)
     if args.seeds > 1:
-        return expectation(sets, args.seeds, args.scale, args.out, args.jobs)
+        return expectation(sets, args.seeds, args.scale, args.out, args.jobs, in_sample)
     observed = kosis.net_migration().loc[2011:2015].fillna(0)
     rows = []
     for _, row in sets.iterrows():
-        cfg = draw_config(checks._config(2010, 5, checks.IN_SAMPLE, args.seed,
-                                         args.scale), row)
+        cfg = draw_config(checks._config(2010, 5, in_sample, args.seed, args.scale), row)
         net = checks.province_net(run(cfg).flows).loc[2011:2015]
         total = observed[net.columns].sum()
         rows.append({"rank": int(row["rank"]),
@@ -106,16 +109,19 @@ def _province_totals(rank: int, seed: int, cfg) -> list[dict]:
             for c, v in net.items()]
 
 
-def expectation(sets: pd.DataFrame, seeds: int, scale: float, out: Path, jobs: int = 1) -> int:
+def expectation(sets: pd.DataFrame, seeds: int, scale: float, out: Path, jobs: int = 1,
+                in_sample: list[str] | None = None) -> int:
     """The in-sample bar in expectation: each set's (and the default point's) five-year
-    province totals over ``seeds`` seeds, classified against a third of KOSIS."""
+    province totals over ``seeds`` seeds, classified against a third of KOSIS.
+    ``in_sample``: the runs' overrides (default: the in-sample constants alone)."""
+    in_sample = checks.IN_SAMPLE if in_sample is None else in_sample
     from joblib import Parallel, delayed
     from scipy.stats import norm
 
     observed = kosis.net_migration().loc[2011:2015].fillna(0).sum()
-    base = [(0, lambda seed: checks._config(2010, 5, checks.IN_SAMPLE, seed, scale))]
+    base = [(0, lambda seed: checks._config(2010, 5, in_sample, seed, scale))]
     base += [(int(r["rank"]), lambda seed, r=r: draw_config(
-        checks._config(2010, 5, checks.IN_SAMPLE, seed, scale), r)) for _, r in sets.iterrows()]
+        checks._config(2010, 5, in_sample, seed, scale), r)) for _, r in sets.iterrows()]
     out.mkdir(parents=True, exist_ok=True)
     tasks = [(rank, seed, config(seed)) for rank, config in base for seed in range(seeds)]
     runs = []

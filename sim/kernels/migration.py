@@ -8,7 +8,10 @@ distribution is drawn by rejection from a fixed proposal, the start year's table
 tables differ a little pick the same destination but for about the total variation
 between their rows). This module passes once over the household columns: one hashed
 uniform decides whether a household moves, the next ones pick its destination (draws of
-purpose :data:`MOVE` of the household's identity).
+purpose :data:`MOVE` of the household's identity). Households in a given row range (those
+formed this year by leaving home, with ``migration.leaving_home_moves``) move for certain:
+they still draw the decision's uniform, so every household's destination draws stay the
+same whichever way the option is set.
 
 Notation: N households, M municipalities (origins = destinations), T household types,
 B tenure bins, K = M * T destination tables.
@@ -49,7 +52,7 @@ _ONE_HOUSEHOLD = np.int64(1) << np.int64(32)
 @njit(cache=True)
 def _migrate_range(
     lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key, group_of,
-    class_of, flows, group_flows,
+    class_of, form_lo, form_hi, flows, group_flows,
 ):
     prop_alias, accept, coupled, cdf, guide = tables
     n_types = move_prob.shape[1]
@@ -81,7 +84,7 @@ def _migrate_range(
             a = agent_key(pkey, np.uint64(uid[i]))
             movers[count] = i
             akeys[count] = a
-            count += np.uint64(bits53(a, 0) < move_cut[cell])
+            count += np.uint64((bits53(a, 0) < move_cut[cell]) | ((row >= form_lo) & (row < form_hi)))
         for j in range(count):
             i = movers[j]
             o = muni[i]
@@ -98,7 +101,7 @@ def _migrate_range(
 @njit(cache=True, parallel=True)
 def _migrate_parallel(
     n, n_chunks, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key, group_of,
-    class_of, flows, group_flows,
+    class_of, form_lo, form_hi, flows, group_flows,
 ):
     # The caller passes one block per thread (``Parallel.blocks_for``), not 16 chunks: the
     # per-block (M, M) flow tables are large (229 x 229 int64 each), and zeroing and adding
@@ -113,7 +116,7 @@ def _migrate_parallel(
         lo, hi = chunk_bounds(n, n_chunks, c)
         _migrate_range(
             lo, hi, muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, key, group_of,
-            class_of, local[c], local_groups[c],
+            class_of, form_lo, form_hi, local[c], local_groups[c],
         )
     for c in range(n_chunks):
         flows += local[c]
@@ -133,6 +136,7 @@ def migrate(
     n_chunks: int = 1,
     group_of: np.ndarray | None = None,
     class_of: np.ndarray | None = None,
+    forming: tuple[int, int] = (0, 0),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Move households in place; return the flows.
 
@@ -152,6 +156,8 @@ def migrate(
         n_chunks: 1 for the serial loop, more for that many parallel blocks.
         group_of: (M,) int64, each municipality's group (province) in [0, G); None: one.
         class_of: (T,) int64, each household type's class (age class) in [0, A); None: one.
+        forming: rows [lo, hi) that move for certain this year (households formed by
+            leaving home, with ``migration.leaving_home_moves``); (0, 0): none.
 
     Returns:
         flows_hh, flows_persons: (M, M) int64, movers by origin (row) and destination
@@ -169,8 +175,9 @@ def migrate(
     group_flows = np.zeros((int(group_of.max()) + 1, int(group_of.max()) + 1,
                             int(class_of.max()) + 1), dtype=np.int64)
     n = muni.shape[0]
+    form_lo, form_hi = (int(forming[0]), int(forming[1]))
     args = (muni, htype, tenure, size, uid, move_prob, tenure_bin, tables, np.uint64(key),
-            group_of, class_of)
+            group_of, class_of, np.int64(form_lo), np.int64(form_hi))
     if n_chunks <= 1:
         _migrate_range(0, n, *args, flows, group_flows)
     else:

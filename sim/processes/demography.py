@@ -77,6 +77,9 @@ class DemographyState:
         targets: year -> (births, deaths) the national totals should follow (agent
             units; empty: no alignment), from Statistics Korea's series.
         birth_factor, death_factor: this year's scaling of the birth and death rates.
+        leavers: rows [lo, hi) of the household table holding this year's households of
+            adult children who left home (migration moves them with
+            ``leaving_home_moves``); valid until the table next changes.
     """
 
     fertility_index: np.ndarray
@@ -90,6 +93,7 @@ class DemographyState:
     targets: dict[int, tuple[float, float]] = field(default_factory=dict)
     birth_factor: float = 1.0
     death_factor: float = 1.0
+    leavers: tuple[int, int] = (0, 0)
 
 
 def init(fertility_index: np.ndarray, capacity: int, jobs: np.ndarray,
@@ -147,6 +151,26 @@ def expected_events(state: DemographyState, households: ColumnAgents, d: Demogra
     mothers = np.bincount(age, weights=state.fertility_index[hh.muni[rows]], minlength=256)[:256]
     return (weight * float(mothers @ birth_p),
             weight * float(adults @ death_q + others * d.child_mortality))
+
+
+def expected_leavers(state: DemographyState, households: ColumnAgents, d: DemographyParams,
+                     year: int) -> np.ndarray:
+    """(M,) expected adult children leaving home in ``year`` by their parents'
+    municipality (agent units, every household row, no draws): households of 3+ with a
+    head of 45+ at ``leave_home_rate``, if the head (and a partner) survive the year (a
+    child's death first is left out: under 0.1 %)."""
+    hh = households
+    m = len(state.fertility_index)
+    death_q, _, leave_p = rate_tables(d, year, state.birth_factor, state.death_factor)
+    survive = 1.0 - death_q
+    leavers = np.zeros(m)
+    step = 1 << 20
+    for lo in range(0, hh.n, step):
+        rows = slice(lo, min(hh.n, lo + step))
+        age, size, muni = hh.age[rows], hh.size[rows], hh.muni[rows]
+        p = np.where(size >= 3, leave_p[age] * survive[age] ** 2, 0.0)
+        leavers += np.bincount(muni, weights=p, minlength=m)
+    return leavers
 
 
 def expected_events_by_municipality(
@@ -268,6 +292,7 @@ def step(state: DemographyState, households: ColumnAgents, inputs: Inputs,
         "felt_factor": felt_factors(identity_key, uid, felt_spread),
     }
     hh.remove_rows(dissolved)
+    state.leavers = (hh.n, hh.n + n)
     if n:
         hh.append(**new)
     state.immigrants = immigrate(state, hh, d.immigration_rate, persons, jobs, identity_key,

@@ -470,6 +470,7 @@ def init(
     targets: MigrationTargets | None = None,
     tol: float = 1e-4,
     max_iter: int = 500,
+    leavers: np.ndarray | None = None,
 ) -> MigrationState:
     """The migration state at the start: with ``equilibrium_start``, destination constants
     that reproduce the base period's net migration and province flows (``constants =
@@ -480,8 +481,12 @@ def init(
 
     The constants are a fixed point in the style of gravity-model balancing
     (:func:`solve_constants`). Without ``equilibrium_start`` constants and the network
-    start at zero (and no shift is applied).
+    start at zero (and no shift is applied). ``leavers`` (M, T), with
+    ``leaving_home_moves``: the first year's expected households of adult children leaving
+    home (one person each), by parents' municipality and type, who all move; the
+    constants then reproduce the targets with their moves among the rest.
     """
+    leavers = leavers if p.leaving_home_moves else None
     m = world.n
     zeros_mm = np.zeros((m, m), dtype=np.int64)
     state = MigrationState(np.zeros(m), np.zeros(m), np.zeros(m), np.zeros((m, m)),
@@ -491,14 +496,14 @@ def init(
         base = targets if p.constants != "equilibrium" else None
         amenity, gamma, state.network = solve_constants(
             p, service_weights, households, c, world, state.anchors, base, tol=tol,
-            max_iter=max_iter)
+            max_iter=max_iter, leavers=leavers)
         if gamma is not None:
             state.pair = gamma[base.province_index][:, base.province_index]
         if base is not None and p.constants_half_life > 0:
             # The zero-net constants (with the province pairs held) the pull decays towards.
             state.amenity_eq, _, _ = solve_constants(
                 p, service_weights, households, c, world, state.anchors, None, tol=tol,
-                max_iter=max_iter, pair=state.pair)
+                max_iter=max_iter, pair=state.pair, leavers=leavers)
             state.base_gap = base.gap
         state.amenity_base = amenity
         state.amenity_shift = amenity_shift(p, world.codes)
@@ -541,7 +546,7 @@ def cell_counts(households: ColumnAgents, m: int, n_bins: int) -> tuple[np.ndarr
 def solve_constants(
     p: MigrationParams, service_weights, households: ColumnAgents, c: Conditions, world: World,
     anchors: Anchors, targets: MigrationTargets | None, *, tol: float = 1e-4,
-    max_iter: int = 500, pair: np.ndarray | None = None,
+    max_iter: int = 500, pair: np.ndarray | None = None, leavers: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Destination constants (M,), province-pair constants (P, P) or None, and the
     steady-state migrant network (M, M) they imply.
@@ -558,7 +563,9 @@ def solve_constants(
     network is the steady state of the round's flows. With
     targets the rounds are mixed by Anderson acceleration (a few dozen rounds instead of
     hundreds). It stops when every log gap is under ``tol`` or after ``max_iter`` rounds.
-    ``pair`` (M, M) holds given province-pair constants fixed.
+    ``pair`` (M, M) holds given province-pair constants fixed. ``leavers`` (M, T):
+    households of one person who move for certain (adult children leaving home, with
+    ``leaving_home_moves``), added to the expected movers of every round.
     """
     m = world.n
     persons, households_tb = cell_counts(households, m, len(p.tenure_multiplier))
@@ -596,10 +603,14 @@ def solve_constants(
         move_prob, dest, _ = choice_tables(p, service_weights, c, amenity, seen, world,
                                            anchors, here)
         movers = (persons * move_prob).sum(axis=2)  # (M, T) expected moving persons
+        moving_households = (households_tb * move_prob).sum(axis=2)
+        if leavers is not None:  # one person each, all moving
+            movers = movers + leavers
+            moving_households = moving_households + leavers
         flows = np.einsum("ot,otd->od", movers, dest)
         np.fill_diagonal(flows, 0.0)
         # The migrant-network stock these flows would have built up in steady state.
-        hh_flows = np.einsum("ot,otd->od", (households_tb * move_prob).sum(axis=2), dest)
+        hh_flows = np.einsum("ot,otd->od", moving_households, dest)
         np.fill_diagonal(hh_flows, 0.0)
         network = hh_flows / max(1.0 - memory, 1e-3)
         out, inflow = flows.sum(axis=1), flows.sum(axis=0)
@@ -727,6 +738,8 @@ class Inputs:
         conditions: this year's municipal conditions (:class:`Conditions`).
         years_elapsed: years since the start (the amenity shift's half-life counts them).
         key: this year's migration stream key.
+        leavers: rows [lo, hi) of the households formed this year by adult children
+            leaving home (demography); with ``leaving_home_moves`` they move for certain.
     """
 
     params: MigrationParams
@@ -735,6 +748,7 @@ class Inputs:
     conditions: Conditions
     years_elapsed: int
     key: np.uint64
+    leavers: tuple[int, int] = (0, 0)
 
 
 def step(state: MigrationState, households: ColumnAgents, inputs: Inputs,
@@ -759,6 +773,7 @@ def step(state: MigrationState, households: ColumnAgents, inputs: Inputs,
     state.flows_hh, state.flows_persons, state.flows_by_age = migrate(
         hh.muni, hh.htype, hh.tenure, hh.size, hh.uid, move_prob, TENURE_BIN,
         tables, key, parallel.blocks_for(hh.n), world.province_index, TYPE_AGE_CLASS,
+        inputs.leavers if p.leaving_home_moves else (0, 0),
     )
     off = state.flows_hh.astype(float)
     np.fill_diagonal(off, 0.0)
