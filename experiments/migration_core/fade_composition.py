@@ -16,6 +16,9 @@ Arms (``fade_parts.py``'s overrides, and demography switched off on top):
   demography off as well;
 * ``constants_only_no_demography``: no births, deaths, leaving home or immigration
   (households only age and move);
+* ``leaving_home_moves``, ``constants_only_leaving_home_moves``: with
+  ``migration.leaving_home_moves`` (adult children leaving home choose where to live in
+  the year they leave, and the start's constants count them);
 * ``constants_only_settled_newcomers``: the households formed in the year (adult
   children leaving home, arrivals from abroad) start with 3 years at the home (tenure
   multiplier 1.0) instead of none (1.6, the newly moved). Nothing in the model changes:
@@ -71,6 +74,9 @@ ARMS = {
     "constants_only_no_immigration": {**_CONSTANTS_ONLY, "demography": {"immigration_rate": 0.0}},
     "constants_only_no_demography": {**_CONSTANTS_ONLY, "demography": _NO_DEMOGRAPHY},
     "constants_only_settled_newcomers": _CONSTANTS_ONLY,
+    "leaving_home_moves": {"migration": {"leaving_home_moves": True}},
+    "constants_only_leaving_home_moves": {
+        "migration": {**_CONSTANTS_ONLY["migration"], "leaving_home_moves": True}},
 }
 #: Arms that also swap something in for the run: the years at the home that the year's
 #: new households start with.

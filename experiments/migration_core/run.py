@@ -40,8 +40,9 @@ import pandas as pd
 from sim.config import make_config
 from sim.data import flows as kosis
 from sim.model import SmartCityModel
-from sim.processes import migration
+from sim.processes import demography, migration
 from sim.runner import run
+from sim.start import leaver_types
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSTANTS = {"base_period": ["behaviour.migration.constants=base_period"],
@@ -99,11 +100,17 @@ def simulate(start: int, years: int, constants: list[str], seeds: int, scale: fl
 
 def expected_net(model: SmartCityModel) -> pd.Series:
     """Province net migration a year that the model's move and destination probabilities
-    give its households now (no draws), persons, by province code."""
+    give its households now (no draws), persons, by province code; with
+    ``leaving_home_moves``, the next year's expected leavers moving too (as the start's
+    constants count them)."""
     persons, _ = migration.cell_counts(model.households, model.n_munis,
                                        len(model.params.migration.tenure_multiplier))
     move_prob, dest = model.choice_tables()
-    return _province_net_of(model, np.einsum("ot,otd->od", (persons * move_prob).sum(axis=2), dest))
+    movers = (persons * move_prob).sum(axis=2)
+    if model.params.migration.leaving_home_moves:
+        movers = movers + leaver_types(model.households, demography.expected_leavers(
+            model.states.demography, model.households, model.params.demography, model.year + 1), model.n_munis)
+    return _province_net_of(model, np.einsum("ot,otd->od", movers, dest))
 
 
 def last_year_net(model: SmartCityModel) -> pd.Series:

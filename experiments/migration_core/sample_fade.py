@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     observed = kosis.net_migration().loc[2011:2015].fillna(0)
     rows = []
     for _, row in sets.iterrows():
-        cfg = draw_config(checks._config(2010, 5, in_sample, args.seed, args.scale), row)
+        cfg = with_overrides(draw_config(checks._config(2010, 5, in_sample, args.seed, args.scale),
+                                         row), args.overrides)
         net = checks.province_net(run(cfg).flows).loc[2011:2015]
         total = observed[net.columns].sum()
         rows.append({"rank": int(row["rank"]),
@@ -102,6 +103,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def with_overrides(cfg, overrides: list[str]):
+    """``cfg`` with Hydra-style ``key=value`` overrides applied again: a sample row's
+    behaviour is rebuilt on the schema defaults (:func:`draw_config`), which drops them."""
+    if not overrides:
+        return cfg
+    from omegaconf import OmegaConf
+
+    from sim.config import derive
+    return derive(cfg, OmegaConf.to_container(OmegaConf.from_dotlist(list(overrides))))
+
+
 def _province_totals(rank: int, seed: int, cfg) -> list[dict]:
     """One in-sample run's five-year province totals, as rows."""
     net = checks.province_net(run(cfg).flows).loc[2011:2015].sum()
@@ -115,13 +127,14 @@ def expectation(sets: pd.DataFrame, seeds: int, scale: float, out: Path, jobs: i
     province totals over ``seeds`` seeds, classified against a third of KOSIS.
     ``in_sample``: the runs' overrides (default: the in-sample constants alone)."""
     in_sample = checks.IN_SAMPLE if in_sample is None else in_sample
+    extra = [o for o in in_sample if o not in checks.IN_SAMPLE]
     from joblib import Parallel, delayed
     from scipy.stats import norm
 
     observed = kosis.net_migration().loc[2011:2015].fillna(0).sum()
     base = [(0, lambda seed: checks._config(2010, 5, in_sample, seed, scale))]
-    base += [(int(r["rank"]), lambda seed, r=r: draw_config(
-        checks._config(2010, 5, in_sample, seed, scale), r)) for _, r in sets.iterrows()]
+    base += [(int(r["rank"]), lambda seed, r=r: with_overrides(draw_config(
+        checks._config(2010, 5, in_sample, seed, scale), r), extra)) for _, r in sets.iterrows()]
     out.mkdir(parents=True, exist_ok=True)
     tasks = [(rank, seed, config(seed)) for rank, config in base for seed in range(seeds)]
     runs = []
