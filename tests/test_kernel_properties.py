@@ -196,8 +196,9 @@ def test_parallel_and_serial_paths_agree(pop) -> None:
         mu, te = muni.copy(), tenure.copy()
         flows = np.zeros((m, m), dtype=np.int64)
         groups = np.zeros((3, 3, 2), dtype=np.int64)
+        form = (np.int64(len(mu) // 3), np.int64(len(mu) // 2))  # some rows move for certain
         args = (mu, htype, te, size, uid, move_prob, TENURE_BIN, tables, key, group_of, class_of,
-                flows, groups)
+                *form, flows, groups)
         if parallel:
             _migrate_parallel(len(mu), 16, *args)
         else:
@@ -205,6 +206,36 @@ def test_parallel_and_serial_paths_agree(pop) -> None:
         results.append((mu, te, flows, groups))
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@SETTINGS
+@given(populations(), st.floats(0, 1), st.floats(0, 1))
+def test_rows_that_must_move_all_move_and_nobody_else_changes_course(pop, a, b) -> None:
+    """Rows in the ``forming`` range (households of adult children leaving home, with
+    ``migration.leaving_home_moves``) all move; every other household decides as without
+    the range, and every household that moves in both runs goes to the same place (the
+    decision's draw is drawn either way, so the destination draws stay in step)."""
+    muni, htype, tenure, size, uid, move_prob, dest, key, _ = pop
+    tenure = np.maximum(tenure, 1)  # so that tenure 0 afterwards marks the movers
+    n = len(muni)
+    lo, hi = sorted((int(a * n), int(b * n)))
+    tables = coupled(dest)
+    runs = []
+    for forming in ((0, 0), (lo, hi)):
+        mu, te = muni.copy(), tenure.copy()
+        flows, _, _ = migrate(mu, htype, te, size, uid, move_prob, TENURE_BIN, tables, key,
+                              forming=forming)
+        runs.append((mu, te, flows))
+    (mu0, te0, flows0), (mu1, te1, flows1) = runs
+    moved0, moved1 = te0 == 0, te1 == 0  # the kernel sets a mover's tenure to 0
+    inside = np.zeros(n, bool)
+    inside[lo:hi] = True
+    assert moved1[inside].all()
+    np.testing.assert_array_equal(moved1[~inside], moved0[~inside])
+    both = moved0 & moved1
+    np.testing.assert_array_equal(mu1[both], mu0[both])
+    np.testing.assert_array_equal(mu1[~moved1], muni[~moved1])
+    assert int(flows1.sum()) == int(moved1.sum()) and int(flows0.sum()) == int(moved0.sum())
 
 
 # -- destination tables of the model under extreme but legal parameters -------------------

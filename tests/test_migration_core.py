@@ -15,26 +15,37 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim import start
+from sim import schedule, start
 from sim.config import ConfigError, make_config
 from sim.data import flows as kosis
 from sim.data.base_period import base_period, method_correction
 from sim.model import SmartCityModel
-from sim.processes import migration
+from sim.processes import demography, migration
 
 QUIET = ["run.progress=false", "run.plots=false"]
 
 
 def expected_flows(model: SmartCityModel, *, within: bool = False) -> np.ndarray:
     """(M, M) expected moving persons of the start (agent units), diagonal zero unless
-    ``within`` (moves inside a municipality): what the constants were solved on."""
+    ``within`` (moves inside a municipality): what the constants were solved on (with
+    ``leaving_home_moves``, the first year's expected leavers among the movers)."""
     persons, _ = migration.cell_counts(model.households, model.n_munis,
                                        len(model.params.migration.tenure_multiplier))
     move_prob, dest = model.choice_tables()
-    flows = np.einsum("ot,otd->od", (persons * move_prob).sum(axis=2), dest)
+    movers = (persons * move_prob).sum(axis=2)
+    if model.params.migration.leaving_home_moves:
+        movers = movers + first_year_leavers(model)
+    flows = np.einsum("ot,otd->od", movers, dest)
     if not within:
         np.fill_diagonal(flows, 0.0)
     return flows
+
+
+def first_year_leavers(model: SmartCityModel) -> np.ndarray:
+    """(M, T) the first year's expected households of adult children leaving home."""
+    expected = demography.expected_leavers(model.demography, model.households,
+                                           model.params.demography, model.year + 1)
+    return start.leaver_types(model.households, expected, model.n_munis)
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +55,17 @@ def korea_2015() -> SmartCityModel:
                                        *QUIET]))
 
 
-def test_the_start_reproduces_the_base_periods_province_flows(korea_2015) -> None:
+@pytest.mark.parametrize("leaving_home_moves", [False, True])
+def test_the_start_reproduces_the_base_periods_province_flows(korea_2015, leaving_home_moves) -> None:
     """Constants solved on 2011-2015: expected net migration of every province meets
-    KOSIS's yearly mean, and each province's leavers go where KOSIS's went."""
+    KOSIS's yearly mean, and each province's leavers go where KOSIS's went; with
+    ``leaving_home_moves`` the first year's adult children leaving home among the movers."""
     m = korea_2015
+    if leaving_home_moves:
+        m = SmartCityModel(make_config(["region=korea", "run.start_year=2015", "run.scale=200",
+                                        "run.years=1", "behaviour.migration.leaving_home_moves=true",
+                                        *QUIET]))
+        assert first_year_leavers(m).sum() * m.scale > 100_000  # they matter to the flows
     flows = expected_flows(m)
     codes = m.world.province_codes
     between = migration.province_flows(flows, m.world.province_index, len(codes)) * m.scale
@@ -135,6 +153,36 @@ def test_the_equilibrium_start_balances_every_municipality() -> None:
     flows = expected_flows(m)
     np.testing.assert_allclose(flows.sum(axis=0), flows.sum(axis=1), rtol=1e-3)
     assert m.migration.pair is None
+
+
+def test_the_equilibrium_start_balances_every_municipality_with_the_leavers_moving() -> None:
+    """With ``leaving_home_moves`` the zero-net constants balance the flows of the
+    households and the first year's leavers together (and differ from the constants
+    solved without them)."""
+    config = ["region=synthetic", "region.n_municipalities=12", "run.scale=50",
+              "behaviour.migration.constants=equilibrium", *QUIET]
+    m = SmartCityModel(make_config([*config, "behaviour.migration.leaving_home_moves=true"]))
+    flows = expected_flows(m)
+    np.testing.assert_allclose(flows.sum(axis=0), flows.sum(axis=1), rtol=1e-3)
+    without = SmartCityModel(make_config(config))
+    assert np.abs(m.migration.amenity - without.migration.amenity).max() > 0.01
+
+
+def test_the_expected_leavers_are_the_leavers_the_first_year_forms() -> None:
+    """What the start's constants count (:func:`demography.expected_leavers`) against the
+    households the first year's demography forms by leaving home, in each municipality
+    (6 sigma; a sum of independent draws has a variance under its mean)."""
+    m = SmartCityModel(make_config(["region=synthetic", "region.n_municipalities=12",
+                                    "run.scale=5", "behaviour.migration.leaving_home_moves=true",
+                                    *QUIET]))
+    year = m.year + 1
+    expected = demography.expected_leavers(m.demography, m.households, m.params.demography, year)
+    demography.step(m.demography, m.households, schedule.demography_inputs(m.states, m.context, year),
+                    m.context.parallel)
+    lo, hi = m.demography.leavers
+    formed = np.bincount(m.households.muni[lo:hi], minlength=m.n_munis)
+    assert formed.sum() > 1000
+    assert np.all(np.abs(formed - expected) < 6 * np.sqrt(expected) + 1), (formed, expected)
 
 
 def test_start_tenures_are_stationary_under_the_hazard_each_home_applies() -> None:

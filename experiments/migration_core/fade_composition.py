@@ -200,7 +200,7 @@ def figure(table: pd.DataFrame, observed: pd.DataFrame, path: Path) -> None:
         kosis_years = observed[code] / 1e3
         ax.plot(kosis_years.index, kosis_years.values, "o", color="black", ms=4, label="KOSIS, each year")
         ax.axhline(kosis_years.mean(), color="black", lw=1, ls="--", label="KOSIS 2011-15 mean")
-        for arm in ARMS:
+        for arm in [a for a in ARMS if a in expected.index.get_level_values(0)]:
             series = expected.loc[(arm, code)]
             ax.plot(series.index, series.values, color=colours[arm], lw=1.6, label=arm.replace("_", " "))
         ax.axhline(0, color="grey", lw=0.5)
