@@ -28,7 +28,10 @@ For each arm, seed and year: each province's net migration a year that the model
 and destination probabilities give its households (``expected``, no draws) at the start
 and after each year, the year's drawn net (``drawn``), and the share of its households
 whose head is 20-39 (``young_head_share``, per cent). The start's expected net is
-KOSIS's 2011-2015 mean by construction.
+KOSIS's 2011-2015 mean by construction. Also the expected net in households instead of
+persons (``expected_households``) and the persons per household (``mean_size``): whether
+the flows fade because fewer households move on net or because the households that move
+hold fewer people.
 
 And one year decomposed (``constants_only_no_demography``, where the household rows stay
 the same): the expected nets after the first year with part of the composition put back
@@ -132,14 +135,28 @@ def _by_year(row: pd.Series, arm: str, seed: int, scale: float, years: int) -> l
         out.extend({"arm": arm, "seed": seed, "year": year, "kind": kind,
                     "province_code": int(code), "value": float(value)} for code, value in net.items())
 
-    add(2010, "expected", checks.expected_net(model))
-    add(2010, "young_head_share", young_head_share(model))
+    def now(year: int) -> None:
+        add(year, "expected", checks.expected_net(model))
+        add(year, "expected_households", checks.expected_net(model, households=True))
+        add(year, "young_head_share", young_head_share(model))
+        add(year, "mean_size", mean_size(model))
+
+    now(2010)
     for year in range(2011, 2011 + years):
         model.step()
         add(year, "drawn", checks.last_year_net(model))
-        add(year, "expected", checks.expected_net(model))
-        add(year, "young_head_share", young_head_share(model))
+        now(year)
     return out
+
+
+def mean_size(model: SmartCityModel) -> pd.Series:
+    """Persons per household in each province."""
+    hh, world = model.households, model.world
+    province = world.province_index[hh.muni[:hh.n]]
+    n = len(world.province_codes)
+    persons = np.bincount(province, weights=hh.size[:hh.n], minlength=n)
+    return pd.Series(persons / np.maximum(np.bincount(province, minlength=n), 1),
+                     index=world.province_codes)
 
 
 def young_head_share(model: SmartCityModel) -> pd.Series:
