@@ -84,7 +84,18 @@ def _migrate_range(
             a = agent_key(pkey, np.uint64(uid[i]))
             movers[count] = i
             akeys[count] = a
-            count += np.uint64((bits53(a, 0) < move_cut[cell]) | ((row >= form_lo) & (row < form_hi)))
+            count += np.uint64(bits53(a, 0) < move_cut[cell])
+        # Rows that move for certain (households leaving home): those the draw did not
+        # pick join the movers. Only the few blocks that hold such rows pay for it.
+        for row in range(max(start, form_lo), min(stop, form_hi)):
+            i = np.uint64(row)
+            cell = ((np.uint64(muni[i]) * types + np.uint64(htype[i])) * bins
+                    + np.uint64(tbin[tenure[i]]))
+            a = agent_key(pkey, np.uint64(uid[i]))
+            if bits53(a, 0) >= move_cut[cell]:
+                movers[count] = i
+                akeys[count] = a
+                count += np.uint64(1)
         for j in range(count):
             i = movers[j]
             o = muni[i]
