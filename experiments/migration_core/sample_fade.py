@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=1,
                     help="parallel runs of --seeds N (each a process; default 1)")
     ap.add_argument("--with", dest="overrides", nargs="*", default=[],
-                    help="Hydra overrides added to every run of the in-sample check")
+                    help="Hydra overrides added to every run (either check)")
     args = ap.parse_args(argv)
     in_sample = [*checks.IN_SAMPLE, *args.overrides]
     sets = pd.read_csv(args.sample)
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.beta_vacancy is not None:
         sets = sets.assign(**{"migration.beta_vacancy": args.beta_vacancy})
     if args.study_baseline:
-        return study_baseline(sets, args.scale, args.seed, args.out)
+        return study_baseline(sets, args.scale, args.seed, args.out, args.overrides)
     if args.seeds > 1:
         return expectation(sets, args.seeds, args.scale, args.out, args.jobs, in_sample)
     observed = kosis.net_migration().loc[2011:2015].fillna(0)
@@ -167,12 +167,15 @@ def expectation(sets: pd.DataFrame, seeds: int, scale: float, out: Path, jobs: i
     return 0
 
 
-def study_baseline(sets: pd.DataFrame, scale: float, seed: int, out: Path) -> int:
+def study_baseline(sets: pd.DataFrame, scale: float, seed: int, out: Path,
+                   overrides: list[str] | None = None) -> int:
     """Seoul's net migration a year in the 2025 start's no-investment baseline, 2026-2035,
-    for the default behaviour (rank 0) and each set of the sample."""
+    for the default behaviour (rank 0) and each set of the sample (``overrides`` on top)."""
     rows = []
-    cfg = checks._config(2025, 10, [], seed, scale)
-    for rank, config in [(0, cfg)] + [(int(r["rank"]), draw_config(cfg, r)) for _, r in sets.iterrows()]:
+    overrides = list(overrides or [])
+    cfg = checks._config(2025, 10, overrides, seed, scale)
+    sampled = [(int(r["rank"]), with_overrides(draw_config(cfg, r), overrides)) for _, r in sets.iterrows()]
+    for rank, config in [(0, cfg)] + sampled:
         net = checks.province_net(run(config).flows)
         rows.append({"rank": rank, **{f"seoul_{y}": float(net.loc[y, 11]) for y in net.index}})
         print(rows[-1], flush=True)
