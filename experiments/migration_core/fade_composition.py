@@ -31,7 +31,9 @@ whose head is 20-39 (``young_head_share``, per cent). The start's expected net i
 KOSIS's 2011-2015 mean by construction. Also the expected net in households instead of
 persons (``expected_households``) and the persons per household (``mean_size``): whether
 the flows fade because fewer households move on net or because the households that move
-hold fewer people.
+hold fewer people. And the expected net of each age class of the head
+(``expected_age_class_0`` for 20-39, ``_1`` for 40-64, ``_2`` for 65+; the households
+only, without next year's leavers): which ages' flows fade.
 
 And one year decomposed (``constants_only_no_demography``, where the household rows stay
 the same): the expected nets after the first year with part of the composition put back
@@ -59,7 +61,7 @@ import fade_parts  # noqa: E402  (this folder's)
 import run as checks  # noqa: E402  (this folder's run.py)
 
 from sim.config import derive  # noqa: E402
-from sim.constants import age_class_of  # noqa: E402
+from sim.constants import TYPE_AGE_CLASS, age_class_of  # noqa: E402
 from sim.data import flows as kosis  # noqa: E402
 from sim.model import SmartCityModel  # noqa: E402
 from sim.processes import demography, migration  # noqa: E402
@@ -138,6 +140,8 @@ def _by_year(row: pd.Series, arm: str, seed: int, scale: float, years: int) -> l
     def now(year: int) -> None:
         add(year, "expected", checks.expected_net(model))
         add(year, "expected_households", checks.expected_net(model, households=True))
+        for age_class, net in enumerate(expected_net_by_age(model)):
+            add(year, f"expected_age_class_{age_class}", net)
         add(year, "young_head_share", young_head_share(model))
         add(year, "mean_size", mean_size(model))
 
@@ -147,6 +151,17 @@ def _by_year(row: pd.Series, arm: str, seed: int, scale: float, years: int) -> l
         add(year, "drawn", checks.last_year_net(model))
         now(year)
     return out
+
+
+def expected_net_by_age(model: SmartCityModel) -> list[pd.Series]:
+    """The expected net a year (persons) of the households of each age class of the head
+    (20-39, 40-64, 65+), the stock only (without next year's leavers)."""
+    persons, _ = migration.cell_counts(model.households, model.n_munis,
+                                       len(model.params.migration.tenure_multiplier))
+    move_prob, dest = model.choice_tables()
+    movers = (persons * move_prob).sum(axis=2)
+    return [checks._province_net_of(model, np.einsum("ot,otd->od", movers * (TYPE_AGE_CLASS == a), dest))
+            for a in range(int(TYPE_AGE_CLASS.max()) + 1)]
 
 
 def mean_size(model: SmartCityModel) -> pd.Series:
