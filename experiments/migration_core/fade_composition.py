@@ -19,6 +19,10 @@ Arms (``fade_parts.py``'s overrides, and demography switched off on top):
 * ``leaving_home_moves``, ``constants_only_leaving_home_moves``: with
   ``migration.leaving_home_moves`` (adult children leaving home choose where to live in
   the year they leave, and the start's constants count them);
+* ``no_age_terms``, ``constants_only_no_age_terms``: without the capital-region and
+  county terms by age class (``beta_capital``, ``beta_rural`` at 0): every age then
+  shares the constants' pull, and the start's flows by age come from who moves, not
+  from age-specific pulls the base period's totals cannot pin;
 * ``constants_only_settled_newcomers``: the households formed in the year (adult
   children leaving home, arrivals from abroad) start with 3 years at the home (tenure
   multiplier 1.0) instead of none (1.6, the newly moved). Nothing in the model changes:
@@ -72,6 +76,10 @@ ROOT = Path(__file__).resolve().parents[2]
 _NO_DEMOGRAPHY = {"leave_home_rate": 0.0, "immigration_rate": 0.0, "birth_rate": 0.0,
                   "mortality_a": 0.0, "child_mortality": 0.0, "vital_statistics": False}
 _CONSTANTS_ONLY = fade_parts.ARMS["constants_only"]
+#: The destination choice's terms that differ by the head's age class alone: the capital
+#: region's and the counties' (the wage, jobs and service terms differ by age too, and are
+#: off in the constants-only arms).
+_NO_AGE_TERMS = {"beta_capital": [0.0] * 3, "beta_rural": [0.0] * 3}
 ARMS = {
     "as_matched": {},
     "constants_only": _CONSTANTS_ONLY,
@@ -80,6 +88,8 @@ ARMS = {
     "constants_only_no_demography": {**_CONSTANTS_ONLY, "demography": _NO_DEMOGRAPHY},
     "constants_only_settled_newcomers": _CONSTANTS_ONLY,
     "leaving_home_moves": {"migration": {"leaving_home_moves": True}},
+    "no_age_terms": {"migration": _NO_AGE_TERMS},
+    "constants_only_no_age_terms": {"migration": {**_CONSTANTS_ONLY["migration"], **_NO_AGE_TERMS}},
     "constants_only_leaving_home_moves": {
         "migration": {**_CONSTANTS_ONLY["migration"], "leaving_home_moves": True}},
 }
