@@ -266,16 +266,34 @@ def test_flows_output_sums_to_the_movers() -> None:
 
 
 # ------------------------------------------------- the bar in expectation (6.3's script)
-def _checks():
-    """experiments/migration_core/run.py (a script folder, not a package)."""
+def _checks(script: str = "run"):
+    """A script of experiments/migration_core (a script folder, not a package)."""
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "experiments" / "migration_core" / "run.py"
-    spec = importlib.util.spec_from_file_location("migration_core_checks", path)
+    path = Path(__file__).resolve().parents[1] / "experiments" / "migration_core" / f"{script}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_core_{script}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def test_the_capital_regions_net_by_age_counts_only_moves_across_its_border() -> None:
+    """age_split.py's table (docs/validation.md, "The flows by age"): moves between Seoul,
+    Incheon and Gyeonggi do not count, moves in count plus, moves out minus, by age class."""
+    import pandas as pd
+
+    flows = pd.DataFrame({
+        "year": [2026] * 5 + [2027],
+        "origin_code": [11, 21, 31, 23, 38, 21],
+        "destination_code": [31, 11, 21, 38, 37, 23],
+        "age_class": ["20_39", "20_39", "40_64", "40_64", "20_39", "65_plus"],
+        "movers": [500.0, 70.0, 30.0, 5.0, 999.0, 2.0],
+    })
+    net = _checks("age_split").capital_region_net_by_age(flows).set_index(["year", "age_class"])["net"]
+    assert net.loc[(2026, "20_39")] == 70.0
+    assert net.loc[(2026, "40_64")] == -35.0
+    assert net.loc[(2027, "65_plus")] == 2.0
 
 
 @given(observed=st.floats(-6e5, 6e5).filter(lambda x: abs(x) > 100),
