@@ -515,7 +515,7 @@ def test_by_behaviour_joins_each_world_to_its_sets_value(tmp_path: Path) -> None
     from brief_claims import by_behaviour
 
     sets = tmp_path / "sets.csv"
-    pd.DataFrame({"migration.dissatisfaction": [0.1, 1.0, 0.5]}).to_csv(sets, index=False)
+    pd.DataFrame({"rank": [5, 7, 9], "migration.dissatisfaction": [0.1, 1.0, 0.5]}).to_csv(sets, index=False)
     (tmp_path / "settings.json").write_text(json.dumps({"posterior": str(sets)}))
     pd.DataFrame({"world": [0, 1, 2, 3], "posterior_row": [0, 1, 2, 1],
                   "fits": [True, True, True, False]}).to_csv(tmp_path / "worlds.csv", index=False)
@@ -528,6 +528,15 @@ def test_by_behaviour_joins_each_world_to_its_sets_value(tmp_path: Path) -> None
     assert (row["n_above"], row["median_above"], row["holds_above"]) == (2, 7.0, 1.0)
     with pytest.raises(SystemExit, match="not a column"):
         by_behaviour.by_parameter(tmp_path, "migration.nothing", 0.3)
+    # a value measured on each set, joined by rank (the rows in another order)
+    values = tmp_path / "values.csv"
+    pd.DataFrame({"rank": [9, 5, 7], "measured": [0.0, 2.0, 1.0]}).to_csv(values, index=False)
+    row = by_behaviour.by_parameter(tmp_path, "measured", 0.5, values).iloc[0]
+    assert row["spearman"] == pytest.approx(-0.5)  # effects 1, 9, 5 against 2, 1, 0
+    assert (row["n_below"], row["median_below"]) == (1, 5.0)
+    pd.DataFrame({"rank": [9, 5], "measured": [0.0, 2.0]}).to_csv(values, index=False)
+    with pytest.raises(SystemExit, match="no row for the sets of rank"):
+        by_behaviour.by_parameter(tmp_path, "measured", 0.5, values)
 
 
 def test_a_world_drawn_from_the_sample_runs_the_set_as_the_history_matching_did() -> None:

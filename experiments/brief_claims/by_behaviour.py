@@ -10,6 +10,14 @@ the number of worlds, the median effect and the share where the claim holds on e
 side. Writes ``by_<parameter>.csv`` into the study folder and prints a markdown table.
 A diagnostic of what carries a verdict, not a test: the sets differ in more than one
 parameter (the correlation is with the parameter, not the parameter's effect alone).
+
+``--values FILE`` takes the value from FILE instead, a table with a ``rank`` column (the
+sets' ranks) and a column named ``parameter``: something measured on each set rather
+than one of its parameters, e.g. the capital region's net by age in the baseline's first
+year (``experiments/migration_core/age_split.py --sample``):
+
+    python experiments/brief_claims/by_behaviour.py docs/study capital_net_40_64 \\
+        --values docs/img/migration_core/age_split/age_split_sets_first_year.csv --split -100000
 """
 
 from __future__ import annotations
@@ -25,14 +33,25 @@ from scipy.stats import spearmanr
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def by_parameter(study: Path, parameter: str, split: float) -> pd.DataFrame:
-    """One row per claim and year: the correlation and the two sides of ``split``."""
+def by_parameter(study: Path, parameter: str, split: float, values: Path | None = None) -> pd.DataFrame:
+    """One row per claim and year: the correlation and the two sides of ``split``
+    (``values``: a table of ``rank`` and ``parameter`` to take the value from)."""
     settings = json.loads((study / "settings.json").read_text())
     if not settings.get("posterior"):
         raise SystemExit(f"{study}: the study drew no behaviour sets (posterior: null)")
     sets = pd.read_csv(ROOT / settings["posterior"])
+    source = settings["posterior"]
+    if values is not None:
+        table = pd.read_csv(values)
+        if "rank" not in table.columns or parameter not in table.columns:
+            raise SystemExit(f"{values}: needs the columns rank and {parameter}")
+        missing = sorted(set(sets["rank"]) - set(table["rank"]))
+        if missing:
+            raise SystemExit(f"{values}: no row for the sets of rank {missing}")
+        sets = sets[["rank"]].merge(table[["rank", parameter]], on="rank", how="left")
+        source = str(values)
     if parameter not in sets.columns:
-        raise SystemExit(f"{parameter}: not a column of {settings['posterior']}")
+        raise SystemExit(f"{parameter}: not a column of {source}")
     worlds = pd.read_csv(study / "worlds.csv")
     worlds = worlds[worlds["fits"]]
     worlds = worlds.assign(value=sets[parameter].to_numpy()[worlds["posterior_row"].to_numpy()])
@@ -66,8 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("study", type=Path, help="a published study folder (docs/study)")
     ap.add_argument("parameter", help="a column of the study's posterior, e.g. migration.dissatisfaction")
     ap.add_argument("--split", type=float, required=True, help="the value that splits the worlds in two")
+    ap.add_argument("--values", type=Path, default=None,
+                    help="a table of rank and PARAMETER to take each set's value from")
     args = ap.parse_args(argv)
-    table = by_parameter(args.study, args.parameter, args.split)
+    table = by_parameter(args.study, args.parameter, args.split, args.values)
     table.to_csv(args.study / f"by_{args.parameter}.csv", index=False)
     print(markdown(table, args.parameter, args.split))
     return 0

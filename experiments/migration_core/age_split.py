@@ -14,8 +14,9 @@ the rest of Korea by age class and year, from the run's ``flows.parquet``:
     python experiments/migration_core/age_split.py --sample configs/behaviour/posterior_screened.csv
 
 With ``--sample``: every set of that behaviour sample (the study's worlds draw from the
-screened one), one arm each (``set_<rank>``), into ``age_split_sets.csv`` and
-``age_split_sets.png`` (the first simulated year's split of each set).
+screened one), one arm each (``set_<rank>``), into ``age_split_sets.csv``, ``age_split_sets.png`` (the first
+simulated year's split of each set) and ``age_split_sets_first_year.csv`` (that split,
+one row per set, for ``experiments/brief_claims/by_behaviour.py --values``).
 
 Compare with what Statistics Korea reported (FACTS.md): the capital region's net
 in-migration is driven by people in their 20s (+70 k in 2021) while ages 40-64 leave
@@ -105,7 +106,20 @@ def sets(args: argparse.Namespace) -> int:
         first = table[table["year"] == table["year"].min()].set_index("age_class")["net"] / 1e3
         print(f"set {int(row['rank'])}, {int(table['year'].min())}:", first.round(1).to_dict(), flush=True)
     sets_figure(pd.concat(tables), args.out / "age_split_sets.png")
+    first_year_by_set(pd.concat(tables)).to_csv(args.out / "age_split_sets_first_year.csv", index=False)
     return 0
+
+
+def first_year_by_set(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per set (``rank``): the capital region's net in the first simulated year
+    by age class (``capital_net_20_39``, ``capital_net_40_64``, ``capital_net_65_plus``),
+    persons; what ``experiments/brief_claims/by_behaviour.py --values`` joins to the
+    study's worlds."""
+    first = table[table["year"] == table["year"].min()]
+    wide = first.pivot(index="arm", columns="age_class", values="net").add_prefix("capital_net_")
+    wide.index = wide.index.str.replace("set_", "", regex=False).astype(int)
+    return (wide.rename_axis("rank").reset_index().rename_axis(None, axis=1)
+            .sort_values("rank").reset_index(drop=True))
 
 
 def sets_figure(table: pd.DataFrame, path: Path) -> None:
