@@ -166,11 +166,7 @@ def _by_year(row: pd.Series, arm: str, seed: int, scale: float, years: int) -> l
 def expected_net_by_age(model: SmartCityModel) -> list[pd.Series]:
     """The expected net a year (persons) of the households of each age class of the head
     (20-39, 40-64, 65+), the stock only (without next year's leavers)."""
-    persons, _ = migration.cell_counts(model.households, model.n_munis,
-                                       len(model.params.migration.tenure_multiplier))
-    move_prob, dest = model.choice_tables()
-    movers = (persons * move_prob).sum(axis=2)
-    return [checks._province_net_of(model, np.einsum("ot,otd->od", movers * (TYPE_AGE_CLASS == a), dest))
+    return [checks.expected_net(model, types=TYPE_AGE_CLASS == a)
             for a in range(int(TYPE_AGE_CLASS.max()) + 1)]
 
 

@@ -98,15 +98,19 @@ def simulate(start: int, years: int, constants: list[str], seeds: int, scale: fl
     return stacked.groupby(level=1).mean(), stacked.groupby(level=1).std()
 
 
-def expected_net(model: SmartCityModel, households: bool = False) -> pd.Series:
+def expected_net(model: SmartCityModel, households: bool = False,
+                 types: np.ndarray | None = None) -> pd.Series:
     """Province net migration a year that the model's move and destination probabilities
     give its households now (no draws), persons (``households``: households), by province
     code; with ``leaving_home_moves``, the next year's expected leavers (one person each)
-    moving too, as the start's constants count them."""
+    moving too, as the start's constants count them. ``types`` (T,) bool: only the
+    households of those types (and no leavers)."""
     persons, count = migration.cell_counts(model.households, model.n_munis,
                                            len(model.params.migration.tenure_multiplier))
     move_prob, dest = model.choice_tables()
     movers = ((count if households else persons) * move_prob).sum(axis=2)
+    if types is not None:
+        return _province_net_of(model, np.einsum("ot,otd->od", movers * types, dest))
     if model.params.migration.leaving_home_moves:
         movers = movers + leaver_types(model.households, demography.expected_leavers(
             model.states.demography, model.households, model.params.demography, model.year + 1), model.n_munis)
