@@ -196,6 +196,15 @@ class MigrationParams:
     # reproduce the base period with the first year's expected leavers among the movers.
     # False (the default) keeps the model as matched (docs/validation.md 6.4).
     leaving_home_moves: bool = choice(False, (False, True))
+    # How the start splits each province's base-period net between the head's age
+    # classes. "free" (the default, as matched): the split the age-specific terms give
+    # (beta_capital, beta_rural, wages, jobs, services by age), which no data pin. "even":
+    # constants by age class and destination province, solved with the others, so that
+    # every age class carries its province's net in proportion to its moves across the
+    # province line (in + out): the same migration effectiveness at every age. An
+    # assumption to measure against, not data (docs/validation.md 6.4); needs base-period
+    # constants.
+    age_split: str = choice("free", ("free", "even"))
     # Municipality code -> amenity shift (utility units) added after the start equilibrium:
     # an unexplained, persistent pull (or push) of a place. Empty by default; the
     # ``calibrated_trends`` behaviour estimates it on 2010->2015 (sim/calibrate.py --trends).
@@ -595,7 +604,13 @@ def _start_rules(cfg: SimConfig) -> list[str]:
     from sim.data.base_period import IN_SAMPLE_YEARS
 
     y = cfg.run.start_year
-    if cfg.behaviour.migration.constants == "in_sample" and y not in IN_SAMPLE_YEARS:
+    p = cfg.behaviour.migration
+    if p.age_split != "free" and (p.constants == "equilibrium" or not p.equilibrium_start):
+        return [f"behaviour.migration.age_split={p.age_split}: splits the base period's nets "
+                "between age classes, so needs behaviour.migration.constants=base_period or "
+                f"in_sample with equilibrium_start (got constants={p.constants}, "
+                f"equilibrium_start={p.equilibrium_start})"]
+    if p.constants == "in_sample" and y not in IN_SAMPLE_YEARS:
         return [f"behaviour.migration.constants=in_sample: needs run.start_year in "
                 f"{sorted(IN_SAMPLE_YEARS)} (got {y}); a later start would fit the 2020->2025 "
                 "census change or years not observed, and 2020->2025 is a test, never a target"]

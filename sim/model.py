@@ -214,7 +214,7 @@ class SmartCityModel(ScenarioKeyword, mesa.Model):
         move_prob, dest, _ = migration.choice_tables(
             self.params.migration, self.params.qol.service_weights, self.migration_conditions(),
             self.migration.amenity, self.migration.network, self.world, self.migration.anchors,
-            self.migration.pair,
+            self.migration.pair, self.migration.age_pull,
         )
         return move_prob, dest
 

@@ -18,7 +18,7 @@ Destination utility for household type t = (age class a, income class i)::
                + beta_capital[a] * capital_d + beta_rural[a] * gun_d - distance_decay * log(1 + km_od / 10)
                + same_province * [same province] + stay_local * [d == o]
                + network * log1p(M * share of o's earlier movers who went to d)
-               + amenity_d
+               + amenity_d + age_pull[a, d]
 
 ``amenity_d`` stands for everything about a place that the model does not see (coast,
 schools' reputation, new towns): a destination constant. With ``equilibrium_start`` (the
@@ -30,7 +30,10 @@ default) the constants are solved at the start, in one of two ways (``constants`
   leavers went, through origin-province x destination-province constants ``pair[P_o,
   P_d]`` added to the utility of moves between provinces, at a common level that makes
   as many of all movers cross a province line as KOSIS saw (``leave_share``; without
-  it the behaviour alone decided, and crossed too rarely). Korea's persistent flows
+  it the behaviour alone decided, and crossed too rarely). With ``age_split = "even"``
+  also constants by age class and destination province, ``age_pull[a, d]``, so that
+  every age class carries its province's net in proportion to its moves across the
+  province line (otherwise 0: the age terms alone split the nets). Korea's persistent flows
   (Seoul to Gyeonggi and Incheon, the south-east's losses, Sejong's gains) are thus in
   the start, not thrown away. How that pull carries into the future is
   ``constants_half_life``: 0 holds it; h > 0 moves the constants towards the zero-net
@@ -63,7 +66,7 @@ import numpy as np
 
 from sim.agents.columns import ColumnAgents
 from sim.config import MigrationParams
-from sim.constants import N_DOMAINS, TYPE_AGE_CLASS, TYPE_INCOME_CLASS, WELFARE_PARTS
+from sim.constants import N_AGE_CLASSES, N_DOMAINS, TYPE_AGE_CLASS, TYPE_INCOME_CLASS, WELFARE_PARTS
 from sim.kernels.migration import migrate
 from sim.kernels.parallel import Parallel
 from sim.kernels.sampling import coupled_tables, proposal_tables
@@ -107,6 +110,8 @@ class MigrationState:
             the 2015-2020 pull five years).
         flows_by_age: (P, P, 3) int64 moving persons of the last year by origin province,
             destination province and age class of the head (None before the first year).
+        age_pull: (3, M) the constants by age class of the head and destination (the
+            same across a province) with ``age_split = "even"``; None otherwise.
     """
 
     amenity: np.ndarray
@@ -124,6 +129,7 @@ class MigrationState:
     amenity_eq: np.ndarray | None = None
     base_gap: int = 0
     flows_by_age: np.ndarray | None = None
+    age_pull: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -263,6 +269,7 @@ def destination_logits(
     world: World,
     anchors: Anchors | None = None,
     pair: np.ndarray | None = None,
+    age_pull: np.ndarray | None = None,
 ) -> np.ndarray:
     """(M, T, M) the destination utility ``V[o, t, d]`` of the module docstring (origin,
     household type, destination). Arguments as :func:`choice_tables`."""
@@ -292,6 +299,8 @@ def destination_logits(
         + br[:, None] * gun[None, :]
         + amenity[None, :]
     )  # (T, M)
+    if age_pull is not None:
+        v_dest = v_dest + age_pull[a_idx]
 
     out_total = network.sum(axis=1, keepdims=True)
     share = np.divide(network, out_total, out=np.zeros_like(network), where=out_total > 0)
@@ -315,17 +324,20 @@ def choice_tables(
     world: World,
     anchors: Anchors | None = None,
     pair: np.ndarray | None = None,
+    age_pull: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Move probabilities (M, T, B), destination probabilities (M, T, M) and each origin
     and type's log-sum, the expected maximum utility of the destination choice (M, T).
-    ``pair`` (M, M), if given, adds the province-pair constants of each move.
+    ``pair`` (M, M), if given, adds the province-pair constants of each move;
+    ``age_pull`` (3, M), if given, the constants by age class and destination.
 
     ``service_weights`` (3, 6) are the QoL weights of the domains by age class; ``world``
     gives distances, provinces and the capital region; wages (net of the common trend)
     and services are measured from ``anchors`` (the start's national levels; this
     year's when None, as at the start itself).
     """
-    logits = destination_logits(p, service_weights, c, amenity, network, world, anchors, pair)
+    logits = destination_logits(p, service_weights, c, amenity, network, world, anchors, pair,
+                                age_pull)
     dest, logsum = softmax_logsum(logits)
     return move_probabilities(p, c), dest, logsum
 
@@ -391,12 +403,13 @@ def money_coefficients(p: MigrationParams) -> np.ndarray:
 def welfare_base(
     p: MigrationParams, service_weights: list[list[float]], households: ColumnAgents,
     c: Conditions, world: World, anchors: Anchors, amenity: np.ndarray, network: np.ndarray,
-    pair: np.ndarray | None,
+    pair: np.ndarray | None, age_pull: np.ndarray | None = None,
 ) -> tuple[WelfareBase, np.ndarray]:
     """The start's :class:`WelfareBase` and log-sum (M, T), from the start's conditions
     ``c``, constants, network and households (their incomes set)."""
     m, t = world.n, len(TYPE_AGE_CLASS)
-    logits = destination_logits(p, service_weights, c, amenity, network, world, anchors, pair)
+    logits = destination_logits(p, service_weights, c, amenity, network, world, anchors, pair,
+                                age_pull)
     dest, logsum = softmax_logsum(logits)
     move_tb = move_probabilities(p, c)
     _, households_tb = cell_counts(households, m, move_tb.shape[2])
@@ -494,23 +507,26 @@ def init(
     state.anchors = anchors_now(c, service_weights)
     if p.equilibrium_start:
         base = targets if p.constants != "equilibrium" else None
-        amenity, gamma, state.network = solve_constants(
+        amenity, gamma, by_age, state.network = solve_constants(
             p, service_weights, households, c, world, state.anchors, base, tol=tol,
             max_iter=max_iter, leavers=leavers)
         if gamma is not None:
             state.pair = gamma[base.province_index][:, base.province_index]
+        if by_age is not None:
+            state.age_pull = by_age[:, base.province_index]
         if base is not None and p.constants_half_life > 0:
-            # The zero-net constants (with the province pairs held) the pull decays towards.
-            state.amenity_eq, _, _ = solve_constants(
+            # The zero-net constants (with the province pairs and age constants held) the
+            # pull decays towards.
+            state.amenity_eq, _, _, _ = solve_constants(
                 p, service_weights, households, c, world, state.anchors, None, tol=tol,
-                max_iter=max_iter, pair=state.pair, leavers=leavers)
+                max_iter=max_iter, pair=state.pair, leavers=leavers, age_pull=state.age_pull)
             state.base_gap = base.gap
         state.amenity_base = amenity
         state.amenity_shift = amenity_shift(p, world.codes)
         state.amenity = carried_constants(state, p, 0) + state.amenity_shift
     state.welfare_base, state.logsum0 = welfare_base(
         p, service_weights, households, c, world, state.anchors, state.amenity, state.network,
-        state.pair)
+        state.pair, state.age_pull)
     state.welfare = np.zeros((*state.logsum0.shape, len(WELFARE_PARTS)))
     state.proposal = proposal_tables(state.welfare_base.dest.reshape(-1, m))
     return state
@@ -547,9 +563,11 @@ def solve_constants(
     p: MigrationParams, service_weights, households: ColumnAgents, c: Conditions, world: World,
     anchors: Anchors, targets: MigrationTargets | None, *, tol: float = 1e-4,
     max_iter: int = 500, pair: np.ndarray | None = None, leavers: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Destination constants (M,), province-pair constants (P, P) or None, and the
-    steady-state migrant network (M, M) they imply.
+    age_pull: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray]:
+    """Destination constants (M,), province-pair constants (P, P) or None, constants by
+    age class and destination province (3, P) or None, and the steady-state migrant
+    network (M, M) they imply.
 
     Each round computes the expected flows of the start's households (persons) and moves
     the constants towards the targets: a municipality's constant by half the log of the
@@ -563,7 +581,13 @@ def solve_constants(
     network is the steady state of the round's flows. With
     targets the rounds are mixed by Anderson acceleration (a few dozen rounds instead of
     hundreds). It stops when every log gap is under ``tol`` or after ``max_iter`` rounds.
-    ``pair`` (M, M) holds given province-pair constants fixed. ``leavers`` (M, T):
+    With targets and ``age_split = "even"`` each age class's constant in a destination
+    province moves by half the log gap between the in-migration the class needs for its
+    share of the province's net (the class's moves across the province line, in + out,
+    over all classes') and what it gets, less the province's own gap (the municipal
+    constants meet the total), each province's classes kept at mean 0.
+    ``pair`` (M, M) holds given province-pair constants fixed, ``age_pull`` (3, M) given
+    age constants. ``leavers`` (M, T):
     households of one person who move for certain (adult children leaving home, with
     ``leaving_home_moves``), added to the expected movers of every round.
     """
@@ -575,6 +599,14 @@ def solve_constants(
     want = targets.od_shares if fit_pairs else None
     known = (want > 0) & ~np.eye(n_prov, dtype=bool) if fit_pairs else None
     leave = targets.leave_share if fit_pairs else None
+    fit_ages = targets is not None and p.age_split == "even"
+    if fit_ages:
+        n_age_prov = int(targets.province_index.max()) + 1
+        in_province = np.eye(n_age_prov)[targets.province_index]  # (M, P) indicator
+        province_net = np.bincount(targets.province_index, weights=targets.net,
+                                   minlength=n_age_prov)
+        class_of_type = np.eye(N_AGE_CLASSES)[TYPE_AGE_CLASS]  # (T, 3)
+    n_age = N_AGE_CLASSES * n_age_prov if fit_ages else 0
 
     network = np.zeros((m, m))
     # With targets the network's row shares (what the choice sees of it) are part of the
@@ -583,25 +615,28 @@ def solve_constants(
     # constants then met the targets only with a network they do not build (a 2010 start
     # missed KOSIS's province nets by up to 8 % at network 0.95).
     joint = targets is not None
-    n_const = m + n_prov * n_prov
+    n_const = m + n_prov * n_prov + n_age
 
     def unpack(x: np.ndarray):
         amenity = x[:m]
-        gamma = x[m:n_const].reshape(n_prov, n_prov) if fit_pairs else None
-        return amenity, gamma
+        gamma = x[m:m + n_prov * n_prov].reshape(n_prov, n_prov) if fit_pairs else None
+        by_age = (x[m + n_prov * n_prov:n_const].reshape(N_AGE_CLASSES, n_age_prov)
+                  if fit_ages else None)
+        return amenity, gamma, by_age
 
     def round_(x: np.ndarray) -> tuple[np.ndarray, float]:
         """One balancing round from ``x`` (the constants, and with targets the network's
         row shares; without, the network of the round before is the round's): the next
         ``x`` and the largest gap (log flows, or utility for the network)."""
         nonlocal network
-        amenity, gamma = unpack(x)
+        amenity, gamma, by_age = unpack(x)
         here = pair
         if gamma is not None:
             here = gamma[targets.province_index][:, targets.province_index]
+        ages = by_age[:, targets.province_index] if by_age is not None else age_pull
         seen = np.maximum(x[n_const:].reshape(m, m), 0.0) if joint else network
         move_prob, dest, _ = choice_tables(p, service_weights, c, amenity, seen, world,
-                                           anchors, here)
+                                           anchors, here, ages)
         movers = (persons * move_prob).sum(axis=2)  # (M, T) expected moving persons
         moving_households = (households_tb * move_prob).sum(axis=2)
         if leavers is not None:  # one person each, all moving
@@ -647,6 +682,13 @@ def solve_constants(
                 worst = max(worst, abs(level_gap))
                 step = step + np.where(known, 0.5 * level_gap, 0.0)
             parts.append(np.where(known, gamma + step, 0.0).ravel())
+        if by_age is not None:
+            age_gap, age_worst = _age_split_gap(movers, dest, class_of_type, in_province,
+                                                province_net)
+            worst = max(worst, age_worst)
+            nxt = by_age + 0.5 * np.clip(age_gap, -MAX_GAP, MAX_GAP)
+            nxt = np.clip(nxt - nxt.mean(axis=0, keepdims=True), -MAX_CONSTANT, MAX_CONSTANT)
+            parts.append(nxt.ravel())
         if joint:
             out_total = network.sum(axis=1, keepdims=True)
             share = np.divide(network, out_total, out=np.zeros_like(network), where=out_total > 0)
@@ -665,8 +707,35 @@ def solve_constants(
             x = nxt
     else:
         x = _anderson(round_, x, tol, max_iter)
-    amenity, gamma = unpack(x)
-    return amenity.copy(), None if gamma is None else gamma.copy(), network
+    amenity, gamma, by_age = unpack(x)
+    return (amenity.copy(), None if gamma is None else gamma.copy(),
+            None if by_age is None else by_age.copy(), network)
+
+
+def _age_split_gap(movers: np.ndarray, dest: np.ndarray, class_of_type: np.ndarray,
+                   in_province: np.ndarray, province_net: np.ndarray) -> tuple[np.ndarray, float]:
+    """(3, P) how far each age class's in-migration to each province is from what an even
+    split of the province's net needs, in logs and less the province's own gap (the
+    municipal constants meet the total); and the largest such gap.
+
+    An even split gives age class a of province k the net ``net_k * gross_ak / gross_k``,
+    where gross counts the class's moving persons across k's line both ways: the same
+    migration effectiveness (net over gross) at every age. ``movers`` (M, T) expected
+    moving persons, ``dest`` (M, T, M) their destination probabilities, ``class_of_type``
+    (T, 3) and ``in_province`` (M, P) indicators, ``province_net`` (P,) the target nets."""
+    flows = np.einsum("ot,otd,ta->aod", movers, dest, class_of_type)  # (3, M, M)
+    by_province = np.einsum("mp,amn,nq->apq", in_province, flows, in_province, optimize=True)
+    within = np.einsum("app->ap", by_province)
+    out = by_province.sum(axis=2) - within
+    inflow = by_province.sum(axis=1) - within
+    gross = out + inflow
+    share = gross / np.maximum(gross.sum(axis=0, keepdims=True), 1e-12)
+    floor = 1e-3 * np.maximum(out, 1e-9)
+    needed = np.maximum(out + province_net[None, :] * share, floor)
+    total_needed = np.maximum(out.sum(axis=0) + province_net, floor.sum(axis=0))
+    gap = (np.log(needed / np.maximum(inflow, 1e-12))
+           - np.log(total_needed / np.maximum(inflow.sum(axis=0), 1e-12))[None, :])
+    return gap, float(np.max(np.abs(gap)))
 
 
 #: Largest log gap one balancing round acts on, and the largest constant (utility): a
@@ -766,7 +835,7 @@ def step(state: MigrationState, households: ColumnAgents, inputs: Inputs,
                          + state.amenity_shift * 0.5 ** (years_elapsed / half_life))
     hh = households
     move_prob, dest, _ = choice_tables(p, service_weights, c, state.amenity, state.network,
-                                       world, state.anchors, state.pair)
+                                       world, state.anchors, state.pair, state.age_pull)
     state.welfare = welfare_utility(p, service_weights, c, state.anchors, state.welfare_base)
     m, t, _ = dest.shape
     tables = coupled_tables(dest.reshape(m * t, m), state.proposal)
