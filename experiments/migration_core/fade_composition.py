@@ -23,7 +23,8 @@ Arms (``fade_parts.py``'s overrides, and demography switched off on top):
   county terms by age class (``beta_capital``, ``beta_rural`` at 0): every age then
   shares the constants' pull, and the start's flows by age come from who moves, not
   from age-specific pulls the base period's totals cannot pin;
-* ``age_split_even``, ``constants_only_age_split_even``: with ``migration.age_split =
+* ``age_split_even``, ``constants_only_age_split_even``,
+  ``constants_only_no_demography_age_split_even``: with ``migration.age_split =
   even`` (constants by age class and destination province so that every age class
   carries its province's net in proportion to its moves across the line);
 * ``constants_only_settled_newcomers``: the households formed in the year (adult
@@ -98,6 +99,9 @@ ARMS = {
     "age_split_even": {"migration": {"age_split": "even"}},
     "constants_only_age_split_even": {
         "migration": {**_CONSTANTS_ONLY["migration"], "age_split": "even"}},
+    "constants_only_no_demography_age_split_even": {
+        "migration": {**_CONSTANTS_ONLY["migration"], "age_split": "even"},
+        "demography": _NO_DEMOGRAPHY},
 }
 #: Arms that also swap something in for the run: the years at the home that the year's
 #: new households start with.
