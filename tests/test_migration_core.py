@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from sim import schedule, start
 from sim.config import ConfigError, make_config
+from sim.constants import TYPE_AGE_CLASS
 from sim.data import flows as kosis
 from sim.data.base_period import base_period, method_correction
 from sim.model import SmartCityModel
@@ -83,6 +84,57 @@ def test_the_start_reproduces_the_base_periods_province_flows(korea_2015, leavin
     moving = expected_flows(m, within=True).sum() * m.scale
     assert between.sum() / moving == pytest.approx(base.leave_share, rel=2e-3)
     assert 0.3 < base.leave_share < 0.35
+
+
+def province_nets_by_age_class(model: SmartCityModel) -> tuple[np.ndarray, np.ndarray]:
+    """(3, P) expected net migration from other provinces and moves across the province
+    line (in + out) of the start, persons, by the head's age class."""
+    persons, _ = migration.cell_counts(model.households, model.n_munis,
+                                       len(model.params.migration.tenure_multiplier))
+    move_prob, dest = model.choice_tables()
+    movers = (persons * move_prob).sum(axis=2)
+    nets, gross = [], []
+    for a in range(3):
+        flows = np.einsum("ot,otd->od", movers * (TYPE_AGE_CLASS == a), dest)
+        between = migration.province_flows(flows, model.world.province_index,
+                                           len(model.world.province_codes)) * model.scale
+        np.fill_diagonal(between, 0.0)
+        nets.append(between.sum(axis=0) - between.sum(axis=1))
+        gross.append(between.sum(axis=0) + between.sum(axis=1))
+    return np.array(nets), np.array(gross)
+
+
+def test_an_even_age_split_gives_each_age_class_its_share_of_the_province_net(korea_2015) -> None:
+    """``age_split=even``: every age class of the head carries its province's net in
+    proportion to its moves across the province line, and the province nets and where
+    each province's leavers go still meet KOSIS. The free split (the default) is far from
+    even, so the check can tell the two apart."""
+    even = SmartCityModel(make_config(["region=korea", "run.start_year=2015", "run.scale=200",
+                                       "run.years=1", "behaviour.migration.age_split=even",
+                                       *QUIET]))
+    assert even.migration.age_pull is not None and korea_2015.migration.age_pull is None
+    codes = even.world.province_codes
+    observed = kosis.net_migration().reindex(columns=codes).loc[2011:2015].fillna(0).mean()
+    tolerance = 0.003 * np.abs(observed).max()
+    results = {}
+    for name, model in (("even", even), ("free", korea_2015)):
+        nets, gross = province_nets_by_age_class(model)
+        np.testing.assert_allclose(nets.sum(axis=0), observed.to_numpy(), rtol=0, atol=tolerance)
+        results[name] = np.abs(nets - nets.sum(axis=0) * gross / gross.sum(axis=0)).max()
+    assert results["even"] < tolerance
+    assert results["free"] > 20 * tolerance  # e.g. Seoul gains young heads, loses the 40-64
+    between = migration.province_flows(expected_flows(even), even.world.province_index,
+                                       len(codes)) * even.scale
+    np.fill_diagonal(between, 0.0)
+    want = base_period(even.region.table, 2015, True).od_shares
+    share = between / between.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(share[want > 0], want[want > 0], rtol=2e-3)
+
+
+def test_an_age_split_needs_base_period_constants() -> None:
+    with pytest.raises(ConfigError, match="behaviour.migration.age_split=even"):
+        make_config(["behaviour.migration.age_split=even",
+                     "behaviour.migration.constants=equilibrium", *QUIET])
 
 
 def test_the_leave_share_counts_every_move_of_the_years_asked() -> None:

@@ -50,7 +50,8 @@ as it was at the start: the movers' municipalities (``movers_back``), the househ
 (``tenure_redrawn``: drawn again as the start draws them), and movers and types together.
 
 Writes ``expected_by_year.csv``, ``first_year_parts.csv`` and ``expected_by_year.png``
-into ``--out`` (default ``docs/img/migration_core/fade_composition``).
+(and with ``--by-age ARM...`` ``expected_by_age.png``: the flows by age class of those
+arms) into ``--out`` (default ``docs/img/migration_core/fade_composition``).
 """
 
 from __future__ import annotations
@@ -243,12 +244,14 @@ def figure(table: pd.DataFrame, observed: pd.DataFrame, path: Path) -> None:
     expected = (table[table["kind"] == "expected"]
                 .groupby(["arm", "province_code", "year"])["value"].mean() / 1e3)
     fig, axes = plt.subplots(1, len(SHOWN), figsize=(3.2 * len(SHOWN), 4.0), sharex=True)
-    colours = dict(zip(ARMS, plt.get_cmap("tab10").colors, strict=False))
+    present = [a for a in ARMS if a in expected.index.get_level_values(0)]
+    palette = plt.get_cmap("tab10").colors
+    colours = {arm: palette[i % len(palette)] for i, arm in enumerate(present)}
     for ax, (code, name) in zip(axes, SHOWN.items(), strict=True):
         kosis_years = observed[code] / 1e3
         ax.plot(kosis_years.index, kosis_years.values, "o", color="black", ms=4, label="KOSIS, each year")
         ax.axhline(kosis_years.mean(), color="black", lw=1, ls="--", label="KOSIS 2011-15 mean")
-        for arm in [a for a in ARMS if a in expected.index.get_level_values(0)]:
+        for arm in present:
             series = expected.loc[(arm, code)]
             ax.plot(series.index, series.values, color=colours[arm], lw=1.6, label=arm.replace("_", " "))
         ax.axhline(0, color="grey", lw=0.5)
@@ -264,6 +267,38 @@ def figure(table: pd.DataFrame, observed: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
+def figure_by_age(table: pd.DataFrame, arms: list[str], path: Path) -> None:
+    """The expected net of each age class of the head by year, one row of panels per arm:
+    which ages' flows fade, and whether they fade when no age's flow opposes another's."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    kinds = {"expected_age_class_0": ("heads 20-39", "tab:blue"),
+             "expected_age_class_1": ("heads 40-64", "tab:orange"),
+             "expected_age_class_2": ("heads 65+", "tab:green"),
+             "expected": ("all", "black")}
+    mean = table.groupby(["arm", "kind", "province_code", "year"])["value"].mean() / 1e3
+    fig, axes = plt.subplots(len(arms), len(SHOWN), figsize=(3.2 * len(SHOWN), 2.8 * len(arms)),
+                             sharex=True, squeeze=False)
+    for row, arm in zip(axes, arms, strict=True):
+        for ax, (code, name) in zip(row, SHOWN.items(), strict=True):
+            for kind, (label, colour) in kinds.items():
+                series = mean.loc[(arm, kind, code)]
+                ax.plot(series.index, series.values, color=colour, lw=1.6 if kind != "expected" else 2.2,
+                        label=label)
+            ax.axhline(0, color="grey", lw=0.5)
+            ax.set_title(f"{name}\n{arm.replace('_', ' ')}", fontsize=9)
+        row[0].set_ylabel("expected net, thousand a year")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.suptitle("The expected flows by the head's age class (the in-sample 2010 start, the default "
+                 "behaviour)", fontsize=10)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sample", type=Path, default=ROOT / "configs" / "behaviour" / "posterior_screened.csv")
@@ -272,14 +307,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=float, default=5.0)
     ap.add_argument("--arms", nargs="*", choices=list(ARMS), default=list(ARMS))
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "fade_composition")
+    ap.add_argument("--figures-only", action="store_true",
+                    help="redraw the figures from --out's expected_by_year.csv (no runs)")
+    ap.add_argument("--by-age", nargs="*", choices=list(ARMS), default=[],
+                    help="also draw expected_by_age.png for these arms")
     args = ap.parse_args(argv)
+    observed = kosis.net_migration().loc[2011:2015].fillna(0)
+    if args.figures_only:
+        table = pd.read_csv(args.out / "expected_by_year.csv")
+        figure(table, observed, args.out / "expected_by_year.png")
+        if args.by_age:
+            figure_by_age(table, args.by_age, args.out / "expected_by_age.png")
+        return 0
     sets = pd.read_csv(args.sample)
     rows = sets[sets["rank"] == args.rank]
     if rows.empty:
         ap.error(f"--rank {args.rank}: no such rank in {args.sample}")
     row = rows.iloc[0]
     args.out.mkdir(parents=True, exist_ok=True)
-    observed = kosis.net_migration().loc[2011:2015].fillna(0)
 
     records: list[dict] = []
     for arm in args.arms:
@@ -291,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     parts = pd.DataFrame([r for seed in range(args.seeds) for r in first_year_parts(row, seed, args.scale)])
     parts.to_csv(args.out / "first_year_parts.csv", index=False)
     figure(table, observed, args.out / "expected_by_year.png")
+    if args.by_age:
+        figure_by_age(table, args.by_age, args.out / "expected_by_age.png")
 
     shown = list(SHOWN)
     expected = table[table["kind"] == "expected"].pivot_table(
