@@ -348,6 +348,25 @@ def test_the_capital_regions_net_by_age_counts_only_moves_across_its_border() ->
     assert net.loc[(2027, "65_plus")] == 2.0
 
 
+@given(keep=st.floats(-2.0, 2.0), nets=st.lists(st.floats(-2e5, 2e5).filter(lambda x: abs(x) > 1),
+                                                min_size=2, max_size=17))
+def test_the_pooled_persistence_slope_recovers_a_common_share_kept(keep, nets) -> None:
+    """persistence.py (docs/validation.md, "How fast Korea's own flows fade"): nets that
+    all keep the same share of themselves give that share, and a province missing in one
+    of the two years drops out instead of counting as zero."""
+    import pandas as pd
+
+    slope = _checks("persistence").pooled_slope
+    before = pd.Series(nets, dtype=float)
+    after = before * keep
+    assert slope(before, after) == pytest.approx(keep, abs=1e-9)
+    after_missing = after.copy()
+    after_missing.iloc[0] = np.nan
+    before_moved = before.copy()
+    before_moved.iloc[0] = before.iloc[0] * 10  # would bias the slope if it counted
+    assert slope(before_moved, after_missing) == pytest.approx(keep, abs=1e-9)
+
+
 @given(observed=st.floats(-6e5, 6e5).filter(lambda x: abs(x) > 100),
        rel=st.floats(-3.0, 3.0), sd=st.floats(0.0, 1e5), seeds=st.integers(2, 64))
 def test_a_verdict_in_expectation_agrees_with_the_single_run_bar_where_it_is_decided(observed, rel, sd, seeds):
