@@ -18,6 +18,13 @@ flows; 0.5 halves them.
 
 Writes ``persistence.csv`` (source, arm, from year, horizon, slope) and
 ``persistence.png`` into ``--out`` (default ``docs/img/migration_core/persistence``).
+
+With ``--study-sets`` (``sample_fade.py --study-baseline``'s ``sample_fade_2025.csv``,
+Seoul's net each year of the 2025 start's baseline, one row per set) also
+``seoul_net_kept.csv``: how much of Seoul's net each set keeps (its mean over the last
+three years over that of the first three), for ``experiments/brief_claims/by_behaviour.py
+docs/study seoul_net_kept --values ...``: do the study's verdicts go with how fast its
+worlds' flows fade?
 """
 
 from __future__ import annotations
@@ -48,6 +55,18 @@ def slopes(nets: pd.DataFrame, source: str, arm: str) -> list[dict]:
     return [{"source": source, "arm": arm, "year": t, "horizon": h,
              "slope": pooled_slope(nets.loc[t], nets.loc[t + h])}
             for h in HORIZONS for t in years if t + h in nets.index]
+
+
+def seoul_net_kept(baseline: pd.DataFrame, years: int = 3) -> pd.DataFrame:
+    """(rank, seoul_net_kept): each set's mean Seoul net of the last ``years`` years over
+    that of the first ``years`` (``seoul_<year>`` columns; rank 0, the default point
+    repeated, is left out)."""
+    columns = sorted(c for c in baseline.columns if c.startswith("seoul_"))
+    if len(columns) < 2 * years:
+        raise ValueError(f"need at least {2 * years} years of seoul_<year> columns, got {columns}")
+    sets = baseline[baseline["rank"] > 0]
+    kept = sets[columns[-years:]].mean(axis=1) / sets[columns[:years]].mean(axis=1)
+    return pd.DataFrame({"rank": sets["rank"].astype(int), "seoul_net_kept": kept.round(4)})
 
 
 def figure(table: pd.DataFrame, path: Path) -> None:
@@ -87,7 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--arms", nargs="*", default=["as_matched", "constants_only"],
                     help="the arms of the model tables to compare")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "persistence")
+    ap.add_argument("--study-sets", type=Path, default=None,
+                    help="sample_fade.py --study-baseline's sample_fade_2025.csv")
     args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.study_sets is not None:
+        kept = seoul_net_kept(pd.read_csv(args.study_sets))
+        kept.to_csv(args.out / "seoul_net_kept.csv", index=False)
+        print(kept.describe().round(3).to_string())
     rows = slopes(kosis.net_migration(), "KOSIS", "observed")
     for path in args.model:
         table = pd.read_csv(path)
@@ -97,7 +123,6 @@ def main(argv: list[str] | None = None) -> int:
         for arm in [a for a in args.arms if a in expected.index.get_level_values(0)]:
             rows += slopes(expected.loc[arm], "model", arm)
     table = pd.DataFrame(rows)
-    args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "persistence.csv", index=False)
     figure(table, args.out / "persistence.png")
     summary = table.groupby(["source", "arm", "horizon"])["slope"].describe()[
