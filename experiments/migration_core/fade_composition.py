@@ -51,7 +51,8 @@ as it was at the start: the movers' municipalities (``movers_back``), the househ
 
 Writes ``expected_by_year.csv``, ``first_year_parts.csv`` and ``expected_by_year.png``
 (and with ``--by-age ARM...`` ``expected_by_age.png``: the flows by age class of those
-arms) into ``--out`` (default ``docs/img/migration_core/fade_composition``).
+arms) into ``--out``. ``--with behaviour.KEY=VALUE ... --name NAME`` adds an arm of
+one's own (e.g. a stronger migrant network) after ``--arms`` (default ``docs/img/migration_core/fade_composition``).
 """
 
 from __future__ import annotations
@@ -299,6 +300,17 @@ def figure_by_age(table: pd.DataFrame, arms: list[str], path: Path) -> None:
     plt.close(fig)
 
 
+def behaviour_overrides(overrides: list[str]) -> dict:
+    """Hydra-style ``behaviour.x.y=value`` overrides as the nested behaviour dict an arm
+    holds (``derive(cfg, {"behaviour": ...})``)."""
+    from omegaconf import OmegaConf
+
+    bad = [o for o in overrides if not o.startswith("behaviour.")]
+    if bad:
+        raise SystemExit(f"--with {bad}: only behaviour.* settings make an arm")
+    return OmegaConf.to_container(OmegaConf.from_dotlist(list(overrides)))["behaviour"]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sample", type=Path, default=ROOT / "configs" / "behaviour" / "posterior_screened.csv")
@@ -309,9 +321,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "fade_composition")
     ap.add_argument("--figures-only", action="store_true",
                     help="redraw the figures from --out's expected_by_year.csv (no runs)")
-    ap.add_argument("--by-age", nargs="*", choices=list(ARMS), default=[],
+    ap.add_argument("--by-age", nargs="*", default=[],
                     help="also draw expected_by_age.png for these arms")
+    ap.add_argument("--with", dest="overrides", nargs="*", default=[],
+                    help="behaviour overrides (behaviour.migration.network=1.0 ...) making one "
+                         "more arm, named --name, run after --arms")
+    ap.add_argument("--name", default="with", help="the name of the --with arm")
     args = ap.parse_args(argv)
+    if args.overrides:
+        ARMS[args.name] = behaviour_overrides(args.overrides)
+        args.arms = [*args.arms, args.name]
+    unknown = sorted(set(args.by_age) - set(ARMS))
+    if unknown:
+        ap.error(f"--by-age {unknown}: no such arm; choose from {sorted(ARMS)}")
     observed = kosis.net_migration().loc[2011:2015].fillna(0)
     if args.figures_only:
         table = pd.read_csv(args.out / "expected_by_year.csv")
