@@ -367,6 +367,22 @@ def test_the_pooled_persistence_slope_recovers_a_common_share_kept(keep, nets) -
     assert slope(before_moved, after_missing) == pytest.approx(keep, abs=1e-9)
 
 
+def test_a_pairs_net_gain_is_in_from_the_partner_less_out_to_it() -> None:
+    """pair_fade.py (docs/validation.md, "The three misses, pair by pair"): column = the
+    province, row = the partner; the table is antisymmetric and its columns sum to each
+    province's net from all others."""
+    import pandas as pd
+
+    flows = pd.DataFrame([[0, 5, 1], [2, 0, 0], [4, 3, 0]], index=[11, 21, 38],
+                         columns=[11, 21, 38], dtype=float)
+    gain = _checks("pair_fade").net_gain(flows)
+    assert gain.loc[21, 38] == 0 - 3  # Gyeongnam gets nothing from Busan and sends it 3
+    assert gain.loc[11, 38] == 1 - 4
+    np.testing.assert_array_equal(gain.to_numpy(), -gain.T.to_numpy())
+    np.testing.assert_array_equal(gain.sum(axis=0).to_numpy(),
+                                  flows.sum(axis=0).to_numpy() - flows.sum(axis=1).to_numpy())
+
+
 @given(observed=st.floats(-6e5, 6e5).filter(lambda x: abs(x) > 100),
        rel=st.floats(-3.0, 3.0), sd=st.floats(0.0, 1e5), seeds=st.integers(2, 64))
 def test_a_verdict_in_expectation_agrees_with_the_single_run_bar_where_it_is_decided(observed, rel, sd, seeds):
