@@ -259,11 +259,18 @@ def figure(table: pd.DataFrame, observed: pd.DataFrame, path: Path) -> None:
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("year")
     axes[0].set_ylabel("net migration from other provinces\n(thousand people a year, expected)")
-    handles, labels = axes[0].get_legend_handles_labels()
+    _finish(fig, axes[0], "A start fitted on 2011-2015 drifts away from it: the expected flows by "
+            "year (the in-sample 2010 start, the default behaviour)", 0.08, path)
+
+
+def _finish(fig, first_axis, title: str, bottom: float, path: Path) -> None:
+    """One legend under the panels (the first panel's lines), the title, and the file."""
+    import matplotlib.pyplot as plt
+
+    handles, labels = first_axis.get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
-    fig.suptitle("A start fitted on 2011-2015 drifts away from it: the expected flows by year "
-                 "(the in-sample 2010 start, the default behaviour)", fontsize=10)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, bottom, 1, 1))
     fig.savefig(path, dpi=130)
     plt.close(fig)
 
@@ -291,13 +298,8 @@ def figure_by_age(table: pd.DataFrame, arms: list[str], path: Path) -> None:
             ax.axhline(0, color="grey", lw=0.5)
             ax.set_title(f"{name}\n{arm.replace('_', ' ')}", fontsize=9)
         row[0].set_ylabel("expected net, thousand a year")
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
-    fig.suptitle("The expected flows by the head's age class (the in-sample 2010 start, the default "
-                 "behaviour)", fontsize=10)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    _finish(fig, axes[0][0], "The expected flows by the head's age class (the in-sample 2010 start, "
+            "the default behaviour)", 0.05, path)
 
 
 def behaviour_overrides(overrides: list[str]) -> dict:
