@@ -27,26 +27,11 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fade_composition  # noqa: E402  (this folder's)
+import run as checks  # noqa: E402  (this folder's run.py)
 
 from sim.data import flows as kosis  # noqa: E402
-from sim.model import SmartCityModel  # noqa: E402
-from sim.processes import migration  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def expected_pair_flows(model: SmartCityModel) -> pd.DataFrame:
-    """(P, P) expected moving persons a year from origin province (rows) to destination
-    province (columns), the diagonal zero: what the model's probabilities give its
-    households now."""
-    persons, _ = migration.cell_counts(model.households, model.n_munis,
-                                       len(model.params.migration.tenure_multiplier))
-    move_prob, dest = model.choice_tables()
-    flows = np.einsum("ot,otd->od", (persons * move_prob).sum(axis=2), dest)
-    codes = model.world.province_codes
-    between = migration.province_flows(flows, model.world.province_index, len(codes)) * model.scale
-    np.fill_diagonal(between, 0.0)
-    return pd.DataFrame(between, index=codes, columns=codes)
 
 
 def net_gain(flows: pd.DataFrame) -> pd.DataFrame:
@@ -85,9 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     start, after = [], []
     for seed in range(args.seeds):
         model = fade_composition._model(rows.iloc[0], args.arm, seed, args.scale)
-        start.append(net_gain(expected_pair_flows(model)))
+        start.append(net_gain(checks.province_pairs(model, checks.expected_flows(model))))
         model.run(5)
-        after.append(net_gain(expected_pair_flows(model)))
+        after.append(net_gain(checks.province_pairs(model, checks.expected_flows(model))))
     start_mean = sum(start) / len(start) / 1e3
     after_mean = sum(after) / len(after) / 1e3
     observed = observed_pair_gain(range(2011, 2016))

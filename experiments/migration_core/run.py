@@ -98,23 +98,30 @@ def simulate(start: int, years: int, constants: list[str], seeds: int, scale: fl
     return stacked.groupby(level=1).mean(), stacked.groupby(level=1).std()
 
 
-def expected_net(model: SmartCityModel, households: bool = False,
-                 types: np.ndarray | None = None) -> pd.Series:
-    """Province net migration a year that the model's move and destination probabilities
-    give its households now (no draws), persons (``households``: households), by province
-    code; with ``leaving_home_moves``, the next year's expected leavers (one person each)
-    moving too, as the start's constants count them. ``types`` (T,) bool: only the
-    households of those types (and no leavers)."""
+def expected_flows(model: SmartCityModel, households: bool = False,
+                   types: np.ndarray | None = None) -> np.ndarray:
+    """(M, M) moves a year, origin x destination municipality (agent units), that the
+    model's move and destination probabilities give its households now (no draws),
+    persons (``households``: households); with ``leaving_home_moves``, the next year's
+    expected leavers (one person each) moving too, as the start's constants count them.
+    ``types`` (T,) bool: only the households of those types (and no leavers)."""
     persons, count = migration.cell_counts(model.households, model.n_munis,
                                            len(model.params.migration.tenure_multiplier))
     move_prob, dest = model.choice_tables()
     movers = ((count if households else persons) * move_prob).sum(axis=2)
     if types is not None:
-        return _province_net_of(model, np.einsum("ot,otd->od", movers * types, dest))
+        return np.einsum("ot,otd->od", movers * types, dest)
     if model.params.migration.leaving_home_moves:
         movers = movers + leaver_types(model.households, demography.expected_leavers(
             model.states.demography, model.households, model.params.demography, model.year + 1), model.n_munis)
-    return _province_net_of(model, np.einsum("ot,otd->od", movers, dest))
+    return np.einsum("ot,otd->od", movers, dest)
+
+
+def expected_net(model: SmartCityModel, households: bool = False,
+                 types: np.ndarray | None = None) -> pd.Series:
+    """Province net migration a year of :func:`expected_flows` (same arguments), persons
+    (``households``: households), by province code."""
+    return _province_net_of(model, expected_flows(model, households, types))
 
 
 def last_year_net(model: SmartCityModel) -> pd.Series:
@@ -123,12 +130,19 @@ def last_year_net(model: SmartCityModel) -> pd.Series:
     return _province_net_of(model, model.states.migration.flows_persons.astype(float))
 
 
-def _province_net_of(model: SmartCityModel, flows: np.ndarray) -> pd.Series:
-    """Municipal flows (M, M, agent units) -> net migration from other provinces, persons."""
+def province_pairs(model: SmartCityModel, flows: np.ndarray) -> pd.DataFrame:
+    """Municipal flows (M, M, agent units) -> (P, P) persons between provinces, origin
+    (rows) x destination (columns) by province code, moves within a province left out."""
     codes = model.world.province_codes
     between = migration.province_flows(flows, model.world.province_index, len(codes)) * model.scale
     np.fill_diagonal(between, 0.0)
-    return pd.Series(between.sum(axis=0) - between.sum(axis=1), index=codes)
+    return pd.DataFrame(between, index=codes, columns=codes)
+
+
+def _province_net_of(model: SmartCityModel, flows: np.ndarray) -> pd.Series:
+    """Municipal flows (M, M, agent units) -> net migration from other provinces, persons."""
+    between = province_pairs(model, flows)
+    return between.sum(axis=0) - between.sum(axis=1)
 
 
 def fit_check(constants: list[str], seeds: int, scale: float) -> dict[str, tuple[pd.Series, pd.Series]]:
