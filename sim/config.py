@@ -205,6 +205,13 @@ class MigrationParams:
     # assumption to measure against, not data (docs/validation.md 6.4); needs base-period
     # constants.
     age_split: str = choice("free", ("free", "even"))
+    # What a destination's size term (beta_size) counts: "dwellings" (the default, as
+    # matched: the stock of homes, which grows with the census's building pipeline and
+    # never shrinks) or "occupied" (dwellings less the empty ones: the homes households
+    # live in, which grow and shrink with the model's own households). With "occupied" a
+    # place's pull grows as people move in, as the mass of a gravity model of migration
+    # does; an option to measure the flows' persistence against (docs/validation.md 6.4).
+    size_of: str = choice("dwellings", ("dwellings", "occupied"))
     # Municipality code -> amenity shift (utility units) added after the start equilibrium:
     # an unexplained, persistent pull (or push) of a place. Empty by default; the
     # ``calibrated_trends`` behaviour estimates it on 2010->2015 (sim/calibrate.py --trends).

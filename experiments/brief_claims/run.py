@@ -70,6 +70,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--posterior", type=Path, default=None,
                    help="draw each world's behaviour from this sample of accepted sets "
                    "(default: the space file's `posterior`)")
+    p.add_argument("--behaviour-value", dest="behaviour_values", action="append", default=[],
+                   metavar="GROUP.KEY=VALUE",
+                   help="set one behaviour value in every world's drawn set (e.g. "
+                   "migration.beta_size=1.0): the same worlds with one assumption changed "
+                   "(a sensitivity; repeatable). A Hydra override cannot do it: the drawn set "
+                   "is laid on after the overrides")
     p.add_argument("--replicates", type=int, default=None,
                    help="seeds per world (default: the design's `replicates`)")
     p.add_argument("--mid-year", type=int, default=None,
@@ -148,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         space.check_against_config(sp, base)
         space.check_design(d, base)
         years = outcome_years(base, args.mid_year)
+        fixed_values = space.parse_behaviour_values(args.behaviour_values, base)
         plan = space.design(sp, n_worlds, replicates=d.replicates)
     except (space.StudyConfigError, design.DesignError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -170,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     tasks = []
     for _, row in plan.iterrows():
         point = space.world_point(row, sp)
-        values = space.world_values(row, sp)
+        values = space.with_behaviour_values(space.world_values(row, sp), fixed_values)
         seeds = tuple(int(s) for s in str(row["seeds"]).split())
         key = space.world_key(point, values, base, [label for label, _ in runs], seeds, years)
         tasks.append(worlds.WorldTask(int(row["world"]), seeds, tuple(space.overrides(point, sp)),

@@ -242,6 +242,41 @@ def world_values(row: pd.Series, space: Space) -> dict[str, Any] | None:
     return {"behaviour": behaviour_of(table.iloc[int(row["posterior_row"])])}
 
 
+def parse_behaviour_values(items: Sequence[str], base: Sequence[str] = ()) -> dict[str, Any]:
+    """``GROUP.KEY=VALUE`` items (``migration.beta_size=1.0``) as a nested behaviour
+    dict, checked against the schema: a misspelt key or a bad value is a
+    :class:`StudyConfigError` that names it."""
+    from omegaconf import OmegaConf
+
+    from sim.config import ConfigError, make_config
+
+    bad = [i for i in items if "=" not in i or i.startswith(("behaviour.", "-"))]
+    if bad:
+        raise StudyConfigError(f"--behaviour-value {bad}: give GROUP.KEY=VALUE, e.g. "
+                               "migration.beta_size=1.0 (without 'behaviour.')")
+    if not items:
+        return {}
+    nested = OmegaConf.to_container(OmegaConf.from_dotlist(list(items)))
+    try:
+        make_config([*base], {"behaviour": nested})
+    except ConfigError as err:
+        raise StudyConfigError(f"--behaviour-value {list(items)}: {err}") from err
+    return nested
+
+
+def with_behaviour_values(values: dict[str, Any] | None, fixed: dict[str, Any]) -> dict[str, Any] | None:
+    """A world's nested values with the ``fixed`` behaviour values laid over its drawn
+    set (the worlds' other values unchanged)."""
+    if not fixed:
+        return values
+    out = {**(values or {})}
+    behaviour = {group: dict(v) for group, v in out.get("behaviour", {}).items()}
+    for group, items in fixed.items():
+        behaviour[group] = {**behaviour.get(group, {}), **items}
+    out["behaviour"] = behaviour
+    return out
+
+
 def world_point(row: pd.Series, space: Space) -> dict[str, float]:
     """A world's parameter values by dotted key."""
     return {p.key: float(row[p.key]) for p in space.params}

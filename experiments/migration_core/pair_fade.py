@@ -60,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--scale", type=float, default=5.0)
     ap.add_argument("--arm", default="as_matched", choices=list(fade_composition.ARMS))
+    ap.add_argument("--with", dest="overrides", nargs="*", default=[],
+                    help="behaviour.KEY=VALUE settings for the arm (e.g. behaviour.migration.beta_size=1.0)")
     ap.add_argument("--provinces", type=int, nargs="*", default=[32, 37, 38])
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "persistence")
     args = ap.parse_args(argv)
@@ -67,9 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = sets[sets["rank"] == args.rank]
     if rows.empty:
         ap.error(f"--rank {args.rank}: no such rank in {args.sample}")
+    arm = args.arm
+    if args.overrides:
+        arm = f"{args.arm}_with"
+        fade_composition.ARMS[arm] = {**(fade_composition.ARMS[args.arm] or {}),
+                                      **fade_composition.behaviour_overrides(args.overrides)}
     start, after = [], []
     for seed in range(args.seeds):
-        model = fade_composition._model(rows.iloc[0], args.arm, seed, args.scale)
+        model = fade_composition._model(rows.iloc[0], arm, seed, args.scale)
         start.append(net_gain(checks.province_pairs(model, checks.expected_flows(model))))
         model.run(5)
         after.append(net_gain(checks.province_pairs(model, checks.expected_flows(model))))

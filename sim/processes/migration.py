@@ -280,7 +280,8 @@ def destination_logits(
     svc_mean = anchors.services
     log_wage, log_emp = policy_terms(c, anchors)
     log_price = np.log(np.maximum(c.price, 1e-6))
-    log_size = np.log(np.maximum(c.dwellings, 1.0))  # homes to move into
+    homes = c.dwellings - c.vacant if p.size_of == "occupied" else c.dwellings
+    log_size = np.log(np.maximum(homes, 1.0))  # homes to move into (or lived in)
     log_vacancy = np.log(c.vacant / np.maximum(c.dwellings, 1.0) / c.vacancy0)
     cap = world.capital_region.astype(float)
     gun = world.is_gun.astype(float)
