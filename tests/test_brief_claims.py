@@ -575,3 +575,25 @@ def test_the_noise_floor_runs_the_studys_worlds_with_their_behaviour(tmp_path, m
     plan = space.design(sp, 2, replicates=2)
     assert [t.values for t in ran] == [space.world_values(r, sp) for _, r in plan.iterrows()]
     assert all(t.values is not None and t.base[0] == space.SAMPLE_BASE for t in ran)
+
+
+def test_a_behaviour_value_is_laid_over_every_worlds_drawn_set() -> None:
+    """``--behaviour-value migration.beta_size=1.0``: the worlds keep their drawn sets
+    but for that one value (a Hydra override cannot do it: the set is laid on after), and
+    a misspelt key is an error that names it."""
+    sp = space.load_space()
+    fixed = space.parse_behaviour_values(["migration.beta_size=1.0"])
+    for i in (0, 1):
+        drawn = space.world_values(pd.Series({"posterior_row": i}), sp)
+        changed = space.with_behaviour_values(drawn, fixed)
+        assert changed["behaviour"]["migration"]["beta_size"] == 1.0
+        assert drawn["behaviour"]["migration"]["beta_size"] != 1.0  # the draw is not touched
+        rest = {k: v for k, v in changed["behaviour"]["migration"].items() if k != "beta_size"}
+        assert rest == {k: v for k, v in drawn["behaviour"]["migration"].items() if k != "beta_size"}
+        cfg = worlds.world_config(space.sample_base(TINY), "no_investment", 0, (), changed)
+        assert cfg.behaviour.migration.beta_size == 1.0
+    assert space.with_behaviour_values(drawn, {}) is drawn
+    with pytest.raises(space.StudyConfigError, match="beta_sise"):
+        space.parse_behaviour_values(["migration.beta_sise=1.0"])
+    with pytest.raises(space.StudyConfigError, match="GROUP.KEY=VALUE"):
+        space.parse_behaviour_values(["behaviour.migration.beta_size=1.0"])

@@ -407,3 +407,25 @@ def test_a_verdict_in_expectation_is_undecided_where_the_draws_cover_the_edge():
     assert checks.verdict_in_expectation(edge, 4000.0, 12, kosis_net) == "undecided"
     assert checks.verdict_in_expectation(-28000.0, 4000.0, 12, kosis_net) == "outside"
     assert checks.verdict_in_expectation(-3474.0, 400.0, 12, kosis_net) == "within"
+
+
+def test_the_size_term_counts_the_homes_lived_in_when_asked() -> None:
+    """``size_of=occupied``: a destination's size term is beta_size x log(dwellings less
+    the empty ones), so a place's pull grows as households move in; the default counts
+    the whole stock. Everything else in the utility is the same."""
+    import dataclasses
+
+    m = SmartCityModel(make_config(["region=synthetic", "region.n_municipalities=12",
+                                    "run.scale=50", *QUIET]))
+    m.step()
+    s, ctx = m.states, m.context
+    c = schedule.conditions(s, ctx, m.year)
+    p = ctx.cfg.behaviour.migration
+    assert p.size_of == "dwellings" and p.beta_size > 0
+    args = (ctx.cfg.behaviour.qol.service_weights, c, s.migration.amenity, s.migration.network,
+            s.world)
+    stock = migration.destination_logits(p, *args)
+    lived_in = migration.destination_logits(dataclasses.replace(p, size_of="occupied"), *args)
+    shift = p.beta_size * (np.log(c.dwellings - c.vacant) - np.log(c.dwellings))
+    assert (c.vacant > 0).all() and (shift < 0).all()
+    np.testing.assert_allclose(lived_in - stock, np.broadcast_to(shift, stock.shape), atol=1e-9)

@@ -20,8 +20,10 @@ Destination utility for household type t = (age class a, income class i)::
                + network * log1p(M * share of o's earlier movers who went to d)
                + amenity_d + age_pull[a, d]
 
-``amenity_d`` stands for everything about a place that the model does not see (coast,
-schools' reputation, new towns): a destination constant. With ``equilibrium_start`` (the
+(with ``size_of = "occupied"`` the size term counts the homes lived in, dwellings less
+the empty ones, instead of the whole stock). ``amenity_d`` stands for everything about a
+place that the model does not see (coast, schools' reputation, new towns): a destination
+constant. With ``equilibrium_start`` (the
 default) the constants are solved at the start, in one of two ways (``constants``):
 
 * ``base_period`` (the default): the start reproduces what was observed in the five years
