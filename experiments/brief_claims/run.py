@@ -231,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
                 "fraction": d.fraction, "replicates": d.replicates, "named": list(d.named),
                 "cells": list(design.cells(d)["cell"]), "years": list(years),
                 "base": base or ["Korea default (configs/run/default.yaml)"], "jobs": args.jobs}
+    if args.behaviour_values:  # the worlds' drawn sets with these values laid over them
+        settings["behaviour_values"] = list(args.behaviour_values)
     io.write_json(settings, sweep / "settings.json")
     timing["wall_s"] = round(time.perf_counter() - t_start, 3)
     timing = _keep_simulation_timing(timing, sweep / "timing.json")
