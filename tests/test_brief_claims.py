@@ -539,6 +539,32 @@ def test_by_behaviour_joins_each_world_to_its_sets_value(tmp_path: Path) -> None
         by_behaviour.by_parameter(tmp_path, "measured", 0.5, values)
 
 
+def test_shared_parameters_correlate_each_parameter_with_the_measure_and_the_effects(tmp_path: Path) -> None:
+    """by_behaviour.py --parameters: each sample parameter's Spearman correlation, over
+    the fitting worlds, with a measure taken on the sets and with each claim's effect."""
+    import json
+
+    from brief_claims import by_behaviour
+
+    sets = tmp_path / "sets.csv"
+    pd.DataFrame({"rank": [5, 7, 9], "migration.dissatisfaction": [0.1, 1.0, 0.5],
+                  "migration.network": [3.0, 1.0, 2.0]}).to_csv(sets, index=False)
+    (tmp_path / "settings.json").write_text(json.dumps({"posterior": str(sets)}))
+    pd.DataFrame({"world": [0, 1, 2, 3], "posterior_row": [0, 1, 2, 1],
+                  "fits": [True, True, True, False]}).to_csv(tmp_path / "worlds.csv", index=False)
+    pd.DataFrame({"world": [0, 1, 2, 3], "mean": [1.0, 9.0, 5.0, -100.0],
+                  "verdict": ["undecided", "holds", "holds", "fails"],
+                  "claim": ["c"] * 4, "year": [2035] * 4}).to_csv(tmp_path / "verdicts.csv", index=False)
+    values = tmp_path / "values.csv"
+    pd.DataFrame({"rank": [9, 5, 7], "kept": [0.0, 2.0, 1.0]}).to_csv(values, index=False)
+    table = by_behaviour.shared_parameters(tmp_path, "kept", values).set_index("parameter")
+    assert list(table.index) == ["migration.dissatisfaction", "migration.network"]  # the sample's only
+    # kept by world 0, 1, 2: 2, 1, 0; effects 1, 9, 5; the unfitting world 3 left out
+    assert table.loc["migration.dissatisfaction", "with kept"] == pytest.approx(-0.5)
+    assert table.loc["migration.dissatisfaction", "c | 2035"] == pytest.approx(1.0)
+    assert table.loc["migration.network", "with kept"] == pytest.approx(0.5)  # 3, 1, 2 against 2, 1, 0
+    assert table.loc["migration.network", "c | 2035"] == pytest.approx(-1.0)
+
 def test_a_world_drawn_from_the_sample_runs_the_set_as_the_history_matching_did() -> None:
     """The study lays a sample row on the schema defaults, as the history matching ran it:
     no setting of the default behaviour file reaches a world unseen."""

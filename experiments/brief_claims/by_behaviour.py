@@ -18,6 +18,11 @@ year (``experiments/migration_core/age_split.py --sample``):
 
     python experiments/brief_claims/by_behaviour.py docs/study capital_net_40_64 \\
         --values docs/img/migration_core/age_split/age_split_sets_first_year.csv --split -100000
+
+``--parameters`` also writes ``by_<parameter>_parameters.csv``: every behaviour parameter
+of the sample against the measure and against each claim's effect (Spearman over the
+fitting worlds), for a correlation between the two, the parameters that go with both
+(candidate common causes; docs/validation.md 6.4, "A pull that renews itself").
 """
 
 from __future__ import annotations
@@ -33,13 +38,13 @@ from scipy.stats import spearmanr
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def by_parameter(study: Path, parameter: str, split: float, values: Path | None = None) -> pd.DataFrame:
-    """One row per claim and year: the correlation and the two sides of ``split``
-    (``values``: a table of ``rank`` and ``parameter`` to take the value from)."""
+def _sets(study: Path, parameter: str, values: Path | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The study's sample (one row per set, with ``parameter``, from ``values`` if given)
+    and its fitting worlds with their set's ``value`` of it."""
     settings = json.loads((study / "settings.json").read_text())
     if not settings.get("posterior"):
         raise SystemExit(f"{study}: the study drew no behaviour sets (posterior: null)")
-    sets = pd.read_csv(ROOT / settings["posterior"])
+    sample = sets = pd.read_csv(ROOT / settings["posterior"])
     source = settings["posterior"]
     if values is not None:
         table = pd.read_csv(values)
@@ -55,6 +60,13 @@ def by_parameter(study: Path, parameter: str, split: float, values: Path | None 
     worlds = pd.read_csv(study / "worlds.csv")
     worlds = worlds[worlds["fits"]]
     worlds = worlds.assign(value=sets[parameter].to_numpy()[worlds["posterior_row"].to_numpy()])
+    return sample, worlds
+
+
+def by_parameter(study: Path, parameter: str, split: float, values: Path | None = None) -> pd.DataFrame:
+    """One row per claim and year: the correlation and the two sides of ``split``
+    (``values``: a table of ``rank`` and ``parameter`` to take the value from)."""
+    _, worlds = _sets(study, parameter, values)
     verdicts = pd.read_csv(study / "verdicts.csv").merge(worlds[["world", "value"]], on="world")
     rows = []
     for (claim, year), d in verdicts.groupby(["claim", "year"], sort=False):
@@ -68,6 +80,31 @@ def by_parameter(study: Path, parameter: str, split: float, values: Path | None 
             "holds_above": float((high["verdict"] == "holds").mean()),
         })
     return pd.DataFrame(rows)
+
+
+def shared_parameters(study: Path, measure: str, values: Path | None = None) -> pd.DataFrame:
+    """Which behaviour parameters go with both ``measure`` (a column of the sample, or
+    of ``values``) and the claims' effects? One row per parameter of the sample: its
+    Spearman correlation over the fitting worlds with the measure and with each claim's
+    effect in each year (columns ``claim | year``). A parameter that correlates with
+    both is a candidate common cause of a correlation between them."""
+    from sim.tools.abc import SAMPLE_SPACE
+
+    sample, worlds = _sets(study, measure, values)
+    rows = worlds["posterior_row"].to_numpy()
+    verdicts = pd.read_csv(study / "verdicts.csv")
+    effects = {(claim, year): d.set_index("world")["mean"].reindex(worlds["world"]).to_numpy()
+               for (claim, year), d in verdicts.groupby(["claim", "year"], sort=False)}
+    out = []
+    for p in SAMPLE_SPACE:
+        if p.path not in sample.columns:
+            continue
+        x = sample[p.path].to_numpy()[rows]
+        row = {"parameter": p.path, f"with {measure}": float(spearmanr(x, worlds["value"]).statistic)}
+        row.update({f"{claim} | {year}": float(spearmanr(x, e, nan_policy="omit").statistic)
+                    for (claim, year), e in effects.items()})
+        out.append(row)
+    return pd.DataFrame(out)
 
 
 def markdown(table: pd.DataFrame, parameter: str, split: float) -> str:
@@ -87,7 +124,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", type=float, required=True, help="the value that splits the worlds in two")
     ap.add_argument("--values", type=Path, default=None,
                     help="a table of rank and PARAMETER to take each set's value from")
+    ap.add_argument("--parameters", action="store_true",
+                    help="also: each behaviour parameter's correlation with PARAMETER and with "
+                    "every claim's effect (by_PARAMETER_parameters.csv): candidate common causes")
     args = ap.parse_args(argv)
+    if args.parameters:
+        shared = shared_parameters(args.study, args.parameter, args.values)
+        shared.round(3).to_csv(args.study / f"by_{args.parameter}_parameters.csv", index=False)
     table = by_parameter(args.study, args.parameter, args.split, args.values)
     table.to_csv(args.study / f"by_{args.parameter}.csv", index=False)
     print(markdown(table, args.parameter, args.split))
