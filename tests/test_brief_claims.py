@@ -506,22 +506,28 @@ def test_a_sensitivity_refuses_two_runs_of_different_worlds(tmp_path):
     assert sensitivity.main([str(base), str(other)]) == 2
 
 
+def _tiny_study(folder: Path, set_columns: dict[str, list[float]]) -> None:
+    """A published study of four worlds drawing the sets of rank 5, 7 and 9 (with
+    ``set_columns``), the last world not fitting; one claim whose effects are 1, 9, 5
+    and -100."""
+    import json
+
+    sets = folder / "sets.csv"
+    pd.DataFrame({"rank": [5, 7, 9], **set_columns}).to_csv(sets, index=False)
+    (folder / "settings.json").write_text(json.dumps({"posterior": str(sets)}))
+    pd.DataFrame({"world": [0, 1, 2, 3], "posterior_row": [0, 1, 2, 1],
+                  "fits": [True, True, True, False]}).to_csv(folder / "worlds.csv", index=False)
+    pd.DataFrame({"world": [0, 1, 2, 3], "mean": [1.0, 9.0, 5.0, -100.0],
+                  "verdict": ["undecided", "holds", "holds", "fails"],
+                  "claim": ["c"] * 4, "year": [2035] * 4}).to_csv(folder / "verdicts.csv", index=False)
+
 def test_by_behaviour_joins_each_world_to_its_sets_value(tmp_path: Path) -> None:
     """by_behaviour.py: each fitting world's effect is read against the value of the set
     it drew (posterior_row), worlds that do not fit are left out, and the split counts
     each side."""
-    import json
-
     from brief_claims import by_behaviour
 
-    sets = tmp_path / "sets.csv"
-    pd.DataFrame({"rank": [5, 7, 9], "migration.dissatisfaction": [0.1, 1.0, 0.5]}).to_csv(sets, index=False)
-    (tmp_path / "settings.json").write_text(json.dumps({"posterior": str(sets)}))
-    pd.DataFrame({"world": [0, 1, 2, 3], "posterior_row": [0, 1, 2, 1],
-                  "fits": [True, True, True, False]}).to_csv(tmp_path / "worlds.csv", index=False)
-    pd.DataFrame({"world": [0, 1, 2, 3], "mean": [1.0, 9.0, 5.0, -100.0],
-                  "verdict": ["undecided", "holds", "holds", "fails"],
-                  "claim": ["c"] * 4, "year": [2035] * 4}).to_csv(tmp_path / "verdicts.csv", index=False)
+    _tiny_study(tmp_path, {"migration.dissatisfaction": [0.1, 1.0, 0.5]})
     row = by_behaviour.by_parameter(tmp_path, "migration.dissatisfaction", 0.3).iloc[0]
     assert row["n_worlds"] == 3 and row["spearman"] == pytest.approx(1.0)
     assert (row["n_below"], row["median_below"], row["holds_below"]) == (1, 1.0, 0.0)
@@ -542,19 +548,9 @@ def test_by_behaviour_joins_each_world_to_its_sets_value(tmp_path: Path) -> None
 def test_shared_parameters_correlate_each_parameter_with_the_measure_and_the_effects(tmp_path: Path) -> None:
     """by_behaviour.py --parameters: each sample parameter's Spearman correlation, over
     the fitting worlds, with a measure taken on the sets and with each claim's effect."""
-    import json
-
     from brief_claims import by_behaviour
 
-    sets = tmp_path / "sets.csv"
-    pd.DataFrame({"rank": [5, 7, 9], "migration.dissatisfaction": [0.1, 1.0, 0.5],
-                  "migration.network": [3.0, 1.0, 2.0]}).to_csv(sets, index=False)
-    (tmp_path / "settings.json").write_text(json.dumps({"posterior": str(sets)}))
-    pd.DataFrame({"world": [0, 1, 2, 3], "posterior_row": [0, 1, 2, 1],
-                  "fits": [True, True, True, False]}).to_csv(tmp_path / "worlds.csv", index=False)
-    pd.DataFrame({"world": [0, 1, 2, 3], "mean": [1.0, 9.0, 5.0, -100.0],
-                  "verdict": ["undecided", "holds", "holds", "fails"],
-                  "claim": ["c"] * 4, "year": [2035] * 4}).to_csv(tmp_path / "verdicts.csv", index=False)
+    _tiny_study(tmp_path, {"migration.dissatisfaction": [0.1, 1.0, 0.5], "migration.network": [3.0, 1.0, 2.0]})
     values = tmp_path / "values.csv"
     pd.DataFrame({"rank": [9, 5, 7], "kept": [0.0, 2.0, 1.0]}).to_csv(values, index=False)
     table = by_behaviour.shared_parameters(tmp_path, "kept", values).set_index("parameter")
@@ -564,6 +560,7 @@ def test_shared_parameters_correlate_each_parameter_with_the_measure_and_the_eff
     assert table.loc["migration.dissatisfaction", "c | 2035"] == pytest.approx(1.0)
     assert table.loc["migration.network", "with kept"] == pytest.approx(0.5)  # 3, 1, 2 against 2, 1, 0
     assert table.loc["migration.network", "c | 2035"] == pytest.approx(-1.0)
+
 
 def test_a_world_drawn_from_the_sample_runs_the_set_as_the_history_matching_did() -> None:
     """The study lays a sample row on the schema defaults, as the history matching ran it:
