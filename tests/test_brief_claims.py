@@ -510,8 +510,6 @@ def _tiny_study(folder: Path, set_columns: dict[str, list[float]]) -> None:
     """A published study of four worlds drawing the sets of rank 5, 7 and 9 (with
     ``set_columns``), the last world not fitting; one claim whose effects are 1, 9, 5
     and -100."""
-    import json
-
     sets = folder / "sets.csv"
     pd.DataFrame({"rank": [5, 7, 9], **set_columns}).to_csv(sets, index=False)
     (folder / "settings.json").write_text(json.dumps({"posterior": str(sets)}))
