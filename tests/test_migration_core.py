@@ -383,6 +383,24 @@ def test_a_pairs_net_gain_is_in_from_the_partner_less_out_to_it() -> None:
                                   flows.sum(axis=0).to_numpy() - flows.sum(axis=1).to_numpy())
 
 
+def test_skewed_mid_ages_keep_every_heads_class_and_follow_the_weights() -> None:
+    """fade_composition.py's ``mid_ages_skewed`` arm (docs/validation.md 6.4, "Who lives
+    where at the start"): only heads aged 40-64 are redrawn, they stay 40-64, and the
+    60-64 become as rare as the weights say (a fifth under the uniform draw)."""
+    module = _checks("fade_composition")
+    rng = np.random.default_rng(3)
+    age = rng.integers(20, 100, 200_000).astype(np.uint8)
+    before = age.copy()
+    module.skew_mid_ages(age, np.random.default_rng(4))
+    mid = (before >= 40) & (before < 65)
+    np.testing.assert_array_equal(age[~mid], before[~mid])
+    assert age[mid].min() >= 40 and age[mid].max() <= 64
+    weights = np.asarray(module.MID_AGE_WEIGHTS, float)
+    share_60_64 = float(np.mean(age[mid] >= 60))
+    assert share_60_64 == pytest.approx(weights[-1] / weights.sum(), abs=0.01)
+    assert share_60_64 < 0.16  # the uniform draw's fifth, well outside the tolerance
+
+
 @given(observed=st.floats(-6e5, 6e5).filter(lambda x: abs(x) > 100),
        rel=st.floats(-3.0, 3.0), sd=st.floats(0.0, 1e5), seeds=st.integers(2, 64))
 def test_a_verdict_in_expectation_agrees_with_the_single_run_bar_where_it_is_decided(observed, rel, sd, seeds):
