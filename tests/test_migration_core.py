@@ -383,22 +383,51 @@ def test_a_pairs_net_gain_is_in_from_the_partner_less_out_to_it() -> None:
                                   flows.sum(axis=0).to_numpy() - flows.sum(axis=1).to_numpy())
 
 
-def test_skewed_mid_ages_keep_every_heads_class_and_follow_the_weights() -> None:
-    """fade_composition.py's ``mid_ages_skewed`` arm (docs/validation.md 6.4, "Who lives
-    where at the start"): only heads aged 40-64 are redrawn, they stay 40-64, and the
-    60-64 become as rare as the weights say (a fifth under the uniform draw)."""
-    module = _checks("fade_composition")
-    rng = np.random.default_rng(3)
-    age = rng.integers(20, 100, 200_000).astype(np.uint8)
-    before = age.copy()
-    module.skew_mid_ages(age, np.random.default_rng(4))
-    mid = (before >= 40) & (before < 65)
-    np.testing.assert_array_equal(age[~mid], before[~mid])
-    assert age[mid].min() >= 40 and age[mid].max() <= 64
-    weights = np.asarray(module.MID_AGE_WEIGHTS, float)
-    share_60_64 = float(np.mean(age[mid] >= 60))
-    assert share_60_64 == pytest.approx(weights[-1] / weights.sum(), abs=0.01)
-    assert share_60_64 < 0.16  # the uniform draw's fifth, well outside the tolerance
+def test_forecast_rules_are_exact_where_their_assumption_holds() -> None:
+    """persistence.py --forecast-rules (docs/validation.md 6.4, "Korea's pace of fade"):
+    steady nets are forecast exactly by holding them, nets that change by the same amount
+    every year exactly by the full trend and by neither of the others; a province missing
+    a year drops out of the windows that year falls in."""
+    import pandas as pd
+
+    module = _checks("persistence")
+    years = range(1995, 2016)
+    steady = pd.DataFrame({11: -100.0, 31: 80.0, 38: 3.0}, index=years)
+    scores = module.forecast_rules(steady).set_index(["end", "rule"])
+    assert (scores.xs("persistence", level="rule")["rmse"] == 0).all()
+    assert (scores.xs("persistence", level="rule")["within"] == 3).all()
+    assert (scores.xs("zero", level="rule")["within"] == 0).all()
+    trend = pd.DataFrame({11: [-100.0 - 2 * i for i in range(21)], 31: [50.0 + 3 * i for i in range(21)]},
+                         index=years)
+    scores = module.forecast_rules(trend).set_index(["end", "rule"])
+    assert scores.xs("full_trend", level="rule")["rmse"].max() == pytest.approx(0.0, abs=1e-9)
+    assert (scores.xs("persistence", level="rule")["rmse"] > 0).all()
+    assert list(scores.index.get_level_values("end").unique()) == list(range(2004, 2011))
+    gap = steady.astype(float)
+    gap.loc[2000, 38] = np.nan
+    provinces = module.forecast_rules(gap).groupby("end")["provinces"].first()
+    assert provinces.loc[2004] == 2 and provinces.loc[2010] == 3  # 2010 spans 2001-2015
+
+
+def test_start_artefacts_bar_counts_each_rank_and_arm_on_its_own_runs() -> None:
+    """start_artefacts.py --seeds N: a province whose runs all sit on KOSIS's net is within,
+    one whose runs all have the wrong sign is outside, one that straddles a third is
+    undecided; and one arm's runs never decide another's verdicts."""
+    import pandas as pd
+
+    module = _checks("start_artefacts")
+    observed = pd.Series({11: -500.0, 31: 400.0, 38: 15.0})
+    rows = []
+    for seed in range(6):
+        wobble = (-1) ** seed
+        for arm, totals in {"a": {11: -500.0 + wobble, 31: 400.0 + wobble, 38: -15.0 + wobble},
+                            "b": {11: -500.0 + 200 * wobble, 31: 400.0, 38: 15.0}}.items():
+            rows += [{"rank": 0, "arm": arm, "seed": seed, "province_code": c, "total": v}
+                     for c, v in totals.items()]
+    counts = module.bar_in_expectation(pd.DataFrame(rows), observed, 6)
+    assert counts.loc[(0, "a"), ["within", "undecided", "outside"]].tolist() == [2, 0, 1]
+    assert counts.loc[(0, "a"), "outside_provinces"] == "38"
+    assert counts.loc[(0, "b"), ["within", "undecided", "outside"]].tolist() == [2, 1, 0]
 
 
 @given(observed=st.floats(-6e5, 6e5).filter(lambda x: abs(x) > 100),

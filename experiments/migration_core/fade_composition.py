@@ -31,16 +31,13 @@ Arms (``fade_parts.py``'s overrides, and demography switched off on top):
   children leaving home, arrivals from abroad) start with 3 years at the home (tenure
   multiplier 1.0) instead of none (1.6, the newly moved). Nothing in the model changes:
   the script swaps that in for its own runs only.
-* ``mid_ages_skewed``: the start's heads aged 40-64 get ages weighted by five-year group
-  (``MID_AGE_WEIGHTS``, about the 2010 census's population 40-44 ... 60-64, the baby
-  boom at 47-55) instead of uniform ones, under which a fifth of them are 60-64 and the
-  class ages into 65+ at 4 % a year. A sensitivity of the start, swapped in for the
-  script's runs only (the package has no ages by municipality or single year).
 * ``young_share_spun_up``: each municipality's share of heads aged 20-39 among those under
   65 taken from the set's own run five years on (``as_matched``, same seed), rescaled to
   the national 0.33 the start uses everywhere (``YOUNG_HEAD_SHARE``): a start whose age
   mix is where the model's flows and demography take it, not the nation's everywhere.
-  Also swapped in for the script's runs only.
+  Swapped in for the script's runs only (the package has no ages by municipality).
+  (The start's other age artefact, heads aged 40-64 drawn uniformly, is
+  ``start_artefacts.py --arms head_ages``.)
 
 For each arm, seed and year: each province's net migration a year that the model's move
 and destination probabilities give its households (``expected``, no draws) at the start
@@ -115,19 +112,11 @@ ARMS = {
     "constants_only_no_demography_age_split_even": {
         "migration": {**_CONSTANTS_ONLY["migration"], "age_split": "even"},
         "demography": _NO_DEMOGRAPHY},
-    "mid_ages_skewed": {},
     "young_share_spun_up": {},
 }
 #: Arms that also swap something in for the run: the years at the home that the year's
 #: new households start with.
 NEWCOMER_TENURE = {"constants_only_settled_newcomers": 3}
-#: ``mid_ages_skewed``'s weights of the heads aged 40-44, 45-49, ..., 60-64: about the
-#: 2010 census's population by five-year group, millions (4.2, 4.3, 4.0, 2.9, 2.2), as
-#: recalled for a sensitivity, not shipped data: the shape (the baby boom at 47-55, the
-#: small war-time cohorts at 60-64) is what matters here, not the digits.
-MID_AGE_WEIGHTS = (4.2, 4.3, 4.0, 2.9, 2.2)
-#: Arms whose start is built differently (for the script's runs only; see the docstring).
-START_SWAPS = ("mid_ages_skewed", "young_share_spun_up")
 #: The provinces the figure shows: the capital region's two poles and the three provinces
 #: the default misses on the bar (Gangwon, Gyeongbuk, Gyeongnam).
 SHOWN = {11: "Seoul", 31: "Gyeonggi-do", 32: "Gangwon-do", 37: "Gyeongsangbuk-do",
@@ -151,38 +140,19 @@ def by_year(row: pd.Series, arm: str, seed: int, scale: float, years: int = 5) -
 
 @contextmanager
 def _start_swapped(arm: str, row: pd.Series, seed: int, scale: float, years: int):
-    """While open, the start of ``mid_ages_skewed`` or ``young_share_spun_up`` is built
-    as that arm says (other arms: as the model builds it)."""
-    if arm not in START_SWAPS:
+    """While open, ``young_share_spun_up``'s start takes each municipality's young share
+    from :func:`spun_up_young_share` (other arms: as the model builds it)."""
+    if arm != "young_share_spun_up":
         yield
         return
     import sim.agents.households as households_module
-    import sim.start as start_module
 
-    original_synthesis = start_module.synthesize_households
     original_share = households_module.YOUNG_HEAD_SHARE
-    if arm == "young_share_spun_up":
-        households_module.YOUNG_HEAD_SHARE = spun_up_young_share(row, seed, scale, years)
-    else:
-        def synthesis(*args, **kwargs):
-            columns = original_synthesis(*args, **kwargs)
-            skew_mid_ages(columns["age"], np.random.default_rng([seed, 40]))
-            return columns
-        start_module.synthesize_households = synthesis
+    households_module.YOUNG_HEAD_SHARE = spun_up_young_share(row, seed, scale, years)
     try:
         yield
     finally:
-        start_module.synthesize_households = original_synthesis
         households_module.YOUNG_HEAD_SHARE = original_share
-
-
-def skew_mid_ages(age: np.ndarray, rng: np.random.Generator) -> None:
-    """Redraw in place the ages of heads aged 40-64: a five-year group by
-    ``MID_AGE_WEIGHTS``, then a year within it uniformly (the class is unchanged)."""
-    mid = (age >= 40) & (age < 65)
-    weights = np.asarray(MID_AGE_WEIGHTS, float)
-    group = rng.choice(len(weights), size=int(mid.sum()), p=weights / weights.sum())
-    age[mid] = 40 + 5 * group + rng.integers(0, 5, int(mid.sum()))
 
 
 def spun_up_young_share(row: pd.Series, seed: int, scale: float, years: int) -> np.ndarray:

@@ -25,6 +25,14 @@ Seoul's net each year of the 2025 start's baseline, one row per set) also
 three years over that of the first three), for ``experiments/brief_claims/by_behaviour.py
 docs/study seoul_net_kept --values ...``: do the study's verdicts go with how fast its
 worlds' flows fade?
+
+With ``--forecast-rules``: would a carry rule that continues a trend have done better than
+holding? For every five-year window of the KOSIS nets (ending 2004-2010), each
+province's next five-year total forecast by zero, by the window's total held
+(persistence), by the mean of the last two windows, and by the last window plus half or
+all of its change from the one before (a trend); RMSE over the provinces (those with
+data in all three windows: Sejong never, Ulsan from 1997) and how many fall within a third of the outcome with its sign.
+Writes ``forecast_rules.csv``.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.data import flows as kosis
@@ -67,6 +76,39 @@ def seoul_net_kept(baseline: pd.DataFrame, years: int = 3) -> pd.DataFrame:
     sets = baseline[baseline["rank"] > 0]
     kept = sets[columns[-years:]].mean(axis=1) / sets[columns[:years]].mean(axis=1)
     return pd.DataFrame({"rank": sets["rank"].astype(int), "seoul_net_kept": kept.round(4)})
+
+
+#: The rules of ``--forecast-rules``: the next five-year total from the last (``last``)
+#: and the one before (``previous``).
+FORECAST_RULES = {
+    "zero": lambda last, previous: 0.0 * last,
+    "persistence": lambda last, previous: last,
+    "mean_of_two": lambda last, previous: (last + previous) / 2,
+    "half_trend": lambda last, previous: last + 0.5 * (last - previous),
+    "full_trend": lambda last, previous: last + (last - previous),
+}
+
+
+def forecast_rules(nets: pd.DataFrame, window: int = 5) -> pd.DataFrame:
+    """Rows (end, rule, rmse, within): for each window of ``window`` years ending at
+    ``end`` with a window before it and one after it in ``nets`` (year x province), each
+    rule's forecast of the next window's totals against what happened."""
+    years = list(nets.index)
+    rows = []
+    for end in years:
+        if end - 2 * window + 1 < years[0] or end + window > years[-1]:
+            continue
+        span = nets.loc[end - 2 * window + 1:end + window].dropna(axis=1, how="any")
+        total = lambda a, b, span=span: span.loc[a:b].sum()  # noqa: E731
+        last, previous = total(end - window + 1, end), total(end - 2 * window + 1, end - window)
+        outcome = total(end + 1, end + window)
+        for rule, forecast in FORECAST_RULES.items():
+            f = forecast(last, previous)
+            err = f - outcome
+            within = (err.abs() <= outcome.abs() / 3) & (np.sign(f) == np.sign(outcome))
+            rows.append({"end": end, "rule": rule, "rmse": float(np.sqrt((err ** 2).mean())),
+                         "within": int(within.sum()), "provinces": len(outcome)})
+    return pd.DataFrame(rows)
 
 
 def figure(table: pd.DataFrame, path: Path) -> None:
@@ -108,8 +150,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "persistence")
     ap.add_argument("--study-sets", type=Path, default=None,
                     help="sample_fade.py --study-baseline's sample_fade_2025.csv")
+    ap.add_argument("--forecast-rules", action="store_true",
+                    help="also score held and trend carry rules on Korea's own nets")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.forecast_rules:
+        scores = forecast_rules(kosis.net_migration())
+        scores.to_csv(args.out / "forecast_rules.csv", index=False)
+        print(scores.groupby("rule")[["rmse", "within"]].agg(["mean", "median"]).round(1).to_string())
     if args.study_sets is not None:
         kept = seoul_net_kept(pd.read_csv(args.study_sets))
         kept.to_csv(args.out / "seoul_net_kept.csv", index=False)

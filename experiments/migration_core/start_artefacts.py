@@ -30,7 +30,15 @@ swaps the start's tenure or head ages for the run it makes.
 For the default behaviour (rank 0) and each history-matching set: per year, the share
 of households moving, the share of heads aged 65+, the median head age, Seoul's net
 migration, and the provinces within a third of KOSIS over 2011-2015 (mean over seeds).
-Writes ``start_artefacts.csv`` into ``--out``.
+Writes ``start_artefacts.csv`` into ``--out``, and every run's five-year province totals
+into ``start_artefacts_seeds.csv``; with ``--seeds`` 2 or more it prints the bar in
+expectation of each rank and arm (``sample_fade.py``'s verdicts: within, undecided,
+outside). ``--with`` adds Hydra overrides to every run, e.g. the head ages with a size
+term (docs/validation.md 6.4, "Korea's pace of fade"):
+
+    python experiments/migration_core/start_artefacts.py --ranks 0 --arms head_ages \
+        --seeds 6 --scale 5 --with behaviour.migration.size_of=occupied \
+        behaviour.migration.beta_size=0.6 --out docs/img/migration_core/start_composition/head_ages_occupied
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import run as checks  # noqa: E402  (this folder's run.py)
+from sample_fade import with_overrides  # noqa: E402  (this folder's)
 
 import sim.start  # noqa: E402
 from sim.data import flows as kosis  # noqa: E402
@@ -113,6 +122,19 @@ def one_run(cfg, geometric: bool, slope: float, unpushed: bool = False) -> tuple
     return pd.DataFrame(rows), sum(nets)
 
 
+def bar_in_expectation(runs: pd.DataFrame, observed: pd.Series, seeds: int) -> pd.DataFrame:
+    """Provinces decidedly within a third of KOSIS, undecided and outside, by rank and arm,
+    from every run's five-year totals (``sample_fade.py``'s verdict in expectation)."""
+    stats = runs.groupby(["rank", "arm", "province_code"])["total"].agg(["mean", "std"]).reset_index()
+    stats["verdict"] = checks.verdict_in_expectation(
+        stats["mean"], stats["std"], seeds, observed.reindex(stats["province_code"]).to_numpy())
+    counts = stats.pivot_table(index=["rank", "arm"], columns="verdict", values="mean", aggfunc="count",
+                               fill_value=0).reindex(columns=["within", "undecided", "outside"], fill_value=0)
+    counts["outside_provinces"] = stats[stats["verdict"] == "outside"].groupby(["rank", "arm"])[
+        "province_code"].agg(lambda c: " ".join(str(int(x)) for x in c))
+    return counts.fillna("")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sample", type=Path, default=ROOT / "configs" / "behaviour" / "posterior.csv")
@@ -123,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--arms", nargs="*", default=None,
                     help="only these arms (as_shipped, geometric_tenure, head_ages, base_tenure)")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "hm_in_sample")
+    ap.add_argument("--with", dest="overrides", nargs="*", default=[],
+                    help="Hydra overrides added to every run (a mechanism switched on)")
     args = ap.parse_args(argv)
     sets = pd.read_csv(args.sample)
     ranks = args.ranks if args.ranks is not None else [0, *sets["rank"].astype(int)]
@@ -133,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         ap.error(f"unknown --arms {sorted(unknown)}: choose from {sorted(arms)}")
     arms = {k: v for k, v in arms.items() if not args.arms or k in args.arms}
-    rows = []
+    rows, runs = [], []
     args.out.mkdir(parents=True, exist_ok=True)
     for rank in ranks:
         for arm, (geometric, slope, unpushed) in arms.items():
@@ -142,9 +166,12 @@ def main(argv: list[str] | None = None) -> int:
                 cfg = checks._config(2010, 5, checks.IN_SAMPLE, seed, args.scale)
                 if rank:
                     cfg = draw_config(cfg, sets[sets["rank"] == rank].iloc[0])
-                y, t = one_run(cfg, geometric, slope, unpushed)
+                y, t = one_run(with_overrides(cfg, args.overrides), geometric, slope, unpushed)
                 yearly.append(y.set_index("year"))
                 totals.append(t)
+                runs += [{"rank": rank, "arm": arm, "seed": seed, "province_code": int(c),
+                          "total": float(v)} for c, v in t.items()]
+                pd.DataFrame(runs).to_csv(args.out / "start_artefacts_seeds.csv", index=False)
             y = sum(yearly) / len(yearly)
             total = sum(totals) / len(totals)
             rows.append({"rank": rank, "arm": arm,
@@ -156,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
                                       "seoul_net")}})
             print(rows[-1], flush=True)
             pd.DataFrame(rows).to_csv(args.out / "start_artefacts.csv", index=False)
+    if args.seeds >= 2:
+        print(bar_in_expectation(pd.DataFrame(runs), observed, args.seeds).to_string())
     table = pd.DataFrame(rows)
     print(table.groupby("arm", sort=False)[["within_a_third_of_mean", "seoul_net_2015",
                                             "movers_share_2011", "movers_share_2015",
