@@ -319,14 +319,29 @@ def test_flows_output_sums_to_the_movers() -> None:
 
 # ------------------------------------------------- the bar in expectation (6.3's script)
 def _checks(script: str = "run"):
-    """A script of experiments/migration_core (a script folder, not a package)."""
+    """A script of experiments/migration_core (a script folder, not a package). The
+    folder's scripts ``import run as checks``; another folder's ``run.py`` imported
+    earlier in the session (experiments/brief_claims) would be found under that name, so
+    this folder's is put there while the script loads."""
     import importlib.util
+    import sys
     from pathlib import Path
 
     path = Path(__file__).resolve().parents[1] / "experiments" / "migration_core" / f"{script}.py"
     spec = importlib.util.spec_from_file_location(f"migration_core_{script}", path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    saved = {name: sys.modules.get(name) for name in ("run", "sample_fade")}
+    if script != "run":
+        sys.modules["run"] = _checks("run")
+        sys.modules.pop("sample_fade", None)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        for name, earlier in saved.items():
+            if earlier is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = earlier
     return module
 
 
