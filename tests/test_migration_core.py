@@ -321,7 +321,8 @@ def test_flows_output_sums_to_the_movers() -> None:
 def _checks(script: str = "run"):
     """A script of experiments/migration_core (a script folder, not a package). The
     folder's scripts ``import run as checks``; another folder's ``run.py`` imported
-    earlier in the session (experiments/brief_claims) would be found under that name, so
+    earlier in the session (experiments/sensitivity's, by tests/test_experiments.py)
+    would be found under that name, so
     this folder's is put there while the script loads."""
     import importlib.util
     import sys

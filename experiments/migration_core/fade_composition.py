@@ -209,8 +209,8 @@ def _by_year(row: pd.Series, arm: str, seed: int, scale: float, years: int) -> l
         add(year, "expected_households", checks.expected_net(model, households=True))
         for age_class, net in enumerate(expected_net_by_age(model)):
             add(year, f"expected_age_class_{age_class}", net)
-        add(year, "young_head_share", young_head_share(model))
-        add(year, "old_head_share", young_head_share(model, age_class=2))
+        add(year, "young_head_share", head_share(model))
+        add(year, "old_head_share", head_share(model, age_class=2))
         old = age_class_of(model.households.age[:model.households.n]) == 2
         add(year, "old_head_share_nation", pd.Series({0: 100 * float(old.mean())}))
         add(year, "mean_size", mean_size(model))
@@ -240,14 +240,14 @@ def mean_size(model: SmartCityModel) -> pd.Series:
                      index=world.province_codes)
 
 
-def young_head_share(model: SmartCityModel, age_class: int = 0) -> pd.Series:
-    """The share of each province's households whose head is 20-39 (the most mobile age
-    class; ``age_class`` 2: 65+), per cent."""
+def head_share(model: SmartCityModel, age_class: int = 0) -> pd.Series:
+    """The share of each province's households whose head is in ``age_class`` (0: 20-39,
+    the most mobile; 2: 65+), per cent."""
     hh, world = model.households, model.world
     province = world.province_index[hh.muni[:hh.n]]
-    young = age_class_of(hh.age[:hh.n]) == age_class
+    in_class = age_class_of(hh.age[:hh.n]) == age_class
     n = len(world.province_codes)
-    share = np.bincount(province[young], minlength=n) / np.maximum(np.bincount(province, minlength=n), 1)
+    share = np.bincount(province[in_class], minlength=n) / np.maximum(np.bincount(province, minlength=n), 1)
     return pd.Series(100 * share, index=world.province_codes)
 
 

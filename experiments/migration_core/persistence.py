@@ -31,8 +31,8 @@ holding? For every five-year window of the KOSIS nets (ending 2004-2010), each
 province's next five-year total forecast by zero, by the window's total held
 (persistence), by the mean of the last two windows, and by the last window plus half or
 all of its change from the one before (a trend); RMSE over the provinces (those with
-data in all three windows: Sejong never, Ulsan from 1997) and how many fall within a third of the outcome with its sign.
-Writes ``forecast_rules.csv``.
+data in all three windows: Sejong never, Ulsan from 1997) and how many fall within a
+third of the outcome with its sign. Writes ``forecast_rules.csv``.
 """
 
 from __future__ import annotations

@@ -121,6 +121,19 @@ def _province_totals(rank: int, seed: int, cfg) -> list[dict]:
             for c, v in net.items()]
 
 
+def bar_verdicts(runs: pd.DataFrame, observed: pd.Series, seeds: int, by: list[str]
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every run's five-year province totals (``runs``: ``by`` columns, ``province_code``,
+    ``total``) -> each group's and province's mean, sd, KOSIS and verdict in expectation
+    (within, undecided, outside a third), and the count of each verdict by group."""
+    stats = runs.groupby([*by, "province_code"])["total"].agg(["mean", "std"]).reset_index()
+    stats["kosis"] = observed.reindex(stats["province_code"]).to_numpy()
+    stats["verdict"] = checks.verdict_in_expectation(stats["mean"], stats["std"], seeds, stats["kosis"])
+    counts = stats.pivot_table(index=by, columns="verdict", values="mean", aggfunc="count",
+                               fill_value=0).reindex(columns=["within", "undecided", "outside"], fill_value=0)
+    return stats, counts
+
+
 def expectation(sets: pd.DataFrame, seeds: int, scale: float, out: Path, jobs: int = 1,
                 in_sample: list[str] | None = None) -> int:
     """The in-sample bar in expectation: each set's (and the default point's) five-year
@@ -145,17 +158,12 @@ def expectation(sets: pd.DataFrame, seeds: int, scale: float, out: Path, jobs: i
         pd.DataFrame(runs).to_csv(out / "sample_fade_seeds.csv", index=False)  # survives a kill
         if seed == seeds - 1:
             print(f"rank {rank}: {seeds} seeds done", flush=True)
-    long = pd.DataFrame(runs)
-    stats = long.groupby(["rank", "province_code"])["total"].agg(["mean", "std"]).reset_index()
-    stats["kosis"] = observed.reindex(stats["province_code"]).to_numpy()
-    stats["verdict"] = checks.verdict_in_expectation(stats["mean"], stats["std"], seeds, stats["kosis"])
+    stats, table = bar_verdicts(pd.DataFrame(runs), observed, seeds, ["rank"])
     # A model right in expectation, one run: each province passes with the chance that
     # its draws (the pooled sd over seeds) stay within a third.
     sd = stats.groupby("province_code")["std"].median()
     kosis_third = observed.reindex(sd.index).abs() / 3
     floor = float(np.prod(2 * norm.cdf(kosis_third / sd) - 1))
-    table = stats.pivot_table(index="rank", columns="verdict", values="mean", aggfunc="count",
-                              fill_value=0).reindex(columns=["within", "undecided", "outside"], fill_value=0)
     table["mean_within_a_third"] = stats.assign(ok=checks.within_a_third(stats["mean"], stats["kosis"])
                                                 ).groupby("rank")["ok"].sum()
     table["seoul_mean_k"] = stats[stats["province_code"] == 11].set_index("rank")["mean"] / 1e3

@@ -53,7 +53,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import run as checks  # noqa: E402  (this folder's run.py)
-from sample_fade import with_overrides  # noqa: E402  (this folder's)
+from sample_fade import bar_verdicts, with_overrides  # noqa: E402  (this folder's)
 
 import sim.start  # noqa: E402
 from sim.data import flows as kosis  # noqa: E402
@@ -125,11 +125,7 @@ def one_run(cfg, geometric: bool, slope: float, unpushed: bool = False) -> tuple
 def bar_in_expectation(runs: pd.DataFrame, observed: pd.Series, seeds: int) -> pd.DataFrame:
     """Provinces decidedly within a third of KOSIS, undecided and outside, by rank and arm,
     from every run's five-year totals (``sample_fade.py``'s verdict in expectation)."""
-    stats = runs.groupby(["rank", "arm", "province_code"])["total"].agg(["mean", "std"]).reset_index()
-    stats["verdict"] = checks.verdict_in_expectation(
-        stats["mean"], stats["std"], seeds, observed.reindex(stats["province_code"]).to_numpy())
-    counts = stats.pivot_table(index=["rank", "arm"], columns="verdict", values="mean", aggfunc="count",
-                               fill_value=0).reindex(columns=["within", "undecided", "outside"], fill_value=0)
+    stats, counts = bar_verdicts(runs, observed, seeds, ["rank", "arm"])
     counts["outside_provinces"] = stats[stats["verdict"] == "outside"].groupby(["rank", "arm"])[
         "province_code"].agg(lambda c: " ".join(str(int(x)) for x in c))
     return counts.fillna("")
