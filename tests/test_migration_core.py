@@ -492,3 +492,57 @@ def test_the_size_term_counts_the_homes_lived_in_when_asked() -> None:
     shift = p.beta_size * (np.log(c.dwellings - c.vacant) - np.log(c.dwellings))
     assert (c.vacant > 0).all() and (shift < 0).all()
     np.testing.assert_allclose(lived_in - stock, np.broadcast_to(shift, stock.shape), atol=1e-9)
+
+
+def test_the_2010_dwelling_arms_move_only_the_empty_homes() -> None:
+    """vacancy_2010.py (docs/validation.md 6.4): each arm spreads the 2010 census's empty
+    dwellings its own way on top of every municipality's occupied dwellings, and keeps
+    Korea's total of 2010 dwellings; ``as_shipped`` leaves the table as it is, and the
+    patched loader gives the model the arm's column only while it is on."""
+    import pandas as pd
+
+    module = _checks("vacancy_2010")
+    vacant = 793_848.0
+    occupied = pd.Series([1_000_000.0, 200_000.0, 50_000.0, 3_000.0])
+    vacant_2015 = pd.Series([50_000, 40_000, 10_000, 1_000])
+    table = pd.DataFrame({
+        "province_code": [11, 11, 37, 37], "housing_units_2015": [1_200_000, 300_000, 60_000, 4_500],
+        "vacant_housing_2015": vacant_2015,
+        "housing_units_2010": (occupied + vacant * vacant_2015 / vacant_2015.sum()).round().astype("int64")})
+    total = int(table["housing_units_2010"].sum())
+    for arm in module.ARMS:
+        units = module.dwellings_2010(table, arm)
+        assert units.dtype == np.int64 and int(units.sum()) == total
+        spread = vacant * module.vacant_share(table, arm)
+        assert spread.sum() == pytest.approx(vacant)
+        np.testing.assert_allclose(units - spread, occupied, atol=1.0)  # whole dwellings
+    pd.testing.assert_series_equal(module.dwellings_2010(table, "as_shipped"), table["housing_units_2010"])
+    pd.testing.assert_frame_equal(module.with_arm(table, "as_shipped"), table)
+    rate = 1 - occupied / module.dwellings_2010(table, "occupied_share")
+    np.testing.assert_allclose(rate, vacant / total, atol=1e-4)  # Korea's 2010 rate everywhere
+    half = module.vacant_share(table, "half")
+    np.testing.assert_allclose(half, (module.vacant_share(table, "as_shipped")
+                                      + module.vacant_share(table, "occupied_share")) / 2)
+    with pytest.raises(ValueError, match="unknown arm"):
+        module.vacant_share(table, "vacant_2020")
+
+    from sim.data import load_data
+
+    korea = load_data("korea").table
+    with module.arm_table("as_shipped"):
+        pd.testing.assert_frame_equal(load_data("korea").table, korea)
+    from sim.data import census
+
+    record = []
+    with module.arm_table("occupied_share", record):
+        patched = load_data("korea").table
+        pipeline = census.housing_pipeline(patched, 2010, True)  # as sim.start calls it
+    assert len(record) == 1
+    np.testing.assert_allclose(record[0]["pipeline_a_year"].sum(), pipeline.sum())
+    np.testing.assert_array_equal(record[0]["dwellings_2010"],
+                                  module.province_growth(patched)["dwellings_2010"])
+    assert int(patched["housing_units_2010"].sum()) == int(korea["housing_units_2010"].sum())
+    assert (patched["housing_units_2010"] != korea["housing_units_2010"]).any()
+    pd.testing.assert_frame_equal(patched.drop(columns="housing_units_2010"),
+                                  korea.drop(columns="housing_units_2010"))
+    pd.testing.assert_frame_equal(load_data("korea").table, korea)  # restored on exit
