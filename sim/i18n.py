@@ -491,11 +491,12 @@ KO: dict[str, str] = {
     "threshold": "임계값",
     "seed sd": "시드 표준편차",
     "- **{claim}** is undecided in {share} of the worlds: with a seed spread of {sd} {unit}, "
-    "about {need} seeds a world (now {now}) would make the interval narrower than the "
-    "threshold ({threshold} {unit}), or a finer scale.":
+    "about {need} seeds a world (now {now}) would decide every world whatever its effect "
+    "(the interval's half-width below half the threshold, {threshold} {unit}), or a finer "
+    "scale.":
         "- **{claim}**: 세계의 {share}에서 미결입니다. 시드 간 편차가 {sd} {unit}이므로, 세계당 "
-        "시드를 약 {need}개(현재 {now}개)로 늘리거나 더 세밀한 축척을 쓰면 구간이 임계값"
-        "({threshold} {unit})보다 좁아집니다.",
+        "시드를 약 {need}개(현재 {now}개)로 늘리거나 더 세밀한 축척을 쓰면 효과가 어디에 있든 "
+        "모든 세계가 판정됩니다 (구간의 반폭이 임계값 {threshold} {unit}의 절반보다 좁아짐).",
     "No regret table.": "후회(regret) 표가 없습니다.",
     "run": "실행",
     "max regret": "최대 후회",

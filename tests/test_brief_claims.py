@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "experiments"))
@@ -196,6 +198,28 @@ def test_verdicts_of_hand_made_worlds() -> None:
     down = design.LeverClaim("x", "x", "instrument", "m", -1, 0.5, "u", 1.0)
     assert list(verdicts.world_verdicts(pd.DataFrame(rows), down)["verdict"]) == [
         "negligible", "fails", "holds", "fails"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(sd=st.floats(0.01, 10.0), threshold=st.floats(0.05, 5.0), where=st.floats(-2.5, 2.5))
+def test_the_seeds_the_report_asks_for_decide_a_world_wherever_its_effect_lies(
+        sd: float, threshold: float, where: float) -> None:
+    """The note under "What would decide the undecided worlds" promises a verdict: with
+    ``seeds_to_decide`` seeds a world is holds, fails or negligible whatever its effect
+    (here ``where`` thresholds from zero, the hardest being half the threshold), while
+    the quarter of them that the note's old rule asked for (a half-width below the whole
+    threshold) leaves a world at half the threshold undecided."""
+    claim = design.LeverClaim("x", "x", "instrument", "m", +1, threshold, "u", 1.0)
+    n = report.seeds_to_decide(sd, threshold)
+
+    def verdict(seeds: int, effect: float) -> str:
+        rows = pd.DataFrame({"world": 0, "seed": range(seeds), "effect": effect})
+        # a large pooled df: the interval is the normal one the note is sized for
+        return verdicts.world_verdicts(rows, claim, sd=sd, df=100_000)["verdict"].iloc[0]
+
+    assert verdict(n, where * threshold) != "undecided"
+    if n >= 8:
+        assert verdict(n // 4, 0.5 * threshold) == "undecided"
 
 
 def test_a_world_outside_the_tolerance_is_flagged() -> None:

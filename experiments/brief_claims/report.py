@@ -234,18 +234,28 @@ def claims_section(claims: pd.DataFrame, year: int, lang: str = "en") -> str:
     return md_table(rows)
 
 
+def seeds_to_decide(seed_sd: float, threshold: float) -> int:
+    """Seeds a world that decide its verdict wherever its effect lies. A world is decided
+    once its 95 % interval excludes zero or lies inside ± the threshold; the hardest effect
+    is half the threshold, where both need a half-width below half the threshold. (A
+    half-width below the whole threshold, the rule this note used before, leaves an
+    effect near half the threshold undecided.)"""
+    return math.ceil((1.96 * seed_sd / max(threshold / 2, 1e-300)) ** 2)
+
+
 def undecided_notes(claims: pd.DataFrame, year: int, lang: str = "en") -> list[str]:
-    """For each claim undecided in 10 % of worlds or more: the seeds that would decide
-    a world whose effect lies at the threshold (interval half-width below it)."""
+    """For each claim undecided in 10 % of worlds or more: the seeds a world that would
+    decide it wherever its effect lies (:func:`seeds_to_decide`)."""
     out = []
     tab = claims[claims["year"] == year]
     for r in tab.itertuples():
         if r.share_undecided >= 0.10:
-            need = math.ceil((1.96 * r.seed_sd / max(r.threshold, 1e-300)) ** 2)
+            need = seeds_to_decide(r.seed_sd, r.threshold)
             out.append(t(
                 "- **{claim}** is undecided in {share} of the worlds: with a seed spread of "
-                "{sd} {unit}, about {need} seeds a world (now {now}) would make the interval "
-                "narrower than the threshold ({threshold} {unit}), or a finer scale.", lang,
+                "{sd} {unit}, about {need} seeds a world (now {now}) would decide every world "
+                "whatever its effect (the interval's half-width below half the threshold, "
+                "{threshold} {unit}), or a finer scale.", lang,
                 claim=t(r.claim, lang), share=f"{r.share_undecided:.0%}", sd=f"{r.seed_sd:.2g}",
                 unit=t(r.unit, lang), need=need, now=r.seeds_per_world,
                 threshold=f"{r.threshold:.3g}"))
