@@ -529,7 +529,7 @@ def test_explore_page_in_a_browser(page, dashboard: str, shots: Path) -> None:
     # another scenario, then Reset builds it (and its twin)
     page.get_by_label("Scenario").click(force=True)
     page.get_by_role("option", name="status_quo_2018").click()
-    page.get_by_role("button", name="Reset").click()
+    page.get_by_role("button", name="Reset", exact=True).click()
     expect(_status(page)).to_contain_text("status_quo_2018 under the neutral beliefs against no_investment")
     expect(_status(page)).to_contain_text(f"year {S}")
     page.wait_for_timeout(800)  # the map redraws after a 100 ms debounce
@@ -550,9 +550,9 @@ def test_explore_page_in_a_browser(page, dashboard: str, shots: Path) -> None:
     expect(page.locator(".headline-effects")).to_contain_text("Urban-rural QoL gap")
 
     # play a few years, pause
-    page.get_by_role("button", name="▶").click()
+    page.get_by_role("button", name="▶", exact=True).click()
     expect(_status(page)).to_contain_text(re.compile(r"year 202[1-9]"), timeout=60_000)
-    page.get_by_role("button", name="❚❚").click()
+    page.get_by_role("button", name="❚❚", exact=True).click()
     expect(step).to_be_enabled()
     page.wait_for_timeout(1000)  # a step under way when Pause was pressed ends
     year = re.search(r"year (\d{4})", _status(page).inner_text()).group(1)
@@ -592,7 +592,7 @@ def test_explore_page_in_a_browser(page, dashboard: str, shots: Path) -> None:
     budget = page.get_by_label("Budget (KRW a year)")
     budget.fill("-1")
     budget.press("Enter")
-    page.get_by_role("button", name="Reset").click()
+    page.get_by_role("button", name="Reset", exact=True).click()
     error = page.locator(".config-error")
     expect(error).to_contain_text("Budget (KRW a year): budget.annual_krw=-1.0: must be >= 0")
     step.click()  # a refused run does not step: Mesa's controls switch off
@@ -602,7 +602,7 @@ def test_explore_page_in_a_browser(page, dashboard: str, shots: Path) -> None:
     page.screenshot(path=str(shots / "dashboard_error.png"))
     budget.fill("1e12")
     budget.press("Enter")
-    page.get_by_role("button", name="Reset").click()
+    page.get_by_role("button", name="Reset", exact=True).click()
     expect(_status(page)).to_contain_text("budget KRW 1,000 billion a year")
     expect(error).to_have_count(0)
 
@@ -630,7 +630,9 @@ def test_study_page_in_a_browser(page, dashboard: str, study_dir: Path, shots: P
 
     directory = page.get_by_label("Directory")
     directory.fill(str(study_dir / "no_such_study"))
-    page.get_by_role("button", name="Open").click()
+    # exact: the studies list's accessible name holds the study's path, which under
+    # pytest-xdist has "popen-gw0" in it (a substring match finds two "Open" buttons)
+    page.get_by_role("button", name="Open", exact=True).click()
     expect(page.locator(".study-error")).to_contain_text("no such directory")
     assert "Traceback" not in page.locator("body").inner_text()
 
@@ -658,7 +660,7 @@ def test_the_language_switch_in_a_browser(page, dashboard: str, study_dir: Path,
 
     page.goto(dashboard, wait_until="domcontentloaded")
     page.get_by_role("button", name="Step", exact=True).wait_for(state="visible")
-    page.get_by_role("button", name="한국어").click()
+    page.get_by_role("button", name="한국어", exact=True).click()
     expect(_status(page)).to_contain_text(f"**{S}**년".replace("*", ""))
     page.get_by_role("button", name="Step", exact=True).click()
     expect(page.locator(".headline-effects")).to_contain_text("도농 삶의 질 격차")
@@ -670,6 +672,6 @@ def test_the_language_switch_in_a_browser(page, dashboard: str, study_dir: Path,
     expect(page.locator(".study-effects")).to_contain_text("도농 삶의 질 격차")
     page.get_by_role("tab", name="지도").click()
     expect(page.locator(".study-ranking").first).to_contain_text("시군구")
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("button", name="English", exact=True).click()
     expect(page.locator(".study-ranking").first).to_contain_text("municipality")
     assert "Traceback" not in page.locator("body").inner_text()
