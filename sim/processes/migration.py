@@ -262,19 +262,29 @@ def policy_terms(c: Conditions, anchors: Anchors) -> tuple[np.ndarray, np.ndarra
     return log_wage, log_emp
 
 
-def destination_logits(
+@dataclass(frozen=True)
+class FixedTerms:
+    """The terms of the destination utility that neither the destination constants nor
+    the network move: computed once where many choices are made under one set of
+    conditions (the start's balancing rounds), and each time otherwise.
+
+    Attributes:
+        v_dest: (T, M) the destination terms of each household type, without the constants.
+        v_origin: (M, M) distance decay, same province and stay local, without the network.
+    """
+
+    v_dest: np.ndarray
+    v_origin: np.ndarray
+
+
+def fixed_terms(
     p: MigrationParams,
     service_weights: list[list[float]],
     c: Conditions,
-    amenity: np.ndarray,
-    network: np.ndarray,
     world: World,
     anchors: Anchors | None = None,
-    pair: np.ndarray | None = None,
-    age_pull: np.ndarray | None = None,
-) -> np.ndarray:
-    """(M, T, M) the destination utility ``V[o, t, d]`` of the module docstring (origin,
-    household type, destination). Arguments as :func:`choice_tables`."""
+) -> FixedTerms:
+    """The :class:`FixedTerms` of conditions ``c``. Arguments as :func:`choice_tables`."""
     m = world.n
     a_idx, i_idx = TYPE_AGE_CLASS, TYPE_INCOME_CLASS
     services = c.services @ np.asarray(service_weights).T  # (M, 3)
@@ -300,22 +310,44 @@ def destination_logits(
         + p.beta_vacancy * log_vacancy[None, :]
         + bc[:, None] * cap[None, :]
         + br[:, None] * gun[None, :]
-        + amenity[None, :]
     )  # (T, M)
-    if age_pull is not None:
-        v_dest = v_dest + age_pull[a_idx]
-
-    out_total = network.sum(axis=1, keepdims=True)
-    share = np.divide(network, out_total, out=np.zeros_like(network), where=out_total > 0)
     v_origin = (
         -p.distance_decay * np.log1p(world.distance_km / 10.0)
         + p.same_province * world.same_province
         + p.stay_local * np.eye(m)
-        + p.network * np.log1p(m * share)
     )  # (M, M)
+    return FixedTerms(v_dest, v_origin)
+
+
+def destination_logits(
+    p: MigrationParams,
+    service_weights: list[list[float]],
+    c: Conditions,
+    amenity: np.ndarray,
+    network: np.ndarray,
+    world: World,
+    anchors: Anchors | None = None,
+    pair: np.ndarray | None = None,
+    age_pull: np.ndarray | None = None,
+    fixed: FixedTerms | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """(M, T, M) the destination utility ``V[o, t, d]`` of the module docstring (origin,
+    household type, destination). Arguments as :func:`choice_tables`; ``fixed``, the
+    conditions' :class:`FixedTerms` if already computed; ``out``, an (M, T, M) array to
+    write into."""
+    m = world.n
+    fixed = fixed or fixed_terms(p, service_weights, c, world, anchors)
+    v_dest = fixed.v_dest + amenity[None, :]  # (T, M)
+    if age_pull is not None:
+        v_dest = v_dest + age_pull[TYPE_AGE_CLASS]
+
+    out_total = network.sum(axis=1, keepdims=True)
+    share = np.divide(network, out_total, out=np.zeros_like(network), where=out_total > 0)
+    v_origin = fixed.v_origin + p.network * np.log1p(m * share)  # (M, M)
     if pair is not None:
         v_origin = v_origin + pair
-    return v_origin[:, None, :] + v_dest[None, :, :]  # (M, T, M)
+    return np.add(v_origin[:, None, :], v_dest[None, :, :], out=out)  # (M, T, M)
 
 
 def choice_tables(
@@ -341,14 +373,17 @@ def choice_tables(
     """
     logits = destination_logits(p, service_weights, c, amenity, network, world, anchors, pair,
                                 age_pull)
-    dest, logsum = softmax_logsum(logits)
+    dest, logsum = softmax_logsum(logits, overwrite=True)
     return move_probabilities(p, c), dest, logsum
 
 
-def softmax_logsum(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Choice probabilities along the last axis and the log-sum, computed stably."""
+def softmax_logsum(logits: np.ndarray, overwrite: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Choice probabilities along the last axis and the log-sum, computed stably;
+    ``overwrite`` computes the probabilities in ``logits``' own memory (its caller does
+    not need the utilities after)."""
     top = logits.max(axis=-1, keepdims=True)
-    dest = np.exp(logits - top)
+    dest = np.subtract(logits, top, out=logits if overwrite else None)
+    np.exp(dest, out=dest)
     total = dest.sum(axis=-1, keepdims=True)
     dest /= total
     return dest, (top + np.log(total))[..., 0]
@@ -413,7 +448,7 @@ def welfare_base(
     m, t = world.n, len(TYPE_AGE_CLASS)
     logits = destination_logits(p, service_weights, c, amenity, network, world, anchors, pair,
                                 age_pull)
-    dest, logsum = softmax_logsum(logits)
+    dest, logsum = softmax_logsum(logits, overwrite=True)
     move_tb = move_probabilities(p, c)
     _, households_tb = cell_counts(households, m, move_tb.shape[2])
     count = households_tb.sum(axis=2)
@@ -619,6 +654,16 @@ def solve_constants(
     # missed KOSIS's province nets by up to 8 % at network 0.95).
     joint = targets is not None
     n_const = m + n_prov * n_prov + n_age
+    # What the rounds do not move, once: the move decisions (so the expected movers) and
+    # the utility's terms other than the constants and the network.
+    move_prob = move_probabilities(p, c)
+    movers = (persons * move_prob).sum(axis=2)  # (M, T) expected moving persons
+    moving_households = (households_tb * move_prob).sum(axis=2)
+    if leavers is not None:  # one person each, all moving
+        movers = movers + leavers
+        moving_households = moving_households + leavers
+    fixed = fixed_terms(p, service_weights, c, world, anchors)
+    logits = np.empty((m, len(TYPE_AGE_CLASS), m))
 
     def unpack(x: np.ndarray):
         amenity = x[:m]
@@ -638,13 +683,9 @@ def solve_constants(
             here = gamma[targets.province_index][:, targets.province_index]
         ages = by_age[:, targets.province_index] if by_age is not None else age_pull
         seen = np.maximum(x[n_const:].reshape(m, m), 0.0) if joint else network
-        move_prob, dest, _ = choice_tables(p, service_weights, c, amenity, seen, world,
-                                           anchors, here, ages)
-        movers = (persons * move_prob).sum(axis=2)  # (M, T) expected moving persons
-        moving_households = (households_tb * move_prob).sum(axis=2)
-        if leavers is not None:  # one person each, all moving
-            movers = movers + leavers
-            moving_households = moving_households + leavers
+        destination_logits(p, service_weights, c, amenity, seen, world, anchors, here, ages,
+                           fixed=fixed, out=logits)
+        dest, _ = softmax_logsum(logits, overwrite=True)
         flows = np.einsum("ot,otd->od", movers, dest)
         np.fill_diagonal(flows, 0.0)
         # The migrant-network stock these flows would have built up in steady state.
