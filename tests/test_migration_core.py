@@ -282,6 +282,43 @@ def test_a_synthetic_region_has_census_targets_but_no_province_pairs() -> None:
     assert np.abs(net).max() > 1.0  # not the zero-net start
 
 
+def test_a_start_whose_constants_miss_their_targets_says_so(caplog) -> None:
+    """The balancing rounds stop at ``max_iter``; when their targets are out of reach the
+    start warns, naming the municipality furthest off, instead of keeping the last round's
+    constants silently (the 2025 start's Sejong, docs/model.md section 5)."""
+    import logging
+
+    from sim.processes import policy
+
+    m = SmartCityModel(make_config(["region=synthetic", "region.n_municipalities=12",
+                                    "run.scale=50", *QUIET]))
+    s, p = m.states, m.params.migration
+    c = schedule.migration_conditions(s.observed, policy.service_levels(s.world.services_base,
+                                                                        s.policy),
+                                      s.policy, s.labour, s.housing)
+    weights = m.params.qol.service_weights
+    anchors = migration.anchors_now(c, weights)
+    index = np.zeros(m.n_munis, dtype=np.int64)
+
+    def solve(net: np.ndarray) -> str:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="sim.migration"):
+            migration.solve_constants(p, weights, m.households, c, s.world, anchors,
+                                      migration.MigrationTargets(net, index), max_iter=200)
+        return caplog.text
+
+    assert solve(np.zeros(m.n_munis)) == ""  # reachable: met within the tolerance
+    # one place to gain, every year, ten times as many people as live in the whole region
+    # (and the others to lose it: out of reach for all of them)
+    impossible = np.full(m.n_munis, -1.0 / (m.n_munis - 1))
+    impossible[3] = 1.0
+    said = solve(impossible * 10 * s.observed.persons.sum())
+    assert "stopped after 200 rounds without meeting their targets" in said
+    named = [f"in {name} ({code})" in said
+             for name, code in zip(s.world.names, s.world.codes, strict=True)]
+    assert sum(named) == 1  # the municipality furthest off
+
+
 @pytest.mark.parametrize(("start_year", "gap"), [(2020, 0), (2025, 5)])
 def test_a_decaying_pull_is_halfway_to_the_equilibrium_after_one_half_life(start_year, gap) -> None:
     """The pull halves every half-life from the base period's end: a 2020 start's base

@@ -62,6 +62,7 @@ region (world). Writes: its own :class:`MigrationState` and the households' ``mu
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,6 +74,8 @@ from sim.kernels.migration import migrate
 from sim.kernels.parallel import Parallel
 from sim.kernels.sampling import coupled_tables, proposal_tables
 from sim.world import World
+
+log = logging.getLogger("sim.migration")
 
 #: Tenure (years at the current home) -> bin: 0-1, 2-4, 5-9, 10+.
 TENURE_BIN = np.minimum(np.searchsorted([2, 5, 10], np.arange(256), side="right"), 3).astype(np.int64)
@@ -699,6 +702,7 @@ def solve_constants(
             needed = np.maximum(out + targets.net, 1e-3 * np.maximum(out, 1e-9))
             gap = np.log(needed / np.maximum(inflow, 1e-12))
         worst = float(np.max(np.abs(gap)))
+        largest_muni_gap[:] = [worst, int(np.argmax(np.abs(gap)))]
         if targets is not None:  # targets can be out of reach (a place nobody can enter):
             gap = np.clip(gap, -MAX_GAP, MAX_GAP)  # bounded steps, bounded constants
         parts = [amenity + 0.5 * gap]
@@ -742,7 +746,9 @@ def solve_constants(
             parts.append(share.ravel())
         return np.concatenate(parts), worst
 
+    largest_muni_gap = [0.0, 0]  # the last round's largest municipal gap and where
     x = np.zeros(n_const + (m * m if joint else 0))
+    worst = np.inf
     if targets is None:  # the zero-net equilibrium: plain rounds (converge in tens)
         for _ in range(max_iter):
             nxt, worst = round_(x)
@@ -750,7 +756,14 @@ def solve_constants(
                 break
             x = nxt
     else:
-        x = _anderson(round_, x, tol, max_iter)
+        x, worst = _anderson(round_, x, tol, max_iter)
+    if worst >= tol:
+        muni_gap, k = largest_muni_gap
+        log.warning(
+            "the start's destination constants stopped after %d rounds without meeting their "
+            "targets: largest gap %.3g (tolerance %.0e); largest municipal gap %.3g, in %s "
+            "(%s): the start reproduces its base period only that closely (docs/model.md, "
+            "section 5, the destination constants)", max_iter, worst, tol, muni_gap, world.names[k], world.codes[k])
     amenity, gamma, by_age = unpack(x)
     return (amenity.copy(), None if gamma is None else gamma.copy(),
             None if by_age is None else by_age.copy(), network)
@@ -799,14 +812,15 @@ def _anderson(round_, x: np.ndarray, tol: float, max_iter: int, depth: int = 6) 
     rounds (Walker and Ni 2011, type II); ``round_`` also returns the largest log gap,
     and the iteration stops below ``tol``. A mixed step that is not finite, or a round
     whose gap grew tenfold, falls back to the plain round and forgets the history.
-    Returns the last round's ``x``."""
+    Returns the last round's ``x`` and its largest gap (``tol`` or more if ``max_iter``
+    rounds did not get below it)."""
     xs: list[np.ndarray] = []
     fs: list[np.ndarray] = []
-    best = np.inf
+    best = worst = np.inf
     for _ in range(max_iter):
         gx, worst = round_(x)
         if worst < tol:
-            return gx
+            return gx, worst
         f = gx - x
         if not np.isfinite(worst) or worst > 10 * best:
             xs, fs = [], []  # a bad mix: start afresh from the plain round
@@ -830,7 +844,7 @@ def _anderson(round_, x: np.ndarray, tol: float, max_iter: int, depth: int = 6) 
             if not np.all(np.isfinite(step)):
                 xs, fs, step = [], [], f
         x = x + step
-    return x
+    return x, worst
 
 
 def amenity_shift(p: MigrationParams, codes: np.ndarray) -> np.ndarray:
