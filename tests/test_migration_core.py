@@ -319,6 +319,35 @@ def test_a_start_whose_constants_miss_their_targets_says_so(caplog) -> None:
     assert sum(named) == 1  # the municipality furthest off
 
 
+@pytest.mark.parametrize("start_year", [2020, 2025])
+def test_a_start_after_the_shipped_flows_meets_its_targets_and_lets_people_leave_sejong(
+        start_year, caplog) -> None:
+    """A base period that ends after the shipped flows (2015) takes where leavers went
+    from their latest year, not the mean of 2011-2015: with the mean, Sejong could not
+    draw its 2015 -> 2020 net even if nobody left it, the constants stopped at their round
+    cap and nobody left Sejong for another province (KOSIS: 11-17 thousand a year in
+    2012-2015). Now the constants converge and the start meets the latest year's shares."""
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="sim.migration"):
+        m = SmartCityModel(make_config(["region=korea", f"run.start_year={start_year}",
+                                        "run.scale=500", "run.years=1", *QUIET]))
+    assert "without meeting their targets" not in caplog.text
+    base = base_period(m.region.table, start_year, True)
+    assert base.od_years == (kosis.LAST_YEAR,)
+    assert base.flow_years == tuple(range(2011, 2016))  # the leave share: five years
+    codes = m.world.province_codes
+    between = migration.province_flows(expected_flows(m), m.world.province_index, len(codes)) * m.scale
+    np.fill_diagonal(between, 0.0)
+    share = between / between.sum(axis=1, keepdims=True)
+    want = base.od_shares
+    np.testing.assert_allclose(share[want > 0], want[want > 0], rtol=2e-3)
+    sejong = list(codes).index(29)
+    assert between[sejong].sum() > 5_000  # people leave Sejong again
+    # the 2015 start's base period lies inside the flows: its shares are its own years'
+    assert base_period(m.region.table, 2015, True).od_years == tuple(range(2011, 2016))
+
+
 @pytest.mark.parametrize(("start_year", "gap"), [(2020, 0), (2025, 5)])
 def test_a_decaying_pull_is_halfway_to_the_equilibrium_after_one_half_life(start_year, gap) -> None:
     """The pull halves every half-life from the base period's end: a 2020 start's base

@@ -20,10 +20,18 @@ reproduces these flows; this module says what they are, from the data only:
   has no 2005 census): its municipalities share their province's net in proportion to
   persons.
 * ``od_shares``: where each province's leavers go, (P, P) row shares of the flows to
-  other provinces (zero diagonal), averaged over the latest five years shipped at or
-  before the base period's end (2011-2015 for every start after 2015).
+  other provinces (zero diagonal), over the five years of the base period when the
+  flows hold them (2011-2015 for the 2015 start), and **from the latest shipped year
+  alone (2015) when the base period ends after the flows** (the 2020 and 2025 starts).
+  The latest year is the nearest to those base periods, and a five-year mean is pulled
+  back to where places stood years earlier: Sejong, founded in 2012, drew 0.8 % of all
+  movers between provinces in 2012 and 2.7 % in 2015 (1.3 % over 2011-2015), and
+  shares that low cannot bring it its 2015 -> 2020 net even if nobody left it (the
+  start's constants then never converge and nobody leaves Sejong; docs/model.md,
+  section 5).
 * ``leave_share``: how many leave, the share of all reported moves (within a dong
-  included) that cross a province line, over the same years (32.8 % in 2011-2015).
+  included) that cross a province line, over the latest five years shipped at or before
+  the base period's end (32.8 % in 2011-2015; a national level that moves slowly).
   One national figure, not one per province: with each province's net migration and
   where its leavers go fixed, how many leave each province is implied by how many move
   there, so only the national level is free to fit.
@@ -78,7 +86,9 @@ class BasePeriod:
         od_shares: (P, P) row shares of flows to other provinces (zero diagonal); None
             without flows.
         leave_share: share of all moves that cross a province line; None without flows.
-        flow_years: the years the province flows were averaged over (empty without).
+        flow_years: the years ``leave_share`` (and ``province_net``'s flows) were taken
+            from (empty without flows).
+        od_years: the years ``od_shares`` were taken from (empty without flows).
     """
 
     years: tuple[int, int]
@@ -89,6 +99,7 @@ class BasePeriod:
     od_shares: np.ndarray | None
     leave_share: float | None
     flow_years: tuple[int, ...]
+    od_years: tuple[int, ...] = ()
 
 
 def method_correction(table: pd.DataFrame, y0: int, y1: int) -> np.ndarray:
@@ -135,18 +146,22 @@ def base_period(table: pd.DataFrame, start_year: int, real_codes: bool, *,
     codes = np.unique(table["province_code"].to_numpy())
     province_net = od = leave = None
     flow_years: tuple[int, ...] = ()
+    od_years: tuple[int, ...] = ()
     if real_codes:
         shipped = flows.load_province_flows()
         last = min(y1, flows.LAST_YEAR)
         flow_years = tuple(range(last - 4, last + 1))
-        od = od_shares(shipped, flow_years, codes)
+        # A base period after the flows takes their latest year's shares (module docstring).
+        od_years = flow_years if y1 <= flows.LAST_YEAR else (flows.LAST_YEAR,)
+        od = od_shares(shipped, od_years, codes)
         leave = leave_share(shipped, flow_years)
         if y1 <= flows.LAST_YEAR:  # net migration of the base years themselves
             net = flows.net_migration(shipped).reindex(columns=codes)
             province_net = net.loc[list(range(y0 + 1, y1 + 1))].fillna(0.0).mean().to_numpy()
     if growth is None and province_net is None:
         return None
-    return BasePeriod((y0, y1), gap, growth, codes, province_net, od, leave, flow_years)
+    return BasePeriod((y0, y1), gap, growth, codes, province_net, od, leave, flow_years,
+                      od_years)
 
 
 def od_shares(table: pd.DataFrame, years: tuple[int, ...], codes: np.ndarray) -> np.ndarray:
