@@ -320,13 +320,13 @@ def test_a_start_whose_constants_miss_their_targets_says_so(caplog) -> None:
 
 
 @pytest.mark.parametrize("start_year", [2020, 2025])
-def test_a_start_after_the_shipped_flows_meets_its_targets_and_lets_people_leave_sejong(
-        start_year, caplog) -> None:
-    """A base period that ends after the shipped flows (2015) takes where leavers went
-    from their latest year, not the mean of 2011-2015: with the mean, Sejong could not
-    draw its 2015 -> 2020 net even if nobody left it, the constants stopped at their round
-    cap and nobody left Sejong for another province (KOSIS: 11-17 thousand a year in
-    2012-2015). Now the constants converge and the start meets the latest year's shares."""
+def test_a_start_after_the_shipped_flows_leaves_sejongs_in_flows_to_its_net(start_year, caplog) -> None:
+    """A base period that ends after the shipped flows (2015) leaves the pairs into a
+    province founded during the flows' years (Sejong, 2012) to that province's net: held
+    at any shipped year's shares, Sejong's 2015 -> 2020 net could be out of reach, the
+    constants stopped at their round cap and nobody left Sejong for another province
+    (KOSIS: 11-17 thousand a year in 2012-2015). Now the constants converge, every other
+    destination gets its share of each origin's leavers, and Sejong its net."""
     import logging
 
     with caplog.at_level(logging.WARNING, logger="sim.migration"):
@@ -334,18 +334,27 @@ def test_a_start_after_the_shipped_flows_meets_its_targets_and_lets_people_leave
                                         "run.scale=500", "run.years=1", *QUIET]))
     assert "without meeting their targets" not in caplog.text
     base = base_period(m.region.table, start_year, True)
-    assert base.od_years == (kosis.LAST_YEAR,)
-    assert base.flow_years == tuple(range(2011, 2016))  # the leave share: five years
+    assert base.free_destinations == (29,)
     codes = m.world.province_codes
+    sejong = list(codes).index(29)
+    want = base.od_shares
+    assert (want[:, sejong] == 0).all()
+    np.testing.assert_allclose(want.sum(axis=1), 1.0)
     between = migration.province_flows(expected_flows(m), m.world.province_index, len(codes)) * m.scale
     np.fill_diagonal(between, 0.0)
-    share = between / between.sum(axis=1, keepdims=True)
-    want = base.od_shares
-    np.testing.assert_allclose(share[want > 0], want[want > 0], rtol=2e-3)
-    sejong = list(codes).index(29)
+    others = np.delete(between, sejong, axis=1)
+    share = others / others.sum(axis=1, keepdims=True)
+    kept = np.delete(want, sejong, axis=1)
+    np.testing.assert_allclose(share[kept > 0], kept[kept > 0], rtol=2e-3)
+    net = between.sum(axis=0) - between.sum(axis=1)
+    s = m.states
+    targets = start.migration_targets(m.region.table, m.context, s.world, s.observed,
+                                      s.demography, s.households, s.firms.jobs.sum(axis=1))
+    target = np.bincount(targets.province_index, weights=targets.net)[sejong] * m.scale
+    assert net[sejong] == pytest.approx(target, rel=2e-3)
     assert between[sejong].sum() > 5_000  # people leave Sejong again
-    # the 2015 start's base period lies inside the flows: its shares are its own years'
-    assert base_period(m.region.table, 2015, True).od_years == tuple(range(2011, 2016))
+    # the 2015 start's base period lies inside the flows: every pair is its own years'
+    assert base_period(m.region.table, 2015, True).free_destinations == ()
 
 
 @pytest.mark.parametrize(("start_year", "gap"), [(2020, 0), (2025, 5)])

@@ -20,15 +20,17 @@ reproduces these flows; this module says what they are, from the data only:
   has no 2005 census): its municipalities share their province's net in proportion to
   persons.
 * ``od_shares``: where each province's leavers go, (P, P) row shares of the flows to
-  other provinces (zero diagonal), over the five years of the base period when the
-  flows hold them (2011-2015 for the 2015 start), and **from the latest shipped year
-  alone (2015) when the base period ends after the flows** (the 2020 and 2025 starts).
-  The latest year is the nearest to those base periods, and a five-year mean is pulled
-  back to where places stood years earlier: Sejong, founded in 2012, drew 0.8 % of all
-  movers between provinces in 2012 and 2.7 % in 2015 (1.3 % over 2011-2015), and
-  shares that low cannot bring it its 2015 -> 2020 net even if nobody left it (the
-  start's constants then never converge and nobody leaves Sejong; docs/model.md,
-  section 5).
+  other provinces (zero diagonal), averaged over the latest five years shipped at or
+  before the base period's end (2011-2015 for every start after 2015). **When the base
+  period ends after the flows** (the 2020 and 2025 starts), the pairs into a province
+  the flows do not cover in all those years are left out (``free_destinations``; Sejong,
+  founded in 2012) and each origin's row is renormalised over the rest: that province's
+  in-flow is then set by its own net alone. Sejong drew 0.8 % of all movers between
+  provinces in 2012 and 2.7 % in 2015 (1.3 % pooled) while it grew by 85 % over
+  2015 -> 2020: no shipped year describes its draw in the base period, and holding it at
+  one (pooled or 2015's) made its 2015 -> 2020 net out of reach in some behaviour sets
+  and worlds. The start's constants then stopped at their round cap with nobody leaving
+  Sejong (docs/model.md, section 5).
 * ``leave_share``: how many leave, the share of all reported moves (within a dong
   included) that cross a province line, over the latest five years shipped at or before
   the base period's end (32.8 % in 2011-2015; a national level that moves slowly).
@@ -86,9 +88,9 @@ class BasePeriod:
         od_shares: (P, P) row shares of flows to other provinces (zero diagonal); None
             without flows.
         leave_share: share of all moves that cross a province line; None without flows.
-        flow_years: the years ``leave_share`` (and ``province_net``'s flows) were taken
-            from (empty without flows).
-        od_years: the years ``od_shares`` were taken from (empty without flows).
+        flow_years: the years the province flows were averaged over (empty without).
+        free_destinations: provinces whose in-flows ``od_shares`` leaves to their net
+            (codes; see the module docstring).
     """
 
     years: tuple[int, int]
@@ -99,7 +101,7 @@ class BasePeriod:
     od_shares: np.ndarray | None
     leave_share: float | None
     flow_years: tuple[int, ...]
-    od_years: tuple[int, ...] = ()
+    free_destinations: tuple[int, ...] = ()
 
 
 def method_correction(table: pd.DataFrame, y0: int, y1: int) -> np.ndarray:
@@ -146,14 +148,15 @@ def base_period(table: pd.DataFrame, start_year: int, real_codes: bool, *,
     codes = np.unique(table["province_code"].to_numpy())
     province_net = od = leave = None
     flow_years: tuple[int, ...] = ()
-    od_years: tuple[int, ...] = ()
+    free: tuple[int, ...] = ()
     if real_codes:
         shipped = flows.load_province_flows()
         last = min(y1, flows.LAST_YEAR)
         flow_years = tuple(range(last - 4, last + 1))
-        # A base period after the flows takes their latest year's shares (module docstring).
-        od_years = flow_years if y1 <= flows.LAST_YEAR else (flows.LAST_YEAR,)
-        od = od_shares(shipped, od_years, codes)
+        od = od_shares(shipped, flow_years, codes)
+        if y1 > flows.LAST_YEAR:  # a base period after the flows (module docstring)
+            free = founded_within(shipped, flow_years, codes)
+            od = without_destinations(od, np.isin(codes, free))
         leave = leave_share(shipped, flow_years)
         if y1 <= flows.LAST_YEAR:  # net migration of the base years themselves
             net = flows.net_migration(shipped).reindex(columns=codes)
@@ -161,7 +164,7 @@ def base_period(table: pd.DataFrame, start_year: int, real_codes: bool, *,
     if growth is None and province_net is None:
         return None
     return BasePeriod((y0, y1), gap, growth, codes, province_net, od, leave, flow_years,
-                      od_years)
+                      free)
 
 
 def od_shares(table: pd.DataFrame, years: tuple[int, ...], codes: np.ndarray) -> np.ndarray:
@@ -175,6 +178,22 @@ def od_shares(table: pd.DataFrame, years: tuple[int, ...], codes: np.ndarray) ->
     np.fill_diagonal(total, 0.0)
     out_sum = total.sum(axis=1, keepdims=True)
     return np.divide(total, out_sum, out=np.zeros_like(total), where=out_sum > 0)
+
+
+def founded_within(table: pd.DataFrame, years: tuple[int, ...], codes: np.ndarray) -> tuple[int, ...]:
+    """Provinces of ``codes`` with no flows into them in some of ``years`` (founded during
+    them)."""
+    rows = table[table["year"].isin(years) & (table["movers"] > 0)]
+    seen = rows.groupby("dest_code")["year"].nunique().reindex(codes, fill_value=0)
+    return tuple(int(c) for c in codes[seen.to_numpy() < len(years)])
+
+
+def without_destinations(shares: np.ndarray, drop: np.ndarray) -> np.ndarray:
+    """(P, P) row shares with the columns ``drop`` (P,) bool set to zero and each row
+    renormalised over the others (a row with nothing left stays zero)."""
+    out = np.where(drop[None, :], 0.0, shares)
+    total = out.sum(axis=1, keepdims=True)
+    return np.divide(out, total, out=np.zeros_like(out), where=total > 0)
 
 
 def leave_share(table: pd.DataFrame, years: tuple[int, ...]) -> float:

@@ -639,6 +639,10 @@ def solve_constants(
     n_prov = len(targets.od_shares) if fit_pairs else 0
     want = targets.od_shares if fit_pairs else None
     known = (want > 0) & ~np.eye(n_prov, dtype=bool) if fit_pairs else None
+    # Pairs between provinces with no share to fit (into a province the base period's
+    # flows leave free, or that did not exist then) carry the common level of crossing a
+    # province line, so that only where leavers go, not whether they leave, is left open.
+    unknown = ~known & ~np.eye(n_prov, dtype=bool) if fit_pairs else None
     leave = targets.leave_share if fit_pairs else None
     fit_ages = targets is not None and p.age_split == "even"
     if fit_ages:
@@ -711,7 +715,8 @@ def solve_constants(
             parts[0] = np.clip(parts[0], -MAX_CONSTANT, MAX_CONSTANT)
         if gamma is not None:
             # Shares among the destinations the base period has flows to (a province that
-            # did not exist then, e.g. Sejong before 2012, keeps no pair constants).
+            # did not exist then, e.g. Sejong before 2012, or whose in-flows are left to
+            # its net, has no share to fit: its pairs carry the level only).
             by_province = province_flows(flows, targets.province_index, n_prov)
             between = by_province * known
             share = between / np.maximum(between.sum(axis=1, keepdims=True), 1e-12)
@@ -729,7 +734,10 @@ def solve_constants(
                 level_gap = _logit(leave) - _logit(left)
                 worst = max(worst, abs(level_gap))
                 step = step + np.where(known, 0.5 * level_gap, 0.0)
-            parts.append(np.where(known, gamma + step, 0.0).ravel())
+            nxt = np.where(known, gamma + step, 0.0)
+            if unknown.any():
+                nxt[unknown] = nxt[known].mean()
+            parts.append(nxt.ravel())
         if by_age is not None:
             age_gap, age_worst = _age_split_gap(movers, dest, class_of_type, in_province,
                                                 province_net)
