@@ -236,7 +236,7 @@ def test_real_sweep_is_compared_at_the_end_of_the_multirun(tmp_path: Path) -> No
     assert (sweep_dir / f"summary_{y}.md").read_text().count(f"Effects in {y}") == 1
 
 
-def test_sweep_callbacks_are_configured_and_the_warm_up_compiles_in_process() -> None:
+def test_sweep_callbacks_are_configured_and_the_warm_up_compiles_in_process(caplog) -> None:
     from hydra import compose, initialize_config_dir
     from hydra.utils import instantiate
 
@@ -252,9 +252,15 @@ def test_sweep_callbacks_are_configured_and_the_warm_up_compiles_in_process() ->
     assert isinstance(callbacks["compare"], CompareSweep)
     assert callbacks["compare"].baseline == "status_quo_2018"
     assert callbacks["warm_numba"].enabled and callbacks["compare"].enabled
+    import logging
+
     from sim.kernels import firms, households, migration
 
-    assert warm_numba_cache() > 0
+    with caplog.at_level(logging.WARNING):
+        assert warm_numba_cache() > 0
+    # the tiny region's start warns when it is a run; a warm-up says nothing
+    assert not [r for r in caplog.records if r.name == "sim.migration"], caplog.text
+    assert logging.getLogger("sim.migration").level == logging.NOTSET  # restored
     # the entry kernels, serial and parallel, are compiled (or loaded from the cache)
     for kernel in (migration._migrate_range, migration._migrate_parallel, firms._firm_parallel,
                    households._demography_parallel, households._labour_parallel,
