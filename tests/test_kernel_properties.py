@@ -406,3 +406,30 @@ def test_firm_cell_totals_match_bincount_bit_for_bit(n: int, split: float, seed:
     # libm's exp, as the kernel's math.exp (NumPy's own SIMD exp may differ by an ulp).
     weight = employees * np.array([math.exp(v) for v in log_prod.astype(float)])
     np.testing.assert_array_equal(output.ravel(), np.bincount(cell, weights=weight, minlength=m * s))
+
+
+@SETTINGS
+@given(n=st.integers(0, 3000), parts=st.integers(1, 9), lo=st.integers(0, 3000),
+       seed=st.integers(0, 2**31 - 1))
+def test_firm_cell_totals_split_by_municipality_match_one_pass_bit_for_bit(
+        n: int, parts: int, lo: int, seed: int) -> None:
+    """Summed by threads over municipality ranges, the firms' totals are the single pass's
+    bit for bit, however many ranges and wherever they split (each cell is still summed by
+    one thread in row order); a thread whose range holds no rows adds nothing."""
+    from sim.kernels.firms import cell_totals, municipality_parts
+
+    rng = np.random.default_rng(seed)
+    m, s = 11, 4
+    muni = rng.integers(0, m, n).astype(np.int16)
+    sector = rng.integers(0, s, n).astype(np.int8)
+    employees = rng.lognormal(0, 2, n).astype(np.float32)
+    log_prod = rng.normal(3, 1, n).astype(np.float32)
+    lo = min(lo, n)
+    bounds = municipality_parts(rng.integers(0, 50, m), parts)
+    assert bounds[0] == 0 and bounds[-1] == m and np.all(np.diff(bounds) > 0)
+    one = np.zeros((m, s), np.int64), np.zeros((m, s)), np.zeros((m, s))
+    split = np.zeros((m, s), np.int64), np.zeros((m, s)), np.zeros((m, s))
+    cell_totals(muni, sector, employees, log_prod, lo, *one)
+    cell_totals(muni, sector, employees, log_prod, lo, *split, bounds=bounds)
+    for a, b in zip(one, split):
+        np.testing.assert_array_equal(a, b)

@@ -135,16 +135,54 @@ def step_firms(
 
 
 @njit(cache=True)
-def cell_totals(muni, sector, employees, log_prod, lo, counts, jobs, output):
+def _cell_totals_range(muni, sector, employees, log_prod, lo, m_lo, m_hi, counts, jobs, output):
+    for row in range(lo, muni.shape[0]):
+        i = np.uint64(row)  # unsigned indices: no negative-index fix-up on every access
+        m = np.int64(muni[i])
+        if m < m_lo or m >= m_hi:  # another part's municipality (rows come in runs of one)
+            continue
+        mu, s = np.uint64(m), np.uint64(sector[i])
+        emp = np.float64(employees[i])
+        counts[mu, s] += 1
+        jobs[mu, s] += emp
+        output[mu, s] += emp * math.exp(np.float64(log_prod[i]))
+
+
+@njit(cache=True, parallel=True)
+def _cell_totals_parallel(muni, sector, employees, log_prod, lo, bounds, counts, jobs, output):
+    for p in prange(bounds.shape[0] - 1):
+        _cell_totals_range(muni, sector, employees, log_prod, lo, bounds[p], bounds[p + 1],
+                           counts, jobs, output)
+
+
+def cell_totals(muni: np.ndarray, sector: np.ndarray, employees: np.ndarray,
+                log_prod: np.ndarray, lo: int, counts: np.ndarray, jobs: np.ndarray,
+                output: np.ndarray, bounds: np.ndarray | None = None) -> None:
     """Add the firm rows from ``lo`` on to ``counts``, ``jobs`` and ``output`` (M, S), in
     row order: what ``np.bincount(muni * s + sector, weights=...)`` over all rows gives,
     bit for bit (float64 sums in the same order), in one pass and without the int64 cell
     column or a weight column. A row's output is employees x exp(log_prod), as the
-    firm kernel values it (``math.exp``, libm's, like the kernel's)."""
-    for row in range(lo, muni.shape[0]):
-        i = np.uint64(row)  # unsigned indices: no negative-index fix-up on every access
-        m, s = np.uint64(muni[i]), np.uint64(sector[i])
-        emp = np.float64(employees[i])
-        counts[m, s] += 1
-        jobs[m, s] += emp
-        output[m, s] += emp * math.exp(np.float64(log_prod[i]))
+    firm kernel values it (``math.exp``, libm's, like the kernel's).
+
+    ``bounds`` (P + 1,) int64 splits the municipalities into P ranges
+    ``[bounds[p], bounds[p + 1])`` summed by P threads, each over every row but adding
+    only its own municipalities' (:func:`municipality_parts`): each cell is still summed
+    by one thread in row order, so the totals are the same bit for bit however the
+    municipalities are split. None: one serial pass."""
+    if bounds is None or len(bounds) <= 2:
+        _cell_totals_range(muni, sector, employees, log_prod, lo, 0, counts.shape[0],
+                           counts, jobs, output)
+    else:
+        _cell_totals_parallel(muni, sector, employees, log_prod, lo,
+                              np.asarray(bounds, dtype=np.int64), counts, jobs, output)
+
+
+def municipality_parts(rows_by_municipality: np.ndarray, parts: int) -> np.ndarray:
+    """(parts + 1,) int64 bounds of ``parts`` contiguous municipality ranges holding about
+    equal numbers of rows (``rows_by_municipality`` (M,), e.g. last year's firm counts)."""
+    m = len(rows_by_municipality)
+    if parts <= 1 or m < 2:
+        return np.array([0, m], dtype=np.int64)
+    cum = np.cumsum(np.asarray(rows_by_municipality, dtype=float))
+    inner = np.searchsorted(cum, cum[-1] * np.arange(1, parts) / parts, side="right")
+    return np.unique(np.concatenate(([0], np.clip(inner, 0, m), [m]))).astype(np.int64)

@@ -27,7 +27,7 @@ from sim.agents.columns import ColumnAgents
 from sim.beliefs import TechBeliefs
 from sim.config import EconomyParams
 from sim.constants import SECTORS
-from sim.kernels.firms import cell_totals, step_firms
+from sim.kernels.firms import cell_totals, municipality_parts, step_firms
 from sim.kernels.parallel import Parallel
 from sim.kernels.rng import derive_ids, uniforms
 from sim.kernels.sampling import coupled_tables, normal_quantile_array, proposal_tables
@@ -183,8 +183,10 @@ def step(state: FirmState, inputs: Inputs, parallel: Parallel) -> None:
     f.remove_rows(np.flatnonzero(f.employees == 0))
     # Totals by cell over the survivors, then the entrants (appended after them) added
     # on: one pass in row order, the same sums as a count over all rows at the end.
+    # The survivors' pass is split by municipality among threads (same sums, bit for bit).
+    parts = municipality_parts(state.counts.sum(axis=1), parallel.blocks_for(f.n))
     counts, jobs, output = np.zeros((m, s), np.int64), np.zeros((m, s)), np.zeros((m, s))
-    _add_rows(f, 0, counts, jobs, output)
+    _add_rows(f, 0, counts, jobs, output, parts)
     survivors = f.n
     _enter(state, e, out, counts, demand, pull, identity_key)
     _add_rows(f, survivors, counts, jobs, output)
@@ -192,9 +194,10 @@ def step(state: FirmState, inputs: Inputs, parallel: Parallel) -> None:
 
 
 def _add_rows(f: ColumnAgents, lo: int, counts: np.ndarray, jobs: np.ndarray,
-              output: np.ndarray) -> None:
-    """Add firm rows ``lo``.. to the (M, S) totals (:func:`sim.kernels.firms.cell_totals`)."""
-    cell_totals(f.muni, f.sector, f.employees, f.log_prod, lo, counts, jobs, output)
+              output: np.ndarray, parts: np.ndarray | None = None) -> None:
+    """Add firm rows ``lo``.. to the (M, S) totals (:func:`sim.kernels.firms.cell_totals`;
+    ``parts``: municipality ranges summed by threads, None for one pass)."""
+    cell_totals(f.muni, f.sector, f.employees, f.log_prod, lo, counts, jobs, output, parts)
 
 
 def _enter(state: FirmState, e: EconomyParams, out: dict, counts: np.ndarray, demand: np.ndarray,
