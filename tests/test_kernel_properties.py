@@ -433,3 +433,18 @@ def test_firm_cell_totals_split_by_municipality_match_one_pass_bit_for_bit(
     cell_totals(muni, sector, employees, log_prod, lo, *split, bounds=bounds)
     for a, b in zip(one, split):
         np.testing.assert_array_equal(a, b)
+
+
+def test_labour_kernel_refuses_a_sector_table_of_another_width() -> None:
+    """The labour kernel's sector loop is compiled for ``N_SECTORS``: a table of another
+    width is an error that says so, not a silently wrong sector."""
+    from sim.constants import N_SECTORS
+    from sim.kernels.households import labour_status
+
+    n, m, s = 10, 3, N_SECTORS + 1
+    cdf = np.cumsum(np.full((m, s), 1.0 / s), axis=1)
+    with pytest.raises(ValueError, match="sectors"):
+        labour_status(np.zeros(n, np.int16), np.full(n, 30, np.uint8), np.arange(n, dtype=np.int64),
+                      np.uint64(1), np.uint64(2), np.full(m, 0.9), cdf, np.ones((m, s)), 0.5, 1.0,
+                      np.array([1.0, 2.0]), np.zeros(n, np.float32), np.zeros(n, np.uint8),
+                      np.zeros(n, np.int8), np.zeros(n, np.float32), np.zeros(n, np.uint8))
