@@ -431,7 +431,7 @@ def test_firm_cell_totals_split_by_municipality_match_one_pass_bit_for_bit(
     split = np.zeros((m, s), np.int64), np.zeros((m, s)), np.zeros((m, s))
     cell_totals(muni, sector, employees, log_prod, lo, *one)
     cell_totals(muni, sector, employees, log_prod, lo, *split, bounds=bounds)
-    for a, b in zip(one, split):
+    for a, b in zip(one, split, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
