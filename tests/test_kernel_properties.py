@@ -382,6 +382,12 @@ def test_province_flows_by_age_are_the_municipal_flows_regrouped(pop) -> None:
     np.testing.assert_array_equal(groups.sum(axis=2), regrouped)
 
 
+def _random_firms(rng: np.random.Generator, n: int, m: int, s: int) -> tuple[np.ndarray, ...]:
+    """Firm columns as the model holds them: municipality, sector, employees, log productivity."""
+    return (rng.integers(0, m, n).astype(np.int16), rng.integers(0, s, n).astype(np.int8),
+            rng.lognormal(0, 2, n).astype(np.float32), rng.normal(3, 1, n).astype(np.float32))
+
+
 @SETTINGS
 @given(n=st.integers(0, 3000), split=st.floats(0, 1), seed=st.integers(0, 2**31 - 1))
 def test_firm_cell_totals_match_bincount_bit_for_bit(n: int, split: float, seed: int) -> None:
@@ -392,10 +398,7 @@ def test_firm_cell_totals_match_bincount_bit_for_bit(n: int, split: float, seed:
 
     rng = np.random.default_rng(seed)
     m, s = 7, 4
-    muni = rng.integers(0, m, n).astype(np.int16)
-    sector = rng.integers(0, s, n).astype(np.int8)
-    employees = rng.lognormal(0, 2, n).astype(np.float32)
-    log_prod = rng.normal(3, 1, n).astype(np.float32)
+    muni, sector, employees, log_prod = _random_firms(rng, n, m, s)
     counts, jobs, output = np.zeros((m, s), np.int64), np.zeros((m, s)), np.zeros((m, s))
     lo = int(split * n)
     for a, b in ((0, lo), (lo, n)):
@@ -420,10 +423,7 @@ def test_firm_cell_totals_split_by_municipality_match_one_pass_bit_for_bit(
 
     rng = np.random.default_rng(seed)
     m, s = 11, 4
-    muni = rng.integers(0, m, n).astype(np.int16)
-    sector = rng.integers(0, s, n).astype(np.int8)
-    employees = rng.lognormal(0, 2, n).astype(np.float32)
-    log_prod = rng.normal(3, 1, n).astype(np.float32)
+    muni, sector, employees, log_prod = _random_firms(rng, n, m, s)
     lo = min(lo, n)
     bounds = municipality_parts(rng.integers(0, 50, m), parts)
     assert bounds[0] == 0 and bounds[-1] == m and np.all(np.diff(bounds) > 0)
