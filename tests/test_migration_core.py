@@ -621,3 +621,18 @@ def test_the_2010_dwelling_arms_move_only_the_empty_homes() -> None:
     pd.testing.assert_frame_equal(patched.drop(columns="housing_units_2010"),
                                   korea.drop(columns="housing_units_2010"))
     pd.testing.assert_frame_equal(load_data("korea").table, korea)  # restored on exit
+
+
+def test_expected_flows_split_by_households_add_up_to_the_whole(korea_2015) -> None:
+    """cohort_fade.py (docs/validation.md 6.4, "Whose flows fade"): the expected flows of
+    complementary sets of households sum to the flows of all of them, so each cohort's
+    part of a province's net is exact; an empty set moves nobody."""
+    checks = _checks()
+    model = korea_2015
+    rng = np.random.default_rng(3)
+    part = rng.random(model.households.n) < 0.3
+    whole = checks.expected_flows(model)
+    split = checks.expected_flows(model, rows=part) + checks.expected_flows(model, rows=~part)
+    np.testing.assert_allclose(split, whole, rtol=1e-9, atol=1e-9)
+    assert checks.expected_flows(model, rows=part).sum() < 0.5 * whole.sum()
+    assert checks.expected_flows(model, rows=np.zeros(model.households.n, bool)).sum() == 0

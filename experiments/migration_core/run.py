@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -99,18 +100,23 @@ def simulate(start: int, years: int, constants: list[str], seeds: int, scale: fl
 
 
 def expected_flows(model: SmartCityModel, households: bool = False,
-                   types: np.ndarray | None = None) -> np.ndarray:
+                   types: np.ndarray | None = None, rows: np.ndarray | None = None) -> np.ndarray:
     """(M, M) moves a year, origin x destination municipality (agent units), that the
     model's move and destination probabilities give its households now (no draws),
     persons (``households``: households); with ``leaving_home_moves``, the next year's
     expected leavers (one person each) moving too, as the start's constants count them.
-    ``types`` (T,) bool: only the households of those types (and no leavers)."""
-    persons, count = migration.cell_counts(model.households, model.n_munis,
+    ``types`` (T,) bool: only the households of those types (and no leavers); ``rows``
+    (N,) bool: only those households (and no leavers)."""
+    hh = model.households
+    if rows is not None:
+        hh = SimpleNamespace(n=int(rows.sum()), **{c: getattr(hh, c)[rows]
+                                                   for c in ("muni", "htype", "tenure", "size")})
+    persons, count = migration.cell_counts(hh, model.n_munis,
                                            len(model.params.migration.tenure_multiplier))
     move_prob, dest = model.choice_tables()
     movers = ((count if households else persons) * move_prob).sum(axis=2)
-    if types is not None:
-        return np.einsum("ot,otd->od", movers * types, dest)
+    if types is not None or rows is not None:
+        return np.einsum("ot,otd->od", movers * (True if types is None else types), dest)
     if model.params.migration.leaving_home_moves:
         movers = movers + leaver_types(model.households, demography.expected_leavers(
             model.states.demography, model.households, model.params.demography, model.year + 1), model.n_munis)
@@ -118,10 +124,10 @@ def expected_flows(model: SmartCityModel, households: bool = False,
 
 
 def expected_net(model: SmartCityModel, households: bool = False,
-                 types: np.ndarray | None = None) -> pd.Series:
+                 types: np.ndarray | None = None, rows: np.ndarray | None = None) -> pd.Series:
     """Province net migration a year of :func:`expected_flows` (same arguments), persons
     (``households``: households), by province code."""
-    return _province_net_of(model, expected_flows(model, households, types))
+    return _province_net_of(model, expected_flows(model, households, types, rows))
 
 
 def last_year_net(model: SmartCityModel) -> pd.Series:
