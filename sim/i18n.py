@@ -546,19 +546,29 @@ KO: dict[str, str] = {
     "In each world a claim's effect is the lever's main effect (the mean of the design's cells "
     "with the brief's option minus the mean with the 2018 option, the other levers balanced), "
     "or, for *the package*, every lever the brief's way against every lever the 2018 way; its "
-    "95 % interval comes from the world's seeds with their spread pooled over all worlds. "
-    "**negligible**: the whole interval lies within ± the threshold, the smallest effect that "
-    "matters; **holds** / **fails**: the interval lies on the claimed / the other side of "
-    "zero; **undecided**: neither. Shares of worlds carry Wilson 95 % intervals. The shares "
-    "describe the box of assumptions sampled, not a probability of the real world.":
+    "95 % interval comes from the world's seeds, their spread moderated towards that of all "
+    "worlds (empirical Bayes, Smyth 2004: as one pooled spread where the worlds' spreads "
+    "differ no more than their few seeds explain, nearer each world's own where they differ "
+    "more). **negligible**: the whole interval lies within ± the threshold, the smallest "
+    "effect that matters; **holds** / **fails**: the interval lies on the claimed / the other "
+    "side of zero; **undecided**: neither. Shares of worlds carry Wilson 95 % intervals. The "
+    "shares describe the box of assumptions sampled, not a probability of the real world. "
+    "*negligible possible* is the share of worlds whose interval is narrower than the "
+    "threshold: where it is 0 %, no world could be called negligible with these seeds, and a "
+    "lever that does nothing shows as undecided.":
         "각 세계에서 주장의 효과는 해당 정책 수단의 주효과(다른 수단을 균형 있게 둔 채, 브리프 "
         "방식의 설계 칸 평균에서 2018년 방식의 칸 평균을 뺀 값)이며, *패키지*의 경우 모든 "
         "수단을 브리프 방식으로 한 것과 모든 수단을 2018년 방식으로 한 것의 차이입니다. 95 % "
-        "구간은 그 세계의 시드에서 나오며, 편차는 모든 세계에 걸쳐 합칩니다. **미미**: 구간 "
+        "구간은 그 세계의 시드에서 나오며, 그 편차는 모든 세계의 편차 쪽으로 조정합니다"
+        "(경험적 베이즈, Smyth 2004: 세계들의 편차 차이가 적은 시드 수로 설명되는 정도면 하나로 "
+        "합친 편차처럼, 그보다 크게 다르면 각 세계 자신의 편차에 가깝게). **미미**: 구간 "
         "전체가 ± 임계값(의미 있는 가장 작은 효과) 안에 있음; **성립** / **불성립**: 구간이 "
         "0을 기준으로 주장한 쪽 / 반대쪽에 있음; **미결**: 둘 다 아님. 세계 비율에는 Wilson "
         "95 % 구간을 붙였습니다. 이 비율은 표본으로 뽑은 가정의 범위를 기술할 뿐, 현실 세계의 "
-        "확률이 아닙니다.",
+        "확률이 아닙니다. *미미 가능*은 구간이 임계값보다 좁은 세계의 비율입니다. 이것이 0 %인 "
+        "주장은 지금의 시드 수로는 어느 세계에서도 미미로 판정될 수 없고, 아무 효과가 없는 "
+        "수단도 미결로 나타납니다.",
+    "negligible possible": "미미 가능",
     "> Figures in English: {why}.": "> 그림은 영어로 그렸습니다: {why}.",
     "smallest effect that matters": "의미 있는 가장 작은 효과",
     "(Why each threshold: `configs/study/brief_claims.yaml`, field `why`.)":

@@ -183,6 +183,65 @@ def test_a_lever_with_identical_settings_has_no_effect(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ verdicts
+def _seeds(spreads: list[float], means: list[float] | None = None, seeds: int = 3,
+           seed: int = 0) -> pd.DataFrame:
+    """Per world and seed effects, world w with standard deviation ``spreads[w]``."""
+    rng = np.random.default_rng(seed)
+    means = means or [0.0] * len(spreads)
+    return pd.DataFrame([{"world": w, "seed": k, "effect": m + s * rng.standard_normal()}
+                         for w, (s, m) in enumerate(zip(spreads, means, strict=True))
+                         for k in range(seeds)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=st.floats(1e-4, 1e4))
+def test_the_trigamma_inverse_inverts_trigamma(x: float) -> None:
+    from scipy import special
+
+    y = verdicts._trigamma_inverse(x)
+    assert float(special.polygamma(1, y)) == pytest.approx(x, rel=1e-6)
+
+
+def test_worlds_alike_in_noise_share_one_spread() -> None:
+    """200 worlds of one true spread (three seeds each): the moderated spread is nearly one
+    value for all of them (the prior's degrees of freedom large), near the true spread."""
+    per_seed = _seeds([2.0] * 200, seed=1)
+    m = verdicts.moderated_sd(per_seed)
+    assert m.attrs["prior_df"] > 20
+    assert m["sd"].max() / m["sd"].min() < 1.35
+    assert m["sd"].median() == pytest.approx(2.0, rel=0.15)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), loud=st.floats(3.0, 30.0))
+def test_a_noisy_world_keeps_more_of_its_own_spread(seed: int, loud: float) -> None:
+    """Worlds whose spreads differ: each moderated spread lies between the world's own and
+    the prior's, and the noisiest world's interval is wider than one pooled spread would
+    make it, so a mean the pooled interval would call decided can be undecided."""
+    spreads = [1.0] * 30 + [loud] * 10
+    per_seed = _seeds(spreads, seed=seed)
+    m = verdicts.moderated_sd(per_seed)
+    own = per_seed.groupby("world")["effect"].std(ddof=1)
+    prior = m.attrs["prior_sd"]
+    lo, hi = np.minimum(own, prior), np.maximum(own, prior)
+    assert ((m["sd"] >= lo * (1 - 1e-9)) & (m["sd"] <= hi * (1 + 1e-9))).all()
+    if np.isfinite(m.attrs["prior_df"]):
+        assert m["sd"].iloc[30:].mean() > m["sd"].iloc[:30].mean()
+
+
+def test_a_world_with_identical_seeds_or_one_seed_gets_a_spread() -> None:
+    """A world whose seeds agree exactly (spread 0) or that has one seed does not break
+    the fit, and gets a finite interval."""
+    per_seed = pd.concat([_seeds([1.0] * 20, seed=2),
+                          pd.DataFrame({"world": 20, "seed": range(3), "effect": 0.5}),
+                          pd.DataFrame({"world": 21, "seed": [0], "effect": [0.3]})])
+    m = verdicts.moderated_sd(per_seed)
+    assert np.isfinite(m["sd"]).all() and (m["sd"] > 0).all()
+    claim = design.LeverClaim("x", "x", "instrument", "m", +1, 0.5, "u", 1.0)
+    v = verdicts.world_verdicts(per_seed, claim)
+    assert np.isfinite(v["half"]).all()
+
+
 def test_verdicts_of_hand_made_worlds() -> None:
     """Pooled seed sd 0.1 (three seeds a world), threshold 0.5: a world at 0 is
     negligible, one at +2 holds, one at -2 fails, one at +0.5 straddles the threshold
@@ -380,10 +439,37 @@ def test_dose_response_table(tmp_path: Path) -> None:
     assert (table["low"] <= table["effect"]).all() and (table["effect"] <= table["high"]).all()
     cross = table.groupby(["claim", "year"])["crosses_at_krw"].first()
     assert cross.isna().all() or cross.dropna().isin([1e11, 1e12]).all()
-    beyond = (table["low"] > table["threshold"]) | (table["high"] < -table["threshold"])
-    for key, g in table.groupby(["claim", "year"]):
-        first = g.loc[beyond[g.index], "budget_krw"].min() if beyond[g.index].any() else np.nan
-        assert (np.isnan(first) and np.isnan(cross[key])) or first == cross[key]
+    assert "against_at_krw" in table
+
+
+def test_a_break_even_budget_is_on_the_claimed_side_from_there_on() -> None:
+    """dose.break_even: an effect beyond the threshold against the claim is no break-even
+    (it is flagged in ``against_at_krw``), and one that clears the threshold at a budget
+    but not at a larger one has none; a claim that says "lower" breaks even where the
+    effect is below minus the threshold."""
+    from brief_claims import dose
+
+    budgets = [1e11, 1e12, 3e12, 5e12]
+
+    def rows(label, lows, highs):
+        return [{"claim": label, "year": 2035, "budget_krw": b, "low": lo, "high": hi,
+                 "threshold": 1.0} for b, lo, hi in zip(budgets, lows, highs, strict=True)]
+
+    table = pd.DataFrame(
+        rows("against then for", [-3, -2.5, 1.5, 2], [-2, -1.5, 3, 4])
+        + rows("for, then not", [1.5, 2, 2, 0.5], [3, 4, 3, 4])
+        + rows("for, a dip, for", [1.5, 2, 0.5, 2], [3, 4, 3, 4])
+        + rows("lower", [-1, -3, -4, -5], [1, -2, -1.5, -3])
+        + rows("never", [-0.5] * 4, [0.5] * 4))
+    signs = {"against then for": +1, "for, then not": +1, "for, a dip, for": +1, "lower": -1,
+             "never": +1}
+    out = dose.break_even(table, signs).groupby("claim")[["crosses_at_krw", "against_at_krw"]].first()
+    assert out.loc["against then for", "crosses_at_krw"] == 3e12
+    assert out.loc["against then for", "against_at_krw"] == 1e11
+    assert np.isnan(out.loc["for, then not", "crosses_at_krw"])
+    assert out.loc["for, a dip, for", "crosses_at_krw"] == 5e12
+    assert out.loc["lower", "crosses_at_krw"] == 1e12 and np.isnan(out.loc["lower", "against_at_krw"])
+    assert out.loc["never"].isna().all()
 
 
 PUBLISHED = ROOT / "docs" / "study"
@@ -616,9 +702,11 @@ def test_the_noise_floor_runs_the_studys_worlds_with_their_behaviour(tmp_path, m
     monkeypatch.setattr(worlds, "run_worlds", record)
     monkeypatch.setattr(worlds, "gather", lambda out, ws: (pd.DataFrame(), None))
     monkeypatch.setattr(verdicts, "claim_effects", lambda *a, **k: pd.DataFrame())
-    dose.noise_table(tmp_path, sp.design, sp, list(TINY), [100.0], 2, 2, 1, False)
-    plan = space.design(sp, 2, replicates=2)
+    dose.noise_table(tmp_path, sp.design, sp, list(TINY), [100.0], 2, 2, 1, False, study_worlds=50)
+    plan = space.design(sp, 50, replicates=2).head(2)  # the study's own first two worlds
     assert [t.values for t in ran] == [space.world_values(r, sp) for _, r in plan.iterrows()]
+    fresh = space.design(sp, 2, replicates=2)  # a design of two points is another pair
+    assert list(fresh["posterior_row"]) != list(plan["posterior_row"])
     assert all(t.values is not None and t.base[0] == space.SAMPLE_BASE for t in ran)
 
 
@@ -642,3 +730,24 @@ def test_a_behaviour_value_is_laid_over_every_worlds_drawn_set() -> None:
         space.parse_behaviour_values(["migration.beta_sise=1.0"])
     with pytest.raises(space.StudyConfigError, match="GROUP.KEY=VALUE"):
         space.parse_behaviour_values(["behaviour.migration.beta_size=1.0"])
+
+
+def test_no_box_or_scores_around_a_handful_of_failing_worlds() -> None:
+    """A claim that fails in fewer than MIN_EACH_SIDE decided worlds gets no PRIM box,
+    feature scores or break-even (a box around one world scores coverage and density 1
+    whatever the assumptions); with enough on each side it does."""
+    rng = np.random.default_rng(4)
+    n = 30
+    worlds_frame = pd.DataFrame({"world": range(n), "p": rng.random(n), "q": rng.random(n)})
+
+    def frame(n_fail: int) -> pd.DataFrame:
+        order = worlds_frame.sort_values("p")["world"].to_numpy()  # fails where p is low
+        verdict = np.where(np.isin(np.arange(n), order[:n_fail]), "fails", "holds")
+        return pd.DataFrame({"world": range(n), "claim": "c", "key": "a", "year": 2035,
+                             "verdict": verdict})
+
+    few = analysis.discover(frame(analysis.MIN_EACH_SIDE - 1), worlds_frame, ["p", "q"])
+    assert few["prim"]["c"]["status"].startswith("fewer than")
+    assert few["boxes"].empty and few["breakeven"].empty
+    enough = analysis.discover(frame(12), worlds_frame, ["p", "q"])
+    assert enough["prim"]["c"]["status"] == "box"

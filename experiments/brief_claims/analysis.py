@@ -24,6 +24,10 @@ from brief_claims import design as factorial
 
 #: Fewest worlds for feature scores and break-even values (trees on fewer say nothing).
 MIN_SCORED = 6
+#: Fewest worlds on each side (holds and fails) for a PRIM box, feature scores or a
+#: break-even value: a box around one failing world always scores coverage and density 1
+#: (until 2026-12-07 one was published, for a claim failing in 1 of 17 decided worlds).
+MIN_EACH_SIDE = 5
 #: Regret outcomes: metric -> sign (+1 higher is better, -1 lower is better).
 REGRET_METRICS = {
     "welfare_krw_total": +1, "output": +1, "felt_benefit_paired": +1,
@@ -267,20 +271,21 @@ def discover(verdicts: pd.DataFrame, worlds: pd.DataFrame, params: Sequence[str]
         decided = g[g["verdict"].isin(["holds", "fails"])]
         x = x_all.loc[decided["world"].to_numpy()]
         holds = (decided["verdict"] == "holds").to_numpy()
-        result = prim_box(x, ~holds, threshold=threshold) if len(decided) else None
+        enough = min(int(holds.sum()), int((~holds).sum())) >= MIN_EACH_SIDE
+        result = prim_box(x, ~holds, threshold=threshold) if enough else None
         if result is not None and bounds:
             result["range"] |= {k: [float(lo), float(hi)] for k, (lo, hi) in bounds.items()
                                 if k in result["range"]}
         key = str(g["key"].iloc[0])
         status = ("no decided world" if not len(decided) else "holds in every decided world"
                   if holds.all() else "fails in every decided world" if not holds.any()
-                  else "too few worlds")
+                  else f"fewer than {MIN_EACH_SIDE} decided worlds hold or fail")
         prim_out[label] = ({"key": key, "year": year, "status": "box"} | result
                            if result is not None else
                            {"key": key, "year": year, "n": int(len(holds)),
                             "n_fail": int((~holds).sum()), "status": status})
         boxes += prim_rows(label, key, year, result)
-        fs = (feature_scores(x, holds, seed=seed) if len(holds) >= MIN_SCORED else
+        fs = (feature_scores(x, holds, seed=seed) if len(holds) >= MIN_SCORED and enough else
               pd.DataFrame({"parameter": list(x.columns), "score": np.nan, "ks": np.nan,
                             "ks_p": np.nan}))
         scores.append(fs.assign(claim=label, key=key, year=year))

@@ -7,13 +7,17 @@ floor of the study at several scales (issue 27 items 4 and 6).
 **Dose-response**: in the neutral world (the configured beliefs and behaviour, nothing
 sampled) the study's lever design runs at each budget of ``--budgets`` (KRW a year;
 default 0.1, 0.3, 1, 3 and 5 trillion) with ``--seeds`` seeds; each claim's effect gets
-an interval from the seeds' spread, and its break-even budget is the smallest at which
-that interval lies beyond the claim's threshold on one side (the effect matters and is
-decided), or none within the budgets tried.
+an interval from the seeds' spread, and its break-even budget is the smallest from which
+that interval lies beyond the claim's threshold on the claimed side at every budget tried
+(:func:`break_even`), or none within the budgets tried; ``against_at_krw`` flags a budget
+at which the lever works against the claim beyond the threshold. ``--break-even-only``
+recomputes both columns of a published ``dose.csv`` (no runs).
 
 **Noise floor** (``--noise-floor``): the first ``--worlds`` worlds of the study's design
-(their beliefs and, since 2026-12-06, their behaviour sets: before, every world ran the
-default behaviour) at each scale of ``--scales`` (default 100, 25, 10), ``--seeds`` seeds each; per claim the
+of ``--study-worlds`` worlds (their beliefs and behaviour sets; until 2026-12-07 the
+design was drawn anew for ``--worlds`` points, so its worlds were not the study's: the
+published ``noise_floor.csv`` of 2026-12-07 ran two other worlds of the same space, on
+posterior rows 11 and 0) at each scale of ``--scales`` (default 100, 25, 10), ``--seeds`` seeds each; per claim the
 seeds' pooled spread and the half-width of a world's 95 % interval with the study's
 replicates, in thresholds: below 1 the study can call an effect at the threshold
 negligible or decided at that scale. The study's scale is chosen from it.
@@ -85,22 +89,46 @@ def dose_table(out_root: Path, d: design.Design, base: list[str], budgets, seeds
                              "low": (mean - half) * c.factor, "high": (mean + half) * c.factor,
                              "threshold": c.threshold * c.factor, "unit": c.unit, "seeds": n,
                              "year": int(year)})
-    table = pd.DataFrame(rows)
-    cross = {}
-    for (label, year), g in table.groupby(["claim", "year"], sort=False):
-        g = g.sort_values("budget_krw")
-        beyond = (g["low"] > g["threshold"]) | (g["high"] < -g["threshold"])
-        cross[label, year] = float(g.loc[beyond, "budget_krw"].min()) if beyond.any() else math.nan
-    table["crosses_at_krw"] = [cross[k] for k in zip(table["claim"], table["year"], strict=True)]
+    table = break_even(pd.DataFrame(rows), {c.label: c.sign for c in d.claims})
     table["note"] = f"the neutral world, {seeds} seeds, {' '.join(base) or 'Korea default'}"
     return table
 
 
+def break_even(table: pd.DataFrame, signs: dict[str, int]) -> pd.DataFrame:
+    """Add each claim's break-even budget (``crosses_at_krw``): the smallest budget from
+    which, at it and at every larger budget tried, the effect's interval lies beyond the
+    threshold on the claimed side (``signs``: claim label -> +1 or -1); NaN when there is
+    none. ``against_at_krw``: the smallest budget at which it lies beyond the threshold
+    on the other side (the lever works against the claim there), NaN when none.
+
+    Until 2026-12-07 a crossing on either side counted, at any one budget: a claim whose
+    effect went against it at 1 T and for it at 3 T was reported as breaking even at 1 T."""
+    table = table.copy()
+    cross, against = {}, {}
+    for (label, year), g in table.groupby(["claim", "year"], sort=False):
+        g = g.sort_values("budget_krw")
+        sign = signs[label]
+        signed_low = np.where(sign > 0, g["low"], -g["high"])
+        signed_high = np.where(sign > 0, g["high"], -g["low"])
+        holds = pd.Series(signed_low > g["threshold"].to_numpy(), index=g.index)
+        from_here_on = holds[::-1].cummin()[::-1]  # holds here and at every larger budget
+        cross[label, year] = float(g.loc[from_here_on, "budget_krw"].min()) if from_here_on.any() else math.nan
+        opposite = signed_high < -g["threshold"].to_numpy()
+        against[label, year] = float(g.loc[opposite, "budget_krw"].min()) if opposite.any() else math.nan
+    keys = list(zip(table["claim"], table["year"], strict=True))
+    table["crosses_at_krw"] = [cross[k] for k in keys]
+    table["against_at_krw"] = [against[k] for k in keys]
+    return table
+
+
 def noise_table(out_root: Path, d: design.Design, sp: space.Space, base: list[str], scales,
-                n_worlds: int, seeds: int, jobs: int, progress: bool) -> pd.DataFrame:
+                n_worlds: int, seeds: int, jobs: int, progress: bool,
+                study_worlds: int = 50) -> pd.DataFrame:
     """One row per claim and scale: the seeds' pooled spread (display units) and the
     half-width of a world's interval with the study's replicates, in thresholds."""
-    plan = space.design(sp, n_worlds, replicates=seeds)
+    # the study's own first worlds: a Latin hypercube of n points is not the first n of one
+    # of more points
+    plan = space.design(sp, max(study_worlds, n_worlds), replicates=seeds).head(n_worlds)
     if sp.posterior is not None:  # the study's worlds, their behaviour as the study runs it
         base = space.sample_base(base)
     values = [space.world_values(r, sp) for _, r in plan.iterrows()]
@@ -139,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="KRW a year, comma-separated")
     ap.add_argument("--scales", default=",".join(f"{s:g}" for s in SCALES))
     ap.add_argument("--worlds", type=int, default=2, help="worlds of the noise floor")
+    ap.add_argument("--study-worlds", type=int, default=50,
+                    help="worlds of the study whose first --worlds the noise floor runs")
+    ap.add_argument("--break-even-only", type=Path, default=None, metavar="DOSE_CSV",
+                    help="recompute the break-even columns of this dose.csv in place (no runs)")
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", type=Path, default=ROOT / "multirun" / "brief_claims_dose")
@@ -156,9 +188,15 @@ def main(argv: list[str] | None = None) -> int:
     except (space.StudyConfigError, design.DesignError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if args.break_even_only is not None:
+        table = break_even(pd.read_csv(args.break_even_only), {c.label: c.sign for c in d.claims})
+        table.to_csv(args.break_even_only, index=False)
+        print(table.groupby(["claim", "year"], sort=False)[["crosses_at_krw", "against_at_krw"]]
+              .first().to_string())
+        return 0
     if args.noise_floor:
         table = noise_table(args.out, d, sp, list(extra), scales, args.worlds, args.seeds,
-                            args.jobs, not args.no_progress)
+                            args.jobs, not args.no_progress, args.study_worlds)
         name = "noise_floor.csv"
     else:
         table = dose_table(args.out, d, list(extra), budgets, args.seeds, args.jobs,

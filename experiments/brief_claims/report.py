@@ -230,6 +230,8 @@ def claims_section(claims: pd.DataFrame, year: int, lang: str = "en") -> str:
             zip(tab["effect_median"], tab["effect_p05"], tab["effect_p95"], units, strict=True)],
         t("threshold", lang): [f"{x:.3g} {u}" for x, u in zip(tab["threshold"], units, strict=True)],
         t("seed sd", lang): [f"{x:.2g}" for x in tab["seed_sd"]],
+        **({t("negligible possible", lang): [f"{x:.0%}" for x in tab["share_negligible_reachable"]]}
+           if "share_negligible_reachable" in tab else {}),
     })
     return md_table(rows)
 
@@ -360,12 +362,17 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
         t("In each world a claim's effect is the lever's main effect (the mean of the design's "
           "cells with the brief's option minus the mean with the 2018 option, the other levers "
           "balanced), or, for *the package*, every lever the brief's way against every lever "
-          "the 2018 way; its 95 % interval comes from the world's seeds with their spread "
-          "pooled over all worlds. **negligible**: the whole interval lies within ± the "
-          "threshold, the smallest effect that matters; **holds** / **fails**: the interval "
-          "lies on the claimed / the other side of zero; **undecided**: neither. Shares of "
-          "worlds carry Wilson 95 % intervals. The shares describe the box of assumptions "
-          "sampled, not a probability of the real world.", lang),
+          "the 2018 way; its 95 % interval comes from the world's seeds, their spread "
+          "moderated towards that of all worlds (empirical Bayes, Smyth 2004: as one pooled "
+          "spread where the worlds' spreads differ no more than their few seeds explain, "
+          "nearer each world's own where they differ more). **negligible**: the whole "
+          "interval lies within ± the threshold, the smallest effect that matters; **holds** / "
+          "**fails**: the interval lies on the claimed / the other side of zero; "
+          "**undecided**: neither. Shares of worlds carry Wilson 95 % intervals. The shares "
+          "describe the box of assumptions sampled, not a probability of the real world. "
+          "*negligible possible* is the share of worlds whose interval is narrower than the "
+          "threshold: where it is 0 %, no world could be called negligible with these seeds, "
+          "and a lever that does nothing shows as undecided.", lang),
         "",
         t("Claims in money (welfare, NPV, B/C) count only the worlds where money means "
           "something: the twin's welfare change against the start within plus or minus its "

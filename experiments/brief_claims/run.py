@@ -88,6 +88,9 @@ def parser() -> argparse.ArgumentParser:
                    help="keep every world in the verdicts (the fit bands are Korea's)")
     p.add_argument("--report-only", action="store_true",
                    help="rebuild the tables and report from the finished worlds, run nothing")
+    p.add_argument("--reanalyse", type=Path, default=None, metavar="DIR",
+                   help="recompute a published study's tables in DIR (docs/study or a rerun "
+                   "of it) from its outcomes.parquet and worlds.csv, run nothing")
     p.add_argument("--publish", type=Path, default=None,
                    help="copy the study's tables there (e.g. docs/study) for report.py")
     p.add_argument("--dry-run", action="store_true", help="check the config, print the design")
@@ -115,9 +118,28 @@ def run_labels(d: design.Design) -> list[tuple[str, tuple[str, ...]]]:
     return runs
 
 
+def reanalyse(target: Path, space_path: Path = space.DEFAULT_SPACE, threshold: float = 0.8) -> None:
+    """Recompute the tables of a published study (``target``: its ``outcomes.parquet``,
+    ``worlds.csv`` and ``settings.json``) with the analysis as it is now, in place: for a
+    change of the verdict rule, without rerunning a world."""
+    settings = json.loads((target / "settings.json").read_text())
+    sp = space.load_space(space_path)
+    d = design.Design(sp.design.factors, sp.design.fraction, settings["replicates"],
+                      sp.design.named, sp.design.claims)
+    outcomes = pd.read_parquet(target / "outcomes.parquet")
+    plan = pd.read_csv(target / "worlds.csv")
+    tables = analyse(outcomes, plan, d, sp, tuple(settings["years"]), threshold=threshold)
+    for name, frame in tables.items():
+        frame.to_csv(target / name, index=False)
+    print(f"tables of {target} recomputed: {', '.join(tables)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = parser()
     args, extra = p.parse_known_args(argv)
+    if args.reanalyse is not None:
+        reanalyse(args.reanalyse, args.space, args.threshold)
+        return 0
     bad = [e for e in extra if "=" not in e or e.startswith("-")]
     if bad:
         p.error(f"unrecognised arguments {bad} (Hydra overrides are key=value)")

@@ -1,11 +1,15 @@
 """Verdicts with a practical threshold: holds, fails, negligible or undecided.
 
 In each world a claim's effect (a lever's main effect, :mod:`brief_claims.design`) is
-estimated from the world's replicate seeds: their mean, with an interval from the seeds'
-spread pooled over all worlds (every world is a noise-floor measurement at its own
-assumptions; pooling r - 1 degrees of freedom from each gives a stable spread where a
-world's own two or three seeds would not). With ``delta`` the smallest effect that
-matters (the claim's ``threshold``), a world's verdict is, in this order:
+estimated from the world's replicate seeds: their mean, with an interval from the world's
+own seed spread moderated towards the spread of all worlds (:func:`moderated_sd`, the
+empirical Bayes variances of Smyth 2004). A world's two or three seeds alone give an
+unstable spread; one spread pooled over all worlds (the rule until 2026-12-07) lends a
+noisy world the quiet worlds' precision, and its verdict then rests on that loan. The
+moderation weighs the two by how much the worlds' spreads differ beyond what their
+few seeds explain: as one pooled spread when they do not, as each world's own when they
+differ a lot. With ``delta`` the smallest effect that matters (the claim's
+``threshold``), a world's verdict is, in this order:
 
 * **negligible**: the whole interval lies within (-delta, +delta): the lever changes the
   outcome by less than matters, whichever way;
@@ -25,7 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from brief_claims.design import Design, LeverClaim, display, effects
 
@@ -92,17 +96,80 @@ def pooled_sd(per_seed: pd.DataFrame) -> tuple[float, int]:
     return (math.sqrt(float(ss.sum()) / df) if df > 0 else math.nan), df
 
 
+def _trigamma_inverse(x: float) -> float:
+    """y with trigamma(y) = x (Newton's method, as limma's ``trigammaInverse``)."""
+    if x > 1e7:
+        return 1.0 / math.sqrt(x)
+    if x < 1e-6:
+        return 1.0 / x
+    y = 0.5 + 1.0 / x
+    for _ in range(50):
+        tri = float(special.polygamma(1, y))
+        step = tri * (1.0 - tri / x) / float(special.polygamma(2, y))
+        y += step
+        if -step / y < 1e-8:
+            break
+    return y
+
+
+def moderated_sd(per_seed: pd.DataFrame) -> pd.DataFrame:
+    """Per world: its seeds' spread of the effect moderated towards all worlds' (``sd``)
+    and the interval's degrees of freedom (``df``); attrs ``prior_df`` and ``prior_sd``.
+
+    The worlds' sample variances s2 (d = seeds - 1 degrees of freedom each) are taken as
+    draws of s0^2 x F(d, d0): ``d0`` (the prior's degrees of freedom) and ``s0`` are fitted
+    to them by moments of log s2 (Smyth 2004, "Linear models and empirical Bayes methods
+    for assessing differential expression", Stat. Appl. Genet. Mol. Biol. 3(1), limma's
+    ``fitFDist``), and each world's variance is (d0 s0^2 + d s2) / (d0 + d), with d0 + d
+    degrees of freedom (at most the pooled d's). Worlds whose spreads differ no more than
+    their few seeds explain get d0 = inf: one common spread; the more they differ, the
+    smaller d0 and the more each world keeps its own. A world with one seed gets s0, d0."""
+    g = per_seed.groupby("world")["effect"]
+    d = (g.count() - 1).clip(lower=0).astype(float)
+    s2 = g.var(ddof=1).where(d > 0)
+    has = s2.notna()
+    pooled_df = float(d[has].sum())
+    out = pd.DataFrame({"sd": np.nan, "df": 0.0}, index=d.index)
+    out.attrs.update(prior_df=math.nan, prior_sd=math.nan)
+    if not has.any():
+        return out
+    x = s2[has].to_numpy(float)
+    dd = d[has].to_numpy(float)
+    median = float(np.median(x))
+    x = np.maximum(x, 1e-5 * (median if median > 0 else 1.0))  # limma's guard against log(0)
+    e = np.log(x) - special.digamma(dd / 2) + np.log(dd / 2)
+    e_mean = float(e.mean())
+    e_var = (float(e.var(ddof=1)) if len(e) > 1 else 0.0) - float(special.polygamma(1, dd / 2).mean())
+    if e_var > 0:
+        d0 = 2.0 * _trigamma_inverse(e_var)
+        s0_2 = math.exp(e_mean + special.digamma(d0 / 2) - math.log(d0 / 2))
+        var = (d0 * s0_2 + d * s2.fillna(0.0)) / (d0 + d)
+        df = np.minimum(d0 + d, pooled_df)
+    else:
+        d0, s0_2 = math.inf, math.exp(e_mean)
+        var = pd.Series(s0_2, index=d.index)
+        df = pd.Series(pooled_df, index=d.index)
+    out["sd"], out["df"] = np.sqrt(var), df
+    out.attrs.update(prior_df=d0, prior_sd=math.sqrt(s0_2))
+    return out
+
+
 def world_verdicts(per_seed: pd.DataFrame, claim: LeverClaim, sd: float | None = None,
                    df: int | None = None, level: float = 0.95) -> pd.DataFrame:
     """One row per world: ``mean`` effect, interval ``low``..``high`` (metric units),
-    ``n_seeds`` and ``verdict``. ``sd``/``df``: the seeds' spread (pooled over the
-    worlds of ``per_seed`` when None)."""
-    if sd is None:
-        sd, df = pooled_sd(per_seed)
+    ``half`` its half-width, ``n_seeds`` and ``verdict``. ``sd``/``df``: one seed spread
+    for every world (None: each world's moderated spread, :func:`moderated_sd`)."""
     g = per_seed.groupby("world")["effect"]
     frame = pd.DataFrame({"mean": g.mean(), "n_seeds": g.count()})
-    t = stats.t.ppf(0.5 + level / 2, df) if df and df > 0 else math.inf
-    half = t * sd / np.sqrt(frame["n_seeds"]) if math.isfinite(sd) else math.inf
+    if sd is None:
+        spread = moderated_sd(per_seed)
+        sd_w, df_w = spread["sd"], spread["df"]
+    else:
+        sd_w, df_w = pd.Series(sd, index=frame.index), pd.Series(df or 0, index=frame.index)
+    t = pd.Series(np.where(df_w > 0, stats.t.ppf(0.5 + level / 2, df_w.clip(lower=1)), np.inf),
+                  index=frame.index)
+    half = (t * sd_w / np.sqrt(frame["n_seeds"])).fillna(np.inf)
+    frame["half"] = half
     frame["low"], frame["high"] = frame["mean"] - half, frame["mean"] + half
     delta = claim.threshold
     signed_low = np.where(claim.sign > 0, frame["low"], -frame["high"])
@@ -125,13 +192,18 @@ def claims_table(outcomes: pd.DataFrame, design: Design, years: Sequence[int]) -
             if per_seed.empty:
                 continue
             sd, df = pooled_sd(per_seed)
-            v = world_verdicts(per_seed, c, sd, df)
+            prior_df = moderated_sd(per_seed).attrs["prior_df"]
+            v = world_verdicts(per_seed, c)
             n = len(v)
             row = {"claim": c.label, "key": c.key, "lever": c.lever, "outcome": c.metric,
                    "year": int(year), "n_worlds": n, "unit": c.unit, "factor": c.factor,
                    "sign": c.sign,
                    "threshold": display(c.threshold, c), "seed_sd": display(sd, c),
-                   "seeds_per_world": int(v["n_seeds"].median())}
+                   "seeds_per_world": int(v["n_seeds"].median()),
+                   # how far the worlds' spreads share one (inf: one common spread)
+                   "prior_df": prior_df,
+                   # the worlds whose interval is narrow enough for "negligible" at all
+                   "share_negligible_reachable": float((v["half"] < c.threshold).mean()) if n else math.nan}
             for name in VERDICTS:
                 k = int((v["verdict"] == name).sum())
                 low, high = wilson(k, n)
