@@ -7,7 +7,10 @@ Each world draws its behaviour from one accepted set (``posterior_row`` of
 joins the world's effect (``verdicts.csv``) to that set's value of the parameter, over
 the worlds that fit, and reports the Spearman correlation, and, split at ``--split``,
 the number of worlds, the median effect and the share where the claim holds on either
-side. Writes ``by_<parameter>.csv`` into the study folder and prints a markdown table.
+side, with a Fisher exact test of the two sides' shares of holds (``fisher_p``, worlds
+taken as independent; they share sets, ``sets_below`` / ``sets_above`` distinct ones, so
+the honest p is larger). Writes ``by_<parameter>.csv`` into the study folder and prints a
+markdown table.
 A diagnostic of what carries a verdict, not a test: the sets differ in more than one
 parameter (the correlation is with the parameter, not the parameter's effect alone).
 
@@ -33,7 +36,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-from scipy.stats import spearmanr
+from scipy.stats import fisher_exact, spearmanr
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,10 +70,13 @@ def by_parameter(study: Path, parameter: str, split: float, values: Path | None 
     """One row per claim and year: the correlation and the two sides of ``split``
     (``values``: a table of ``rank`` and ``parameter`` to take the value from)."""
     _, worlds = _sets(study, parameter, values)
-    verdicts = pd.read_csv(study / "verdicts.csv").merge(worlds[["world", "value"]], on="world")
+    verdicts = pd.read_csv(study / "verdicts.csv").merge(worlds[["world", "value", "posterior_row"]],
+                                                         on="world")
     rows = []
     for (claim, year), d in verdicts.groupby(["claim", "year"], sort=False):
         low, high = d[d["value"] < split], d[d["value"] >= split]
+        held = [[int((side["verdict"] == "holds").sum()), int((side["verdict"] != "holds").sum())]
+                for side in (low, high)]
         rows.append({
             "claim": claim, "year": year, "n_worlds": len(d),
             "spearman": float(spearmanr(d["mean"], d["value"]).statistic),
@@ -78,6 +84,11 @@ def by_parameter(study: Path, parameter: str, split: float, values: Path | None 
             "holds_below": float((low["verdict"] == "holds").mean()),
             "n_above": len(high), "median_above": float(high["mean"].median()),
             "holds_above": float((high["verdict"] == "holds").mean()),
+            # the two sides' shares of holds, worlds taken as independent (two-sided Fisher
+            # exact test); worlds share sets, so the honest p is larger still
+            "fisher_p": float(fisher_exact(held).pvalue) if len(low) and len(high) else float("nan"),
+            "sets_below": int(low["posterior_row"].nunique()),
+            "sets_above": int(high["posterior_row"].nunique()),
         })
     return pd.DataFrame(rows)
 
@@ -108,12 +119,14 @@ def shared_parameters(study: Path, measure: str, values: Path | None = None) -> 
 
 
 def markdown(table: pd.DataFrame, parameter: str, split: float) -> str:
-    lines = [f"| claim | year | worlds | Spearman with {parameter} | below {split:g}: worlds, median, holds "
-             f"| from {split:g}: worlds, median, holds |", "|---|---|---|---|---|---|"]
+    lines = [f"| claim | year | worlds | Spearman with {parameter} | below {split:g}: worlds (sets), median, holds "
+             f"| from {split:g}: worlds (sets), median, holds | Fisher p of the holds |",
+             "|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
         lines.append(f"| {r['claim']} | {r['year']} | {r['n_worlds']} | {r['spearman']:+.2f} | "
-                     f"{r['n_below']}, {r['median_below']:.3g}, {100 * r['holds_below']:.0f} % | "
-                     f"{r['n_above']}, {r['median_above']:.3g}, {100 * r['holds_above']:.0f} % |")
+                     f"{r['n_below']} ({r['sets_below']}), {r['median_below']:.3g}, {100 * r['holds_below']:.0f} % | "
+                     f"{r['n_above']} ({r['sets_above']}), {r['median_above']:.3g}, {100 * r['holds_above']:.0f} % | "
+                     f"{r['fisher_p']:.2g} |")
     return "\n".join(lines)
 
 
