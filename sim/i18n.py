@@ -591,11 +591,13 @@ KO: dict[str, str] = {
     "ratio": "비율",
     "## Where the claims fail (on the decided worlds)": "## 주장이 불성립하는 곳 (판정된 세계에서)",
     "PRIM (ema_workbench) on the worlds where a claim holds or fails (negligible and undecided "
-    "worlds left out): the box of assumptions where it fails; `prim_boxes.csv`, "
+    "worlds left out): the box of assumptions where it fails, when at least {k} decided worlds "
+    "hold and {k} fail (a box around fewer fits noise); `prim_boxes.csv`, "
     "`feature_scores.csv`, `breakeven.csv`.":
         "주장이 성립하거나 불성립하는 세계(미미와 미결은 제외)에 대한 PRIM(ema_workbench): "
-        "주장이 불성립하는 가정의 상자; `prim_boxes.csv`, `feature_scores.csv`, "
-        "`breakeven.csv`.",
+        "판정된 세계 중 성립과 불성립이 각각 {k}개 이상일 때, 주장이 불성립하는 가정의 상자 "
+        "(그보다 적은 세계를 둘러싼 상자는 잡음에 맞춘 것); `prim_boxes.csv`, "
+        "`feature_scores.csv`, `breakeven.csv`.",
     "assumption": "가정",
     "break-even": "분기점",
     "holds more": "더 성립하는 쪽",
@@ -604,10 +606,13 @@ KO: dict[str, str] = {
     "holding crosses 50 %):": "가장 중요한 가정의 분기점 (판정된 세계 중 성립 비율이 50 %를 넘는 값):",
     "## How much would it take? Effects against the budget": "## 얼마나 들까? 예산에 따른 효과",
     "The design's effects at budgets from KRW 0.1 T to 5 T a year (`dose.csv`; {note}). The "
-    "break-even budget is the smallest at which the effect's interval clears the threshold on "
-    "either side.":
+    "break-even budget is the smallest from which the effect's interval lies beyond the "
+    "threshold on the claimed side at every larger budget tried; *against* names the smallest "
+    "budget at which it lies beyond the threshold on the other side.":
         "연간 0.1조~5조 원 예산에서의 설계 효과 (`dose.csv`; {note}). 분기 예산은 효과의 "
-        "구간이 어느 쪽으로든 임계값을 넘는 가장 작은 예산입니다.",
+        "구간이 주장한 쪽에서 임계값을 넘고, 시도한 그보다 큰 모든 예산에서도 그러한 가장 작은 "
+        "예산입니다. *반대*는 구간이 반대쪽에서 임계값을 넘는 가장 작은 예산입니다.",
+    "against, {year}": "반대, {year}년",
     "break-even budget, {year}": "분기 예산, {year}년",
     "KRW {value} T a year": "연간 {value}조 원",
     "not within 5 T": "5조 원 이내에서 없음",

@@ -32,6 +32,7 @@ for path in (ROOT / "experiments", ROOT):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+from brief_claims.analysis import MIN_EACH_SIDE  # noqa: E402
 from brief_claims.space import SAMPLE_BASE  # noqa: E402
 from brief_claims.verdicts import VERDICTS  # noqa: E402
 from sim import fonts  # noqa: E402
@@ -419,8 +420,10 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
                   md_table(shown.rename(columns={c: t(c, lang) for c in cols})), ""]
     lines += [t("## Where the claims fail (on the decided worlds)", lang), "",
               t("PRIM (ema_workbench) on the worlds where a claim holds or fails (negligible and "
-                "undecided worlds left out): the box of assumptions where it fails; "
-                "`prim_boxes.csv`, `feature_scores.csv`, `breakeven.csv`.", lang), "",
+                "undecided worlds left out): the box of assumptions where it fails, when at "
+                "least {k} decided worlds hold and {k} fail (a box around fewer fits noise); "
+                "`prim_boxes.csv`, `feature_scores.csv`, `breakeven.csv`.", lang,
+                k=MIN_EACH_SIDE), "",
               prim_section(tables["prim_boxes"], claims, lang), ""]
     be = tables["breakeven"]
     if len(be):
@@ -438,17 +441,25 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
     if len(dose):
         save(dose_figure(dose, drawn), img_dir / "dose")
         cross = dose.groupby(["claim", "year"], sort=False)["crosses_at_krw"].first().unstack()
+        against = (dose.groupby(["claim", "year"], sort=False)["against_at_krw"].first().unstack()
+                   if "against_at_krw" in dose else None)
         lines += [t("## How much would it take? Effects against the budget", lang), "",
                   t("The design's effects at budgets from KRW 0.1 T to 5 T a year (`dose.csv`; "
-                    "{note}). The break-even budget is the smallest at which the effect's "
-                    "interval clears the threshold on either side.", lang,
+                    "{note}). The break-even budget is the smallest from which the effect's "
+                    "interval lies beyond the threshold on the claimed side at every larger "
+                    "budget tried; *against* names the smallest budget at which it lies beyond "
+                    "the threshold on the other side.", lang,
                     note=dose["note"].iloc[0] if "note" in dose else ""), "",
                   md_table(pd.DataFrame({
                       t("claim", lang): [t(c, lang) for c in cross.index],
                       **{t("break-even budget, {year}", lang, year=col): [
                           t("KRW {value} T a year", lang, value=f"{v / 1e12:.2g}")
                           if math.isfinite(v) else t("not within 5 T", lang)
-                          for v in cross[col].to_numpy(dtype=float)] for col in cross.columns}})),
+                          for v in cross[col].to_numpy(dtype=float)] for col in cross.columns},
+                      **({t("against, {year}", lang, year=col): [
+                          t("KRW {value} T a year", lang, value=f"{v / 1e12:.2g}")
+                          if math.isfinite(v) else "" for v in against[col].to_numpy(dtype=float)]
+                          for col in against.columns} if against is not None else {})})),
                   "",
                   f"![{t('dose-response', lang)}]({rel(img_dir / 'dose.png')})", ""]
     noise = tables["noise_floor"]
