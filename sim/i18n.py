@@ -595,7 +595,7 @@ KO: dict[str, str] = {
     "hold and {k} fail (a box around fewer fits noise); `prim_boxes.csv`, "
     "`feature_scores.csv`, `breakeven.csv`.":
         "주장이 성립하거나 불성립하는 세계(미미와 미결은 제외)에 대한 PRIM(ema_workbench): "
-        "판정된 세계 중 성립과 불성립이 각각 {k}개 이상일 때, 주장이 불성립하는 가정의 상자 "
+        "판정된 세계 중 성립이 {k}개 이상, 불성립이 {k}개 이상일 때, 주장이 불성립하는 가정의 상자 "
         "(그보다 적은 세계를 둘러싼 상자는 잡음에 맞춘 것); `prim_boxes.csv`, "
         "`feature_scores.csv`, `breakeven.csv`.",
     "assumption": "가정",
