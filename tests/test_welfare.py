@@ -254,3 +254,29 @@ def test_trouble_shooter_minus_tech_city_stays_within_a_few_budgets(world) -> No
     assert (diff.abs() <= 5 * budget).all(), (diff / budget).round(2).to_dict()
     output = (a["output"] - b["output"]).abs()
     assert (diff.abs() <= 2 * budget + output).all()
+
+
+def test_the_appraisal_counts_every_krw_the_policy_puts_in() -> None:
+    """Private co-investment and the operation local budgets pay after the national money
+    build what the benefits count, so they are costs too: doubling the public money by
+    private money halves B/C, and local operation in a year with no public money still
+    costs. A table without those columns (written before they were recorded) counts 0."""
+    years = np.arange(2025, 2029)
+    twin = pd.DataFrame({"year": years, "welfare_krw_total": 0.0, "investment_krw": 0.0,
+                         "private_investment_krw": 0.0, "local_operation_krw": 0.0})
+    public = pd.DataFrame({"year": years, "welfare_krw_total": [0.0, 4.0, 4.0, 4.0],
+                           "investment_krw": [0.0, 2.0, 2.0, 0.0],
+                           "private_investment_krw": 0.0, "local_operation_krw": 0.0})
+    with_private = public.assign(private_investment_krw=[0.0, 2.0, 2.0, 0.0])
+    with_local = public.assign(local_operation_krw=[0.0, 0.0, 0.0, 1.0])
+    a = twins.appraisal_series(public, twin, 0.0).iloc[-1]
+    b = twins.appraisal_series(with_private, twin, 0.0).iloc[-1]
+    c = twins.appraisal_series(with_local, twin, 0.0).iloc[-1]
+    assert a["costs"] == 4.0 and b["costs"] == 8.0 and c["costs"] == 5.0
+    assert b["cost_effectiveness_paired"] == pytest.approx(a["cost_effectiveness_paired"] / 2)
+    assert c["npv_krw_paired"] == pytest.approx(a["npv_krw_paired"] - 1.0)
+    old = twins.appraisal_series(public[["year", "welfare_krw_total", "investment_krw"]],
+                                 twin[["year", "welfare_krw_total", "investment_krw"]], 0.0)
+    assert old.iloc[-1]["costs"] == 4.0
+    with pytest.raises(KeyError, match="investment_krw"):
+        twins.appraisal_series(public.drop(columns="investment_krw"), twin, 0.0)

@@ -18,8 +18,10 @@ the design's costs.
 
 The TS system does not see residents' felt deficits directly: it hears them through a
 survey or participation process (:func:`choose_ts_domains`'s ``signal``: a persistent
-log-normal error per domain, and ``participation``: the voice of each age class), and
-the QoL that judges the outcome weighs the domains with weights it does not see. What that capital does to the model's state is in
+log-normal error per domain, and ``participation``: the voice of each age class). The
+deficits residents feel weigh the domains with the QoL's own weights (``service_weights``),
+so the report is of what the outcome is judged on, blurred by the error: how well the
+process hears residents is the belief ``ts.signal_noise`` (0: an oracle on those weights). What that capital does to the model's state is in
 :mod:`sim.processes.policy` (saturating effects per resident and per KRW of sector output).
 """
 

@@ -17,7 +17,13 @@ tell apart from everything else that changes over twenty years:
   from the start and discounted at ``d = 1 / (1 + run.discount_rate)`` (4.5 %), with
   ``t`` years since the start: benefits ``B = sum_t d^t (W_t - W^twin_t)``, ``W`` the
   national money-metric welfare (``welfare_krw_total``, KRW a year), and costs ``C =
-  sum_t d^t (I_t - I^twin_t)``, ``I`` the public money spent (``investment_krw``).
+  sum_t d^t (I_t - I^twin_t)``, ``I`` every KRW the policy puts in (:data:`COST_COLUMNS`):
+  the public money spent (``investment_krw``), the private co-investment it draws
+  (``private_investment_krw``) and the operation that local budgets pay after the
+  national money (``local_operation_krw``). What the private and local money build is in
+  ``B``, so it is in ``C`` too: until 2026-12-07 only the public money was, which raised
+  the B/C of the one scenario that invites private money (``status_quo_2018``) with its
+  leverage, and of the packages whose assets local budgets keep running.
   ``cost_effectiveness_paired`` is the benefit-cost ratio ``B / C`` (NaN while nothing
   is spent) and ``npv_krw_paired`` the net present value ``B - C`` (KRW).
 * ``qol_person_years_per_krw_b_paired``: QoL person-years gained per KRW billion
@@ -41,6 +47,10 @@ import pandas as pd
 #: Age classes of the municipal QoL and household columns.
 CLASS_COLUMNS = (("qol_20_39", "households_20_39"), ("qol_40_64", "households_40_64"),
                  ("qol_65_plus", "households_65_plus"))
+#: The money a policy puts in, each a column of the national table (KRW a year): public
+#: money, the private co-investment it draws, local budgets' operation after the national
+#: money. A table without one of the last two (written before they were recorded) counts 0.
+COST_COLUMNS = ("investment_krw", "private_investment_krw", "local_operation_krw")
 #: The twin metrics, in the order they are added.
 TWIN_METRICS = ("felt_benefit_paired", "felt_loss_paired", "cost_effectiveness_paired",
                 "npv_krw_paired", "qol_person_years_per_krw_b_paired")
@@ -95,18 +105,25 @@ def felt_loss_paired(run: pd.DataFrame, twin: pd.DataFrame, threshold: float,
     return _share_noticing_paired(run, twin, threshold, spread, -1.0)
 
 
+def _money_in(table: pd.DataFrame) -> pd.Series:
+    """The year's money put in (:data:`COST_COLUMNS` present in ``table``, summed)."""
+    if "investment_krw" not in table:
+        raise KeyError("the appraisal needs the national table's investment_krw column")
+    return sum(table[c] for c in COST_COLUMNS if c in table)
+
+
 def appraisal_series(run: pd.DataFrame, twin: pd.DataFrame, rate: float) -> pd.DataFrame:
     """By year, cumulative from the start and discounted (module docstring): ``benefits``
     and ``costs`` (KRW), ``npv_krw_paired``, ``cost_effectiveness_paired`` (B/C) and,
     where the tables have ``population`` and ``qol_mean``, ``qol_person_years`` and
     ``qol_person_years_per_krw_b_paired``; the ratios NaN while nothing is spent.
     ``run`` and ``twin`` are national tables (year, welfare_krw_total, investment_krw,
-    ...)."""
+    private_investment_krw, local_operation_krw, ...)."""
     a = run.set_index("year").sort_index()
     b = twin.set_index("year").reindex(a.index)
     t = (a.index.to_numpy() - a.index.min()).astype(float)
     d = (1.0 + rate) ** -t
-    spent = np.cumsum(d * (a["investment_krw"].to_numpy() - b["investment_krw"].fillna(0.0).to_numpy()))
+    spent = np.cumsum(d * (_money_in(a) - _money_in(b).fillna(0.0)).to_numpy())
     gain = np.cumsum(d * (a["welfare_krw_total"].to_numpy() - b["welfare_krw_total"].to_numpy()))
     paid = spent > 0
     with np.errstate(invalid="ignore", divide="ignore"):
