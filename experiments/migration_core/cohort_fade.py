@@ -68,26 +68,15 @@ def cohort_rows(arm: str, row: pd.Series, seed: int, scale: float, years: int = 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sample", type=Path, default=ROOT / "configs" / "behaviour" / "posterior_screened.csv")
-    ap.add_argument("--rank", type=int, default=1, help="the set (1: the default behaviour's)")
-    ap.add_argument("--seeds", type=int, default=2)
-    ap.add_argument("--scale", type=float, default=5.0)
+    fade_composition.set_arguments(ap)
     ap.add_argument("--arms", nargs="*", choices=list(fade_composition.ARMS),
                     default=["as_matched", "constants_only"])
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "cohort_fade")
     args = ap.parse_args(argv)
-    sets = pd.read_csv(args.sample)
-    rows = sets[sets["rank"] == args.rank]
-    if rows.empty:
-        ap.error(f"--rank {args.rank}: no such rank in {args.sample}")
+    row = fade_composition.chosen_set(ap, args)
     args.out.mkdir(parents=True, exist_ok=True)
-    records: list[dict] = []
-    for arm in args.arms:
-        for seed in range(args.seeds):
-            records += cohort_rows(arm, rows.iloc[0], seed, args.scale)
-            pd.DataFrame(records).to_csv(args.out / "cohort_fade.csv", index=False)
-            print(f"{arm} seed {seed} done", flush=True)
-    table = pd.DataFrame(records)
+    table = fade_composition.run_arms(lambda arm, seed: cohort_rows(arm, row, seed, args.scale),
+                                      args.arms, args.seeds, args.out / "cohort_fade.csv")
     shown = [p for p in fade_composition.SHOWN] + [21]
     parts = (table[table["province_code"].isin(shown)]
              .pivot_table(index=["arm", "province_code", "cohort"], columns="year", values="net") / 1e3)

@@ -361,12 +361,39 @@ def behaviour_overrides(overrides: list[str]) -> dict:
     return OmegaConf.to_container(OmegaConf.from_dotlist(list(overrides)))["behaviour"]
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def set_arguments(ap: argparse.ArgumentParser) -> None:
+    """The arguments that choose a behaviour set and the runs of the in-sample check:
+    ``--sample``, ``--rank``, ``--seeds``, ``--scale`` (this folder's scripts share them)."""
     ap.add_argument("--sample", type=Path, default=ROOT / "configs" / "behaviour" / "posterior_screened.csv")
     ap.add_argument("--rank", type=int, default=1, help="the set (1: the default behaviour's)")
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--scale", type=float, default=5.0)
+
+
+def chosen_set(ap: argparse.ArgumentParser, args: argparse.Namespace) -> pd.Series:
+    """The row of ``--sample`` whose rank is ``--rank`` (an argument error if none)."""
+    sets = pd.read_csv(args.sample)
+    rows = sets[sets["rank"] == args.rank]
+    if rows.empty:
+        ap.error(f"--rank {args.rank}: no such rank in {args.sample}")
+    return rows.iloc[0]
+
+
+def run_arms(records_of, arms: list[str], seeds: int, path: Path) -> pd.DataFrame:
+    """The rows ``records_of(arm, seed)`` of every arm and seed, written to ``path`` after
+    each (a killed run keeps what finished)."""
+    records: list[dict] = []
+    for arm in arms:
+        for seed in range(seeds):
+            records += records_of(arm, seed)
+            pd.DataFrame(records).to_csv(path, index=False)
+            print(f"{arm} seed {seed} done", flush=True)
+    return pd.DataFrame(records)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    set_arguments(ap)
     ap.add_argument("--arms", nargs="*", choices=list(ARMS), default=list(ARMS))
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "fade_composition")
     ap.add_argument("--figures-only", action="store_true",
@@ -391,20 +418,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.by_age:
             figure_by_age(table, args.by_age, args.out / "expected_by_age.png")
         return 0
-    sets = pd.read_csv(args.sample)
-    rows = sets[sets["rank"] == args.rank]
-    if rows.empty:
-        ap.error(f"--rank {args.rank}: no such rank in {args.sample}")
-    row = rows.iloc[0]
+    row = chosen_set(ap, args)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    records: list[dict] = []
-    for arm in args.arms:
-        for seed in range(args.seeds):
-            records += by_year(row, arm, seed, args.scale)
-            pd.DataFrame(records).to_csv(args.out / "expected_by_year.csv", index=False)
-            print(f"{arm} seed {seed} done", flush=True)
-    table = pd.DataFrame(records)
+    table = run_arms(lambda arm, seed: by_year(row, arm, seed, args.scale), args.arms, args.seeds,
+                     args.out / "expected_by_year.csv")
     parts = pd.DataFrame([r for seed in range(args.seeds) for r in first_year_parts(row, seed, args.scale)])
     parts.to_csv(args.out / "first_year_parts.csv", index=False)
     figure(table, observed, args.out / "expected_by_year.png")

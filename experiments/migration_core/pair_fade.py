@@ -55,20 +55,14 @@ def observed_pair_gain(years: range) -> dict[int, pd.DataFrame]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sample", type=Path, default=ROOT / "configs" / "behaviour" / "posterior_screened.csv")
-    ap.add_argument("--rank", type=int, default=1)
-    ap.add_argument("--seeds", type=int, default=2)
-    ap.add_argument("--scale", type=float, default=5.0)
+    fade_composition.set_arguments(ap)
     ap.add_argument("--arm", default="as_matched", choices=list(fade_composition.ARMS))
     ap.add_argument("--with", dest="overrides", nargs="*", default=[],
                     help="behaviour.KEY=VALUE settings for the arm (e.g. behaviour.migration.beta_size=1.0)")
     ap.add_argument("--provinces", type=int, nargs="*", default=[32, 37, 38])
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "persistence")
     args = ap.parse_args(argv)
-    sets = pd.read_csv(args.sample)
-    rows = sets[sets["rank"] == args.rank]
-    if rows.empty:
-        ap.error(f"--rank {args.rank}: no such rank in {args.sample}")
+    row = fade_composition.chosen_set(ap, args)
     arm = args.arm
     if args.overrides:
         arm = f"{args.arm}_with"
@@ -76,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                                       **fade_composition.behaviour_overrides(args.overrides)}
     start, after = [], []
     for seed in range(args.seeds):
-        model = fade_composition._model(rows.iloc[0], arm, seed, args.scale)
+        model = fade_composition._model(row, arm, seed, args.scale)
         start.append(net_gain(checks.province_pairs(model, checks.expected_flows(model))))
         model.run(5)
         after.append(net_gain(checks.province_pairs(model, checks.expected_flows(model))))
