@@ -129,8 +129,10 @@ def reanalyse(target: Path, space_path: Path = space.DEFAULT_SPACE, threshold: f
     outcomes = pd.read_parquet(target / "outcomes.parquet")
     plan = pd.read_csv(target / "worlds.csv")
     tables = analyse(outcomes, plan, d, sp, tuple(settings["years"]), threshold=threshold)
-    for name, frame in tables.items():
-        frame.to_csv(target / name, index=False)
+    from sim import io
+
+    for name, frame in tables.items():  # each whole or not at all, as the study writes them
+        io.atomic_write(target / name, lambda tmp, f=frame: f.to_csv(tmp, index=False))
     print(f"tables of {target} recomputed: {', '.join(tables)}")
 
 

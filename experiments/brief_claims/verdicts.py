@@ -157,15 +157,17 @@ def moderated_sd(per_seed: pd.DataFrame) -> pd.DataFrame:
 def world_verdicts(per_seed: pd.DataFrame, claim: LeverClaim, sd: float | None = None,
                    df: int | None = None, level: float = 0.95) -> pd.DataFrame:
     """One row per world: ``mean`` effect, interval ``low``..``high`` (metric units),
-    ``half`` its half-width, ``n_seeds`` and ``verdict``. ``sd``/``df``: one seed spread
+    ``half`` its half-width, ``n_seeds`` and ``verdict``; attr ``prior_df``. ``sd``/``df``: one seed spread
     for every world (None: each world's moderated spread, :func:`moderated_sd`)."""
     g = per_seed.groupby("world")["effect"]
     frame = pd.DataFrame({"mean": g.mean(), "n_seeds": g.count()})
     if sd is None:
         spread = moderated_sd(per_seed)
         sd_w, df_w = spread["sd"], spread["df"]
+        prior_df = spread.attrs["prior_df"]
     else:
         sd_w, df_w = pd.Series(sd, index=frame.index), pd.Series(df or 0, index=frame.index)
+        prior_df = math.inf
     t = pd.Series(np.where(df_w > 0, stats.t.ppf(0.5 + level / 2, df_w.clip(lower=1)), np.inf),
                   index=frame.index)
     half = (t * sd_w / np.sqrt(frame["n_seeds"])).fillna(np.inf)
@@ -178,7 +180,9 @@ def world_verdicts(per_seed: pd.DataFrame, claim: LeverClaim, sd: float | None =
                        np.where(signed_low > 0, "holds",
                                 np.where(signed_high < 0, "fails", "undecided")))
     frame["verdict"] = verdict
-    return frame.reset_index()
+    out = frame.reset_index()
+    out.attrs["prior_df"] = prior_df  # the moderation's prior degrees of freedom (inf: one spread)
+    return out
 
 
 def claims_table(outcomes: pd.DataFrame, design: Design, years: Sequence[int]) -> pd.DataFrame:
@@ -192,7 +196,6 @@ def claims_table(outcomes: pd.DataFrame, design: Design, years: Sequence[int]) -
             if per_seed.empty:
                 continue
             sd, df = pooled_sd(per_seed)
-            prior_df = moderated_sd(per_seed).attrs["prior_df"]
             v = world_verdicts(per_seed, c)
             n = len(v)
             row = {"claim": c.label, "key": c.key, "lever": c.lever, "outcome": c.metric,
@@ -201,7 +204,7 @@ def claims_table(outcomes: pd.DataFrame, design: Design, years: Sequence[int]) -
                    "threshold": display(c.threshold, c), "seed_sd": display(sd, c),
                    "seeds_per_world": int(v["n_seeds"].median()),
                    # how far the worlds' spreads share one (inf: one common spread)
-                   "prior_df": prior_df,
+                   "prior_df": v.attrs["prior_df"],
                    # the worlds whose interval is narrow enough for "negligible" at all
                    "share_negligible_reachable": float((v["half"] < c.threshold).mean()) if n else math.nan}
             for name in VERDICTS:
