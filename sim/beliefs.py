@@ -51,9 +51,12 @@ class GovernanceBeliefs:
     overhead_centre: float = bounded(0.08, lo=0, hi=0.95)  # share of money absorbed by selection and reporting
     overhead_province: float = bounded(0.08, lo=0, hi=0.95)
     overhead_joint: float = bounded(0.08, lo=0, hi=0.95)
-    need_noise_centre: float = bounded(0.35, lo=0, hi=5)  # s.d. of the log error in the need the selector sees
-    need_noise_province: float = bounded(0.2, lo=0, hi=5)
-    need_noise_joint: float = bounded(0.2, lo=0, hi=5)
+    # s.d. of the log error in the need the selector sees. Neutral: the same whoever
+    # selects (no study measures the difference; Indonesia's community targeting was as
+    # accurate as the central formula), at the middle of the arms' values (0.1-0.5)
+    need_noise_centre: float = bounded(0.3, lo=0, hi=5)
+    need_noise_province: float = bounded(0.3, lo=0, hi=5)
+    need_noise_joint: float = bounded(0.3, lo=0, hi=5)
     need_noise_persistence: float = bounded(0.8, lo=0, hi=0.999)  # yearly correlation of a place's error
     capacity_bias_centre: float = bounded(0.5, lo=0, hi=5)  # scores x planning capacity ** this
     capacity_bias_province: float = bounded(0.5, lo=0, hi=5)
@@ -127,6 +130,11 @@ class LearningBeliefs:
     # Deployments of each design before the programme (Korea's U-City districts and
     # integrated platforms): the experience learning starts from.
     prior_deployments: float = bounded(100.0, lo=1, hi=1e6)
+    # KRW of service money that counts as one deployment (the integrated platform's
+    # price a locality, KRW 1.2 B): experience grows with the money a design has
+    # built, so ten grants of 1 B teach what one of 10 B does (spreading money thinly
+    # buys no learning of its own).
+    deployment_krw: float = bounded(1.2e9, lo=1e6, hi=1e13)
 
 
 @dataclass

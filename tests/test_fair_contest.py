@@ -249,6 +249,28 @@ def test_learning_raises_service_points_per_krw_with_deployments() -> None:
     assert np.allclose(later[:, DESIGNS.index("tech_push")], 1.0)  # never deployed
 
 
+def test_learning_counts_the_money_a_design_built_not_the_places() -> None:
+    """Experience is service money in units of ``learning.deployment_krw``: after a year
+    each design's deployments are what its service assets cost, over that unit, however
+    many places the money went to; a dearer unit gives proportionally fewer."""
+    from sim.policy.assets import SERVICE
+
+    runs = {}
+    for unit in (1.2e9, 4.8e9):
+        m = SmartCityModel(make_config([*BASE, "scenario=smart_village_national",
+                                        f"beliefs.learning.deployment_krw={unit}"]))
+        m.step()
+        a = m.policy.assets
+        design = np.array([getattr(m.levers.instrument, str(n)).design if str(n) in RECIPES
+                           else "" for n in a.instrument])
+        for d, name in enumerate(DESIGNS):
+            built = a.cost[(a.target == SERVICE) & (design == name)].sum()
+            assert m.policy.deployments[:, d].sum() == pytest.approx(built / unit, rel=1e-9)
+        runs[unit] = m.policy.deployments.sum()
+    assert runs[1.2e9] > 0
+    assert runs[4.8e9] == pytest.approx(runs[1.2e9] / 4, rel=1e-9)
+
+
 def test_a_research_centre_speeds_the_learning_of_its_designs() -> None:
     """Same deployments, with and without a centre studying village designs whose belief
     is a higher learning rate: the centre's designs get cheaper faster."""

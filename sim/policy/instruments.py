@@ -111,14 +111,14 @@ def build(
         zone: (M,) residents the services of each site reach (0: all).
 
     Returns:
-        dwellings built (M,); (M, D) bool: which municipality deployed services of
-        which design this year (one deployment each, for learning); plan-stage money
-        spent (M,) (the lifecycle's plan stage and a recipe's ``plan_share``).
+        dwellings built (M,); (M, D) KRW of service money each municipality spent on
+        each design this year (what learning by doing counts); plan-stage money spent
+        (M,) (the lifecycle's plan stage and a recipe's ``plan_share``).
     """
     m = world.n
     dwellings = np.zeros(m)
     plans = np.zeros(m)
-    deployed = np.zeros((m, len(DESIGNS)), dtype=bool)
+    deployed = np.zeros((m, len(DESIGNS)))
     fixed = np.broadcast_to(np.asarray(fixed, dtype=float), (m,))
     planned = np.ones(m) if planned is None else planned
     zone = np.zeros(m) if zone is None else zone
@@ -160,7 +160,7 @@ def build(
                                         instrument.ts_domains,
                                         None if signal is None else signal[i], participation)
         design = DESIGNS.index(r.design)
-        deployed[i, design] = True
+        deployed[i, design] += x * share
         efficiency = r.service_efficiency * learning[i, design]
         for d in domains:
             add(i, SERVICE, d, x * share / len(domains), ground * share * efficiency / len(domains),

@@ -152,7 +152,8 @@ class PolicyState:
             more, ``lifecycle.plan_gain``).
         local_operation_krw: (M,) operation paid from local budgets this year, KRW (after
             the national money stops; not part of ``investment_krw``).
-        deployments: (P, D) service deployments so far by province and design.
+        deployments: (P, D) service deployments so far by province and design, in
+            units of ``learning.deployment_krw`` of service money.
         investment_krw: (M,) national + local money received this year, KRW.
         spend_krw: (M, I) the same by what it was spent on (SPEND_ITEMS): each recipe's
             build money (selection and planning included) and the operation of the assets
@@ -537,7 +538,8 @@ def step(state: PolicyState, inputs: Inputs) -> None:
                 signal=signal, participation=inst.ts_participation, zone=a.zone)
             state.plan_money += plans
             state.dwellings_built += dwellings
-            state.deployments += np.stack([np.bincount(plan.province_index, weights=deployed[:, d],
+            units = deployed / levers.learning.deployment_krw
+            state.deployments += np.stack([np.bincount(plan.province_index, weights=units[:, d],
                                                        minlength=len(state.deployments))
                                            for d in range(len(DESIGNS))], axis=1)
     state.investment_total_krw += state.investment_krw
