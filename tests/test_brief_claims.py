@@ -603,6 +603,45 @@ def test_a_sensitivity_pairs_the_same_worlds_and_counts_changed_verdicts(tmp_pat
     assert row["effect_median_alt"] == 1.5
 
 
+def test_a_sensitivity_gives_each_worlds_change_and_counts_holds_fails_swaps(tmp_path):
+    from brief_claims import sensitivity
+
+    base = _published(tmp_path / "base", lambda w: "holds" if w < 2 else "fails")
+    alt = _published(tmp_path / "alt", lambda w: "fails" if w == 0 else ("holds" if w < 2 else "fails"))
+    for folder, means in ((base, [1.0, 2.0, 3.0, 4.0]), (alt, [2.0, 2.5, 3.5, 4.0])):
+        v = pd.read_csv(folder / "verdicts.csv")
+        v["mean"] = means
+        v.to_csv(folder / "verdicts.csv", index=False)
+        c = pd.read_csv(folder / "claims.csv")
+        c["factor"] = 10.0
+        c.to_csv(folder / "claims.csv", index=False)
+    row = sensitivity.compare(base, alt).iloc[0]
+    change = np.array([1.0, 0.5, 0.5, 0.0]) * 10
+    assert row["effect_change_mean"] == pytest.approx(change.mean())
+    assert row["effect_change_se"] == pytest.approx(change.std(ddof=1) / 2)
+    assert row["holds_fails"] == 0.25 and row["changed"] == 0.25
+
+
+def test_a_sensitivity_pairs_runs_whose_named_beliefs_were_redrawn(tmp_path):
+    """A rerun whose box changed one belief's range on purpose pairs when the column is
+    named, and only that column may differ."""
+    from brief_claims import sensitivity
+
+    base = _published(tmp_path / "base", lambda w: "holds")
+    other = _published(tmp_path / "other", lambda w: "holds")
+    worlds_csv = pd.read_csv(other / "worlds.csv")
+    worlds_csv["beliefs.qol.services"] *= 2
+    worlds_csv.to_csv(other / "worlds.csv", index=False)
+    assert sensitivity.compare(base, other, ("beliefs.qol.services",))["changed"].iloc[0] == 0
+    assert sensitivity.main([str(base), str(other), "--except", "beliefs.qol.services",
+                             "--out", str(tmp_path / "c.csv")]) == 0
+    assert (tmp_path / "c.csv").exists()
+    worlds_csv.loc[0, "posterior_row"] = 9
+    worlds_csv.to_csv(other / "worlds.csv", index=False)
+    with pytest.raises(ValueError, match="posterior_row"):
+        sensitivity.compare(base, other, ("beliefs.qol.services",))
+
+
 def test_a_sensitivity_refuses_two_runs_of_different_worlds(tmp_path):
     from brief_claims import sensitivity
 
