@@ -119,7 +119,8 @@ class PrivateBeliefs:
 
 @dataclass
 class LearningBeliefs:
-    """Learning by doing: the cost of a service design falls with its deployments."""
+    """Learning by doing: the cost of what a design builds (services, technology capital,
+    co-design) falls with its deployments."""
 
     rate: float = bounded(0.10, lo=0, hi=0.9)  # unit-cost fall per doubling of cumulative deployments
     # weight of other provinces' deployments in a province's learning
@@ -130,10 +131,10 @@ class LearningBeliefs:
     # Deployments of each design before the programme (Korea's U-City districts and
     # integrated platforms): the experience learning starts from.
     prior_deployments: float = bounded(100.0, lo=1, hi=1e6)
-    # KRW of service money that counts as one deployment (the integrated platform's
-    # price a locality, KRW 1.2 B): experience grows with the money a design has
-    # built, so ten grants of 1 B teach what one of 10 B does (spreading money thinly
-    # buys no learning of its own).
+    # KRW of a design's build money (services, technology capital, co-design) that
+    # counts as one deployment (the integrated platform's price a locality, KRW 1.2 B):
+    # experience grows with the money a design has built, so ten grants of 1 B teach
+    # what one of 10 B does (spreading money thinly buys no learning of its own).
     deployment_krw: float = bounded(1.2e9, lo=1e6, hi=1e13)
 
 

@@ -249,26 +249,43 @@ def test_learning_raises_service_points_per_krw_with_deployments() -> None:
     assert np.allclose(later[:, DESIGNS.index("tech_push")], 1.0)  # never deployed
 
 
-def test_learning_counts_the_money_a_design_built_not_the_places() -> None:
-    """Experience is service money in units of ``learning.deployment_krw``: after a year
-    each design's deployments are what its service assets cost, over that unit, however
-    many places the money went to; a dearer unit gives proportionally fewer."""
-    from sim.policy.assets import SERVICE
-
+@pytest.mark.parametrize("scenario", ["smart_village_national", "tech_city"])
+def test_learning_counts_the_money_a_design_built_not_the_places(scenario) -> None:
+    """Experience is a design's build money (services, technology capital and co-design
+    alike) in units of ``learning.deployment_krw``: after a year each design's
+    deployments are what its recipes' assets cost, over that unit, however many places
+    the money went to; a dearer unit gives proportionally fewer."""
     runs = {}
     for unit in (1.2e9, 4.8e9):
-        m = SmartCityModel(make_config([*BASE, "scenario=smart_village_national",
+        m = SmartCityModel(make_config([*BASE, f"scenario={scenario}",
                                         f"beliefs.learning.deployment_krw={unit}"]))
         m.step()
         a = m.policy.assets
         design = np.array([getattr(m.levers.instrument, str(n)).design if str(n) in RECIPES
                            else "" for n in a.instrument])
         for d, name in enumerate(DESIGNS):
-            built = a.cost[(a.target == SERVICE) & (design == name)].sum()
+            built = a.cost[design == name].sum()
             assert m.policy.deployments[:, d].sum() == pytest.approx(built / unit, rel=1e-9)
         runs[unit] = m.policy.deployments.sum()
     assert runs[1.2e9] > 0
     assert runs[4.8e9] == pytest.approx(runs[1.2e9] / 4, rel=1e-9)
+
+
+def test_learning_makes_a_designs_technology_capital_cheaper_too() -> None:
+    """The same money into test beds builds more technology capital once the tech_push
+    design has experience: learning is the design's, not its services' alone."""
+    from sim.policy.assets import TECH
+
+    built = {}
+    for label, experience in (("new", 0.0), ("learned", 1e4)):
+        m = SmartCityModel(make_config([*BASE, "scenario=tech_city"]))
+        m.policy.deployments[:, DESIGNS.index("tech_push")] = experience
+        m.step()
+        a = m.policy.assets
+        tech = a.target == TECH
+        built[label] = (a.capital[tech].sum(), a.cost[tech].sum())
+    assert built["learned"][1] == pytest.approx(built["new"][1])  # same money
+    assert built["learned"][0] > 1.2 * built["new"][0]  # more capital for it
 
 
 def test_a_research_centre_speeds_the_learning_of_its_designs() -> None:

@@ -99,8 +99,9 @@ def build(
         delivery: (M,) share of build money that reaches the ground as capital.
         fixed: KRW (M,) or one number per project that selection and planning take
             first (:func:`sim.processes.policy.project_costs`).
-        learning: (M, D) service points per KRW relative to the first deployment, by
-            design (DESIGNS): what learning by doing has done to costs so far.
+        learning: (M, D) capital per KRW relative to the first deployment, by design
+            (DESIGNS): what learning by doing has done to costs so far (it scales the
+            services, technology capital and co-design a design builds).
         levels: (M, 6) service levels before this year's building; ``persons_by_class``
             (M, 3) residents by age class of the head (the TS choice weighs them).
         planned: (M,) what plans make a KRW build there (1: no plan).
@@ -111,9 +112,10 @@ def build(
         zone: (M,) residents the services of each site reach (0: all).
 
     Returns:
-        dwellings built (M,); (M, D) KRW of service money each municipality spent on
-        each design this year (what learning by doing counts); plan-stage money spent
-        (M,) (the lifecycle's plan stage and a recipe's ``plan_share``).
+        dwellings built (M,); (M, D) KRW each municipality spent on what each design
+        builds this year (services, technology capital and co-design: what learning by
+        doing counts); plan-stage money spent (M,) (the lifecycle's plan stage and a
+        recipe's ``plan_share``).
     """
     m = world.n
     dwellings = np.zeros(m)
@@ -144,13 +146,20 @@ def build(
         x -= stage
         plans[i] += stage + x * r.plan_share
         ground = x * float(delivery[i]) * float(planned[i])
+        share = max(1.0 - r.tech_share - r.attachment_share - r.housing_share - r.plan_share, 0.0)
+        # Learning by doing is the design's, whatever the money builds (technology capital,
+        # co-design and services alike; dwellings and plans are not the design's own), and
+        # every KRW of it is experience.
+        design = DESIGNS.index(r.design)
+        learned = float(learning[i, design])
+        deployed[i, design] += x * (r.tech_share + r.attachment_share + (share if share > 1e-12 else 0.0))
         if r.tech_share > 0:
-            add(i, TECH, SECTORS.index(r.tech_sector), x * r.tech_share, ground * r.tech_share, name)
+            add(i, TECH, SECTORS.index(r.tech_sector), x * r.tech_share,
+                ground * r.tech_share * learned, name)
         if r.attachment_share > 0:
-            add(i, ATTACHMENT, 0, x * r.attachment_share, ground * r.attachment_share, name)
+            add(i, ATTACHMENT, 0, x * r.attachment_share, ground * r.attachment_share * learned, name)
         if r.housing_share > 0:
             dwellings[i] += x * float(delivery[i]) * r.housing_share / instrument.krw_per_dwelling
-        share = 1.0 - r.tech_share - r.attachment_share - r.housing_share - r.plan_share
         if share <= 1e-12:
             continue
         if r.service_domains:
@@ -159,9 +168,7 @@ def build(
             domains = choose_ts_domains(persons_by_class[i], service_weights, levels[i],
                                         instrument.ts_domains,
                                         None if signal is None else signal[i], participation)
-        design = DESIGNS.index(r.design)
-        deployed[i, design] += x * share
-        efficiency = r.service_efficiency * learning[i, design]
+        efficiency = r.service_efficiency * learned
         for d in domains:
             add(i, SERVICE, d, x * share / len(domains), ground * share * efficiency / len(domains),
                 name, float(zone[i]))

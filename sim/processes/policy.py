@@ -152,8 +152,8 @@ class PolicyState:
             more, ``lifecycle.plan_gain``).
         local_operation_krw: (M,) operation paid from local budgets this year, KRW (after
             the national money stops; not part of ``investment_krw``).
-        deployments: (P, D) service deployments so far by province and design, in
-            units of ``learning.deployment_krw`` of service money.
+        deployments: (P, D) deployments so far by province and design, in units of
+            ``learning.deployment_krw`` of the design's build money.
         investment_krw: (M,) national + local money received this year, KRW.
         spend_krw: (M, I) the same by what it was spent on (SPEND_ITEMS): each recipe's
             build money (selection and planning included) and the operation of the assets
@@ -404,7 +404,8 @@ def project_costs(state: PolicyState, money: np.ndarray, recipes: np.ndarray, po
 
 
 def learning_factor(state: PolicyState, levers: Levers) -> np.ndarray:
-    """(M, D) service points per KRW by design relative to a design's first deployments:
+    """(M, D) capital per KRW by design (services, technology capital and co-design alike)
+    relative to a design's first deployments:
     ``(E / E0) ** b`` with ``b = -log2(1 - rate)`` (each doubling of experience cuts unit
     cost by ``rate``), ``E = E0 + own province's deployments + spillover x other
     provinces'`` and ``E0 = learning.prior_deployments``. A research centre's designs
