@@ -692,6 +692,21 @@ def test_by_behaviour_joins_each_world_to_its_sets_value(tmp_path: Path) -> None
         by_behaviour.by_parameter(tmp_path, "measured", 0.5, values)
 
 
+def test_by_behaviour_reads_a_belief_of_the_box_world_by_world(tmp_path: Path) -> None:
+    """by_behaviour.py on a belief the box varies (a column of worlds.csv): each fitting
+    world's own draw, not its set's."""
+    from brief_claims import by_behaviour
+
+    _tiny_study(tmp_path, {"migration.dissatisfaction": [0.1, 1.0, 0.5]})
+    worlds = pd.read_csv(tmp_path / "worlds.csv")
+    worlds["beliefs.learning.rate"] = [0.15, 0.01, 0.12, 0.0]  # worlds 1 and 3 share a set
+    worlds.to_csv(tmp_path / "worlds.csv", index=False)
+    row = by_behaviour.by_parameter(tmp_path, "beliefs.learning.rate", 0.05).iloc[0]
+    assert row["n_worlds"] == 3 and row["spearman"] == pytest.approx(-1.0)  # 1, 9, 5 against .15, .01, .12
+    assert (row["n_below"], row["median_below"], row["holds_below"]) == (1, 9.0, 1.0)
+    assert (row["n_above"], row["median_above"], row["holds_above"]) == (2, 3.0, 0.5)
+
+
 def test_shared_parameters_correlate_each_parameter_with_the_measure_and_the_effects(tmp_path: Path) -> None:
     """by_behaviour.py --parameters: each sample parameter's Spearman correlation, over
     the fitting worlds, with a measure taken on the sets and with each claim's effect."""

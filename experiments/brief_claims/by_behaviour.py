@@ -22,6 +22,11 @@ year (``experiments/migration_core/age_split.py --sample``):
     python experiments/brief_claims/by_behaviour.py docs/study capital_net_40_64 \\
         --values docs/img/migration_core/age_split/age_split_sets_first_year.csv --split -100000
 
+A belief the study's box varies (a column of ``worlds.csv``, e.g.
+``beliefs.learning.rate``) is read world by world instead, each world's own draw:
+
+    python experiments/brief_claims/by_behaviour.py docs/study beliefs.learning.rate --split 0.05
+
 ``--parameters`` also writes ``by_<parameter>_parameters.csv``: every behaviour parameter
 of the sample against the measure and against each claim's effect (Spearman over the
 fitting worlds), for a correlation between the two, the parameters that go with both
@@ -45,6 +50,10 @@ def _sets(study: Path, parameter: str, values: Path | None) -> tuple[pd.DataFram
     """The study's sample (one row per set, with ``parameter``, from ``values`` if given)
     and its fitting worlds with their set's ``value`` of it."""
     settings = json.loads((study / "settings.json").read_text())
+    worlds = pd.read_csv(study / "worlds.csv")
+    if values is None and parameter in worlds.columns:  # a belief the box varies, world by world
+        worlds = worlds[worlds["fits"]]
+        return worlds, worlds.assign(value=worlds[parameter].to_numpy())
     if not settings.get("posterior"):
         raise SystemExit(f"{study}: the study drew no behaviour sets (posterior: null)")
     sample = sets = pd.read_csv(ROOT / settings["posterior"])
@@ -60,7 +69,6 @@ def _sets(study: Path, parameter: str, values: Path | None) -> tuple[pd.DataFram
         source = str(values)
     if parameter not in sets.columns:
         raise SystemExit(f"{parameter}: not a column of {source}")
-    worlds = pd.read_csv(study / "worlds.csv")
     worlds = worlds[worlds["fits"]]
     worlds = worlds.assign(value=sets[parameter].to_numpy()[worlds["posterior_row"].to_numpy()])
     return sample, worlds
@@ -133,7 +141,8 @@ def markdown(table: pd.DataFrame, parameter: str, split: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("study", type=Path, help="a published study folder (docs/study)")
-    ap.add_argument("parameter", help="a column of the study's posterior, e.g. migration.dissatisfaction")
+    ap.add_argument("parameter", help="a column of the study's posterior, e.g. migration.dissatisfaction, "
+                    "or a belief its box varies, e.g. beliefs.learning.rate")
     ap.add_argument("--split", type=float, required=True, help="the value that splits the worlds in two")
     ap.add_argument("--values", type=Path, default=None,
                     help="a table of rank and PARAMETER to take each set's value from")
