@@ -831,3 +831,19 @@ def test_moderated_intervals_cover_the_noisy_worlds_better_than_one_pooled_sprea
     assert np.mean(covered["pooled"]) < 0.8
     assert np.mean(covered["moderated"]) > np.mean(covered["pooled"]) + 0.05
     assert np.mean(quiet) >= 0.95
+
+
+def test_the_readings_links_point_to_the_same_files_from_the_results_page(tmp_path: Path) -> None:
+    """report.py shows the reading (written beside the study's tables) in docs/results.md:
+    its relative links are rebased to the page's folder; URLs, anchors and absolute paths
+    are left alone."""
+    from brief_claims.report import rebase_links
+
+    study, page = tmp_path / "docs" / "study", tmp_path / "docs" / "results.md"
+    text = ("see [a](learning_from_zero.csv), [b](prior_500/README.md), [c](../validation.md), "
+            "[d](https://example.org/x), [e](#what-changed) and [f](/abs/path.md)")
+    out = rebase_links(text, study, page)
+    assert out == ("see [a](study/learning_from_zero.csv), [b](study/prior_500/README.md), "
+                   "[c](validation.md), [d](https://example.org/x), [e](#what-changed) and "
+                   "[f](/abs/path.md)")
+    assert rebase_links(text, study, study / "page.md") == text  # the same folder: unchanged

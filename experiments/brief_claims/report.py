@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
 from pathlib import Path
@@ -93,7 +94,24 @@ def read_tables(folder: Path) -> dict[str, Any]:
     out["reading"] = {lang: (folder / f"reading{'' if lang == 'en' else '_' + lang}.md").read_text()
                       for lang in LANGS
                       if (folder / f"reading{'' if lang == 'en' else '_' + lang}.md").exists()}
+    out["folder"] = folder
     return out
+
+
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def rebase_links(text: str, source: Path, page: Path) -> str:
+    """``text``, written in folder ``source``, with its relative markdown links rewritten
+    to point to the same files from ``page``'s folder (the reading is written beside the
+    study's tables and shown in docs/results.md). Absolute paths, URLs and anchors stay."""
+    def rebase(m: re.Match) -> str:
+        target = m.group(1)
+        if target.startswith(("#", "/")) or "://" in target or target.startswith("mailto:"):
+            return m.group(0)
+        moved = os.path.relpath(Path(source).resolve() / target, Path(page).resolve().parent)
+        return f"]({Path(moved).as_posix()})"
+    return _LINK.sub(rebase, text)
 
 
 # ------------------------------------------------------------------------ figures
@@ -317,7 +335,6 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
     settings, timing = tables["settings"], tables["timing"]
     worlds = tables["worlds"]
     img_dir = Path(img_dir)
-    import os
 
     def rel(p: Path) -> str:
         return Path(os.path.relpath(Path(p).resolve(), Path(out).resolve().parent)).as_posix()
@@ -357,7 +374,8 @@ def _write_page(tables: dict[str, Any], out: Path, img_dir: Path, revision: str 
           per_hour=_num(timing.get("runs_per_hour"), ".0f"),
           efficiency=_num(timing.get("efficiency"), ".2f"), jobs=settings.get("jobs")),
         "",
-        *([tables["reading"][lang].rstrip(), ""] if tables.get("reading", {}).get(lang) else []),
+        *([rebase_links(tables["reading"][lang], tables.get("folder", out.parent), out).rstrip(), ""]
+          if tables.get("reading", {}).get(lang) else []),
         t("## How to read a verdict", lang),
         "",
         t("In each world a claim's effect is the lever's main effect (the mean of the design's "
