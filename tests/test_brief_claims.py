@@ -705,6 +705,10 @@ def test_by_behaviour_reads_a_belief_of_the_box_world_by_world(tmp_path: Path) -
     assert row["n_worlds"] == 3 and row["spearman"] == pytest.approx(-1.0)  # 1, 9, 5 against .15, .01, .12
     assert (row["n_below"], row["median_below"], row["holds_below"]) == (1, 9.0, 1.0)
     assert (row["n_above"], row["median_above"], row["holds_above"]) == (2, 3.0, 0.5)
+    # --parameters against a belief: the sets' parameters at each world's row, against its draw
+    table = by_behaviour.shared_parameters(tmp_path, "beliefs.learning.rate").set_index("parameter")
+    # dissatisfaction by world 0, 1, 2: 0.1, 1.0, 0.5 against the draws 0.15, 0.01, 0.12
+    assert table.loc["migration.dissatisfaction", "with beliefs.learning.rate"] == pytest.approx(-1.0)
 
 
 def test_shared_parameters_correlate_each_parameter_with_the_measure_and_the_effects(tmp_path: Path) -> None:

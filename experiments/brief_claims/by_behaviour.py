@@ -48,15 +48,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _sets(study: Path, parameter: str, values: Path | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The study's sample (one row per set, with ``parameter``, from ``values`` if given)
-    and its fitting worlds with their set's ``value`` of it."""
+    and its fitting worlds with their set's ``value`` of it (or, for a belief the box
+    varies, each world's own draw)."""
     settings = json.loads((study / "settings.json").read_text())
-    worlds = pd.read_csv(study / "worlds.csv")
-    if values is None and parameter in worlds.columns:  # a belief the box varies, world by world
-        worlds = worlds[worlds["fits"]]
-        return worlds, worlds.assign(value=worlds[parameter].to_numpy())
     if not settings.get("posterior"):
         raise SystemExit(f"{study}: the study drew no behaviour sets (posterior: null)")
     sample = sets = pd.read_csv(ROOT / settings["posterior"])
+    worlds = pd.read_csv(study / "worlds.csv")
+    if values is None and parameter in worlds.columns:  # a belief the box varies, world by world
+        worlds = worlds[worlds["fits"]]
+        return sample, worlds.assign(value=worlds[parameter].to_numpy())
     source = settings["posterior"]
     if values is not None:
         table = pd.read_csv(values)
