@@ -186,7 +186,7 @@ def export_run(run_dir: str | Path, *, formats: Sequence[str] = tuple(FORMATS),
         path = run_dir / "municipalities.parquet"
         if not path.exists():
             raise ExportError(f"{run_dir}: no municipalities.parquet (not a run directory)")
-        municipal = pd.read_parquet(path)
+        municipal = io.read_parquet(path)
     if region is None:
         manifest = io.read_manifest(run_dir) or {}
         if "config" not in manifest:
@@ -196,7 +196,7 @@ def export_run(run_dir: str | Path, *, formats: Sequence[str] = tuple(FORMATS),
     layers = {"municipalities": municipal_layer(municipal, region, year)}
     provinces = run_dir / "provinces.parquet"
     if provinces.exists():
-        layers["provinces"] = province_layer(pd.read_parquet(provinces), region, year)
+        layers["provinces"] = province_layer(io.read_parquet(provinces), region, year)
     paths = write_layers(layers, run_dir / "gis", "run", year, formats)
     log.info("GIS export of %s (%d): %s", run_dir, year, ", ".join(p.name for p in paths))
     return paths

@@ -104,12 +104,12 @@ class Result:
             why = f"missing {', '.join(missing)}" if missing else "run.json does not say completed"
             raise RunDirError(f"{run_dir}: not a complete run directory ({why})")
         return cls(
-            national=pd.read_parquet(run_dir / "national.parquet"),
-            municipalities=pd.read_parquet(run_dir / "municipalities.parquet"),
+            national=io.read_parquet(run_dir / "national.parquet"),
+            municipalities=io.read_parquet(run_dir / "municipalities.parquet"),
             manifest=io.read_manifest(run_dir) or {},
             path=run_dir,
-            flows=pd.read_parquet(run_dir / "flows.parquet"),
-            provinces=pd.read_parquet(run_dir / "provinces.parquet"),
+            flows=io.read_parquet(run_dir / "flows.parquet"),
+            provinces=io.read_parquet(run_dir / "provinces.parquet"),
         )
 
 

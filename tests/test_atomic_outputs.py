@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -63,7 +64,7 @@ def assert_complete_or_nothing_looks_complete(run_dir: Path) -> bool:
     """The invariant; returns whether the run is complete."""
     if io.is_complete(run_dir):
         for name in ("national.parquet", "municipalities.parquet"):
-            assert len(pd.read_parquet(run_dir / name)) > 0
+            assert len(io.read_parquet(run_dir / name)) > 0
         return True
     manifest = io.read_manifest(run_dir)
     if (run_dir / "run.json").exists():
@@ -72,7 +73,7 @@ def assert_complete_or_nothing_looks_complete(run_dir: Path) -> bool:
         assert manifest["completed"] is False
     for name in ("national.parquet", "municipalities.parquet"):
         if (run_dir / name).exists():  # renamed into place only when fully written
-            pd.read_parquet(run_dir / name)
+            io.read_parquet(run_dir / name)
     return False
 
 
@@ -120,7 +121,7 @@ def test_kill_at_a_stage_then_rerun(point: str, tmp_path: Path, reference: Path)
     _run(run_dir, tmp_path, extra)
     assert io.is_complete(run_dir)
     for name in ("national.parquet", "municipalities.parquet"):
-        pd.testing.assert_frame_equal(pd.read_parquet(run_dir / name), pd.read_parquet(reference / name))
+        pd.testing.assert_frame_equal(io.read_parquet(run_dir / name), io.read_parquet(reference / name))
     assert not list(run_dir.glob(".*.tmp")), "temporary files of the killed run were left"
 
 
@@ -183,3 +184,29 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
         io.atomic_write(target, failing)
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_read_parquet_reads_what_pandas_reads(tmp_path: Path) -> None:
+    """The one parquet reader (by path, not through a Python file object) gives the frame
+    pandas gives, dtypes, index and columns included, and reads a subset of columns."""
+    frame = pd.DataFrame({"year": [2025, 2026], "code": [11010, 35310],
+                          "name": ["종로구", "완주군"], "share": [0.25, float("nan")]})
+    io.write_parquet(frame, tmp_path / "t.parquet")
+    pd.testing.assert_frame_equal(io.read_parquet(tmp_path / "t.parquet"),
+                                  pd.read_parquet(tmp_path / "t.parquet"),  # the reference
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(io.read_parquet(str(tmp_path / "t.parquet"), columns=["code"]),
+                                  frame[["code"]])
+
+
+def test_nothing_reads_parquet_through_pandas() -> None:
+    """``pandas.read_parquet`` hands pyarrow a file object, after which a process can abort
+    at exit (exit 134) or hang (sim.io.read_parquet): every module reads by path."""
+    root = Path(__file__).resolve().parents[1]
+    through_pandas = re.compile(r"(?<![\w.])(pd|pandas)\.read_parquet\(")
+    offenders = [f"{path.relative_to(root)}:{n}"
+                 for folder in ("sim", "experiments", "tests")
+                 for path in sorted((root / folder).rglob("*.py"))
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if through_pandas.search(line) and "# the reference" not in line]
+    assert not offenders, f"read parquet with sim.io.read_parquet, not pandas: {offenders}"

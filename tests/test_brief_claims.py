@@ -14,6 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.io import read_parquet
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "experiments"))
 
@@ -73,7 +75,7 @@ def test_resume_loses_and_redoes_nothing(tmp_path: Path) -> None:
     # timing.json still says what the last run that simulated did
     assert third["worlds_computed"] == [1, 2] and third["runs"] == 2 * per_world
     assert third["phases_s"] == second["phases_s"] and "tables_recomputed" in third
-    out = pd.read_parquet(sweep / "outcomes.parquet")
+    out = read_parquet(sweep / "outcomes.parquet")
     assert sorted(out["world"].unique()) == [0, 1, 2]
     assert sorted(out["seed"].unique()) == [0, 1, 2, 3, 4, 5]  # no two worlds share a seed
     claims = pd.read_csv(sweep / "claims.csv")
@@ -102,7 +104,7 @@ def test_baseline_is_the_same_whatever_runs_beside_it(tmp_path: Path) -> None:
         task = worlds.WorldTask(1, seeds, tuple(space.overrides(point, sp)), None, TINY, runs,
                                 (2026, 2027), "k", out)
         worlds.simulate_world(task)
-        return pd.read_parquet(worlds.world_path(out, 1))
+        return read_parquet(worlds.world_path(out, 1))
 
     a = world((("tech_city", ("scenario=tech_city",)),), tmp_path / "a")
     b = world((("province_led", ("scenario=province_led",)),
@@ -174,7 +176,7 @@ def test_a_lever_with_identical_settings_has_no_effect(tmp_path: Path) -> None:
     task = worlds.WorldTask(0, (0, 1), tuple(space.overrides(space.world_point(row, sp), sp)),
                             None, TINY, tuple(run.run_labels(d)), (2027,), "k", tmp_path)
     worlds.simulate_world(task)
-    out = pd.read_parquet(worlds.world_path(tmp_path, 0))
+    out = read_parquet(worlds.world_path(tmp_path, 0))
     for metric in ("welfare_krw_total", "capital_region_share", "felt_benefit_paired", "output"):
         eff = design.effects(out, d, metric, by=("world", "seed"))
         assert (eff["targeting"] == 0).all(), metric
@@ -486,7 +488,7 @@ def test_published_claims_are_regenerated_from_the_published_outcomes() -> None:
     assert [f.name for f in d.factors] == list(settings["factors"])
     assert d.replicates == settings["replicates"] and d.fraction == settings["fraction"]
     plan = pd.read_csv(PUBLISHED / "worlds.csv")
-    outcomes = pd.read_parquet(PUBLISHED / "outcomes.parquet")
+    outcomes = read_parquet(PUBLISHED / "outcomes.parquet")
     kept = outcomes[outcomes["world"].isin(plan.loc[plan["fits"], "world"])]
     again = verdicts.claims_table(kept, d, settings["years"])
     published = pd.read_csv(PUBLISHED / "claims.csv")

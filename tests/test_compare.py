@@ -149,7 +149,7 @@ def test_compare_writes_tables_figures_and_summary(sweep: Path) -> None:
     summary = cmp.compare(sweep, formats=("png", "svg"))
     text = summary.read_text()
     assert "- Beliefs: `neutral`" in text  # every report names the beliefs it was made under
-    tidy = pd.read_parquet(sweep / "comparison.parquet")
+    tidy = io.read_parquet(sweep / "comparison.parquet")
     assert len(tidy) == 20 * 3 * 4
     effects = pd.read_csv(sweep / "effects.csv")
     assert set(effects["condition"]) == {"tech_city | budget.annual_krw=1e+11",
@@ -218,7 +218,7 @@ def test_real_sweep_is_compared_at_the_end_of_the_multirun(tmp_path: Path) -> No
     felt = effects[effects["metric"] == "felt_benefit_share"]
     assert felt["condition"].tolist() == ["trouble_shooter"]
     assert felt["n"].item() == 2
-    tidy = pd.read_parquet(sweep_dir / "comparison.parquet")
+    tidy = io.read_parquet(sweep_dir / "comparison.parquet")
     assert tidy.groupby("run")["year"].nunique().eq(3).all()
     assert (sweep_dir / "figures" / "map_trouble_shooter.png").exists()
     # The measures against the twin: every run, every year; the baseline's are 0.

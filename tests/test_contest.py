@@ -19,6 +19,7 @@ from sim.config import CONFIG_DIR, make_config
 from sim.constants import SECTORS, SERVICE_DOMAINS, by_age_class
 from sim.data import load_region
 from sim.data.census import base_services
+from sim.io import read_parquet
 from sim.model import SmartCityModel
 from sim.policy import allocation
 from sim.policy.assets import SERVICE, AssetRegistry, operation_break_even
@@ -414,7 +415,7 @@ def test_every_comparison_shows_where_the_money_went(tmp_path) -> None:
         run_to_disk(make_config([*BASE, "run.years=2", f"scenario={name}"]), out_dir=tmp_path / name)
     summary = cmp.compare(tmp_path, figures=False).read_text()
     assert "## Where the money went" in summary
-    nat = pd.read_parquet(tmp_path / "brief_combined" / "national.parquet").iloc[-1]
+    nat = read_parquet(tmp_path / "brief_combined" / "national.parquet").iloc[-1]
     money = summary.split("## Where the money went", 1)[1]
     row = next(line for line in money.splitlines() if line.startswith("| brief_combined |"))
     assert f"{100 * nat['money_share_capital_region']:.1f}" in row

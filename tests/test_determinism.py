@@ -20,6 +20,7 @@ import pytest
 
 from sim.__main__ import run_simulation
 from sim.config import compose
+from sim.io import read_parquet
 from sim.kernels.parallel import PARALLEL_THRESHOLD
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
@@ -42,7 +43,7 @@ def _command(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> N
 
 def assert_same_outputs(a: Path, b: Path) -> None:
     for name in OUTPUTS:
-        pd.testing.assert_frame_equal(pd.read_parquet(a / name), pd.read_parquet(b / name), check_exact=True)
+        pd.testing.assert_frame_equal(read_parquet(a / name), read_parquet(b / name), check_exact=True)
 
 
 def test_same_seed_same_outputs_other_seed_different(tmp_path: Path) -> None:
@@ -51,7 +52,7 @@ def test_same_seed_same_outputs_other_seed_different(tmp_path: Path) -> None:
     c = _in_process(tmp_path / "c", [*SMALL, "run.seed=6"])
     assert_same_outputs(a, b)
     for name in OUTPUTS:
-        fa, fc = pd.read_parquet(a / name), pd.read_parquet(c / name)
+        fa, fc = read_parquet(a / name), read_parquet(c / name)
         assert fa.shape == fc.shape
         assert not fa.equals(fc), f"{name}: another seed gave identical outputs"
     # The seed is also recorded with the run.

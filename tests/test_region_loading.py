@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 
 from sim.data.region import KOREA_BOUNDARIES, KOREA_TABLE, RegionDataError, load_korea
+from sim.io import read_parquet
 
 
 @pytest.fixture()
 def table() -> pd.DataFrame:
-    return pd.read_parquet(KOREA_TABLE)
+    return read_parquet(KOREA_TABLE)
 
 
 def _write(tmp_path: Path, table: pd.DataFrame, name: str = "municipalities.parquet") -> Path:

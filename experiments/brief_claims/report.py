@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.io import read_parquet
+
 ROOT = Path(__file__).resolve().parents[2]
 for path in (ROOT / "experiments", ROOT):
     if str(path) not in sys.path:
@@ -84,7 +86,7 @@ def read_tables(folder: Path) -> dict[str, Any]:
         path = folder / f"{name}.csv"
         out[name] = pd.read_csv(path) if path.exists() and path.stat().st_size > 1 else pd.DataFrame()
     path = folder / "outcomes.parquet"
-    out["outcomes"] = pd.read_parquet(path) if path.exists() else pd.DataFrame()
+    out["outcomes"] = read_parquet(path) if path.exists() else pd.DataFrame()
     for name in ("settings", "timing"):
         path = folder / f"{name}.json"
         out[name] = json.loads(path.read_text()) if path.exists() else {}

@@ -42,6 +42,7 @@ for path in (ROOT / "experiments", ROOT):  # this checkout's sim and the study's
 import pandas as pd  # noqa: E402
 
 from brief_claims import analysis, design, report, space, verdicts, worlds  # noqa: E402
+from sim.io import read_parquet  # noqa: E402
 
 #: ``--quick``: the synthetic region, 4 years, scale 200, few worlds.
 QUICK = ["region=synthetic", "region.n_municipalities=12", "run.years=4", "run.scale=200"]
@@ -126,7 +127,7 @@ def reanalyse(target: Path, space_path: Path = space.DEFAULT_SPACE, threshold: f
     sp = space.load_space(space_path)
     d = design.Design(sp.design.factors, sp.design.fraction, settings["replicates"],
                       sp.design.named, sp.design.claims)
-    outcomes = pd.read_parquet(target / "outcomes.parquet")
+    outcomes = read_parquet(target / "outcomes.parquet")
     plan = pd.read_csv(target / "worlds.csv")
     tables = analyse(outcomes, plan, d, sp, tuple(settings["years"]), threshold=threshold)
     from sim import io

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.io import read_parquet
 from sim.tools.claims import service_mean
 from sim.tools.twins import appraisal_series, felt_benefit_paired, felt_loss_paired
 
@@ -64,7 +65,7 @@ def is_done(out_dir: Path, world: int, key: str) -> bool:
     if not path.exists() or not map_path(out_dir, world).exists():
         return False
     try:
-        keys = pd.read_parquet(path, columns=["world_key"])["world_key"].unique()
+        keys = read_parquet(path, columns=["world_key"])["world_key"].unique()
     except Exception:  # a truncated or foreign file: redo the world
         return False
     return len(keys) == 1 and keys[0] == key
@@ -261,7 +262,7 @@ def run_worlds(tasks: Sequence[WorldTask], n_jobs: int = 1, progress: bool = Tru
 
 def gather(out_dir: Path, worlds: Sequence[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The outcome rows and the map rows of the given worlds."""
-    outcomes = pd.concat([pd.read_parquet(world_path(out_dir, w)) for w in worlds],
+    outcomes = pd.concat([read_parquet(world_path(out_dir, w)) for w in worlds],
                          ignore_index=True)
-    maps = pd.concat([pd.read_parquet(map_path(out_dir, w)) for w in worlds], ignore_index=True)
+    maps = pd.concat([read_parquet(map_path(out_dir, w)) for w in worlds], ignore_index=True)
     return outcomes, maps

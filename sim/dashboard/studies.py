@@ -110,7 +110,7 @@ def open_study(path: str | os.PathLike[str]) -> Study:
         study.claims = _csv(path / "claims.csv")
         study.prim_boxes = _csv(path / "prim_boxes.csv")
         if (path / "municipal_final.parquet").exists():
-            study.municipal = pd.read_parquet(path / "municipal_final.parquet")
+            study.municipal = io.read_parquet(path / "municipal_final.parquet")
     except (OSError, ValueError) as err:  # a truncated or foreign file
         raise StudyError(f"{path}: cannot read the study files: {err}") from err
     study.figures = sorted((path / "figures").glob("*.png")) if (path / "figures").is_dir() else []

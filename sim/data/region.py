@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.constants import CENSUS_YEARS, KINDS, SECTORS, TFR_YEARS
+from sim.io import read_parquet
 
 #: column -> dtype kind ("i" integer, "f" float, "b" bool, "O" string). Integer columns
 #: may be stored as int32/int64; "f" columns may hold NaN only where ``NULLABLE`` says.
@@ -210,7 +211,7 @@ def _load_table(table_path: Path, boundaries_path: Path, name: str) -> Region:
             "`python -m sim.data.build`"
         )
     try:
-        table = pd.read_parquet(table_path)
+        table = read_parquet(table_path)
     except Exception as err:  # pyarrow raises several types for truncated files
         raise RegionDataError(f"{table_path}: cannot be read as parquet ({err})") from err
     table = validate_table(table, str(table_path))

@@ -241,10 +241,10 @@ def gather(sweep_dir: Path, baseline: str = BASELINE) -> Gathered:
         }
         shown = base_params if run.scenario == baseline else params
         ident["condition"] = condition_label(run.scenario, {p: run.config.get(p) for p in shown})
-        nat = pd.read_parquet(run.path / "national.parquet")
+        nat = io.read_parquet(run.path / "national.parquet")
         tidy = nat.melt(id_vars="year", var_name="metric", value_name="value")
         national.append(tidy.assign(**ident))
-        mun = pd.read_parquet(run.path / "municipalities.parquet")
+        mun = io.read_parquet(run.path / "municipalities.parquet")
         wanted = ["year", "code", "name", "province", "kind", "population", "qol", "investment_krw"]
         class_cols = [c for pair in twins.CLASS_COLUMNS for c in pair]
         by_class = (mun[["year", "code", "population", *class_cols]].copy()
@@ -258,7 +258,7 @@ def gather(sweep_dir: Path, baseline: str = BASELINE) -> Gathered:
         final = final.merge(invested, left_on="code", right_index=True)
         municipal.append(final.assign(**ident))
         if (run.path / "provinces.parquet").exists():
-            provinces.append(pd.read_parquet(run.path / "provinces.parquet").assign(**ident))
+            provinces.append(io.read_parquet(run.path / "provinces.parquet").assign(**ident))
         del nat, mun
     id_cols = ["run", "scenario", "seed", *params, "condition"]
     national += _twin_rows(twin_inputs, national, baseline, base_params)
@@ -335,7 +335,7 @@ def municipal_year(sweep_dir: Path, year: int | None = None,
                    if len({json.dumps(v, default=str) for v in _values(base_runs, p)}) > 1]
     rows = []
     for run in runs:
-        mun = pd.read_parquet(run.path / "municipalities.parquet")
+        mun = io.read_parquet(run.path / "municipalities.parquet")
         y = int(mun["year"].max()) if year is None else int(year)
         if y not in set(mun["year"]):
             raise CompareError(f"{run.path}: no year {y} (years {int(mun['year'].min())}-"

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.io import read_parquet
 from sim.tools.runs import Job, run_all
 
 #: Final-year outcomes of the checks: column -> (label, unit, how the paired effect is
@@ -78,8 +79,8 @@ def plan(root: Path, seeds: int, variance_seeds: int, years: int, scale: float |
 
 
 def _final(run_dir: Path) -> tuple[pd.Series, pd.DataFrame]:
-    nat = pd.read_parquet(run_dir / "national.parquet")
-    mun = pd.read_parquet(run_dir / "municipalities.parquet")
+    nat = read_parquet(run_dir / "national.parquet")
+    mun = read_parquet(run_dir / "municipalities.parquet")
     last = mun["year"].max()
     final = mun[mun["year"] == last].set_index("code")
     final["investment_total_krw"] = mun.groupby("code")["investment_krw"].sum()
