@@ -853,3 +853,26 @@ def test_the_readings_links_point_to_the_same_files_from_the_results_page(tmp_pa
                    "[c](validation.md), [d](https://example.org/x), [e](#what-changed) and "
                    "[f](/abs/path.md)")
     assert rebase_links(text, study, study / "page.md") == text  # the same folder: unchanged
+
+
+def test_welfare_composition_splits_a_paired_effect_into_place_changes_and_the_moved() -> None:
+    """Two places, the policy moves 10 households from A (welfare change since the start
+    +1 per household) to B (+5): the paired effect is the places' own changes over the
+    twin's households plus the moved households valued at their new place's change, and
+    the two parts sum to the effect."""
+    from brief_claims.welfare_composition import composition_split
+
+    twin = pd.DataFrame({"code": [1, 2], "households": [100.0, 50.0],
+                         "welfare_krw_per_household": [1.0, 4.0]})
+    policy = pd.DataFrame({"code": [2, 1], "households": [60.0, 90.0],
+                           "welfare_krw_per_household": [5.0, 1.0]})
+    start = pd.Series([120.0, 40.0], index=[1, 2])
+    split = composition_split(policy, twin, start)
+    assert split["effect"] == pytest.approx((90 * 1 + 60 * 5) - (100 * 1 + 50 * 4))
+    assert split["twin_weighted"] == pytest.approx(100 * 0 + 50 * 1)
+    assert split["composition"] == pytest.approx(-10 * 1 + 10 * 5)
+    assert split["twin_weighted"] + split["composition"] == pytest.approx(split["effect"])
+    assert split["start_weighted"] == pytest.approx(120 * 0 + 40 * 1)
+    assert split["households_moved"] == pytest.approx(10)
+    with pytest.raises(ValueError, match="different municipalities"):
+        composition_split(policy.assign(code=[2, 3]), twin, start)
