@@ -81,7 +81,7 @@ def test_the_command_exports_a_year_and_a_format(tmp_path: Path, capsys) -> None
     _korea_run(tmp_path, provinces=True)  # a complete run holds provinces.parquet
     assert export.main([str(tmp_path), "--format", "gpkg", "--year", "2026"]) == 0
     assert capsys.readouterr().out.strip().endswith("run_2026.gpkg")
-    gdf = gpd.read_file(tmp_path / "gis" / "run_2026.gpkg")
+    gdf = gpd.read_file(tmp_path / "gis" / "run_2026.gpkg", layer="municipalities")
     assert (gdf["year"] == 2026).all() and len(gdf) == 229
     assert not (tmp_path / "gis" / "municipalities_2026.parquet").exists()
     assert export.main([str(tmp_path), "--year", "1999"]) == 2
