@@ -17,6 +17,7 @@ import pytest
 from scipy import stats
 
 from sim import io
+from sim.data.region import load_korea
 from sim.data.synthetic import make_synthetic
 from sim.tools import compare as cmp
 
@@ -53,7 +54,7 @@ def write_run(run_dir: Path, config: dict, pop_shift: float = 0.0, complete: boo
         "qol_mean": 50.0 + noise / 1000,
         "output": 1e9 + noise,
     })
-    table = make_synthetic(config["region"]["n_municipalities"], seed=config["region"]["seed"]).table
+    table = _region_table(config["region"])
     municipal = pd.concat([
         table[["code", "name", "province", "kind"]].assign(
             year=y, population=1000.0 + seed + pop_shift, qol=50.0 + pop_shift / 100,
@@ -67,6 +68,12 @@ def write_run(run_dir: Path, config: dict, pop_shift: float = 0.0, complete: boo
     io.write_parquet(_provinces(municipal, table, pop_shift), run_dir / "provinces.parquet")
     if complete:
         manifest.finish({"total": 1.0})
+
+
+def _region_table(region: dict) -> pd.DataFrame:
+    if region["name"] == "korea":
+        return load_korea().table
+    return make_synthetic(region["n_municipalities"], seed=region["seed"]).table
 
 
 def _provinces(municipal: pd.DataFrame, table: pd.DataFrame, pop_shift: float) -> pd.DataFrame:
@@ -162,6 +169,21 @@ def test_compare_writes_tables_figures_and_summary(sweep: Path) -> None:
     assert len(list(figures.glob("map_*.png"))) == 2
     assert "| tech_city \\| budget.annual_krw=1e+11 | 5 |" in text  # one table row each
     assert "Jeonbuk population" in text
+
+
+def test_a_korea_sweep_gets_its_maps_and_korean_names(tmp_path: Path) -> None:
+    """A data region stores its generator settings (``n_municipalities``, ``seed``) as
+    None; the comparison still loads its boundaries: maps, province maps and, in Korean,
+    the municipalities' Korean names (until 2026-12-07 every Korea sweep skipped them)."""
+    korea = {"name": "korea", "n_municipalities": None, "seed": None}
+    for seed in range(2):
+        write_run(tmp_path / f"base{seed}", _config("no_investment", seed, region=korea))
+        write_run(tmp_path / f"treat{seed}", _config("tech_city", seed, region=korea),
+                  pop_shift=5.0)
+    text = cmp.compare(tmp_path, formats=("png",), lang="ko").read_text()
+    assert "maps skipped" not in text and "지도 생략" not in text
+    assert len(list((tmp_path / "figures").glob("map_*.png"))) == 1
+    assert len(list((tmp_path / "figures").glob("provinces_*.png"))) == 1
 
 
 def test_heat_map_over_two_swept_parameters(tmp_path: Path) -> None:

@@ -440,10 +440,11 @@ def _all_figures(g, effects: pd.DataFrame, fig_dir: Path, *, baseline: str,
         from sim.data import load_region
 
         r = g.region
-        try:
-            region = load_region(region_config(r.get("region.name", "korea")),
-                                 n_municipalities=int(r.get("region.n_municipalities", 30)),
-                                 seed=int(r.get("region.seed", 0)))
+        try:  # a data region (Korea) stores its generator's settings as None
+            n, seed = r.get("region.n_municipalities"), r.get("region.seed")
+            region = load_region(region_config(r.get("region.name") or "korea"),
+                                 n_municipalities=None if n is None else int(n),
+                                 seed=None if seed is None else int(seed))
             boundaries = region.boundaries()
         except Exception as err:  # maps are optional; say why they are missing
             notes.append(t("maps skipped: region boundaries unavailable ({err})", lang, err=err))
