@@ -267,6 +267,11 @@ KO: dict[str, str] = {
         "시도 지도: {condition} 대 {baseline}, 인구, 순이동, 삶의 질",
     # -- a comparison's summary.md (sim/tools/compare.py)
     "_No effects computed (see the notes below)._": "_계산된 효과가 없습니다 (아래 참고 사항)._",
+    "- Public money spent in years {first}-{last}": "- 공공 지출 연도: {first}-{last}",
+    "; the effects below are of {read}, {gap} years after the last spending (`--year {last}`: the effects in the last year of spending)":
+        "; 아래 효과는 마지막 지출 {gap}년 뒤인 {read}년의 것입니다 (`--year {last}`: 지출 마지막 해의 효과)",
+    "no `{baseline}` runs: effects are paired with a same-seed run of that scenario (add it to the sweep, or name another with `--baseline`)":
+        "`{baseline}` 실행이 없습니다: 효과는 그 시나리오의 같은 시드 실행과 짝지어 계산합니다 (스윕에 추가하거나 `--baseline`으로 다른 시나리오를 지정하세요)",
     "condition": "조건",
     "seeds": "시드",
     "metric": "지표",

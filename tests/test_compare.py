@@ -186,6 +186,25 @@ def test_a_korea_sweep_gets_its_maps_and_korean_names(tmp_path: Path) -> None:
     assert len(list((tmp_path / "figures").glob("provinces_*.png"))) == 1
 
 
+def test_a_misspelt_baseline_is_refused_before_anything_is_written(sweep: Path) -> None:
+    """``--baseline`` naming no scenario of the sweep is an error that lists the sweep's
+    scenarios, and leaves the last comparison's files as they were (it used to overwrite
+    the summary with "no effects" beside the old effects.csv); a sweep that lacks the
+    default baseline says why it has no effects."""
+    summary = cmp.compare(sweep, formats=("png",))
+    before = {f.name: f.read_bytes() for f in (summary, sweep / "effects.csv")}
+    result = subprocess.run([sys.executable, "-m", "sim.compare", str(sweep), "--baseline",
+                             "no_investmnet", "--no-figures"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 2
+    assert "--baseline 'no_investmnet'" in result.stderr and "'no_investment'" in result.stderr
+    assert {f.name: f.read_bytes() for f in (summary, sweep / "effects.csv")} == before
+    lone = sweep / "lone"
+    write_run(lone / "0", _config("tech_city", 0))
+    text = cmp.compare(lone, figures=False).read_text()
+    assert "no `no_investment` runs" in text
+
+
 def test_heat_map_over_two_swept_parameters(tmp_path: Path) -> None:
     for i, (gov, kind, seed) in enumerate(
         (g, k, s) for g in ("centre_led", "province_led") for k in ("a", "b") for s in (0, 1)
@@ -288,3 +307,14 @@ def test_sweep_callbacks_are_configured_and_the_warm_up_compiles_in_process(capl
                    households._demography_parallel, households._labour_parallel,
                    households._aggregate_parallel, households._felt_parallel):
         assert kernel.signatures, kernel
+
+
+def test_the_summary_says_when_the_money_stopped() -> None:
+    """Effects read years after the spending ended have faded; the summary says so and
+    names the `--year` that reads them in the last year of spending."""
+    national = pd.DataFrame({"metric": "investment_krw", "year": [2025, 2026, 2035, 2036, 2045],
+                             "value": [0.0, 1e9, 1e9, 0.0, 0.0]})
+    (line,) = cmp.spending_note(national, None)
+    assert "2026-2035" in line and "of 2045, 10 years after" in line and "`--year 2035`" in line
+    assert cmp.spending_note(national, 2035) == ["- Public money spent in years 2026-2035"]
+    assert cmp.spending_note(national.assign(value=0.0), None) == []

@@ -716,6 +716,23 @@ def _display_scale(metric: str, row: pd.Series) -> float:
     return factor
 
 
+def spending_note(national: pd.DataFrame, year: int | None, lang: str = "en") -> list[str]:
+    """A summary line saying when public money was spent, and how long before the year
+    the effects are read in it stopped: a comparison read years after the spending ended
+    shows effects that have faded, which a reader should not take for "no effect"."""
+    spent = national[(national["metric"] == "investment_krw") & (national["value"] > 0)]
+    if spent.empty:
+        return []
+    first, last = int(spent["year"].min()), int(spent["year"].max())
+    read = int(national["year"].max()) if year is None else year
+    line = t("- Public money spent in years {first}-{last}", lang, first=first, last=last)
+    if read > last:
+        line += t("; the effects below are of {read}, {gap} years after the last spending "
+                  "(`--year {last}`: the effects in the last year of spending)", lang,
+                  read=read, gap=read - last, last=last)
+    return [line]
+
+
 def effects_markdown(effects: pd.DataFrame, metrics: Sequence[str] = tuple(HEADLINE),
                      lang: str = "en") -> str:
     """A Markdown table: one row per condition, one column per headline metric,
@@ -830,6 +847,10 @@ def compare(
     if lang not in LANGS:
         raise CompareError(f"--lang {lang!r}: one of {list(LANGS)}")
     g = gather(sweep_dir, baseline)
+    scenarios = sorted(set(g.national["scenario"]))
+    if baseline != BASELINE and baseline not in scenarios:  # a misspelt --baseline
+        raise CompareError(f"--baseline {baseline!r}: no run of that scenario under "
+                           f"{sweep_dir}; its scenarios: {scenarios}")
     io.write_parquet(g.national, sweep_dir / "comparison.parquet")
     io.write_parquet(g.municipal, sweep_dir / "municipal_final.parquet")
     effects = paired_effects(g, baseline, year=year)
@@ -846,6 +867,10 @@ def compare(
                         lambda tmp: by_province.to_csv(tmp, index=False))
     n_conditions = g.national["condition"].nunique()
     notes: list[str] = []
+    if baseline not in scenarios:
+        notes.append(t("no `{baseline}` runs: effects are paired with a same-seed run of that "
+                       "scenario (add it to the sweep, or name another with `--baseline`)",
+                       lang, baseline=baseline))
     made: list[tuple[str, Path]] = []
     fig_dir = sweep_dir / f"figures{suffix}"
     if figures:
@@ -876,6 +901,7 @@ def compare(
           else t("none (scenarios and seeds only)", lang)),
         t("- Baseline: `{baseline}`; years {first}-{last}", lang, baseline=baseline,
           first=int(g.national["year"].min()), last=int(g.national["year"].max())),
+        *spending_note(g.national, year, lang),
         "",
         t("## Final-year effects against the baseline", lang) if year is None
         else t("## Effects in {year} against the baseline", lang, year=year),
