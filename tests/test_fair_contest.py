@@ -90,6 +90,36 @@ def test_renamed_labels_give_identical_outputs() -> None:
     pd.testing.assert_frame_equal(ma, mb)
 
 
+@pytest.mark.parametrize("governance", ["centre_led", "province_led", "collaborative"])
+def test_a_competition_funds_its_places_a_year_whoever_selects(governance: str) -> None:
+    """``targeting.max_sites`` counts recipients nationally: under block grants each
+    province's pot gets its money's share of them, at least one. Who selects then
+    changes which places win, not how many (until 2026-12-07 every provincial pot had the
+    whole cap, and province-led selection funded ten times as many places as centre-led)."""
+    m = run("scenario=tech_city", f"governance={governance}", "region.n_municipalities=40",
+            years=3)
+    mun = m.records.municipal_frame()
+    funded = mun[mun["investment_krw"] > 0].groupby("year")["code"].nunique()
+    provinces = mun["province"].nunique()
+    assert len(funded) == 3
+    assert (funded >= min(10, 40) - provinces).all() and (funded <= max(10, provinces) + provinces).all()
+
+
+@given(st.integers(0, 50), st.lists(st.floats(0.01, 1e12), min_size=1, max_size=17))
+def test_pot_sites_share_the_national_cap(max_sites: int, amounts: list[float]) -> None:
+    from sim.policy.allocation import pot_sites
+
+    total = sum(amounts)
+    sites = [pot_sites(max_sites, a, total, len(amounts)) for a in amounts]
+    if max_sites == 0:
+        assert sites == [0] * len(amounts)
+    elif len(amounts) == 1:
+        assert sites == [max_sites]
+    else:
+        assert all(s >= 1 for s in sites)
+        assert sum(sites) <= max(max_sites, len(amounts)) + len(amounts)  # rounding, at least one each
+
+
 def test_two_recipes_with_identical_parameters_give_identical_effects() -> None:
     """The living-lab recipe given the tech test bed's parameters does what the test bed does."""
     same = ["instrument.living_lab.service_domains=[digital]", "instrument.living_lab.design=tech_push",

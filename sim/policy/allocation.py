@@ -261,6 +261,23 @@ def scores(
     return s * planning_capacity(persons, output) ** governance.capacity_bias
 
 
+def pot_sites(max_sites: int, amount: float, total: float, n_pots: int) -> int:
+    """A pot's part of the year's ``max_sites`` recipients (0: every eligible one).
+
+    ``targeting.max_sites`` counts recipients nationally, whoever selects: when the money
+    comes in several pots (block grants, provincial envelopes), each gets its share in
+    proportion to its money, at least one. Until 2026-12-07 every pot had the whole cap,
+    so province-led selection under a competition funded about 136 places a year where
+    centre-led funded 10, and the governance lever also set how thinly money was spread
+    (docs/study/reading.md, "What changed on 2026-12-07, late").
+    """
+    if max_sites == 0 or n_pots <= 1:
+        return max_sites
+    if total <= 0:
+        return 1
+    return max(1, int(round(max_sites * amount / total)))
+
+
 def split(money: float, score: np.ndarray, mask: np.ndarray, max_sites: int, persons: np.ndarray) -> np.ndarray:
     """(M,) ``money`` split over ``mask`` in proportion to ``score`` among the top ``max_sites``.
 

@@ -107,7 +107,8 @@ class TargetingConfig:
     site_weights: list[float] = bounded([], lo=0, lo_open=True)
     # rule used instead of named sites on the synthetic region
     sites_synthetic: str = choice("competitive", SYNTHETIC_FALLBACKS)
-    # recipients per year (per province under grants); 0 = all eligible
+    # recipients per year, nationally (shared among provincial pots by money, at least
+    # one each: allocation.pot_sites); 0 = all eligible
     max_sites: int = bounded(0, lo=0)
     provinces: list[int] = field(default_factory=list)  # eligible province codes; empty = all
     kinds: list[str] = choice([], KINDS)  # eligible kinds (gu/si/gun); empty = all

@@ -505,10 +505,12 @@ def step(state: PolicyState, inputs: Inputs) -> None:
             build_money = np.zeros(m)
             pots = allocation.pots(national, mask, g, need_seen, persons, world.province_code,
                                    score * mask, envelope)
+            total = sum(amount for amount, _ in pots)
             for amount, members in pots:
                 state.pots.append((amount * (1.0 + match), members))
                 pot = operate(amount * (1.0 + match), members)
-                build_money += allocation.split(pot, score, mask & members, plan.max_sites,
+                sites = allocation.pot_sites(plan.max_sites, amount, total, len(pots))
+                build_money += allocation.split(pot, score, mask & members, sites,
                                                 persons.astype(float))
             allocations = [_Allocation(build_money, instruments.recipe_names(inst, world),
                                        state.pots, mask, None, np.zeros(m))]
