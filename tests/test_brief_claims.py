@@ -376,8 +376,9 @@ def test_design_is_a_seeded_latin_hypercube_inside_the_ranges() -> None:
     assert seeds == list(range(60))  # three a world, no world sharing one
     for p in sp.params:
         assert d1[p.key].between(p.low, p.high).all(), p.key
-        if not p.integer:  # one point in each of the 20 strata
-            strata = np.floor((d1[p.key] - p.low) / (p.high - p.low) * 20).clip(0, 19)
+        if not p.integer:  # one point in each of the 20 strata (of the log, for a log scale)
+            f = np.log if p.log else (lambda x: x)
+            strata = np.floor((f(d1[p.key]) - f(p.low)) / (f(p.high) - f(p.low)) * 20).clip(0, 19)
             assert sorted(strata.astype(int)) == list(range(20)), p.key
 
 
@@ -876,3 +877,27 @@ def test_welfare_composition_splits_a_paired_effect_into_place_changes_and_the_m
     assert split["households_moved"] == pytest.approx(10)
     with pytest.raises(ValueError, match="different municipalities"):
         composition_split(policy.assign(code=[2, 3]), twin, start)
+
+
+def test_a_log_scale_belief_is_drawn_evenly_in_its_logarithm_and_leaves_the_others() -> None:
+    """``log: true`` draws a belief uniformly in its logarithm (median at the geometric
+    middle, not near the top of a wide range); switching it on changes no other column of
+    any world, so a rerun pairs world by world; a log range must start above zero."""
+    def raw(log: bool) -> dict:
+        return {"design_seed": 3, "parameters": {
+            "beliefs.service_wtp": {"low": 0.005, "high": 0.15, "log": log},
+            "beliefs.felt_threshold": {"low": 1.5, "high": 5.0}}}
+
+    flat = space.design(space.parse_space(raw(False)), 400)
+    logged = space.design(space.parse_space(raw(True)), 400)
+    wtp = logged["beliefs.service_wtp"]
+    assert wtp.between(0.005, 0.15).all()
+    assert np.median(wtp) == pytest.approx(np.sqrt(0.005 * 0.15), rel=0.1)
+    assert np.median(flat["beliefs.service_wtp"]) == pytest.approx(0.0775, rel=0.1)
+    pd.testing.assert_series_equal(flat["beliefs.felt_threshold"], logged["beliefs.felt_threshold"])
+    # the same quantile of the hypercube in both: the order of the worlds is kept
+    assert (flat["beliefs.service_wtp"].rank() == wtp.rank()).all()
+    bad = raw(True)
+    bad["parameters"]["beliefs.service_wtp"]["low"] = 0.0
+    with pytest.raises(space.StudyConfigError, match="log: true needs low > 0"):
+        space.parse_space(bad)
