@@ -273,6 +273,13 @@ KO: dict[str, str] = {
     "no `{baseline}` runs: effects are paired with a same-seed run of that scenario (add it to the sweep, or name another with `--baseline`)":
         "`{baseline}` 실행이 없습니다: 효과는 그 시나리오의 같은 시드 실행과 짝지어 계산합니다 (스윕에 추가하거나 `--baseline`으로 다른 시나리오를 지정하세요)",
     "condition": "조건",
+    "capital region": "수도권",
+    "non-capital": "비수도권",
+    "gu": "구",
+    "si": "시",
+    "gun": "군",
+    "_No money shares in these runs (written before the `money_share_*` columns)._":
+        "_이 실행에는 돈의 몫이 없습니다 (`money_share_*` 열 이전에 쓰인 실행)._",
     "seeds": "시드",
     "metric": "지표",
     "SE paired": "표준오차 (짝지음)",

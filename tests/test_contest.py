@@ -423,6 +423,11 @@ def test_every_comparison_shows_where_the_money_went(tmp_path) -> None:
     assert kinds.loc["brief_combined", ["gu", "si", "gun"]].sum() == pytest.approx(100)
     assert provinces.loc["brief_combined"].sum() == pytest.approx(100)
     assert "Jeonbuk (synthetic)" in provinces.columns
+    ko = cmp.compare(tmp_path, figures=False, lang="ko").read_text()  # headers in Korean
+    assert "| 조건 | 수도권 | 비수도권 | 구 | 시 | 군 |" in ko
+    ko_names = dict(zip(*cmp.gather(tmp_path).provinces[["province", "province_ko"]]
+                        .drop_duplicates().to_numpy().T, strict=True))
+    assert ko_names["Jeonbuk (synthetic)"] in ko
 
 
 BAD = [

@@ -541,11 +541,13 @@ def municipal_effects(gathered: Gathered, baseline: str = BASELINE) -> pd.DataFr
 # ---------------------------------------------------------------------------- summary
 
 
-def money_tables(gathered: Gathered, year: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def money_tables(gathered: Gathered, year: int | None = None,
+                 lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Where the public money went, by condition (mean over its runs), cumulative from
     the start to the final year (or ``year``): shares (%) of the capital region and the
     rest, of gu, si and gun (first table) and of each province (second; columns are
-    province names). Empty if the runs predate the ``money_share_*`` columns."""
+    province names, in Korean with ``lang="ko"`` where the runs wrote them). Empty if
+    the runs predate the ``money_share_*`` columns."""
     nat = gathered.national
     money = nat[nat["metric"].astype(str).str.startswith("money_share_")]
     if money.empty:
@@ -567,28 +569,36 @@ def money_tables(gathered: Gathered, year: int | None = None) -> tuple[pd.DataFr
     if {"code", "province"} <= set(mun.columns):
         pairs = mun[["code", "province"]].drop_duplicates()
         names = {str(c)[:2]: p for c, p in zip(pairs["code"], pairs["province"], strict=True)}
+    prov = gathered.provinces
+    if lang != "en" and {"province_code", "province_ko"} <= set(prov.columns):
+        pairs = prov[["province_code", "province_ko"]].drop_duplicates()
+        names |= {str(c): k for c, k in zip(pairs["province_code"], pairs["province_ko"],
+                                            strict=True)}
     provinces = wide[prov_cols]
     provinces.columns = [names.get(c.removeprefix("money_share_province_"),
                                    c.removeprefix("money_share_province_")) for c in prov_cols]
     return kinds, provinces
 
 
-def money_markdown(gathered: Gathered, year: int | None = None) -> str:
+def money_markdown(gathered: Gathered, year: int | None = None, lang: str = "en") -> str:
     """The two tables of :func:`money_tables` in Markdown (% of the public money)."""
-    kinds, provinces = money_tables(gathered, year)
+    kinds, provinces = money_tables(gathered, year, lang)
     if kinds.empty:
-        return "_No money shares in these runs (written before the `money_share_*` columns)._\n"
+        return t("_No money shares in these runs (written before the `money_share_*` "
+                 "columns)._", lang) + "\n"
 
     def table(frame: pd.DataFrame) -> list[str]:
         cols = list(frame.columns)
-        lines = ["| condition | " + " | ".join(cols) + " |", "|" + "---|" * (len(cols) + 1)]
+        lines = [f"| {t('condition', lang)} | " + " | ".join(cols) + " |",
+                 "|" + "---|" * (len(cols) + 1)]
         for cond, row in frame.iterrows():
             cells = ["n/a" if not math.isfinite(v) else f"{v:.1f}" for v in row.to_numpy(dtype=float)]
             lines.append(f"| {str(cond).replace('|', chr(92) + '|')} | " + " | ".join(cells) + " |")
         return lines
 
-    out = table(kinds.rename(columns={"capital_region": "capital region",
-                                      "noncapital": "non-capital"}))
+    out = table(kinds.rename(columns={"capital_region": t("capital region", lang),
+                                      "noncapital": t("non-capital", lang),
+                                      **{k: t(k, lang) for k in ("gu", "si", "gun")}}))
     if not provinces.empty:
         out += ["", *table(provinces)]
     return "\n".join(out) + "\n"
@@ -939,7 +949,7 @@ def compare(
           "municipality, and by province.", lang,
           when=t("the final year", lang) if year is None else str(year)),
         "",
-        money_markdown(g, year),
+        money_markdown(g, year, lang),
         t("## Programme units", lang),
         "",
         t("The public money (national + local match) each condition spent on each recipe "
