@@ -115,6 +115,7 @@ def effects_forest(effects: pd.DataFrame, baseline: str, lang: str = "en") -> Fi
         ax.errorbar(e["mean"], y, xerr=np.nan_to_num(err), fmt="o", color="#1f5f8b",
                     ecolor="#7aa6c2", capsize=3, label=t("mean, 95 % CI", lang))
         ax.axvline(0, color="black", lw=0.8)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # long labels (-0.0015) do not collide
         ax.set_xlabel(xlabel, fontsize=9)
         ax.set_title(labels[metric][0], fontsize=11)
         ax.grid(axis="x", alpha=0.3)
