@@ -423,17 +423,40 @@ def check_overrides(overrides: Sequence[str], config_name: str = "config") -> No
         parsed = OverridesParser.create().parse_overrides(list(overrides))
     except HydraException:  # bad syntax: Hydra's own message says where
         return
-    keys = []
+    keys, problems = [], []
     for o in parsed:
         key = o.key_or_group
         if o.is_hydra_override() or o.package is not None or "/" in key:
             continue
         if "." not in key and (CONFIG_DIR / key).is_dir():  # a config group's option
+            problems += unknown_group_options(key, o)
             continue
         keys.append(key)
-    problems = unknown_override_keys(keys, schema)
+    problems += unknown_override_keys(keys, schema)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+def unknown_group_options(group: str, override: Any) -> list[str]:
+    """A problem line for each option of a config group override (``scenario=tech_ctiy``,
+    or each of ``scenario=a,b`` in a sweep) that ``configs/<group>/`` does not hold, with
+    the nearest option; other sweep forms (``glob``, ranges) are left to Hydra."""
+    from difflib import get_close_matches
+
+    value = override.value()
+    names = getattr(value, "list", value)
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return []
+    options = sorted(f.stem for f in (CONFIG_DIR / group).glob("*.yaml"))
+    out = []
+    for name in names:
+        if name not in options:
+            near = get_close_matches(name, options, n=1)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            out.append(f"{group}={name}: no such option; {hint}options: {', '.join(options)}")
+    return out
 
 
 def check_command_line(argv: Sequence[str], config_name: str = "config") -> None:

@@ -41,7 +41,7 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("list-given-scalar", ["behaviour.migration.move_rate=0.2"], ["move_rate"]),
     # -- unknown options of a config group (Hydra lists the available ones)
     ("unknown-region", ["region=atlantis"], ["region/atlantis", "korea", "synthetic"]),
-    ("unknown-scenario", ["scenario=moonshot"], ["scenario/moonshot", "no_investment"]),
+    ("unknown-scenario", ["scenario=moonshot"], ["moonshot", "no_investment"]),
     ("unknown-targeting", ["targeting=everywhere"], ["targeting/everywhere", "none"]),
     # -- impossible values (sim.config.validate)
     ("years-negative", ["run.years=-1"], ["run.years=-1", "[1, 200]"]),
@@ -197,3 +197,19 @@ def test_command_line_exits_nonzero(case: str, tmp_path: Path) -> None:
     assert "Traceback" not in shown  # a message, not a stack trace
     assert not (run_dir / "national.parquet").exists()
     assert not (run_dir / "run.json").exists()
+
+
+@pytest.mark.parametrize(("overrides", "expected"), [
+    (["scenario=tech_ctiy"], "scenario=tech_ctiy: no such option; did you mean 'tech_city'?"),
+    (["governance=centre-led"], "governance=centre-led: no such option; did you mean 'centre_led'?"),
+    (["-m", "scenario=tech_city,no_invest"], "scenario=no_invest: no such option; did you mean 'no_investment'?"),
+])
+def test_a_misspelt_option_is_named_with_the_nearest_one(overrides: list[str], expected: str,
+                                                          tmp_path: Path) -> None:
+    """A config group's misspelt option (alone or in a sweep) fails before Hydra composes,
+    with the nearest option first, not at the end of Hydra's search-path text."""
+    proc = subprocess.run([sys.executable, "-m", "sim", *overrides], capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert expected in proc.stderr
+    assert "Config search path" not in proc.stderr and not (tmp_path / "outputs").exists()
