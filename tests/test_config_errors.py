@@ -40,9 +40,9 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("budget-not-number", ["budget.annual_krw=much"], ["budget.annual_krw", "Float"]),
     ("list-given-scalar", ["behaviour.migration.move_rate=0.2"], ["move_rate"]),
     # -- unknown options of a config group (Hydra lists the available ones)
-    ("unknown-region", ["region=atlantis"], ["region/atlantis", "korea", "synthetic"]),
-    ("unknown-scenario", ["scenario=moonshot"], ["moonshot", "no_investment"]),
-    ("unknown-targeting", ["targeting=everywhere"], ["targeting/everywhere", "none"]),
+    ("unknown-region", ["region=atlantis"], ["region=atlantis: no such option", "korea", "synthetic"]),
+    ("unknown-scenario", ["scenario=moonshot"], ["scenario=moonshot: no such option", "no_investment"]),
+    ("unknown-targeting", ["targeting=everywhere"], ["targeting=everywhere: no such option", "none"]),
     # -- impossible values (sim.config.validate)
     ("years-negative", ["run.years=-1"], ["run.years=-1", "[1, 200]"]),
     ("years-zero", ["run.years=0"], ["run.years=0", "[1, 200]"]),
