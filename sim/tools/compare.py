@@ -598,7 +598,8 @@ def money_markdown(gathered: Gathered, year: int | None = None, lang: str = "en"
 
     out = table(kinds.rename(columns={"capital_region": t("capital region", lang),
                                       "noncapital": t("non-capital", lang),
-                                      **{k: t(k, lang) for k in ("gu", "si", "gun")}}))
+                                      "gu": t("gu", lang), "si": t("si", lang),
+                                      "gun": t("gun", lang)}))
     if not provinces.empty:
         out += ["", *table(provinces)]
     return "\n".join(out) + "\n"
