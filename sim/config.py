@@ -403,7 +403,8 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictC
         raise ConfigError(f"invalid configuration: {err}") from err
 
 
-def check_overrides(overrides: Sequence[str], config_name: str = "config") -> None:
+def check_overrides(overrides: Sequence[str], config_name: str = "config",
+                    check_options: bool = True) -> None:
     """Refuse every override whose key is no setting of the schema (the schema is
     closed: ``+run.yeras=5`` is refused like ``run.yeras=5``), naming the nearest valid
     key instead of Hydra's advice to add a ``+``. Config group choices
@@ -429,7 +430,8 @@ def check_overrides(overrides: Sequence[str], config_name: str = "config") -> No
         if o.is_hydra_override() or o.package is not None or "/" in key:
             continue
         if "." not in key and (CONFIG_DIR / key).is_dir():  # a config group's option
-            problems += unknown_group_options(key, o)
+            if check_options:  # options of configs/ only (not a --config-dir's)
+                problems += unknown_group_options(key, o)
             continue
         keys.append(key)
     problems += unknown_override_keys(keys, schema)
@@ -466,7 +468,10 @@ def check_command_line(argv: Sequence[str], config_name: str = "config") -> None
     from hydra._internal.utils import get_args_parser
 
     args, _ = get_args_parser().parse_known_args(list(argv))
-    check_overrides(args.overrides or [], args.config_name or config_name)
+    overrides = args.overrides or []
+    extra_configs = bool(args.config_dir) or any(o.lstrip("+~").startswith("hydra.searchpath")
+                                                 for o in overrides)
+    check_overrides(overrides, args.config_name or config_name, check_options=not extra_configs)
 
 
 def make_config(
