@@ -23,7 +23,7 @@ same seed, at the scenario's budget or at each of ``--budgets`` (KRW a year): a 
 that spends almost nothing must change almost nothing, so small budgets show how far the
 twins drift apart for reasons other than the policy::
 
-    python experiments/brief_claims/welfare_composition.py --scenarios status_quo_2018 \
+    python experiments/brief_claims/welfare_composition.py --scenarios status_quo_2018 \\
         --budgets 1e8,1e9,1e10 --seeds 3 run.scale=50 --out docs/study/welfare_small_budgets.csv
 
 Prints the mean and standard deviation over the seeds.
