@@ -78,3 +78,21 @@ def test_sensitivity_quick_ranks_every_parameter(tmp_path: Path) -> None:
     assert all(io.is_complete(d) for d in _run_dirs(tmp_path))
     assert len(_run_dirs(tmp_path)) == 2 * len(design)
     assert (tmp_path / "figures" / "morris.png").exists()
+
+
+@pytest.mark.parametrize("study", ["budget_sweep", "compare_policies", "governance_x_instrument",
+                                   "brief_claims"])
+def test_a_quick_trial_has_its_own_sweep_directory(study: str) -> None:
+    """``--quick`` after a full study must not overwrite the study's runs: by default the
+    trial goes into ``multirun/<study>_quick``, the study into ``multirun/<study>``."""
+    def dry_run(*args: str) -> str:
+        result = subprocess.run([sys.executable, f"experiments/{study}/run.py", "--dry-run", *args],
+                                cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return result.stdout
+
+    full, quick = dry_run(), dry_run("--quick")
+    assert str(ROOT / "multirun" / study) + "\n" in full or \
+        f"hydra.sweep.dir={ROOT / 'multirun' / study} " in full
+    assert str(ROOT / "multirun" / f"{study}_quick") in quick
+    assert str(ROOT / "multirun" / f"{study}_quick") not in full

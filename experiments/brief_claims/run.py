@@ -16,9 +16,9 @@ The brief's claims are the levers' main effects; a world's verdict on a claim is
 fails / negligible / undecided from its seeds against the claim's smallest effect that
 matters (:mod:`brief_claims.verdicts`). Worlds whose twin baseline falls outside the
 calibration's tolerance (the space's ``fit`` bands) are flagged and left out of the
-verdicts. Writes into ``--sweep-dir`` (default ``multirun/brief_claims``): ``worlds.csv``,
-``outcomes.parquet``, ``claims.csv``, ``verdicts.csv``, ``interactions.csv``,
-``prim_boxes.csv``, ``feature_scores.csv``, ``breakeven.csv``, ``regret.csv``,
+verdicts. Writes into ``--sweep-dir`` (default ``multirun/brief_claims``; ``--quick``:
+``multirun/brief_claims_quick``): ``worlds.csv``, ``outcomes.parquet``, ``claims.csv``,
+``verdicts.csv``, ``interactions.csv``, ``prim_boxes.csv``, ``feature_scores.csv``, ``breakeven.csv``, ``regret.csv``,
 ``timing.json`` and ``report.md``; each finished world is kept in ``worlds/`` (written
 atomically), so a killed study rerun with the same command loses no finished world.
 Other arguments are Hydra overrides of every run (``run.scale=25``, ``budget.annual_krw=1e12``).
@@ -64,8 +64,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default="loky", choices=worlds.BACKENDS,
                    help="joblib backend: loky (this machine) or ray (a Ray cluster; needs "
                         "ray installed and a shared --sweep-dir)")
-    p.add_argument("--sweep-dir", type=Path, default=ROOT / "multirun" / "brief_claims",
-                   help="where everything goes (default multirun/brief_claims)")
+    p.add_argument("--sweep-dir", type=Path, default=None,
+                   help="where everything goes (default multirun/brief_claims; --quick: "
+                        "multirun/brief_claims_quick, so a trial never overwrites a study)")
     p.add_argument("--space", type=Path, default=space.DEFAULT_SPACE,
                    help="the study config (default configs/study/brief_claims.yaml)")
     p.add_argument("--posterior", type=Path, default=None,
@@ -154,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         p.error(str(err))
     base = [*(QUICK if args.quick else []), *extra]
-    sweep = Path(args.sweep_dir)
+    sweep = Path(args.sweep_dir) if args.sweep_dir is not None else (
+        ROOT / "multirun" / ("brief_claims_quick" if args.quick else "brief_claims"))
     timing: dict = {"phases_s": {}}
     t_start = time.perf_counter()
 

@@ -91,7 +91,7 @@ def main() -> None:
         if name not in common.options("scenario"):
             p.error(f"scenario {name!r} not in configs/scenario ({common.options('scenario')})")
     r = 2 if args.quick else args.trajectories
-    sweep = Path(args.sweep_dir)
+    sweep = common.sweep_dir(args)
     base = (common.QUICK if args.quick else DEFAULTS) + list(extra)
 
     from omegaconf import OmegaConf
