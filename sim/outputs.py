@@ -294,7 +294,7 @@ class Recorder:
                 "income_gini": metrics.gini(income_per_hh, households),
                 "felt_benefit_share": float(snap.felt_persons.sum() / total_persons),
                 "felt_loss_share": float(snap.felt_loss_persons.sum() / total_persons),
-                "shrinking_municipalities": int((pop_real < prev).sum()) if prev is not None else 0,
+                "shrinking_municipalities": float((pop_real < prev).sum()) if prev is not None else np.nan,
                 "output": output_krw,
                 "jobs": float(jobs.sum()),
                 "investment_krw": float(inv.sum()),

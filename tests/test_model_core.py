@@ -64,6 +64,17 @@ def test_municipal_rows_add_up_to_the_national_row():
     np.testing.assert_allclose(jb, nat["jeonbuk_population"], rtol=1e-12)
 
 
+def test_shrinking_municipalities_count_falls_from_the_year_before_and_none_at_the_start():
+    """The start year has no year before it: its count is missing (it was 0, so every
+    plot of the column jumped from 0 to most of Korea in the first year)."""
+    model = run(make_config(run={"years": 3}))
+    nat = model.records.national_frame().set_index("year")["shrinking_municipalities"]
+    pop = model.records.municipal_frame().pivot(index="year", columns="code", values="population")
+    assert np.isnan(nat.iloc[0])
+    fell = (pop.diff() < 0).sum(axis=1).iloc[1:]
+    np.testing.assert_array_equal(nat.iloc[1:].to_numpy(), fell.to_numpy().astype(float))
+
+
 def test_same_seed_same_outputs_other_seed_different():
     a = run(make_config(run={"seed": 3}))
     b = run(make_config(run={"seed": 3}))
