@@ -38,6 +38,18 @@ def _colour(i: int) -> tuple:
     return _COLOURS[(2 * i) % 20 if i < 10 else (2 * i + 1) % 20]
 
 
+#: Dash patterns of the conditions' lines after the first: policy effects are small beside
+#: national levels, so the lines of several conditions often coincide, and a solid line drawn
+#: last would hide the others. Dashes (and the first line drawn widest) keep each visible.
+_DASHES = ["-", (0, (5, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)), (0, (3, 3)), (0, (8, 3))]
+
+
+def _line(i: int, n: int) -> dict:
+    """Colour, dash pattern and width of condition ``i`` of ``n`` in a line plot."""
+    return {"color": _colour(i), "linestyle": _DASHES[i % len(_DASHES)],
+            "lw": 2.8 - 1.4 * i / max(n - 1, 1)}
+
+
 def _band_kind(n_seeds: int, lang: str = "en") -> str:
     return t("5-95th percentile across seeds" if n_seeds >= 10 else "min-max across seeds", lang)
 
@@ -70,7 +82,7 @@ def national_bands(national: pd.DataFrame, conditions: Sequence[str], lang: str 
         for i, cond in enumerate(conditions):
             s = stats[stats["condition"] == cond]
             c = _colour(i)
-            ax.plot(s["year"], s["mean"] * factor, color=c, lw=1.8, label=cond)
+            ax.plot(s["year"], s["mean"] * factor, label=cond, **_line(i, len(conditions)))
             ax.fill_between(s["year"], s["low"] * factor, s["high"] * factor, color=c,
                             alpha=0.18, lw=0)
     for ax in axes[-1]:
@@ -272,7 +284,7 @@ def jeonbuk_panel(national: pd.DataFrame, effects: pd.DataFrame, mun_effects: pd
     stats = _series_stats(national, "jeonbuk_population")
     for i, cond in enumerate(conditions):
         s = stats[stats["condition"] == cond]
-        ax.plot(s["year"], s["mean"] / 1e6, color=_colour(i), lw=1.8, label=cond)
+        ax.plot(s["year"], s["mean"] / 1e6, label=cond, **_line(i, len(conditions)))
         ax.fill_between(s["year"], s["low"] / 1e6, s["high"] / 1e6, color=_colour(i),
                         alpha=0.18, lw=0)
     ax.set_xlabel(t("year", lang))
