@@ -319,6 +319,25 @@ def test_a_start_whose_constants_miss_their_targets_says_so(caplog) -> None:
     assert sum(named) == 1  # the municipality furthest off
 
 
+@given(st.floats(0.2, 3.0), st.floats(0.1, 0.9), st.integers(5, 60))
+def test_constants_that_miss_are_the_closest_evaluated_and_their_gap_is_theirs(level, wobble,
+                                                                                rounds) -> None:
+    """Out of reach, the solver returns the round with the smallest gap it evaluated, and
+    the gap it reports is that round's (it returned the last mixed step, never evaluated,
+    with the gap of the round before: the warning described other constants)."""
+    seen: list[tuple[np.ndarray, float]] = []
+
+    def round_(x: np.ndarray) -> tuple[np.ndarray, float]:  # no fixed point: g(x) > x
+        gap = level + wobble * level * np.sin(x)
+        seen.append((x.copy(), float(np.max(np.abs(gap)))))
+        return x + gap, float(np.max(np.abs(gap)))
+
+    x, worst = migration._anderson(round_, np.zeros(2), 1e-6, rounds)
+    evaluated = [w for _, w in seen if np.isfinite(w)]
+    assert worst == min(evaluated)
+    assert round_(x)[1] == worst
+
+
 @pytest.mark.parametrize("start_year", [2020, 2025])
 def test_a_start_after_the_shipped_flows_leaves_sejongs_in_flows_to_its_net(start_year, caplog) -> None:
     """A base period that ends after the shipped flows (2015) leaves the pairs into a

@@ -765,6 +765,8 @@ def solve_constants(
             x = nxt
     else:
         x, worst = _anderson(round_, x, tol, max_iter)
+        if worst >= tol:  # the network and the municipal gap of the constants returned
+            _, worst = round_(x)
     if worst >= tol:
         muni_gap, k = largest_muni_gap
         log.warning(
@@ -820,11 +822,13 @@ def _anderson(round_, x: np.ndarray, tol: float, max_iter: int, depth: int = 6) 
     rounds (Walker and Ni 2011, type II); ``round_`` also returns the largest log gap,
     and the iteration stops below ``tol``. A mixed step that is not finite, or a round
     whose gap grew tenfold, falls back to the plain round and forgets the history.
-    Returns the last round's ``x`` and its largest gap (``tol`` or more if ``max_iter``
-    rounds did not get below it)."""
+    Returns the last round's ``x`` and its largest gap below ``tol``; if ``max_iter``
+    rounds did not get there, the ``x`` of the round with the smallest gap and that gap
+    (the last mixed step was never evaluated, and may be further off)."""
     xs: list[np.ndarray] = []
     fs: list[np.ndarray] = []
     best = worst = np.inf
+    best_x = x
     for _ in range(max_iter):
         gx, worst = round_(x)
         if worst < tol:
@@ -834,7 +838,8 @@ def _anderson(round_, x: np.ndarray, tol: float, max_iter: int, depth: int = 6) 
             xs, fs = [], []  # a bad mix: start afresh from the plain round
             x = gx if np.all(np.isfinite(gx)) else np.nan_to_num(x)
             continue
-        best = min(best, worst)
+        if worst < best:
+            best, best_x = worst, x
         xs.append(x)
         fs.append(f)
         if len(xs) > depth + 1:
@@ -852,7 +857,7 @@ def _anderson(round_, x: np.ndarray, tol: float, max_iter: int, depth: int = 6) 
             if not np.all(np.isfinite(step)):
                 xs, fs, step = [], [], f
         x = x + step
-    return x, worst
+    return best_x, best
 
 
 def amenity_shift(p: MigrationParams, codes: np.ndarray) -> np.ndarray:
