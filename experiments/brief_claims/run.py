@@ -18,8 +18,8 @@ matters (:mod:`brief_claims.verdicts`). Worlds whose twin baseline falls outside
 calibration's tolerance (the space's ``fit`` bands) are flagged and left out of the
 verdicts. Writes into ``--sweep-dir`` (default ``multirun/brief_claims``; ``--quick``:
 ``multirun/brief_claims_quick``): ``worlds.csv``, ``outcomes.parquet``, ``claims.csv``,
-``verdicts.csv``, ``interactions.csv``, ``prim_boxes.csv``, ``feature_scores.csv``, ``breakeven.csv``, ``regret.csv``,
-``timing.json`` and ``report.md``; each finished world is kept in ``worlds/`` (written
+``verdicts.csv``, ``interactions.csv``, ``prim_boxes.csv``, ``feature_scores.csv``,
+``breakeven.csv``, ``regret.csv``, ``timing.json`` and ``report.md``; each finished world is kept in ``worlds/`` (written
 atomically), so a killed study rerun with the same command loses no finished world.
 Other arguments are Hydra overrides of every run (``run.scale=25``, ``budget.annual_krw=1e12``).
 """
@@ -39,6 +39,7 @@ for path in (ROOT / "experiments", ROOT):  # this checkout's sim and the study's
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+import common  # noqa: E402  (experiments/common.py: the sweep directory)
 import pandas as pd  # noqa: E402
 
 from brief_claims import analysis, design, report, space, verdicts, worlds  # noqa: E402
@@ -67,6 +68,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sweep-dir", type=Path, default=None,
                    help="where everything goes (default multirun/brief_claims; --quick: "
                         "multirun/brief_claims_quick, so a trial never overwrites a study)")
+    p.set_defaults(study="brief_claims")
     p.add_argument("--space", type=Path, default=space.DEFAULT_SPACE,
                    help="the study config (default configs/study/brief_claims.yaml)")
     p.add_argument("--posterior", type=Path, default=None,
@@ -155,8 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         p.error(str(err))
     base = [*(QUICK if args.quick else []), *extra]
-    sweep = Path(args.sweep_dir) if args.sweep_dir is not None else (
-        ROOT / "multirun" / ("brief_claims_quick" if args.quick else "brief_claims"))
+    sweep = common.sweep_dir(args)
     timing: dict = {"phases_s": {}}
     t_start = time.perf_counter()
 
