@@ -205,6 +205,14 @@ class MigrationParams:
     # assumption to measure against, not data (docs/validation.md 6.4); needs base-period
     # constants.
     age_split: str = choice("free", ("free", "even"))
+    # A start with a migration history: the start's years at the home hold the movers of
+    # the base period's last ``start_history_years`` years where the base period sent
+    # them (a gaining place has more recent movers, a losing one fewer), each surviving
+    # at its home's hazard; 0 draws every place's tenures as if it were in balance (the
+    # stationary draw of its own hazard). Needs base-period constants: the recent years'
+    # entries are those the solved start's nets by age class need
+    # (sim/processes/migration.py, recent_entry_weights; docs/validation.md 6.4).
+    start_history_years: int = bounded(0, lo=0, hi=30, doc="years; 0: every place in balance")
     # What a destination's size term (beta_size) counts: "dwellings" (the default, as
     # matched: the stock of homes, which grows with the census's building pipeline and
     # never shrinks) or "occupied" (dwellings less the empty ones: the homes households
@@ -645,6 +653,11 @@ def _start_rules(cfg: SimConfig) -> list[str]:
                 "between age classes, so needs behaviour.migration.constants=base_period or "
                 f"in_sample with equilibrium_start (got constants={p.constants}, "
                 f"equilibrium_start={p.equilibrium_start})"]
+    if p.start_history_years and (p.constants == "equilibrium" or not p.equilibrium_start):
+        return [f"behaviour.migration.start_history_years={p.start_history_years}: draws the "
+                "start's recent movers from the base period's nets, so needs "
+                "behaviour.migration.constants=base_period or in_sample with equilibrium_start "
+                f"(got constants={p.constants}, equilibrium_start={p.equilibrium_start})"]
     if p.constants == "in_sample" and y not in IN_SAMPLE_YEARS:
         return [f"behaviour.migration.constants=in_sample: needs run.start_year in "
                 f"{sorted(IN_SAMPLE_YEARS)} (got {y}); a later start would fit the 2020->2025 "

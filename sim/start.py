@@ -12,6 +12,8 @@ are solved for the base period. After that the model only steps.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from sim import schedule
@@ -22,6 +24,7 @@ from sim.agents.households import (
     size_shares,
     stationary_tenure,
     synthesize_households,
+    tenure_survival,
 )
 from sim.constants import AGE_CLASS_STARTS, TYPE_AGE_CLASS, age_class_of
 from sim.data import census
@@ -31,6 +34,8 @@ from sim.kernels.households import felt_factors
 from sim.processes import demography, firms, housing, labour, migration, observation, policy
 from sim.schedule import Context, States
 from sim.world import make_world
+
+log = logging.getLogger(__name__)
 
 
 def build(region: Region, ctx: Context) -> States:
@@ -109,9 +114,9 @@ def build(region: Region, ctx: Context) -> States:
     )
     conditions = schedule.migration_conditions(observed, services, policy_state, labour_state,
                                                housing_state)
-    households.tenure[: households.n] = draw_start_tenures(
-        households, migration.tenure_hazard(b.migration, migration.move_push(b.migration, conditions)),
-        streams.rng("tenure", y))
+    hazard = migration.tenure_hazard(b.migration, migration.move_push(b.migration, conditions))
+    households.tenure[: households.n] = draw_start_tenures(households, hazard,
+                                                           streams.rng("tenure", y))
     targets = migration_targets(table, ctx, world, observed, demography_state, households,
                                 firm_state.jobs.sum(axis=1))
     leavers = None
@@ -120,6 +125,12 @@ def build(region: Region, ctx: Context) -> States:
             demography_state, households, b.demography, y + 1), m)
     migration_state = migration.init(b.migration, b.qol.service_weights, households, conditions,
                                      world, targets, leavers=leavers)
+    if b.migration.start_history_years and targets is not None:
+        migration_state = with_migration_history(
+            migration_state, households, hazard, b.migration.start_history_years,
+            lambda: streams.rng("tenure", y),
+            lambda: migration.init(b.migration, b.qol.service_weights, households, conditions,
+                                   world, targets, leavers=leavers))
     return States(world, households, firm_state, labour_state, demography_state,
                   migration_state, housing_state, policy_state, observed)
 
@@ -139,20 +150,54 @@ def leaver_types(households, leavers: np.ndarray, m: int) -> np.ndarray:
     return leavers[:, None] * shares
 
 
-def draw_start_tenures(households, hazard: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def draw_start_tenures(households, hazard: np.ndarray, rng: np.random.Generator,
+                       entry_weight: np.ndarray | None = None) -> np.ndarray:
     """(N,) the start's years at the home, drawn from the distribution that the hazard the
     model applies at each home sustains: ``hazard`` (M, 3, T) by municipality and age
     class, the dissatisfaction push and attachment included
     (:func:`sim.processes.migration.tenure_hazard`). Drawn from the base hazard alone,
     the start had too few short tenures where the push is large (Daegu's QoL gap is the
-    largest) and its leavers climbed after the first year (docs/validation.md 6.3)."""
+    largest) and its leavers climbed after the first year (docs/validation.md 6.3).
+    ``entry_weight`` (M * 3, T): a migration history (:func:`with_migration_history`)."""
     n = households.n
     age = households.age[:n]
     group = households.muni[:n].astype(np.int32) * np.int32(hazard.shape[1])
     for start in AGE_CLASS_STARTS:  # + the age class, without (N,) int64 temporaries at 1:1
         group += age >= start
     return stationary_tenure(age, rng.random(n), hazard.reshape(-1, hazard.shape[-1]),
-                             groups=group)
+                             groups=group, entry_weight=entry_weight)
+
+
+HISTORY_PASSES = 6  # at most; the weights settle in 3-4 (docs/validation.md 6.4)
+HISTORY_TOL = 0.005  # the change of the entry weights (mean over households) that ends them
+
+
+def with_migration_history(state, households, hazard: np.ndarray, years: int, rng, solve):
+    """The migration state of a start whose tenures hold the base period's recent movers
+    (``start_history_years``): the tenures are drawn again with the last ``years`` years'
+    entries weighted as the solved start's nets by age class need
+    (:func:`sim.processes.migration.recent_entry_weights`), with the same uniforms
+    (``rng()``, a fresh generator of the tenure stream), and the constants solved again
+    (``solve()``), until the weights settle. The stationary draw gives every place the
+    recent movers of a place in balance, so a gaining place's in-movers accumulated only
+    in the simulated years and their churn faded its net (docs/validation.md 6.4)."""
+    survival = tenure_survival(hazard.reshape(-1, hazard.shape[-1]))
+    weight = np.ones(survival.shape[0])
+    for _ in range(HISTORY_PASSES):
+        net, held = migration.class_nets(state.welfare_base)
+        new = migration.recent_entry_weights(net.reshape(-1), held.reshape(-1), survival, years)
+        change = float(np.average(np.abs(new - weight), weights=held.reshape(-1) + 1e-12))
+        if change < HISTORY_TOL:
+            break
+        weight = new
+        entry = np.ones_like(survival)
+        entry[:, 1:years + 1] = weight[:, None]
+        households.tenure[: households.n] = draw_start_tenures(households, hazard, rng(), entry)
+        state = solve()
+    else:
+        log.warning("the start's migration history did not settle in %d passes (mean change "
+                    "of the entry weights %.4f)", HISTORY_PASSES, change)
+    return state
 
 
 def start_key(cfg) -> str:

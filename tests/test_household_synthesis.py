@@ -1,5 +1,6 @@
 """The start's households: sizes by the head's age from the census, tenures the model's
-own move hazard sustains, persons matched exactly (sim/agents/households.py)."""
+own move hazard sustains (with a migration history, as the base period's nets need),
+persons matched exactly (sim/agents/households.py)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from sim.agents.households import (
     sizes_by_age_class,
     stationary_tenure,
     synthesize_households,
+    tenure_survival,
 )
 from sim.config import MigrationParams
 from sim.constants import age_class_of
 from sim.io import read_parquet
-from sim.processes.migration import TENURE_BIN, tenure_hazard
+from sim.processes.migration import TENURE_BIN, recent_entry_weights, tenure_hazard
 
 
 def _synthesize(year=2020, n=40, seed=0, scale=1.0):
@@ -147,3 +149,48 @@ def test_tenures_are_stationary_under_the_hazard_that_drew_them() -> None:
     assert short_share(one_year(drawn)) == pytest.approx(short_share(drawn), abs=0.005)
     geometric = np.minimum(rng.geometric(1 / 8, n) - 1, 60)
     assert abs(short_share(one_year(geometric)) - short_share(geometric)) > 0.02
+
+
+def _population_with_history(hazard_row, weight, years, c=1000.0):
+    """(T,) households by tenure of a group in balance (c entries a year) that then took
+    ``weight`` * c a year for ``years`` years, simulated year by year with the model's
+    rule (a mover restarts at 1, a stayer adds one), and its next year's net."""
+    survival = tenure_survival(hazard_row[None, :])[0]
+    counts = c * survival
+    for _ in range(years):
+        stay = counts * (1.0 - hazard_row)
+        counts = np.concatenate([[0.0, weight * c], stay[1:-1]])
+        counts[-1] += stay[-1]
+    net = weight * c - float((counts * hazard_row).sum())
+    return counts, net
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.04, 0.4), st.floats(0.5, 2.0), st.floats(0.3, 3.0), st.integers(1, 10))
+def test_entry_weights_recover_the_history_that_made_a_places_net(rate, short, weight, years) -> None:
+    """A group in balance that then took ``weight`` times its entries for ``years`` years
+    has a net that :func:`recent_entry_weights` turns back into that weight; the
+    weighted draw is that population's tenure distribution; a zero net is the stationary
+    draw."""
+    hazard_row = np.full(256, rate)
+    hazard_row[1:3] = min(rate * short, 0.95)  # the newly moved move more (or less)
+    hazard_row[-1] = 1.0  # nobody beyond the last tenure: the survival's mass is all there
+    counts, net = _population_with_history(hazard_row, weight, years)
+    survival = tenure_survival(hazard_row[None, :])
+    got = recent_entry_weights(np.array([net, 0.0]), np.array([counts.sum()] * 2),
+                               np.repeat(survival, 2, axis=0), years)
+    assert got[0] == pytest.approx(min(max(weight, 0.25), 4.0), rel=1e-6)
+    assert got[1] == 1.0
+    entry = np.ones_like(survival)
+    entry[:, 1:years + 1] = got[0]
+    shape = np.cumsum((survival * entry)[0])
+    np.testing.assert_allclose(shape / shape[-1], np.cumsum(counts) / counts.sum(), atol=1e-9)
+
+
+def test_unit_entry_weights_are_the_stationary_draw() -> None:
+    rng = np.random.default_rng(3)
+    hazard = rng.uniform(0.01, 0.5, (4, 60))
+    age, u, groups = rng.integers(19, 99, 500), rng.random(500), rng.integers(0, 4, 500)
+    np.testing.assert_array_equal(
+        stationary_tenure(age, u, hazard, groups=groups),
+        stationary_tenure(age, u, hazard, groups=groups, entry_weight=np.ones_like(hazard)))

@@ -56,17 +56,28 @@ def korea_2015() -> SmartCityModel:
                                        *QUIET]))
 
 
-@pytest.mark.parametrize("leaving_home_moves", [False, True])
-def test_the_start_reproduces_the_base_periods_province_flows(korea_2015, leaving_home_moves) -> None:
+@pytest.fixture(scope="module")
+def korea_2015_history() -> SmartCityModel:
+    return SmartCityModel(make_config(["region=korea", "run.start_year=2015", "run.scale=200",
+                                       "run.years=1", "behaviour.migration.start_history_years=5",
+                                       *QUIET]))
+
+
+@pytest.mark.parametrize("variant", ["as_default", "leaving_home_moves", "start_history"])
+def test_the_start_reproduces_the_base_periods_province_flows(korea_2015, korea_2015_history,
+                                                             variant) -> None:
     """Constants solved on 2011-2015: expected net migration of every province meets
     KOSIS's yearly mean, and each province's leavers go where KOSIS's went; with
-    ``leaving_home_moves`` the first year's adult children leaving home among the movers."""
+    ``leaving_home_moves`` the first year's adult children leaving home among the movers;
+    with a migration history the tenures drawn again and the constants solved again."""
     m = korea_2015
-    if leaving_home_moves:
+    if variant == "leaving_home_moves":
         m = SmartCityModel(make_config(["region=korea", "run.start_year=2015", "run.scale=200",
                                         "run.years=1", "behaviour.migration.leaving_home_moves=true",
                                         *QUIET]))
         assert first_year_leavers(m).sum() * m.scale > 100_000  # they matter to the flows
+    if variant == "start_history":
+        m = korea_2015_history
     flows = expected_flows(m)
     codes = m.world.province_codes
     between = migration.province_flows(flows, m.world.province_index, len(codes)) * m.scale
@@ -135,6 +146,41 @@ def test_an_age_split_needs_base_period_constants() -> None:
     with pytest.raises(ConfigError, match="behaviour.migration.age_split=even"):
         make_config(["behaviour.migration.age_split=even",
                      "behaviour.migration.constants=equilibrium", *QUIET])
+
+
+def test_a_migration_history_needs_base_period_constants() -> None:
+    with pytest.raises(ConfigError, match="behaviour.migration.start_history_years=5"):
+        make_config(["behaviour.migration.start_history_years=5",
+                     "behaviour.migration.constants=equilibrium", *QUIET])
+
+
+def test_a_migration_history_puts_the_recent_movers_where_the_base_period_sent_them(
+        korea_2015, korea_2015_history) -> None:
+    """With ``start_history_years`` a municipality's heads of an age class have more
+    recent movers (years at the home up to 5) than the stationary draw gives it where the
+    start's net by class is a gain, and fewer where it is a loss; the households and
+    their ages are the same (only the tenures are drawn again)."""
+    plain, history = korea_2015, korea_2015_history
+    n = plain.households.n
+    assert history.households.n == n
+    np.testing.assert_array_equal(plain.households.age[:n], history.households.age[:n])
+    np.testing.assert_array_equal(plain.households.muni[:n], history.households.muni[:n])
+    age = plain.households.age[:n].astype(np.int64)
+    group = plain.households.muni[:n].astype(np.int64) * 3 + (age >= 40) + (age >= 65)
+    held = np.bincount(group, minlength=plain.n_munis * 3)
+
+    def recent_share(model):
+        recent = np.bincount(group, model.households.tenure[:n] <= 5, minlength=held.size)
+        return recent / np.maximum(held, 1)
+
+    net, households = migration.class_nets(history.migration.welfare_base)
+    rate = net.reshape(-1) / np.maximum(households.reshape(-1), 1e-9)
+    change = recent_share(history) - recent_share(plain)
+    big = held >= 100
+    gaining, losing = big & (rate > 0.01), big & (rate < -0.01)
+    assert gaining.sum() > 20 and losing.sum() > 20
+    assert np.median(change[gaining]) > 0.03 > -0.03 > np.median(change[losing])
+    assert np.corrcoef(rate[big], change[big])[0, 1] > 0.5
 
 
 def test_the_leave_share_counts_every_move_of_the_years_asked() -> None:

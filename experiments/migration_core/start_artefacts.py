@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ranks", type=int, nargs="*", default=None, help="only these sets (0: default)")
     ap.add_argument("--mid-slope", type=float, default=0.7)
     ap.add_argument("--arms", nargs="*", default=None,
-                    help="only these arms (as_shipped, geometric_tenure, head_ages, base_tenure)")
+                    help="only these arms (as_shipped, geometric_tenure, head_ages, base_tenure, "
+                         "history_tenure, history_tenure_10, history_head_ages)")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "hm_in_sample")
     ap.add_argument("--with", dest="overrides", nargs="*", default=[],
                     help="Hydra overrides added to every run (a mechanism switched on)")
@@ -148,7 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     ranks = args.ranks if args.ranks is not None else [0, *sets["rank"].astype(int)]
     observed = kosis.net_migration().loc[2011:2015].fillna(0).sum()
     arms = {"as_shipped": (False, 0.0, False), "geometric_tenure": (True, 0.0, False),
-            "head_ages": (False, args.mid_slope, False), "base_tenure": (False, 0.0, True)}
+            "head_ages": (False, args.mid_slope, False), "base_tenure": (False, 0.0, True),
+            "history_tenure": (False, 0.0, False), "history_tenure_10": (False, 0.0, False),
+            "history_head_ages": (False, args.mid_slope, False)}
+    # the model's start_history_years, as arms
+    history = {"history_tenure": 5, "history_tenure_10": 10, "history_head_ages": 5}
     unknown = set(args.arms or ()) - set(arms)
     if unknown:
         ap.error(f"unknown --arms {sorted(unknown)}: choose from {sorted(arms)}")
@@ -162,7 +167,10 @@ def main(argv: list[str] | None = None) -> int:
                 cfg = checks._config(2010, 5, checks.IN_SAMPLE, seed, args.scale)
                 if rank:
                     cfg = draw_config(cfg, sets[sets["rank"] == rank].iloc[0])
-                y, t = one_run(with_overrides(cfg, args.overrides), geometric, slope, unpushed)
+                extra = ([f"behaviour.migration.start_history_years={history[arm]}"]
+                         if arm in history else [])
+                y, t = one_run(with_overrides(cfg, [*args.overrides, *extra]), geometric, slope,
+                               unpushed)
                 yearly.append(y.set_index("year"))
                 totals.append(t)
                 runs += [{"rank": rank, "arm": arm, "seed": seed, "province_code": int(c),

@@ -176,25 +176,39 @@ def synthesize_households(
     }
 
 
-def stationary_tenure(age: np.ndarray, u: np.ndarray, hazard: np.ndarray,
-                      groups: np.ndarray | None = None, adult_age: int = 19) -> np.ndarray:
-    """(N,) uint8 years at the home drawn (uniforms ``u``) from the distribution a move
-    hazard sustains: a mover has tenure 1 at its next decision, so P(t) is proportional
-    to prod_{1<=s<t} (1 - hazard[g, s]) for t >= 1. ``hazard`` is (G, T), one row per
-    group of heads, and ``groups`` (N,) each head's row: the start uses one row per
-    municipality and age class, the hazard the model applies there
-    (:func:`sim.processes.migration.tenure_hazard`); without ``groups`` the rows are the
-    three age classes, from ``age``. A head cannot have lived at the home longer than
-    since ``adult_age``: the tenures beyond that are the households that have not moved
-    since, so they are set to it."""
+def tenure_survival(hazard: np.ndarray) -> np.ndarray:
+    """(G, T) the share of a year's movers still at the home ``t`` years on under the
+    move hazard (G, T): a mover has tenure 1 at its next decision, so S(t) =
+    prod_{1<=s<t} (1 - hazard[g, s]) for t >= 1, and S(0) = 0 (tenure 0 is only for
+    households formed this year)."""
     hazard = np.asarray(hazard, float)
     survival = np.ones_like(hazard)
     survival[:, 2:] = np.cumprod(1.0 - hazard[:, 1:-1], axis=1)
-    survival[:, 0] = 0.0  # tenure 0 is only for households formed this year
+    survival[:, 0] = 0.0
+    return survival
+
+
+def stationary_tenure(age: np.ndarray, u: np.ndarray, hazard: np.ndarray,
+                      groups: np.ndarray | None = None, adult_age: int = 19,
+                      entry_weight: np.ndarray | None = None) -> np.ndarray:
+    """(N,) uint8 years at the home drawn (uniforms ``u``) from the distribution a move
+    hazard sustains: P(t) is proportional to the survival S(t) (:func:`tenure_survival`).
+    ``hazard`` is (G, T), one row per group of heads, and ``groups`` (N,) each head's
+    row: the start uses one row per municipality and age class, the hazard the model
+    applies there (:func:`sim.processes.migration.tenure_hazard`); without ``groups`` the
+    rows are the three age classes, from ``age``. ``entry_weight`` (G, T), if given,
+    scales each tenure's share by how many more households entered that many years ago
+    than the hazard alone sustains (1 everywhere: the stationary draw; a start with a
+    migration history, :func:`sim.processes.migration.recent_entry_weights`). A head
+    cannot have lived at the home longer than since ``adult_age``: the tenures beyond
+    that are the households that have not moved since, so they are set to it."""
+    survival = tenure_survival(hazard)
+    if entry_weight is not None:
+        survival = survival * np.asarray(entry_weight, float)
     cdf = np.cumsum(survival, axis=1)
     if groups is None:
         groups = age_class_of(np.asarray(age, np.int64))
-    t_max = min(hazard.shape[1] - 1, 255)
+    t_max = min(survival.shape[1] - 1, 255)
     return draw_tenures(cdf, np.asarray(groups), np.asarray(u, float), np.asarray(age),
                         adult_age, t_max)
 

@@ -430,6 +430,49 @@ def tenure_hazard(p: MigrationParams, push: np.ndarray | None = None) -> np.ndar
     return np.minimum(base[None, :, :] * np.exp(np.asarray(push, float))[:, :, None], 0.95)
 
 
+MAX_ENTRY_WEIGHT = 4.0  # recent movers at most 4x (at least 1/4) what the hazard sustains
+
+
+def recent_entry_weights(net: np.ndarray, held: np.ndarray, survival: np.ndarray,
+                         years: int) -> np.ndarray:
+    """(G,) how many times more households entered each group's homes a year over the
+    last ``years`` years than the move hazard alone sustains: the start's migration
+    history (``start_history_years``).
+
+    A group (a municipality's heads of one age class) that was in balance before, with c
+    entries a year surviving at ``survival`` (G, T) (:func:`sim.agents.households.tenure_survival`),
+    and took w * c a year in its last ``years`` years has a yearly net of
+    (w - 1) c S(years + 1) and H = c (w R + O) households (R, O: the survival's mass up
+    to and beyond ``years``). Solved for w with ``net`` (G,) and ``held`` (G,)::
+
+        w = (1 + n O) / (1 - n R),   n = net / (held * S(years + 1))
+
+    So a place gaining by migration starts with the recent movers its base period
+    brought, and a losing one with fewer; with a zero net, w = 1 (the stationary draw).
+    Bounded to [1/4, 4]; 1 where the group has no households."""
+    survival = np.asarray(survival, float)
+    held = np.asarray(held, float)
+    recent = survival[:, 1:years + 1].sum(axis=1)
+    older = survival[:, years + 1:].sum(axis=1)
+    edge = np.maximum(survival[:, min(years + 1, survival.shape[1] - 1)], 1e-9)
+    rate = np.asarray(net, float) / np.maximum(held, 1e-9) / edge
+    denominator = 1.0 - rate * recent
+    weight = np.where(denominator > 0, (1.0 + rate * older) / np.maximum(denominator, 1e-9),
+                      MAX_ENTRY_WEIGHT)
+    weight = np.clip(weight, 1.0 / MAX_ENTRY_WEIGHT, MAX_ENTRY_WEIGHT)
+    return np.where(held > 0, weight, 1.0)
+
+
+def class_nets(base: WelfareBase) -> tuple[np.ndarray, np.ndarray]:
+    """(M, 3) each municipality's expected yearly net of households by the head's age
+    class at the start (moves within the municipality cancel), and (M, 3) its households,
+    from the start's :class:`WelfareBase`."""
+    moving = base.households * base.move  # (M, T) households leaving each origin
+    arriving = np.einsum("ot,otd->dt", moving, base.dest)  # (M, T) arriving at each place
+    by_class = np.eye(N_AGE_CLASSES)[TYPE_AGE_CLASS]  # (T, 3)
+    return (arriving - moving) @ by_class, base.households @ by_class
+
+
 def money_coefficients(p: MigrationParams) -> np.ndarray:
     """(T,) the model's one money coefficient, the utility of a log unit of income, for
     each household type: ``beta_wage`` of the head's age class under 65; for heads 65+,
