@@ -38,6 +38,9 @@ Arms (``fade_parts.py``'s overrides, and demography switched off on top):
   Swapped in for the script's runs only (the package has no ages by municipality).
   (The start's other age artefact, heads aged 40-64 drawn uniformly, is
   ``start_artefacts.py --arms head_ages``.)
+* ``history_start``, ``constants_only_history_start``: the start with a migration history
+  (``behaviour.migration.start_history_years=5``: the recent movers where the base
+  period's nets need them, not every place's own steady state).
 
 For each arm, seed and year: each province's net migration a year that the model's move
 and destination probabilities give its households (``expected``, no draws) at the start
@@ -113,6 +116,9 @@ ARMS = {
         "migration": {**_CONSTANTS_ONLY["migration"], "age_split": "even"},
         "demography": _NO_DEMOGRAPHY},
     "young_share_spun_up": {},
+    "history_start": {"migration": {"start_history_years": 5}},
+    "constants_only_history_start": {"migration": {**_CONSTANTS_ONLY["migration"],
+                                                   "start_history_years": 5}},
 }
 #: Arms that also swap something in for the run: the years at the home that the year's
 #: new households start with.

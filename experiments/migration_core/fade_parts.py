@@ -38,6 +38,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import run as checks  # noqa: E402  (this folder's run.py)
+from sample_fade import with_overrides  # noqa: E402  (this folder's)
 
 from sim.config import derive  # noqa: E402
 from sim.data import flows as kosis  # noqa: E402
@@ -72,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ranks", type=int, nargs="*", default=None, help="only these sets")
     ap.add_argument("--arms", nargs="*", choices=list(ARMS), default=list(ARMS), help="only these arms")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "hm_in_sample")
+    ap.add_argument("--with", dest="overrides", nargs="*", default=[],
+                    help="Hydra overrides added to every run, e.g. "
+                         "behaviour.migration.start_history_years=5")
     args = ap.parse_args(argv)
     sets = pd.read_csv(args.sample)
     if args.ranks:
@@ -87,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             nets = []
             for seed in range(args.seeds):
                 cfg = draw_config(checks._config(2010, 5, checks.IN_SAMPLE, seed, args.scale), row)
+                cfg = with_overrides(cfg, args.overrides)
                 if overrides:
                     cfg = derive(cfg, {"behaviour": overrides})
                 nets.append(checks.province_net(run(cfg).flows).loc[2011:2015])

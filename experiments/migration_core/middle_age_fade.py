@@ -8,6 +8,12 @@ leavers against the young they replace", left open why the 40-64's gain fades):
 
     python experiments/migration_core/middle_age_fade.py --seeds 2 --scale 5
 
+``--arm`` takes another of ``fade_composition.py``'s arms, e.g. the start with a migration
+history (docs/validation.md 6.4, "A start with a migration history")::
+
+    python experiments/migration_core/middle_age_fade.py --seeds 2 --scale 5 \
+        --arm history_start --out docs/img/migration_core/middle_age_fade_history
+
 Everything is on the model's expected flows a year (the move and destination
 probabilities times the households, no draws; ``run.py``'s ``expected_flows``) of the
 households whose type is of the 40-64 age class (``sim.constants.TYPE_AGE_CLASS == 1``,
@@ -203,9 +209,9 @@ def flow_rows(model, seed: int, year: int, tables_label: str, group: str, flows:
             for o in range(len(codes)) for d in range(len(codes)) if flows[o, d] != 0.0]
 
 
-def run_seed(row: pd.Series, seed: int, scale: float, years: int = 5
+def run_seed(row: pd.Series, seed: int, scale: float, years: int = 5, arm: str = "as_matched"
              ) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
-    model = fade_composition._model(row, "as_matched", seed, scale)
+    model = fade_composition._model(row, arm, seed, scale)
     hh, world = model.households, model.world
     codes = world.province_codes
     tab10 = Tables(model)
@@ -605,6 +611,8 @@ def main(argv: list[str] | None = None) -> int:
     fade_composition.set_arguments(ap)
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "migration_core" / "middle_age_fade")
     ap.add_argument("--tables-only", action="store_true", help="print the tables from --out's CSVs (no runs)")
+    ap.add_argument("--arm", default="as_matched", choices=sorted(fade_composition.ARMS),
+                    help="the start and behaviour (fade_composition.py's arms, e.g. history_start)")
     args = ap.parse_args(argv)
     if args.tables_only:
         print_tables(pd.read_csv(args.out / "flows.csv"), pd.read_csv(args.out / "stock.csv"),
@@ -614,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     flows, stock, movers, munis = [], [], [], []
     for seed in range(args.seeds):
-        f, s, m, u = run_seed(row, seed, args.scale)
+        f, s, m, u = run_seed(row, seed, args.scale, arm=args.arm)
         flows += f
         stock += s
         movers += m

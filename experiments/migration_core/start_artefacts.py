@@ -147,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sets = pd.read_csv(args.sample)
     ranks = args.ranks if args.ranks is not None else [0, *sets["rank"].astype(int)]
+    missing = sorted(set(ranks) - {0, *sets["rank"].astype(int)})
+    if missing:
+        ap.error(f"--ranks {missing}: no such rank in {args.sample}")
     observed = kosis.net_migration().loc[2011:2015].fillna(0).sum()
     arms = {"as_shipped": (False, 0.0, False), "geometric_tenure": (True, 0.0, False),
             "head_ages": (False, args.mid_slope, False), "base_tenure": (False, 0.0, True),
