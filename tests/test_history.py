@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -359,3 +360,27 @@ def test_the_default_is_the_closest_accepted_set_and_carries_all_its_parameters(
         hm.default_main(["--default-from", str(tmp_path / "bad.csv"), "--out", str(out)])
     with pytest.raises(SystemExit, match="no such file"):
         hm.default_main(["--default-from", str(tmp_path / "none.csv"), "--out", str(out)])
+
+
+@pytest.mark.parametrize("pair, message", [
+    ("migration.start_history_years", "GROUP.KEY=VALUE"),
+    ("start_history_years=5", "GROUP.KEY=VALUE"),
+    ("migration.no_such_setting=1", "migration.no_such_setting"),
+    ("migration.start_history_years=99", "start_history_years"),
+])
+def test_a_held_setting_that_is_not_one_stops_with_its_name(pair, message) -> None:
+    with pytest.raises(SystemExit, match=message):
+        hm.main(["--history", "10", "--history-with", pair])
+
+
+def test_held_settings_reach_every_run_and_the_working_directory_keeps_them(tmp_path) -> None:
+    held = hm.held_settings(["behaviour.migration.start_history_years=5"])
+    assert held == {"migration": {"start_history_years": 5}}
+    setup = hm.Setup(fixed=held)
+    assert setup.simulator_fixed()["migration"] == {"start_history_years": 5,
+                                                    "constants": "in_sample"}
+    (tmp_path / "setup.json").write_text(json.dumps({
+        k: v for k, v in asdict(hm.Setup()).items() if k != "space"}))
+    with pytest.raises(SystemExit, match="fixed"):  # a run without the setting is another run
+        hm.main(["--history", "150", "--history-dir", str(tmp_path),
+                 "--history-with", "migration.start_history_years=5"])

@@ -11,6 +11,9 @@ sets survive the correction without a new matching.
         --sample configs/behaviour/posterior.csv configs/behaviour/posterior_hm_round12_wave6.csv \
         --out docs/img/migration_core/recheck_round12 --jobs 2
 
+``--with migration.start_history_years=5`` reruns them with a setting the matching did
+not hold (the trials file then belongs to that rerun: give another ``--out``).
+
 Writes ``recheck.csv`` (one row a set: its implausibilities before and after, and whether
 it still passes) and ``trials_<sample>.csv`` (every run; rerunning resumes from it). With
 ``--keep FILE``, also the sets that still pass as one accepted-sets table, their summaries
@@ -35,14 +38,17 @@ import pandas as pd  # noqa: E402
 from sim.tools import history as hm  # noqa: E402
 
 
-def recheck(sample: Path, out: Path, jobs: int, wave: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The sets of ``sample`` rerun and cut as its matching did: one row a set, and the
-    sample's own rows with the rerun's summaries and implausibilities."""
+def recheck(sample: Path, out: Path, jobs: int, wave: int,
+            held: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sets of ``sample`` rerun and cut as its matching did (with the behaviour
+    settings its matching held, and ``held`` on top): one row a set, and the sample's own
+    rows with the rerun's summaries and implausibilities."""
     summary = json.loads(sample.with_suffix(".summary.json").read_text())
     s = summary["setup"]
     setup = hm.Setup(seeds=int(s["seeds"]), scale=float(s["scale"]), region=s["region"],
                      n_municipalities=int(s["n_municipalities"]), start_year=int(s["start_year"]),
-                     years=int(s["years"]), cut=float(s["cut"]), kth=int(s["kth"]), base=s["base"])
+                     years=int(s["years"]), cut=float(s["cut"]), kth=int(s["kth"]), base=s["base"],
+                     fixed=hm._merge(s.get("fixed") or {}, held or {}))
     targets = hm.korea_targets(base=setup.base)
     names = [t.name for t in targets]
     var_seed = np.array([summary["var_seed_final"][n] for n in names])
@@ -88,9 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--keep", type=Path, default=None,
                     help="write the sets that still pass here, as one accepted-sets table")
+    ap.add_argument("--with", dest="held", nargs="+", default=[], metavar="GROUP.KEY=VALUE",
+                    help="behaviour settings to hold in every rerun besides the matching's own, "
+                         "e.g. migration.start_history_years=5 (the sets under a changed start)")
     args = ap.parse_args(argv)
+    held = hm.held_settings(args.held)
     args.out.mkdir(parents=True, exist_ok=True)
-    done = [recheck(p, args.out, args.jobs, wave=i) for i, p in enumerate(args.sample)]
+    done = [recheck(p, args.out, args.jobs, wave=i, held=held) for i, p in enumerate(args.sample)]
     table = pd.concat([d[0] for d in done], ignore_index=True)
     table.to_csv(args.out / "recheck.csv", index=False)
     if args.keep is not None:

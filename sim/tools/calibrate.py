@@ -556,6 +556,10 @@ def parser() -> argparse.ArgumentParser:
                     help="the runs' destination constants: in_sample (default: the 2010 start "
                          "fitted on 2011-2015, matched on each year's province-group nets) or "
                          "base_period (round 6: 2006-2010's flows held, five-year means)")
+    hm.add_argument("--history-with", nargs="+", default=[], metavar="GROUP.KEY=VALUE",
+                    help="behaviour settings every run holds besides the searched ones, e.g. "
+                         "migration.start_history_years=5 (a start with a migration history); "
+                         "kept in the working directory's setup and the summary")
     hm.add_argument("--history-no-default", action="store_true",
                     help="keep --out as it is (do not make the closest accepted set the default)")
     hm.add_argument("--default-from", type=Path, default=None, metavar="SETS.csv",

@@ -1041,10 +1041,11 @@ def write_outputs(record: dict[str, Any], setup: Setup, targets: Sequence[Target
         "method": "Bayesian history matching with Gaussian-process emulators (sim/tools/history.py)",
         "command": command,
         "date": time.strftime("%Y-%m-%d"),
-        "setup": {k: v for k, v in asdict(setup).items() if k not in ("space", "fixed")},
+        "setup": {k: v for k, v in asdict(setup).items() if k != "space"},
         "simulator": f"no-investment run on {setup.region} from {setup.start_year} for {setup.years} "
                      f"years at scale {setup.scale:g} with constants={setup.base}, seeds "
-                     f"0..{setup.seeds - 1}",
+                     f"0..{setup.seeds - 1}" + "".join(
+                         f", {g}.{k}={v}" for g, kv in setup.fixed.items() for k, v in kv.items()),
         "rule": f"not implausible: the {setup.kth}. largest implausibility <= {setup.cut}",
         "targets": [asdict(t) for t in targets],
         "waves": record["waves"],
@@ -1093,12 +1094,41 @@ def check_args(args) -> None:
         raise SystemExit(f"--jobs {args.jobs}: at least 1")
     if args.history_candidates < 1000:
         raise SystemExit(f"--history-candidates {args.history_candidates}: at least 1000")
+    held_settings(args.history_with)
     from sim.config import region_config
 
     if not region_config(args.region).real_codes:
         raise SystemExit(f"--region {args.region}: --history needs a region of real municipalities "
                          "(its targets are KOSIS's flows and the census); a generated region is for "
                          "the tests' own targets")
+
+
+def held_settings(pairs: Sequence[str]) -> dict:
+    """``--history-with``'s ``group.key=value`` pairs (a leading ``behaviour.`` allowed) as
+    the nested behaviour values every run holds; a pair that is not one, or names no
+    setting, stops with its name (the values themselves are checked with each run's
+    config by :func:`sim.config.validate`)."""
+    import yaml
+
+    from sim.tools.calibrate import run_config
+
+    out: dict = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        path = key.strip().removeprefix("behaviour.").split(".")
+        if not sep or len(path) != 2 or not all(path):
+            raise SystemExit(f"--history-with {pair}: give GROUP.KEY=VALUE, e.g. "
+                             "migration.start_history_years=5")
+        out.setdefault(path[0], {})[path[1]] = yaml.safe_load(text)
+    if out:
+        from sim.config import ConfigError
+
+        try:
+            point_config(run_config(None, start_year=START_YEAR, years=YEARS, seed=0, scale=25.0),
+                         out, 0)
+        except ConfigError as err:
+            raise SystemExit(f"--history-with: {err}") from None
+    return out
 
 
 #: The header of a default behaviour written from accepted sets.
@@ -1172,7 +1202,8 @@ def main(argv: list[str] | None = None) -> int:
     setup = Setup(seeds=args.seeds, scale=args.scale, cut=args.history_cut, kth=args.history_kth,
                   first=args.history_first or args.history, per_wave=args.history,
                   waves=args.history_waves, candidates=args.history_candidates,
-                  sampler_seed=args.sampler_seed, base=args.history_base)
+                  sampler_seed=args.sampler_seed, base=args.history_base,
+                  fixed=held_settings(args.history_with))
     targets = korea_targets(base=args.history_base)
     workdir = Path(args.history_dir)
     (workdir).mkdir(parents=True, exist_ok=True)
