@@ -180,10 +180,18 @@ def with_migration_history(state, households, hazard: np.ndarray, years: int, rn
     (``rng()``, a fresh generator of the tenure stream), and the constants solved again
     (``solve()``), until the weights settle. The stationary draw gives every place the
     recent movers of a place in balance, so a gaining place's in-movers accumulated only
-    in the simulated years and their churn faded its net (docs/validation.md 6.4)."""
+    in the simulated years and their churn faded its net (docs/validation.md 6.4). A
+    start whose constants stopped at their cap keeps its tenures (its nets are not the
+    base period's, and a pass would cost another solve to the cap)."""
     survival = tenure_survival(hazard.reshape(-1, hazard.shape[-1]))
     weight = np.ones(survival.shape[0])
     for _ in range(HISTORY_PASSES):
+        if not state.constants_met:
+            # The nets the weights read are then not the base period's, and every pass
+            # would cost a solve to the cap: the start keeps the tenures it has.
+            log.warning("the start's migration history was not drawn (again): its destination "
+                        "constants do not meet their targets (the warning above)")
+            break
         net, held = migration.class_nets(state.welfare_base)
         new = migration.recent_entry_weights(net.reshape(-1), held.reshape(-1), survival, years)
         change = float(np.average(np.abs(new - weight), weights=held.reshape(-1) + 1e-12))

@@ -183,6 +183,28 @@ def test_a_migration_history_puts_the_recent_movers_where_the_base_period_sent_t
     assert np.corrcoef(rate[big], change[big])[0, 1] > 0.5
 
 
+def test_a_start_whose_constants_miss_their_targets_draws_no_history(caplog) -> None:
+    """A solve that stopped at its cap leaves nets that are not the base period's, and
+    each pass would cost another solve to the cap: the tenures stay as drawn, nothing is
+    solved again, and the log says why."""
+    import logging
+    from types import SimpleNamespace
+
+    tenure = np.arange(10, dtype=np.uint8)
+    households = SimpleNamespace(n=10, tenure=tenure.copy())
+    state = SimpleNamespace(constants_met=False, welfare_base=None)
+
+    def solve():
+        raise AssertionError("solved again")
+
+    with caplog.at_level(logging.WARNING, logger="sim.start"):
+        kept = start.with_migration_history(state, households, np.full((2, 3, 4), 0.1), 5,
+                                            lambda: np.random.default_rng(0), solve)
+    assert kept is state
+    np.testing.assert_array_equal(households.tenure, tenure)
+    assert "history was not drawn" in caplog.text
+
+
 def test_the_leave_share_counts_every_move_of_the_years_asked() -> None:
     """Moves within a province count in the denominator; other years do not count."""
     import pandas as pd
@@ -349,8 +371,9 @@ def test_a_start_whose_constants_miss_their_targets_says_so(caplog) -> None:
     def solve(net: np.ndarray) -> str:
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger="sim.migration"):
-            migration.solve_constants(p, weights, m.households, c, s.world, anchors,
-                                      migration.MigrationTargets(net, index), max_iter=200)
+            met = migration.solve_constants(p, weights, m.households, c, s.world, anchors,
+                                            migration.MigrationTargets(net, index), max_iter=200)[-1]
+        assert met == (caplog.text == "")  # the state says what the warning says
         return caplog.text
 
     assert solve(np.zeros(m.n_munis)) == ""  # reachable: met within the tolerance

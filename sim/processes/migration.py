@@ -117,6 +117,9 @@ class MigrationState:
             destination province and age class of the head (None before the first year).
         age_pull: (3, M) the constants by age class of the head and destination (the
             same across a province) with ``age_split = "even"``; None otherwise.
+        constants_met: whether the start's solve met its targets within its tolerance
+            (False: it stopped at its cap and reproduces the base period only as closely
+            as its warning says; a migration history is then not drawn).
     """
 
     amenity: np.ndarray
@@ -135,6 +138,7 @@ class MigrationState:
     base_gap: int = 0
     flows_by_age: np.ndarray | None = None
     age_pull: np.ndarray | None = None
+    constants_met: bool = True
 
 
 @dataclass(frozen=True)
@@ -591,7 +595,7 @@ def init(
     state.anchors = anchors_now(c, service_weights)
     if p.equilibrium_start:
         base = targets if p.constants != "equilibrium" else None
-        amenity, gamma, by_age, state.network = solve_constants(
+        amenity, gamma, by_age, state.network, state.constants_met = solve_constants(
             p, service_weights, households, c, world, state.anchors, base, tol=tol,
             max_iter=max_iter, leavers=leavers)
         if gamma is not None:
@@ -601,7 +605,7 @@ def init(
         if base is not None and p.constants_half_life > 0:
             # The zero-net constants (with the province pairs and age constants held) the
             # pull decays towards.
-            state.amenity_eq, _, _, _ = solve_constants(
+            state.amenity_eq, _, _, _, _ = solve_constants(
                 p, service_weights, households, c, world, state.anchors, None, tol=tol,
                 max_iter=max_iter, pair=state.pair, leavers=leavers, age_pull=state.age_pull)
             state.base_gap = base.gap
@@ -648,10 +652,10 @@ def solve_constants(
     anchors: Anchors, targets: MigrationTargets | None, *, tol: float = 1e-4,
     max_iter: int = 500, pair: np.ndarray | None = None, leavers: np.ndarray | None = None,
     age_pull: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray, bool]:
     """Destination constants (M,), province-pair constants (P, P) or None, constants by
-    age class and destination province (3, P) or None, and the steady-state migrant
-    network (M, M) they imply.
+    age class and destination province (3, P) or None, the steady-state migrant network
+    (M, M) they imply, and whether they met the targets within ``tol``.
 
     Each round computes the expected flows of the start's households (persons) and moves
     the constants towards the targets: a municipality's constant by half the log of the
@@ -819,7 +823,7 @@ def solve_constants(
             "section 5, the destination constants)", max_iter, worst, tol, muni_gap, world.names[k], world.codes[k])
     amenity, gamma, by_age = unpack(x)
     return (amenity.copy(), None if gamma is None else gamma.copy(),
-            None if by_age is None else by_age.copy(), network)
+            None if by_age is None else by_age.copy(), network, bool(worst < tol))
 
 
 def _age_split_gap(movers: np.ndarray, dest: np.ndarray, class_of_type: np.ndarray,
