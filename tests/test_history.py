@@ -301,6 +301,7 @@ def test_a_run_reports_every_province_net_and_they_balance() -> None:
     assert len(nets) == 17
     assert sum(abs(v) for v in nets.values()) > 0  # the synthetic region's four provinces trade
     assert sum(nets.values()) == pytest.approx(0.0, abs=1e-9)
+    assert run["start_constants_met"] in (0.0, 1.0)  # reported: whether the start met its targets
     assert run["net_non_metropolitan"] == pytest.approx(
         sum(nets[f"net_province_{c}"] for c in hm.NON_METROPOLITAN))
 
