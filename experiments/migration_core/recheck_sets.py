@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="behaviour settings to hold in every rerun besides the matching's own, "
                          "e.g. migration.start_history_years=5 (the sets under a changed start)")
     args = ap.parse_args(argv)
-    held = hm.held_settings(args.held)
+    held = hm.held_settings(args.held, "--with")
     args.out.mkdir(parents=True, exist_ok=True)
     done = [recheck(p, args.out, args.jobs, wave=i, held=held) for i, p in enumerate(args.sample)]
     table = pd.concat([d[0] for d in done], ignore_index=True)

@@ -486,11 +486,11 @@ def simulate_run(point: Mapping[str, float], seed: int, *, scale: float, region:
     cfg = point_config(_base_config(region, n_municipalities, float(scale), start_year, years),
                        behaviour, int(seed))
     model = SmartCityModel(cfg, region=reg)
-    # Whether the start met its targets: a run whose constants stopped at their cap is not
-    # the start the matching is about (and draws no migration history; round 13 found half
-    # its accepted sets there, docs/validation.md 6.4). Reported, not matched.
-    met = float(model.states.migration.constants_met)
     try:
+        # Whether the start met its targets: a run whose constants stopped at their cap is
+        # not the start the matching is about (and draws no migration history; round 13
+        # found half its accepted sets there, docs/validation.md 6.4). Reported, not matched.
+        met = float(model.states.migration.constants_met)
         world = model.states.world
         codes = world.province_codes
         by_age, persons_by_age, matrices = np.zeros(3), np.zeros(3), []
@@ -1110,8 +1110,8 @@ def check_args(args) -> None:
                          "the tests' own targets")
 
 
-def held_settings(pairs: Sequence[str]) -> dict:
-    """``--history-with``'s ``group.key=value`` pairs (a leading ``behaviour.`` allowed) as
+def held_settings(pairs: Sequence[str], flag: str = "--history-with") -> dict:
+    """``flag``'s ``group.key=value`` pairs (a leading ``behaviour.`` allowed) as
     the nested behaviour values every run holds; a pair that is not one, or names no
     setting, stops with its name (the values themselves are checked with each run's
     config by :func:`sim.config.validate`)."""
@@ -1124,7 +1124,7 @@ def held_settings(pairs: Sequence[str]) -> dict:
         key, sep, text = pair.partition("=")
         path = key.strip().removeprefix("behaviour.").split(".")
         if not sep or len(path) != 2 or not all(path):
-            raise SystemExit(f"--history-with {pair}: give GROUP.KEY=VALUE, e.g. "
+            raise SystemExit(f"{flag} {pair}: give GROUP.KEY=VALUE, e.g. "
                              "migration.start_history_years=5")
         out.setdefault(path[0], {})[path[1]] = yaml.safe_load(text)
     if out:
@@ -1134,7 +1134,7 @@ def held_settings(pairs: Sequence[str]) -> dict:
             point_config(run_config(None, start_year=START_YEAR, years=YEARS, seed=0, scale=25.0),
                          out, 0)
         except ConfigError as err:
-            raise SystemExit(f"--history-with: {err}") from None
+            raise SystemExit(f"{flag}: {err}") from None
     return out
 
 
